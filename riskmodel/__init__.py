@@ -1,0 +1,68 @@
+"""riskmodel: a supply-chain dependency risk analyzer.
+
+Load a chain, check it, compile it, and (with the engine modules) score its choke
+points and simulate cut-offs. Submodules load on first use, so that importing the
+package (and ``riskmodel --help``) stays fast.
+
+Examples
+--------
+>>> import riskmodel as rm
+>>> chain = rm.load("bicycle")
+>>> len(chain), chain.home
+(13, 'DE')
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    ChainValidationError,
+    ConvergenceError,
+    Problem,
+    RiskmodelError,
+    ScenarioError,
+)
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .model import Chain, ChainGraph, Compiled, builtin_chains, load, save
+    from .validation import ValidationReport, validate
+
+_LAZY = {
+    "Chain": "model", "ChainGraph": "model", "Compiled": "model", "builtin_chains": "model",
+    "load": "model", "save": "model", "ValidationReport": "validation", "validate": "validation",
+}
+_SUBMODULES = {"io", "model", "schema", "validation"}
+
+__all__ = [
+    "Chain",
+    "ChainGraph",
+    "ChainValidationError",
+    "Compiled",
+    "ConvergenceError",
+    "Problem",
+    "RiskmodelError",
+    "ScenarioError",
+    "ValidationReport",
+    "__version__",
+    "builtin_chains",
+    "load",
+    "save",
+    "validate",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'riskmodel' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | _SUBMODULES)

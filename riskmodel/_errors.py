@@ -1,0 +1,144 @@
+"""The exceptions riskmodel raises.
+
+A small hierarchy, re-exported from the package:
+
+- :class:`RiskmodelError` is the base of everything riskmodel raises on purpose.
+- :class:`ChainValidationError` (also a ``ValueError``) lists every problem found in a
+  chain file or chain, each with its place and fix.
+- :class:`ScenarioError` (also a ``ValueError``) lists the problems in a scenario.
+- :class:`ConvergenceError` is raised when the fixed-point iteration on a cyclic chain
+  does not converge within its iteration cap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = [
+    "ChainValidationError",
+    "ConvergenceError",
+    "Problem",
+    "RiskmodelError",
+    "ScenarioError",
+]
+
+
+class RiskmodelError(Exception):
+    """Base class of the exceptions riskmodel raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation: where it is, what was expected and found, the fix.
+
+    Examples
+    --------
+    >>> p = Problem("error", "field out of range", file="x.yaml", line=3, column=5,
+    ...             where="node 'gears'", field="substitutability",
+    ...             expected="a number in [0, 1]", found="1.3", fix="use a fraction")
+    >>> print(p)  # doctest: +NORMALIZE_WHITESPACE
+    x.yaml:3:5: error: node 'gears', field 'substitutability': field out of range;
+    expected a number in [0, 1], found 1.3. Fix: use a fraction.
+    """
+
+    severity: str  # "error", "warning" or "info"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    where: str | None = None
+    field: str | None = None
+    expected: str | None = None
+    found: str | None = None
+    fix: str | None = None
+    code: str = dataclasses.field(default="", compare=False)
+
+    def place(self) -> str:
+        """``file:line:column``, as much of it as is known."""
+        parts = [self.file or "<chain>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.place()}: {self.severity}: "
+        subject = []
+        if self.where:
+            subject.append(self.where)
+        if self.field:
+            subject.append(f"field '{self.field}'")
+        if subject:
+            text += ", ".join(subject) + ": "
+        text += self.message
+        if self.expected is not None or self.found is not None:
+            bits = []
+            if self.expected is not None:
+                bits.append(f"expected {self.expected}")
+            if self.found is not None:
+                bits.append(f"found {self.found}")
+            text += "; " + ", ".join(bits)
+        text += "."
+        if self.fix:
+            text += f" Fix: {self.fix.rstrip('.')}."
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        """The problem as a plain dict (for JSON output)."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "where": self.where,
+            "field": self.field,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "fix": self.fix,
+        }
+
+
+class _ProblemsError(RiskmodelError, ValueError):
+    """An error that carries a list of :class:`Problem`."""
+
+    kind = "problems"
+
+    def __init__(self, problems: list[Problem], *, warnings: list[Problem] | None = None):
+        self.problems = list(problems)
+        self.warnings = list(warnings or [])
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        n = len(self.problems)
+        head = f"{n} {self.kind} problem{'s' if n != 1 else ''} found:"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+
+class ChainValidationError(_ProblemsError):
+    """A chain file or chain is invalid; ``.problems`` lists every problem found.
+
+    Examples
+    --------
+    >>> err = ChainValidationError([Problem("error", "file is empty", file="a.yaml")])
+    >>> print(err)
+    1 chain problem found:
+      - a.yaml: error: file is empty.
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    kind = "chain"
+
+
+class ScenarioError(_ProblemsError):
+    """A scenario is invalid; ``.problems`` lists every problem found."""
+
+    kind = "scenario"
+
+
+class ConvergenceError(RiskmodelError, RuntimeError):
+    """The fixed-point iteration on a cyclic chain did not converge."""
