@@ -28,13 +28,18 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .model import Chain, ChainGraph, Compiled, builtin_chains, load, save
+    from .scenario import Cut, Scenario
+    from .simulation import Result, monte_carlo, simulate, simulate_many
     from .validation import ValidationReport, validate
 
 _LAZY = {
     "Chain": "model", "ChainGraph": "model", "Compiled": "model", "builtin_chains": "model",
     "load": "model", "save": "model", "ValidationReport": "validation", "validate": "validation",
+    "simulate": "simulation", "simulate_many": "simulation", "monte_carlo": "simulation",
+    "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
 }
-_SUBMODULES = {"io", "model", "schema", "validation"}
+_SUBMODULES = {"engine", "io", "model", "reference", "scenario", "schema", "simulation",
+               "uncertainty", "validation"}
 
 __all__ = [
     "Chain",
@@ -42,14 +47,20 @@ __all__ = [
     "ChainValidationError",
     "Compiled",
     "ConvergenceError",
+    "Cut",
     "Problem",
+    "Result",
     "RiskmodelError",
+    "Scenario",
     "ScenarioError",
     "ValidationReport",
     "__version__",
     "builtin_chains",
     "load",
+    "monte_carlo",
     "save",
+    "simulate",
+    "simulate_many",
     "validate",
 ]
 

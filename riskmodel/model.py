@@ -191,7 +191,6 @@ class Compiled:
     countries: list[str]            #: supplier countries/groups, sorted (no "other")
     supply: Any                     #: scipy.sparse CSR, n × len(countries): shares
     other: np.ndarray               #: share from "other" producers (remainder)
-    dependent: Any                  #: scipy.sparse CSR bool-valued: d_c(P)=P entries
     other_dependent: np.ndarray     #: bool: does node j's "other" share depend on P?
     home: str | None                #: home country, or None for a global view
     in_ptr: np.ndarray              #: CSR pointer over inputs (n + 1)
@@ -316,15 +315,10 @@ def compile_data(data: ChainData) -> Compiled:
     total = np.asarray(supply.sum(axis=1)).ravel()
     other = np.clip(1.0 - total, 0.0, None)
     if home is None:
+        # global view: every producer, "other" included, draws on the world market
         other[~has_sup] = 1.0
-        dep = supply.copy()
-        dep.data = np.ones_like(dep.data)
         other_dep = np.ones(n, dtype=bool)
     else:
-        hc = cindex.get_loc(home)
-        dep = supply.copy()
-        dep.data = (dep.indices == hc).astype(float)
-        dep.eliminate_zeros()
         other_dep = np.zeros(n, dtype=bool)
 
     src = index.get_indexer(edges["from"]) if len(edges) else np.zeros(0, dtype=np.int64)
@@ -337,8 +331,10 @@ def compile_data(data: ChainData) -> Compiled:
     share = e["share"].to_numpy(dtype=float) if len(e) else np.zeros(0)
     essential = e["essential"].fillna(True).to_numpy(dtype=bool) if len(e) else np.zeros(
         0, dtype=bool)
-    covers = np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0) if len(e) else np.zeros(0)
     gcodes = pd.factorize(e["group"])[0] if len(e) else np.zeros(0, dtype=np.int64)
+    # covers only means something for an alternative in a group
+    covers = np.where(gcodes >= 0, np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0),
+                      1.0) if len(e) else np.zeros(0)
     ng = int(gcodes.max()) + 1 if len(gcodes) and gcodes.max() >= 0 else 0
     key = np.where(gcodes >= 0, dst.astype(np.int64) * (ng + 1) + gcodes + 1,
                    -(np.arange(len(dst), dtype=np.int64) + 1))
@@ -358,7 +354,7 @@ def compile_data(data: ChainData) -> Compiled:
         rd_intensity=col("rd_intensity", math.nan),
         subsidy_intensity=col("subsidy_intensity", math.nan),
         profit_margin=col("profit_margin", math.nan), countries=countries, supply=supply,
-        other=other, dependent=dep, other_dependent=other_dep, home=home, in_ptr=in_ptr,
+        other=other, other_dependent=other_dep, home=home, in_ptr=in_ptr,
         in_src=src.astype(np.int64), edge_share=share, edge_essential=essential,
         edge_covers=covers, edge_group=edge_group, group_node=group_node, level=level,
         order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)

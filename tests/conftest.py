@@ -81,3 +81,82 @@ def write(tmp_path: Path):
         return p
 
     return _write
+
+
+COUNTRIES = ["US", "JP", "CN", "NL", "DE", "KR"]
+
+
+def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
+                 n: int | None = None):
+    """A random chain for engine tests: layered, with alternatives groups, non-essential
+    inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges."""
+    import networkx as nx
+    import numpy as np
+
+    import riskmodel as rm
+
+    rng = np.random.default_rng(seed)
+    n = n or int(rng.integers(4, 14))
+    g = nx.DiGraph()
+    stages = ["upstream", "midstream", "downstream", "end_use"]
+    for i in range(n):
+        stage = stages[min(3, i * 4 // n)] if i < n - 1 else "end_use"
+        attrs: dict = {"stage": stage}
+        if rng.random() < 0.8:
+            picked = rng.choice(COUNTRIES, size=int(rng.integers(1, 4)), replace=False)
+            w = rng.dirichlet(np.ones(len(picked) + 1))
+            attrs["suppliers"] = {str(c): float(x) for c, x in zip(picked, w[:-1], strict=True)}
+            if rng.random() < 0.2:
+                attrs["suppliers"]["other"] = float(w[-1] / 2)
+        if rng.random() < 0.7:
+            attrs["substitutability"] = float(rng.random())
+            attrs["lead_time_months"] = float(rng.integers(0, 8))
+        if rng.random() < 0.5:
+            attrs["inventory_months"] = float(rng.choice([0.0, 0.5, 1.0, 2.5]))
+        if stage == "end_use":
+            attrs["value"] = float(rng.integers(1, 10))
+        g.add_node(f"n{i}", **attrs)
+    for j in range(1, n):
+        k = int(rng.integers(1, min(j, 4) + 1))
+        for src in rng.choice(j, size=k, replace=False):
+            u, v = f"n{src}", f"n{j}"
+            r = rng.random()
+            if r < 0.15:
+                g.add_edge(u, v, essential=False, share=float(rng.random() * 0.3))
+            elif r < 0.45:
+                g.add_edge(u, v, group="alt", covers=float(rng.uniform(0.2, 1.0)))
+            else:
+                g.add_edge(u, v)
+        alts = [u for u, _, d in g.in_edges(f"n{j}", data=True) if d.get("group") == "alt"]
+        if len(alts) == 1:  # keeps its `covers`, which must then have no effect
+            del g.edges[alts[0], f"n{j}"]["group"]
+        elif alts:  # the alternatives together must cover the whole need
+            g.edges[alts[0], f"n{j}"]["covers"] = 1.0
+    if cyclic:
+        for _ in range(int(rng.integers(1, 4))):
+            a, b = sorted(rng.choice(n, size=2, replace=False))
+            if not g.has_edge(f"n{b}", f"n{a}") and not g.has_edge(f"n{a}", f"n{b}"):
+                g.add_edge(f"n{b}", f"n{a}")
+    persp = {"home": home} if home else "global"
+    return rm.Chain(g, name=f"random{seed}", perspective=persp)
+
+
+def random_scenario(chain, seed: int, *, months: int = 6):
+    import numpy as np
+
+    from riskmodel.scenario import Cut, Scenario
+
+    rng = np.random.default_rng(seed + 10_000)
+    countries = chain.compiled.countries
+    nodes = list(chain.graph.nodes)
+    cuts = []
+    for _ in range(int(rng.integers(1, 4))):
+        country = str(rng.choice(countries))
+        sel = None
+        if rng.random() < 0.6:
+            sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 4)),
+                                                    replace=False))
+        duration = None if rng.random() < 0.5 else int(rng.integers(1, months))
+        cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.random()])),
+                        int(rng.integers(0, 3)), duration))
+    return Scenario(cuts, name=f"s{seed}", months=months)

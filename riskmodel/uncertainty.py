@@ -1,0 +1,113 @@
+"""Sampling the uncertainty in a chain's numbers (design §1.6).
+
+Every number written with ``low``/``high`` is drawn from its distribution:
+``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier
+shares are drawn together and scaled down when they sum above 1, so each drawn
+vector is still a set of shares. Draws come from a ``numpy.random.Generator`` so that
+the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import engine
+from .engine import Params
+from .model import Chain
+
+__all__ = ["ranged_count", "sample_params"]
+
+
+def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
+          base: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(rows, k)`` draws of ``field``; rows without a range keep ``base``."""
+    out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
+    lo_col, hi_col = f"{field}.low", f"{field}.high"
+    if lo_col not in df or hi_col not in df:
+        return out, 0
+    lo = df[lo_col].to_numpy(dtype=float)
+    hi = df[hi_col].to_numpy(dtype=float)
+    mode = df[field].to_numpy(dtype=float)
+    dist = df[f"{field}.dist"].to_numpy(dtype=object) if f"{field}.dist" in df else \
+        np.full(len(df), None)
+    ranged = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(mode) & (hi > lo)
+    idx = np.flatnonzero(ranged)
+    if len(idx) == 0:
+        return out, 0
+    uni = np.array([d == "uniform" for d in dist[idx]])
+    u_idx, t_idx = idx[uni], idx[~uni]
+    if len(u_idx):
+        out[u_idx] = rng.uniform(lo[u_idx, None], hi[u_idx, None], size=(len(u_idx), k))
+    if len(t_idx):
+        out[t_idx] = rng.triangular(lo[t_idx, None], mode[t_idx, None], hi[t_idx, None],
+                                    size=(len(t_idx), k))
+    return out, len(idx)
+
+
+def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Params, int]:
+    """Engine parameters with ``k`` columns of draws, and the number of ranged values."""
+    data = chain.to_data()
+    c = chain.compiled
+    n_pos = c.index.get_indexer(data.nodes["id"])
+    count = 0
+
+    def node_field(field: str, base: np.ndarray, default: float) -> np.ndarray:
+        nonlocal count
+        col = data.nodes[field].to_numpy(dtype=float) if field in data.nodes else np.full(
+            len(data.nodes), np.nan)
+        draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col))
+        count += used
+        out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
+        out[n_pos] = draws
+        if np.isnan(default):
+            out[n_pos] = np.where(np.isnan(col)[:, None], base[n_pos, None], draws)
+        return out
+
+    subst = node_field("substitutability", c.substitutability, 0.0)
+    lead = node_field("lead_time_months", c.lead_time, 0.0)
+    inventory = node_field("inventory_months", c.inventory, 0.0)
+    value = node_field("value", c.value, np.nan)
+
+    # supplier shares, in the compiled CSR order
+    sups = data.suppliers[data.suppliers["country"] != "other"]
+    base_rs = np.asarray(c.supply.data, dtype=float)
+    row_share = np.repeat(base_rs.reshape(-1, 1), k, axis=1)
+    if len(sups):
+        ncountry = max(len(c.countries), 1)
+        csr_keys = (np.repeat(np.arange(c.n), np.diff(c.supply.indptr)) * ncountry
+                    + c.supply.indices)
+        keys = (c.index.get_indexer(sups["node"]) * ncountry
+                + pd.Index(c.countries).get_indexer(sups["country"]))
+        pos = np.searchsorted(csr_keys, keys)
+        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float))
+        count += used
+        row_share[pos] = draws
+
+    e = data.edges
+    covers = np.repeat(c.edge_covers.reshape(-1, 1), k, axis=1)
+    share = np.repeat(np.nan_to_num(c.edge_share, nan=0.0).reshape(-1, 1), k, axis=1)
+    if len(e):
+        src = c.index.get_indexer(e["from"])
+        dst = c.index.get_indexer(e["to"])
+        ekeys = dst.astype(np.int64) * c.n + src
+        ckeys = c.in_dst.astype(np.int64) * c.n + c.in_src
+        order = np.argsort(ckeys)
+        epos = order[np.searchsorted(ckeys[order], ekeys)]
+        grouped = e["group"].notna().to_numpy()
+        cov_base = np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0)
+        d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped])
+        count += used
+        covers[epos[grouped]] = d
+        d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)))
+        count += used
+        share[epos] = d
+    p = engine.params_from_compiled(c, row_share=row_share, covers=covers, share=share,
+                                    subst=np.clip(subst, 0, 1), lead=np.maximum(lead, 0),
+                                    inventory=np.maximum(inventory, 0), value=value)
+    return p, count
+
+
+def ranged_count(chain: Chain) -> int:
+    """How many numbers in the chain carry a range."""
+    return sample_params(chain, 1, np.random.default_rng(0))[1]

@@ -1,0 +1,296 @@
+"""The engine: hand-computed answers per mechanism, agreement of the fast engine with
+the networkx reference on random chains, and the model's invariants."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import random_chain, random_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import riskmodel as rm
+from riskmodel import engine, reference
+from riskmodel.scenario import Cut, Scenario
+from riskmodel.simulation import cut_spec
+
+
+def chain_of(edges, nodes, **kw) -> rm.Chain:
+    g = nx.DiGraph()
+    for name, attrs in nodes.items():
+        g.add_node(name, **attrs)
+    for u, v, attrs in edges:
+        g.add_edge(u, v, **attrs)
+    return rm.Chain(g, name="hand", **kw)
+
+
+def static(chain: rm.Chain, cuts, mode: str = "immediate") -> dict[str, float]:
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    A = engine.static(c, p, cut_spec(chain, [Scenario(cuts)], p), mode=mode)[:, 0]
+    return dict(zip(c.ids, A, strict=True))
+
+
+# -- hand-computed answers -----------------------------------------------------
+
+def test_essential_input_cut() -> None:
+    # gears 60% JP, 40% CN; robots need gears (AND); home CN
+    ch = chain_of([("gears", "robots", {})],
+                  {"gears": {"stage": "upstream", "suppliers": {"JP": 0.6, "CN": 0.4}},
+                   "robots": {"stage": "end_use", "value": 1.0}},
+                  perspective={"home": "CN"})
+    A = static(ch, [Cut("JP")])
+    assert A["gears"] == pytest.approx(0.4)
+    assert A["robots"] == pytest.approx(0.4)  # made at home, needs gears
+    A = static(ch, [Cut("JP", fraction=0.5)])
+    assert A["gears"] == pytest.approx(0.7)
+
+
+def test_alternatives_group_with_partial_covers() -> None:
+    # frames need metal: steel (covers 1) OR aluminium (covers 0.5)
+    nodes = {"steel": {"stage": "upstream", "suppliers": {"CN": 1.0}},
+             "alu": {"stage": "upstream", "suppliers": {"AU": 1.0}},
+             "frames": {"stage": "end_use", "value": 1.0}}
+    edges = [("steel", "frames", {"group": "metal"}),
+             ("alu", "frames", {"group": "metal", "covers": 0.5})]
+    ch = chain_of(edges, nodes, perspective={"home": "DE"})
+    assert static(ch, [Cut("CN")])["frames"] == pytest.approx(0.5)   # aluminium covers half
+    assert static(ch, [Cut("AU")])["frames"] == pytest.approx(1.0)   # steel covers all
+    assert static(ch, [Cut("CN"), Cut("AU")])["frames"] == pytest.approx(0.0)
+    assert static(ch, [Cut("CN", fraction=0.8)])["frames"] == pytest.approx(0.7)  # .2 + .5
+
+
+def test_non_essential_input_by_cost_share() -> None:
+    nodes = {"paint": {"stage": "upstream", "suppliers": {"CN": 1.0}},
+             "bikes": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("paint", "bikes", {"essential": False, "share": 0.1})], nodes,
+                  perspective={"home": "DE"})
+    assert static(ch, [Cut("CN")])["bikes"] == pytest.approx(0.9)
+
+
+def test_home_versus_global_perspective() -> None:
+    # widgets: 50% home (DE), 50% US; need chips that CN supplies entirely
+    nodes = {"chips": {"stage": "upstream", "suppliers": {"CN": 1.0}},
+             "widgets": {"stage": "end_use", "value": 1.0,
+                         "suppliers": {"DE": 0.5, "US": 0.5}}}
+    edges = [("chips", "widgets", {})]
+    home = chain_of(edges, nodes, perspective={"home": "DE"})
+    world = chain_of(edges, nodes, perspective="global")
+    # home view: US imports are not limited by the home shortage of chips
+    assert static(home, [Cut("CN")])["widgets"] == pytest.approx(0.5)
+    # global view: every producer draws on the one world market for chips
+    assert static(world, [Cut("CN")])["widgets"] == pytest.approx(0.0)
+
+
+def test_cycle_greatest_fixed_point() -> None:
+    # robots need chips; chips are made at home with robots (a cycle) plus 50% imports
+    nodes = {"chips": {"stage": "midstream", "suppliers": {"CN": 0.5, "TW": 0.5}},
+             "robots": {"stage": "midstream", "suppliers": {"CN": 0.8, "JP": 0.2}},
+             "cars": {"stage": "end_use", "value": 1.0}}
+    edges = [("chips", "robots", {}), ("robots", "chips", {}), ("robots", "cars", {})]
+    ch = chain_of(edges, nodes, perspective={"home": "CN"})
+    assert static(ch, [])["cars"] == pytest.approx(1.0)  # no cut: everything at 1
+    # Cut JP robots: r = 0.8 c + 0 ; c = 0.5 r + 0.5  =>  r = 0.4 r + 0.4 => r = 2/3
+    A = static(ch, [Cut("JP")])
+    assert A["robots"] == pytest.approx(2 / 3, abs=1e-10)
+    assert A["chips"] == pytest.approx(5 / 6, abs=1e-10)
+    ref = reference.availability(ch, Scenario([Cut("JP")]))
+    assert ref["robots"] == pytest.approx(2 / 3, abs=1e-10)
+
+
+def test_inventory_delays_the_loss() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "inventory_months": 2.5},
+             "robots": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    res = rm.simulate(ch, [Cut("JP")], months=5)
+    # months 0, 1: stock covers; month 2: half a month left; then nothing
+    assert res.end_use_loss.round(12).tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+    assert res.summary["time_to_survive"] == 2
+    assert res.summary["immediate_loss"] == pytest.approx(1.0)
+
+
+def test_substitution_ramp() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "substitutability": 0.6,
+                       "lead_time_months": 4},
+             "robots": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    res = rm.simulate(ch, [Cut("JP")], months=6)
+    # replaced share 0.6 * min(1, months since cut / 4): 0, .15, .3, .45, .6, .6
+    assert res.end_use_loss.round(12).tolist() == [1.0, 0.85, 0.7, 0.55, 0.4, 0.4]
+    assert res.summary["long_run_loss"] == pytest.approx(0.4)
+
+
+def test_cut_that_ends_and_recovers() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 0.5, "KR": 0.5}},
+             "robots": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    res = rm.simulate(ch, [Cut("JP", start=2, duration=3)], months=8)
+    assert res.end_use_loss.round(12).tolist() == [0, 0, 0.5, 0.5, 0.5, 0, 0, 0]
+    # TTS and TTR count from the start of the cut (month 2)
+    assert res.summary["time_to_survive"] == 0
+    assert res.summary["time_to_recover"] == 3
+    assert res.summary["cumulative_loss"] == pytest.approx(1.5)
+
+
+def test_tts_and_ttr_with_stock_and_no_recovery() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "inventory_months": 3},
+             "robots": {"stage": "end_use", "value": 2.0}}
+    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    res = rm.simulate(ch, [Cut("JP")], months=6, threshold=0.05)
+    assert res.summary["time_to_survive"] == 3
+    assert res.summary["time_to_recover"] == float("inf")
+    assert res.summary["cumulative_value_loss"] == pytest.approx(3 * 2.0)
+    assert "time to recover: > 6 months" in str(res)
+
+
+def test_group_cut_withholds_its_members() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"DE": 0.3, "FR": 0.2, "CN": 0.5}},
+             "robots": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"},
+                  groups={"EU": {"label": "EU", "members": ["DE", "FR"]}})
+    assert static(ch, [Cut("EU")])["gears"] == pytest.approx(0.5)
+
+
+def test_convergence_cap_raises_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = {"a": {"stage": "midstream", "suppliers": {"CN": 0.9, "US": 0.1}},
+             "b": {"stage": "midstream", "suppliers": {"CN": 0.9, "US": 0.1}},
+             "c": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of([("a", "b", {}), ("b", "a", {}), ("b", "c", {})], nodes,
+                  perspective={"home": "CN"})
+    monkeypatch.setattr(engine, "MAX_ITER", 3)
+    with pytest.raises(rm.ConvergenceError, match="cycle through a, b"):
+        static(ch, [Cut("US")])
+
+
+def test_bad_scenarios_get_suggestions() -> None:
+    bike = rm.load("bicycle")
+    with pytest.raises(rm.ScenarioError) as e:
+        rm.simulate(bike, [Cut("JP", nodes=("drivetrian",)), Cut("XX"), Cut("CN", fraction=2)])
+    text = str(e.value)
+    assert "cut names unknown node 'drivetrian'" in text and "did you mean `drivetrain`?" in text
+    assert "unknown country in cut" in text and "found 'XX'" in text
+    assert "cut fraction out of range" in text
+    with pytest.raises(rm.ScenarioError, match="did you mean `china_cut`"):
+        rm.simulate(bike, "china_cutt")
+
+
+# -- the fast engine agrees with the reference -----------------------------------
+
+def _compare(chain: rm.Chain, sc: Scenario) -> float:
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    spec = cut_spec(chain, [sc], p)
+    worst = 0.0
+    for mode in ("immediate", "long_run"):
+        fast = engine.static(c, p, spec, mode=mode)[:, 0]
+        ref = reference.availability(chain, sc, mode=mode)
+        worst = max(worst, max(abs(fast[i] - ref[n]) for i, n in enumerate(c.ids)))
+    dyn = engine.dynamic(c, p, spec, sc.months, record=True)
+    ref_months = reference.simulate(chain, sc)
+    for t, A in enumerate(ref_months):
+        worst = max(worst, max(abs(dyn.availability[t, i, 0] - A[n])
+                               for i, n in enumerate(c.ids)))
+        worst = max(worst, abs(dyn.loss[t, 0] - reference.end_use_loss(chain, A)))
+    return worst
+
+
+@pytest.mark.parametrize("home", ["CN", None])
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_fast_engine_matches_reference_on_random_chains(cyclic: bool, home: str | None) -> None:
+    worst = 0.0
+    for seed in range(75):  # 4 × 75 = 300 random chains
+        chain = random_chain(seed, cyclic=cyclic, home=home)
+        worst = max(worst, _compare(chain, random_scenario(chain, seed)))
+    assert worst <= 1e-9
+
+
+# -- invariants ------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), cyclic=st.booleans(), home=st.sampled_from(["CN", None]))
+def test_availability_in_unit_interval_and_zero_cut_is_one(seed: int, cyclic: bool,
+                                                           home: str | None) -> None:
+    chain = random_chain(seed, cyclic=cyclic, home=home)
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    assert np.allclose(engine.static(c, p, engine.CutSpec.none()), 1.0)
+    dyn = engine.dynamic(c, p, cut_spec(chain, [random_scenario(chain, seed)], p), 6,
+                         record=True)
+    assert dyn.availability.min() >= -1e-12 and dyn.availability.max() <= 1 + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), cyclic=st.booleans(), home=st.sampled_from(["CN", None]),
+       extra=st.floats(0, 1), longer=st.integers(0, 4))
+def test_cutting_more_never_raises_availability(seed: int, cyclic: bool, home: str | None,
+                                                extra: float, longer: int) -> None:
+    chain = random_chain(seed, cyclic=cyclic, home=home)
+    base = random_scenario(chain, seed)
+    first = base.cuts[0]
+    bigger_cut = Cut(first.country, first.nodes, min(1.0, first.fraction + extra), first.start,
+                     None if first.duration is None else first.duration + longer)
+    another = Cut(chain.compiled.countries[seed % len(chain.compiled.countries)])
+    more = Scenario([bigger_cut, *base.cuts[1:], another], months=base.months)
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    spec = cut_spec(chain, [base, more], p)
+    for mode in ("immediate", "long_run"):
+        A = engine.static(c, p, spec, mode=mode)
+        assert (A[:, 1] <= A[:, 0] + 1e-12).all()
+    dyn = engine.dynamic(c, p, spec, base.months, record=True)
+    assert (dyn.availability[:, :, 1] <= dyn.availability[:, :, 0] + 1e-12).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), perm_seed=st.integers(0, 10_000))
+def test_shuffled_node_order_gives_identical_results(seed: int, perm_seed: int) -> None:
+    chain = random_chain(seed, cyclic=bool(seed % 2))
+    g = chain.graph
+    rng = np.random.default_rng(perm_seed)
+    nodes = list(g.nodes(data=True))
+    edges = list(g.edges(data=True))
+    h = nx.DiGraph()
+    h.add_nodes_from([nodes[i] for i in rng.permutation(len(nodes))])
+    h.add_edges_from([edges[i] for i in rng.permutation(len(edges))])
+    shuffled = rm.Chain(h, name="s", perspective=chain.perspective)
+    sc = random_scenario(chain, seed)
+    a = rm.simulate(chain, sc)
+    b = rm.simulate(shuffled, sc)
+    pd_a = a.availability.sort_index()
+    pd_b = b.availability.sort_index()
+    assert np.abs(pd_a.to_numpy() - pd_b.to_numpy()).max() <= 1e-12
+    assert np.abs(a.end_use_loss.to_numpy() - b.end_use_loss.to_numpy()).max() <= 1e-12
+
+
+def test_monte_carlo_is_reproducible_and_varies() -> None:
+    bike = rm.load("bicycle")
+    a = rm.monte_carlo(bike, "china_cut", draws=50, seed=7, months=12)
+    b = rm.monte_carlo(bike, "china_cut", draws=50, seed=7, months=12)
+    c = rm.monte_carlo(bike, "china_cut", draws=50, seed=8, months=12)
+    assert a.draws.equals(b.draws)
+    assert not a.draws.equals(c.draws)
+    q = a.percentiles
+    assert (q.loc["P5"] <= q.loc["P50"]).all() and (q.loc["P50"] <= q.loc["P95"]).all()
+    assert a.ranged_values > 50
+    assert a.draws["immediate_loss"].std() > 0
+
+
+def test_monte_carlo_keeps_shares_consistent() -> None:
+    from riskmodel.uncertainty import sample_params
+
+    bike = rm.load("bicycle")
+    p, _ = sample_params(bike, 200, np.random.default_rng(3))
+    totals = p.dep0 + p.ind0
+    assert totals.max() <= 1 + 1e-12 and totals.min() >= 0.5
+    assert (p.row_share >= 0).all()
+
+
+def test_chunked_batch_equals_one_chunk() -> None:
+    bike = rm.load("bicycle")
+    scs = [Scenario([Cut(c)], name=c, months=12) for c in bike.compiled.countries]
+    whole = rm.simulate_many(bike, scs)
+    chunked = rm.simulate_many(bike, scs, chunk=3)
+    assert np.allclose(whole.to_numpy(), chunked.to_numpy(), equal_nan=True)
+    single = rm.simulate(bike, scs[0]).summary
+    assert np.allclose(whole.iloc[0].to_numpy(), single.to_numpy(), equal_nan=True)
