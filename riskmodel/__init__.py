@@ -27,8 +27,10 @@ from ._errors import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .coalitions import coalition, cutsets
     from .model import Chain, ChainGraph, Compiled, builtin_chains, load, save
     from .scenario import Cut, Scenario
+    from .scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from .simulation import Result, monte_carlo, simulate, simulate_many
     from .validation import ValidationReport, validate
 
@@ -37,9 +39,12 @@ _LAZY = {
     "load": "model", "save": "model", "ValidationReport": "validation", "validate": "validation",
     "simulate": "simulation", "simulate_many": "simulation", "monte_carlo": "simulation",
     "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
+    "score": "scoring", "explain": "scoring", "leverage": "scoring",
+    "policy_alignment": "scoring", "score_uncertainty": "scoring",
+    "cutsets": "coalitions", "coalition": "coalitions",
 }
-_SUBMODULES = {"engine", "io", "model", "reference", "scenario", "schema", "simulation",
-               "uncertainty", "validation"}
+_SUBMODULES = {"coalitions", "engine", "io", "model", "reference", "scenario", "schema",
+               "scoring", "simulation", "uncertainty", "validation"}
 
 __all__ = [
     "Chain",
@@ -56,9 +61,16 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "builtin_chains",
+    "coalition",
+    "cutsets",
+    "explain",
+    "leverage",
     "load",
     "monte_carlo",
+    "policy_alignment",
     "save",
+    "score",
+    "score_uncertainty",
     "simulate",
     "simulate_many",
     "validate",

@@ -64,7 +64,8 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
-        text = f"{self.place()}: {self.severity}: "
+        known = self.file is not None or self.line is not None
+        text = (f"{self.place()}: " if known else "") + f"{self.severity}: "
         subject = []
         if self.where:
             subject.append(self.where)
@@ -82,7 +83,8 @@ class Problem:
             text += "; " + ", ".join(bits)
         text += "."
         if self.fix:
-            text += f" Fix: {self.fix.rstrip('.')}."
+            fix = self.fix.rstrip(".")
+            text += f" Fix: {fix}" + ("" if fix.endswith("?") else ".")
         return text
 
     def as_dict(self) -> dict[str, object]:

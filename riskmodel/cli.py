@@ -19,6 +19,36 @@ from ._version import __version__
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
+def _pos_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found {v}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, found {v}")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], found {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], found {v}")
+    return v
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -82,6 +112,202 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _emit(text: str, out: str | None) -> None:
+    """Print ``text``, or write it atomically to ``out``."""
+    if out is None:
+        print(text)
+        return
+    from pathlib import Path
+
+    from .io import _atomic_write
+
+    _atomic_write(Path(out), lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def _scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
+    from ._errors import ScenarioError
+    from .scenario import Scenario, parse_cut, read_scenarios, scenario_from_cuts
+
+    scenarios: list[Any] = []
+    for name in args.scenario or []:
+        if name == "all":
+            scenarios += [Scenario.from_dict(d) for d in chain.scenarios]
+        else:
+            scenarios.append(Scenario.from_chain(chain, name))
+    for path in args.scenario_file or []:
+        scenarios += read_scenarios(path)
+    if args.cut:
+        cuts = [parse_cut(text, start=args.start, duration=args.duration) for text in args.cut]
+        scenarios.append(scenario_from_cuts(cuts, months=args.months or 24))
+    if not scenarios:
+        names = ", ".join(str(d.get("id")) for d in chain.scenarios) or "none"
+        raise ScenarioError([_problem(
+            "no scenario given", fix=f"give --cut CC[:nodes][@fraction], or --scenario NAME "
+            f"(this chain's: {names}; or `all`), or --scenario-file FILE")])
+    return scenarios
+
+
+def _problem(message: str, *, fix: str) -> Any:
+    from ._errors import Problem
+
+    return Problem("error", message, where="command line", fix=fix)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ._render import render, to_jsonable
+    from .model import load
+    from .simulation import monte_carlo, simulate, simulate_many
+
+    chain = load(args.chain)
+    scenarios = _scenarios_from_args(args, chain)
+    if args.mc:
+        if len(scenarios) != 1:
+            raise _usage("--mc takes one scenario")
+        mc = monte_carlo(chain, scenarios[0], draws=args.mc, seed=args.seed, months=args.months,
+                         threshold=args.threshold)
+        if args.format == "table":
+            _emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args.out)
+        elif args.format == "csv":
+            _emit(render(mc.draws, "csv"), args.out)
+        else:
+            _emit(json.dumps(to_jsonable({
+                "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
+                "seed": args.seed, "ranged_values": mc.ranged_values,
+                "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2),
+                args.out)
+        return EXIT_OK
+    if len(scenarios) > 1:
+        table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold)
+        _emit(render(table, args.format), args.out)
+        return EXIT_OK
+    res = simulate(chain, scenarios[0], months=args.months, threshold=args.threshold)
+    if args.format == "table":
+        loss = res.end_use_loss.to_frame("end-use loss")
+        loss["lowest node"] = res.availability.idxmin(axis=0)
+        loss["its availability"] = res.availability.min(axis=0)
+        _emit(str(res) + "\n\n" + render(loss, "table"), args.out)
+    elif args.format == "csv":
+        wide = pd.concat([res.end_use_loss, res.availability.T], axis=1)
+        _emit(render(wide, "csv"), args.out)
+    else:
+        _emit(json.dumps(to_jsonable({
+            "chain": chain.name, "scenario": res.scenario.as_dict(),
+            "threshold": args.threshold, "summary": res.summary,
+            "end_use_loss": res.end_use_loss.tolist(),
+            "availability": {k: v.tolist() for k, v in res.availability.iterrows()}}),
+            indent=2), args.out)
+    return EXIT_OK
+
+
+SCORE_COLUMNS = ["rank", "stage", "choke_score", "choke_immediate", "choke_long_run",
+                 "cut_country", "exposure", "hhi", "downstream_reach", "spof_count"]
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from ._render import render, to_jsonable
+    from .model import load
+    from .scoring import explain, leverage, score, score_uncertainty
+
+    chain = load(args.chain)
+    scores = score(chain, horizon=args.horizon)
+    if args.explain:
+        _emit("\n".join(explain(scores, node) for node in args.explain), args.out)
+        return EXIT_OK
+    shown = scores if args.top == 0 else scores.head(args.top)
+    unc = None
+    if args.mc:
+        unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
+                                top=min(args.top or 5, 5), scores=scores)
+        shown = shown.join(unc[["p5", "p95", "rank_p5", "rank_p95", "p_top"]])
+    lev = leverage(chain, horizon=args.horizon) if args.leverage else None
+    if args.format == "table":
+        cols = SCORE_COLUMNS + ([c for c in ("p5", "p95", "rank_p5", "rank_p95", "p_top")
+                                 if unc is not None])
+        head = (f"{chain.title}: choke points ({args.horizon}-month choke score, end-use loss "
+                f"share; {scores.attrs['exact']})")
+        parts = [head, render(shown[cols], "table")]
+        if unc is not None:
+            parts.append(f"Uncertainty ({args.mc} draws, seed {args.seed}): "
+                         f"{unc.attrs['note']}")
+        if lev is not None:
+            parts += ["", "Country leverage (end-use loss if the country cuts everything it "
+                      "supplies):", render(lev, "table")]
+        _emit("\n".join(parts), args.out)
+    elif args.format == "csv":
+        _emit(render(shown, "csv") if lev is None else render(lev, "csv"), args.out)
+    else:
+        payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
+                                   "scores": shown}
+        if unc is not None:
+            payload["uncertainty_note"] = unc.attrs["note"]
+        if lev is not None:
+            payload["leverage"] = lev
+        _emit(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False), args.out)
+    return EXIT_OK
+
+
+def _cmd_cutsets(args: argparse.Namespace) -> int:
+    from ._render import render, to_jsonable
+    from .coalitions import coalition, cutsets
+    from .model import load
+
+    chain = load(args.chain)
+    _check_node(chain, args.target)
+    if args.coalition:
+        members = [x.strip() for x in args.coalition.split(",") if x.strip()]
+        share = coalition(chain, members, target=args.target, mode=args.mode)
+        what = args.target or "all end use"
+        if args.format == "json":
+            _emit(json.dumps({"chain": chain.name, "coalition": members, "target": what,
+                              "mode": args.mode, "surviving_share": share}), args.out)
+        else:
+            _emit(f"{chain.name}: if {'+'.join(members)} cut everything they supply, "
+                  f"{share:.1%} of {what} survives ({args.mode}).", args.out)
+        return EXIT_OK
+    cs = cutsets(chain, target=args.target, max_size=args.max_size, threshold=args.threshold,
+                 mode=args.mode)
+    table = cs.assign(countries=["+".join(x) for x in cs["countries"]])
+    if args.format == "table":
+        head = (f"{chain.name}: minimal country cut sets for {cs.attrs['target']} "
+                f"(availability < {args.threshold:.0%}, {args.mode}; {cs.attrs['evaluated']} "
+                f"sets of up to {args.max_size} of {cs.attrs['candidates']} countries checked)")
+        body = render(table, "table", index=False) if len(cs) else "  none found"
+        _emit(head + "\n" + body, args.out)
+    elif args.format == "csv":
+        _emit(render(table, "csv", index=False), args.out)
+    else:
+        _emit(json.dumps(to_jsonable({"settings": cs.attrs, "cutsets": [
+            {"size": int(r.size), "countries": list(r.countries),
+             "availability": float(r.availability)} for r in cs.itertuples()]}), indent=2),
+            args.out)
+    return EXIT_OK
+
+
+def _check_node(chain: Any, node: str | None) -> None:
+    if node is None:
+        return
+    from ._errors import Problem, ScenarioError
+    from .validation import suggest
+
+    if node not in chain.compiled.index:
+        hint = suggest(node, list(chain.compiled.ids))
+        raise ScenarioError([Problem("error", f"no node '{node}' in chain '{chain.name}'",
+                                     where="--target", found=node,
+                                     fix=f"did you mean `{hint}`?" if hint else
+                                     "give a node id of the chain")])
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _usage(message: str) -> _UsageError:
+    return _UsageError(message)
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from . import schema
 
@@ -122,6 +348,57 @@ def build_parser() -> argparse.ArgumentParser:
                     help="every number must be sourced or a marked estimate with a range")
     sp.add_argument("--format", choices=("text", "json"), default="text")
 
+    sp = add("simulate", _cmd_simulate,
+             "Play a cut-off scenario month by month: availability, end-use loss, time to "
+             "survive and recover.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--cut", action="append", metavar="SPEC",
+                    help="CC[:node,node][@fraction], e.g. JP or US:euv_lithography@0.9; "
+                         "repeat for several cuts")
+    sp.add_argument("--scenario", action="append", metavar="NAME",
+                    help="a standard scenario of the chain (or `all`); repeatable")
+    sp.add_argument("--scenario-file", action="append", metavar="FILE",
+                    help="YAML/JSON file of scenarios")
+    sp.add_argument("--start", type=_nonneg_int, default=0, help="month the --cut cuts start")
+    sp.add_argument("--duration", type=_nonneg_int, default=None,
+                    help="months the --cut cuts last (default: permanent)")
+    sp.add_argument("--months", type=_pos_int, default=None, help="horizon (default 24)")
+    sp.add_argument("--threshold", type=_fraction, default=0.05,
+                    help="end-use loss that counts for time to survive/recover (default 0.05)")
+    sp.add_argument("--mc", type=_pos_int, default=None, metavar="N",
+                    help="Monte Carlo over the chain's ranged values with N draws")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+
+    sp = add("score", _cmd_score,
+             "Rank the choke points: indicators and an explainable choke score per node.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--top", type=_nonneg_int, default=10, help="rows to show (0 = all)")
+    sp.add_argument("--horizon", type=_pos_int, default=12,
+                    help="month at which the choke score reads the loss (default 12)")
+    sp.add_argument("--explain", action="append", metavar="NODE",
+                    help="explain why NODE ranks where it does; repeatable")
+    sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
+    sp.add_argument("--mc", type=_pos_int, default=None, metavar="N",
+                    help="uncertainty: N Monte Carlo draws over the ranged values")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+
+    sp = add("cutsets", _cmd_cutsets,
+             "Find the smallest sets of countries whose joint cut stops a product.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--target", metavar="NODE", help="end-use node (default: all end use)")
+    sp.add_argument("--max-size", type=_pos_int, default=3, help="largest set size (default 3)")
+    sp.add_argument("--threshold", type=_fraction, default=0.05,
+                    help="availability below which the target counts as stopped (0.05)")
+    sp.add_argument("--mode", choices=("immediate", "long_run"), default="immediate")
+    sp.add_argument("--coalition", metavar="CC,CC,...",
+                    help="instead: the share of the target that survives this coalition")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+
     sp = add("schema", _cmd_schema, "Print the JSON Schema of chain files.")
     sp.add_argument("--format", choices=("json", "markdown"), default="json",
                     help="json (the JSON Schema) or markdown (the reference tables)")
@@ -142,6 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except _UsageError as e:
+        print(f"riskmodel: usage error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except FileNotFoundError as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return EXIT_ERROR

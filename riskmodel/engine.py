@@ -47,6 +47,10 @@ __all__ = ["CutSpec", "Params", "Plan", "dynamic", "params_from_compiled", "plan
 
 TOL = 1e-13
 MAX_ITER = 100_000
+#: ``"auto"`` (numba for large work, numpy otherwise), ``"numba"`` or ``"numpy"``.
+BACKEND = "auto"
+#: Work (edges × columns) from which ``auto`` uses the compiled kernel.
+NUMBA_MIN_WORK = 200_000
 
 
 # ---------------------------------------------------------------------------
@@ -72,11 +76,23 @@ class LevelPlan:
 
 @dataclass(frozen=True)
 class Plan:
-    """The level plan of a compiled chain (cached per compilation)."""
+    """The level plan of a compiled chain (cached per compilation).
+
+    ``levels`` drive the numpy backend; the flat arrays drive the compiled kernel:
+    nodes in level order, and each node's inputs (``eptr`` by node) sorted as essential
+    groups (``e_kind`` 0 starts a group, 1 continues it) then non-essential (2).
+    """
 
     n: int
     m: int
     levels: tuple[LevelPlan, ...]
+    order: np.ndarray
+    level_ptr: np.ndarray
+    level_cyclic: np.ndarray
+    eptr: np.ndarray
+    e_src: np.ndarray
+    e_edge: np.ndarray
+    e_kind: np.ndarray
 
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
@@ -138,7 +154,22 @@ def _build_plan(c: Compiled) -> Plan:
             ess_src=c.in_src[e_ess], ess_edge=e_ess, grp_starts=grp_starts, grp_pos=grp_pos,
             pos_starts=pos_starts, ne_src=c.in_src[e_ne], ne_edge=e_ne, ne_starts=ne_starts,
             ne_pos=ne_pos))
-    return Plan(n=n, m=m, levels=tuple(levels))
+    # flat layout for the kernel
+    non_ess = (~ess).astype(np.int64)
+    o = np.lexsort((c.edge_group, non_ess, dst)) if m else np.zeros(0, dtype=np.int64)
+    e_dst, e_grp, e_ne = dst[o], c.edge_group[o], non_ess[o].astype(bool)
+    kind = np.full(m, 2, dtype=np.int8)
+    if m:
+        new = np.r_[True, (e_dst[1:] != e_dst[:-1]) | (e_grp[1:] != e_grp[:-1])]
+        kind[~e_ne] = np.where(new[~e_ne], 0, 1)
+    eptr = np.searchsorted(e_dst, np.arange(n + 1)).astype(np.int64)
+    lv_nodes = [lv.nodes for lv in levels]
+    order = np.concatenate(lv_nodes).astype(np.int64) if lv_nodes else np.zeros(0, np.int64)
+    level_ptr = np.r_[0, np.cumsum([len(x) for x in lv_nodes])].astype(np.int64)
+    return Plan(n=n, m=m, levels=tuple(levels), order=order, level_ptr=level_ptr,
+                level_cyclic=np.array([lv.cyclic for lv in levels], dtype=np.bool_),
+                eptr=eptr, e_src=c.in_src[o].astype(np.int64), e_edge=o.astype(np.int64),
+                e_kind=kind)
 
 
 # ---------------------------------------------------------------------------
@@ -290,23 +321,35 @@ class CutSpec:
         return x
 
 
-def _withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray,
-              n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(n, k)`` shares withheld (net of substitution) from dependent and from
-    independent producers, given each pair's net withheld fraction ``x``."""
+@dataclass(frozen=True)
+class Withheld:
+    """Shares withheld (net of substitution) per (node, column), node-sorted."""
+
+    node: np.ndarray
+    col: np.ndarray
+    dep: np.ndarray   # withheld from producers that need the chain's inputs
+    ind: np.ndarray   # withheld from the others
+
+    def dense(self, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        dep = sparse.coo_matrix((self.dep, (self.node, self.col)), shape=(n, k)).toarray()
+        ind = sparse.coo_matrix((self.ind, (self.node, self.col)), shape=(n, k)).toarray()
+        return dep, ind
+
+    def ptr(self, n: int) -> np.ndarray:
+        return np.searchsorted(self.node, np.arange(n + 1)).astype(np.int64)
+
+
+def _withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
+    """The withheld shares given each pair's net withheld fraction ``x``."""
     pair_row, pair_col = prepared[0], prepared[1]
-    if len(pair_row) == 0:
-        z = np.zeros((n, k))
-        return z, z.copy()
-    share = p.row_share[pair_row, pair_col if p.row_share.shape[1] > 1 else 0]
+    share = p.row_share[pair_row, pair_col if p.row_share.shape[1] > 1 else 0] if len(
+        pair_row) else np.zeros(0)
     amount = share * x
     dep = p.row_dep[pair_row]
     nodes = p.row_node[pair_row]
-    dep_x = sparse.coo_matrix((np.where(dep, amount, 0.0), (nodes, pair_col)),
-                              shape=(n, k)).toarray()
-    ind_x = sparse.coo_matrix((np.where(dep, 0.0, amount), (nodes, pair_col)),
-                              shape=(n, k)).toarray()
-    return dep_x, ind_x
+    o = np.argsort(nodes, kind="stable")
+    return Withheld(nodes[o].astype(np.int64), pair_col[o].astype(np.int64),
+                    np.where(dep, amount, 0.0)[o], np.where(dep, 0.0, amount)[o])
 
 
 def _pair_param(arr: np.ndarray, nodes: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -335,15 +378,59 @@ def _level_supply(lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
     return a[lv.nodes] * P + b[lv.nodes]
 
 
-def propagate(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
-              ne_share: np.ndarray, stock: np.ndarray | None = None, *,
-              k: int | None = None, ids: Sequence[Any] | None = None
+def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
+    choice = backend or BACKEND
+    if choice == "numpy":
+        return False
+    if choice == "numba":
+        return True
+    if choice != "auto":
+        raise ValueError(f"unknown backend {choice!r}; valid: auto, numba, numpy")
+    if (plan.m + plan.n) * k < NUMBA_MIN_WORK:
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return False
+    return True
+
+
+def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,
+              ids: Sequence[Any] | None = None, backend: str | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """Availability ``A`` and supply ``S`` (before stocks) of every node, ``(n, k)`` each.
 
-    ``a``/``b`` are the supply coefficients (``S = a·P + b``); ``stock`` (months) tops up
-    supply: ``A = min(1, S + stock)``.
+    Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``;
+    ``stock`` (months) tops it up: ``A = min(1, S + stock)``.
     """
+    if _use_numba(plan, k, backend):
+        from . import _kernel
+
+        A = np.ones((plan.n, k))
+        S = np.ones((plan.n, k))
+        st = stock if stock is not None else np.zeros((1, 1))
+        bad = _kernel.propagate(
+            plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
+            plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
+            np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0), cut.ptr(plan.n),
+            cut.col, cut.dep, cut.ind, st, stock is not None, A, S, TOL, MAX_ITER)
+        if bad >= 0:
+            lv = plan.levels[bad]
+            names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
+            raise ConvergenceError(
+                f"availability on the cycle through {', '.join(names) or 'a cycle'} did not "
+                f"converge within {MAX_ITER} iterations")
+        return A, S
+    dep_x, ind_x = cut.dense(plan.n, k)
+    return _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
+                            k=k, ids=ids)
+
+
+def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
+                     ne_share: np.ndarray, stock: np.ndarray | None = None, *,
+                     k: int | None = None, ids: Sequence[Any] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The numpy backend: level by level, Jacobi iteration on cyclic levels."""
     k = k or max(a.shape[1], b.shape[1], 1 if stock is None else stock.shape[1])
     A = np.ones((plan.n, k))
     S = np.ones((plan.n, k))
@@ -370,7 +457,8 @@ def propagate(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
     return A, S
 
 
-def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate") -> np.ndarray:
+def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
+           backend: str | None = None) -> np.ndarray:
     """Availability ``(n, k)`` under the cuts, with no time: ``immediate`` (no stock, no
     substitution) or ``long_run`` (full substitution, no stock)."""
     if mode not in ("immediate", "long_run"):
@@ -381,9 +469,7 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate") ->
     pn, pc = p.row_node[prepared[0]], prepared[1]
     x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
                  ramp=0.0 if mode == "immediate" else 1.0)
-    dep_x, ind_x = _withheld(p, prepared, x, c.n, k)
-    A, _ = propagate(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, k=k,
-                     ids=c.ids)
+    A, _ = propagate(plan, p, _withheld(p, prepared, x), None, k, ids=c.ids, backend=backend)
     return A
 
 
@@ -398,7 +484,8 @@ class Dynamics:
 
 def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             record: np.ndarray | bool = False,
-            on_month: Callable[[int], None] | None = None) -> Dynamics:
+            on_month: Callable[[int], None] | None = None,
+            backend: str | None = None) -> Dynamics:
     """Month-by-month simulation with stocks and substitution ramps (design §1.5).
 
     ``record`` is False (end-use loss only), True (every node) or an index array of
@@ -421,9 +508,8 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     avail = np.zeros((months, len(keep_idx), k)) if keep_idx is not None else None
     for t in range(months):
         x = cuts.net(t, prepared, subst, lead)
-        dep_x, ind_x = _withheld(p, prepared, x, n, k)
-        A, S = propagate(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
-                         k=k, ids=c.ids)
+        A, S = propagate(plan, p, _withheld(p, prepared, x), stock, k, ids=c.ids,
+                         backend=backend)
         stock -= A - S
         np.maximum(stock, 0.0, out=stock)
         loss[t] = (p.weight * (1.0 - A)).sum(axis=0)

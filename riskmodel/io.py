@@ -55,7 +55,8 @@ class Document:
     ``data`` is the parsed mapping (for a bundle, the header). ``positions`` maps a
     key path such as ``("nodes", 3, "substitutability")`` to ``(line, column)``.
     ``tables`` holds a bundle's CSV tables as text DataFrames, and ``files`` the file
-    each part came from. ``problems`` are the problems met while reading.
+    each part came from, and ``lines`` where a table's rows are when they are not
+    simply on lines 2, 3, ... ``problems`` are the problems met while reading.
     """
 
     path: str
@@ -65,15 +66,22 @@ class Document:
     tables: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: for a bundle table whose rows are not simply on lines 2, 3, ... (blank lines,
+    #: quoted line breaks): the line of its header, then the line each row starts on
+    lines: dict[str, list[int]] = field(default_factory=dict)
 
     def at(self, *path: Any) -> Position | None:
-        """The (line, column) of ``path``, or of its nearest located parent."""
+        """The (line, column) of ``path``, or of its nearest located parent.
+
+        The document itself (``at()``) is where its top-level mapping starts.
+        """
         p = tuple(path)
-        while p:
+        while True:
             if p in self.positions:
                 return self.positions[p]
+            if not p:
+                return None
             p = p[:-1]
-        return None
 
     def problem(self, severity: str, message: str, path: tuple[Any, ...] = (), *,
                 file: str | None = None, **kw: Any) -> Problem:
@@ -159,7 +167,7 @@ class _YamlBuilder:
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
-            raise self._error(node, f"YAML tag {node.tag!r} is not allowed",
+            raise self._error(node, f"YAML tag {_tag_text(node.tag)} is not allowed",
                               "remove the tag: chain files hold plain data only")
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> dict:
@@ -188,8 +196,19 @@ class _YamlBuilder:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as e:
-            raise self._error(node, f"YAML tag {node.tag!r} cannot be loaded ({e.problem})",
+            raise self._error(node, f"YAML tag {_tag_text(node.tag)} cannot be loaded "
+                              f"({e.problem})",
                               "remove the tag: chain files hold plain data only") from None
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as e:
+            # a tagged scalar that does not parse (`!!int x`, `!!bool maybe`), or an
+            # integer too long for Python to convert
+            text = str(node.value)
+            shown = repr(text if len(text) <= 40 else text[:39] + "…")
+            if "digits" in str(e):
+                raise self._error(node, f"the number {shown} has too many digits to read",
+                                  "write a number of ordinary size") from None
+            raise self._error(node, f"the value {shown} is not a valid {_tag_text(node.tag)}",
+                              "write a plain number or text, without a tag") from None
         if not isinstance(value, (str, int, float, bool, type(None))):
             # dates, binary and sets become text: chain files hold plain values only
             value = str(node.value)
@@ -200,12 +219,26 @@ class _YamlBuilder:
                      column=node.start_mark.column + 1, fix=fix, code="yaml")
 
 
+def _tag_text(tag: str | None) -> str:
+    """A YAML tag as written in a file: ``!!python/object:os.system``."""
+    tag = str(tag)
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") \
+        else tag if tag.startswith("!") else f"!<{tag}>"
+
+
 def _parse_yaml(text: str, doc: Document) -> Any:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        what = " ".join(x for x in (e.context, e.problem) if x)
+        what = e.problem or e.context or "cannot be parsed"
+        if e.context and e.problem:
+            # "expected ',' or '}' (while parsing a flow mapping that starts at line 6)"
+            ctx = e.context
+            if e.context_mark is not None and (mark is None
+                                               or e.context_mark.line != mark.line):
+                ctx += f" that starts at line {e.context_mark.line + 1}"
+            what = f"{e.problem} ({ctx})"
         raise _fail(doc.path, f"YAML syntax error: {what}",
                     line=mark.line + 1 if mark else None,
                     column=mark.column + 1 if mark else None,
@@ -230,6 +263,17 @@ _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder(parse_constant=lambda c: _reject_constant(c))
 
 
+#: the standard library's messages, said plainly
+_JSON_MESSAGES = {
+    "Unterminated string starting at": "a quoted string is not closed before the end of the "
+                                       "file (is the file truncated?)",
+    "Invalid control character at": "a quoted string holds a line break or control character "
+                                    "(write a line break as \\n)",
+    "Expecting value": "expected a value (a number, \"text\", true, false, null, [...] or "
+                       "{...})",
+}
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number in JSON")
 
@@ -246,6 +290,9 @@ def _parse_json(text: str, doc: Document) -> Any:
 
     def err(i: int, message: str) -> ChainValidationError:
         line, col = pos(i)
+        message = _JSON_MESSAGES.get(message, message)
+        if i >= len(text):
+            message = "unexpected end of file (is the file truncated?)"
         return _fail(doc.path, f"JSON syntax error: {message}", line=line, column=col,
                      fix="correct the JSON syntax at this place", code="json")
 
@@ -321,29 +368,92 @@ def _parse_json(text: str, doc: Document) -> Any:
     return data
 
 
-def _read_csv(path: Path, shown: str, doc: Document) -> Any:
+_RAGGED_FIX = "make every row have as many fields as the header; quote a cell that holds a comma"
+MAX_LISTED_ROWS = 20
+
+
+def _csv_layout(text: str, shown: str) -> tuple[list[str], list[int]]:
+    """The header of a CSV text and the line of the header and of each row.
+
+    Rows with more or fewer fields than the header are errors (pandas would silently
+    pad them, or take a longer first row's extra field as an index), and so is a
+    header that names a column twice (pandas would rename it ``name.1``).
+    """
+    import csv
+    import io as _io
+
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    lines: list[int] = []
+    ragged: list[Problem] = []
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record or (len(record) == 1 and record[0] != "" and not record[0].strip()):
+                continue  # a blank line, which pandas skips too
+            if header is None:
+                header = [c.strip() for c in record]
+            elif len(record) != len(header):
+                ragged.append(Problem(
+                    "error", f"row has {len(record)} field{'s' if len(record) != 1 else ''}, "
+                    f"but the header has {len(header)}", file=shown, line=start,
+                    expected=f"{len(header)} field{'s' if len(header) != 1 else ''} "
+                             f"({', '.join(header)})",
+                    found=f"{len(record)}", fix=_RAGGED_FIX, code="csv"))
+            lines.append(start)
+    except csv.Error as e:
+        raise _fail(shown, f"CSV syntax error: {e}", line=reader.line_num, code="csv",
+                    fix="close every quoted cell, and put a comma right after its closing "
+                        "quote") from None
+    if header is None:
+        raise _fail(shown, "CSV file has no header row", code="csv",
+                    fix="give a header row and one row per record")
+    if ragged:
+        more = len(ragged) - MAX_LISTED_ROWS
+        listed = ragged[:MAX_LISTED_ROWS]
+        if more > 0:
+            listed.append(Problem("error", f"... and {more} more rows with the wrong number "
+                                  "of fields (not listed)", file=shown, code="csv"))
+        raise ChainValidationError(listed)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in seen:
+            raise _fail(shown, f"CSV header repeats column '{name}' (columns {seen[name] + 1} "
+                        f"and {i + 1})", line=lines[0], column=i + 1,
+                        fix="give each column once", code="csv")
+        seen[name] = i
+    return header, lines
+
+
+def _read_csv(path: Path, shown: str, doc: Document, name: str) -> Any:
+    import warnings
+
     import pandas as pd
 
     text = _read_text(path, shown)
+    header, lines = _csv_layout(text, shown)
     try:
         import io as _io
 
-        df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False,
-                         na_filter=False, engine="c")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False,
+                             na_filter=False, engine="c", index_col=False)
     except pd.errors.ParserError as e:
         m = re.search(r"line (\d+)", str(e))
         raise _fail(shown, f"CSV syntax error: {str(e).strip()}",
-                    line=int(m.group(1)) if m else None,
-                    fix="make every row have as many fields as the header; quote commas",
+                    line=int(m.group(1)) if m else None, fix=_RAGGED_FIX,
                     code="csv") from None
-    except (pd.errors.EmptyDataError, ValueError) as e:
+    except (pd.errors.EmptyDataError, pd.errors.ParserWarning, ValueError) as e:
         raise _fail(shown, f"CSV file could not be read: {e}", code="csv",
                     fix="give a header row and one row per record") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
-    if dupes:
-        raise _fail(shown, f"CSV header repeats column(s) {', '.join(dupes)}", line=1,
-                    fix="give each column once", code="csv")
+    if len(df.columns) != len(header):
+        raise _fail(shown, "CSV file could not be read: the rows do not match the header",
+                    code="csv", fix=_RAGGED_FIX)
+    df.columns = header
+    if len(lines) == len(df) + 1 and lines[-1] != len(lines):
+        doc.lines[name] = lines
     return df
 
 
@@ -398,7 +508,7 @@ def _read_bundle(p: Path, shown: str) -> Document:
     for name in BUNDLE_TABLES:
         f = p / f"{name}.csv"
         if f.exists():
-            doc.tables[name] = _read_csv(f, str(f), doc)
+            doc.tables[name] = _read_csv(f, str(f), doc, name)
             doc.files[name] = str(f)
         elif name == "nodes":
             raise _fail(shown, "bundle has no nodes.csv",

@@ -178,21 +178,11 @@ def read_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
         data, base = data["scenarios"], ("scenarios",)
     c = _Collector(doc, doc.path)
     c.problems.extend(doc.problems)
-    out = check_scenarios(c, data, _Anything(), _Anything(), base_path=base)
+    out = check_scenarios(c, data, None, None, base_path=base)
     errors = [p for p in c.finish() if p.severity == "error"]
     if errors:
         raise ScenarioError(errors)
     return [Scenario.from_dict(d) for d in out]
-
-
-class _Anything(list):
-    """Accepts any name (for checking a scenario file before a chain is known)."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(())
 
 
 def resolve(chain: Chain, scenario: Scenario) -> Scenario:
@@ -210,8 +200,8 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
     check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=())
     errors = [
         Problem(p.severity, p.message, where=(p.where or "").replace(
-            "scenario #1", f"scenario '{scenario.name}'"), field=p.field, expected=p.expected,
-            found=p.found, fix=p.fix, code=p.code)
+            "scenario 'scenario'", f"scenario '{scenario.name}'"), field=p.field,
+            expected=p.expected, found=p.found, fix=p.fix, code=p.code)
         for p in c.finish() if p.severity == "error"]
     if errors:
         raise ScenarioError(errors)

@@ -96,15 +96,34 @@ def _short(x: Any, n: int = 60) -> str:
         t = repr(x)
     elif isinstance(x, float):
         t = repr(x) if not x.is_integer() else str(x)
-    elif isinstance(x, dict):
-        t = "a mapping"
-    elif isinstance(x, list):
-        t = "a list"
+    elif isinstance(x, (dict, list)):
+        kind = "mapping" if isinstance(x, dict) else "list"
+        items = list(x.items() if isinstance(x, dict) else enumerate(x))
+        scalar = (str, int, float, bool, type(None))
+        if not items:
+            return f"an empty {kind}"
+        if len(items) > 6 or not all(isinstance(v, scalar) for _, v in items):
+            return f"a {kind}"
+        shown = ", ".join(f"{k}: {_short(v, n)}" if kind == "mapping" else _short(v, n)
+                          for k, v in items)
+        t = f"the {kind} " + ("{" + shown + "}" if kind == "mapping" else f"[{shown}]")
     elif x is None:
         t = "nothing"
     else:
         t = repr(x)
     return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def _percent_fix(text: str) -> str:
+    """The fix for a percentage written where a fraction belongs: ``28% → 0.28``."""
+    t = text.strip()
+    try:
+        v = float(t[:-1])
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v):
+        return "write the percentage as a fraction (28% → 0.28)"
+    return f"write the percentage as a fraction ({t} → {v / 100:g})"
 
 
 def _type_name(x: Any) -> str:
@@ -130,6 +149,8 @@ class _Collector:
 
     def at(self, table: str | None, row: int | None, field_: str | None,
            path: tuple[Any, ...] | None) -> tuple[str | None, int | None, int | None]:
+        if table is not None and row is None and table in self.csv:
+            return self.csv[table][0], None, None
         if path is not None and self.doc is not None:
             pos = self.doc.at(*path)
             return self.doc.files.get("header", self.path), *(pos or (None, None))
@@ -140,7 +161,7 @@ class _Collector:
                 if field_ is not None:
                     base = field_ if field_ in cols else field_.split(".")[0]
                     col = cols.index(base) + 1 if base in cols else None
-                return file, row + 2, col
+                return file, self.line(table, row), col
             if (table in self.rows and self.doc is not None and row < len(self.rows[table])
                     and self.rows[table][row] is not None):
                 prefix = self.rows[table][row]
@@ -151,6 +172,13 @@ class _Collector:
                 pos = self.doc.at(*prefix, *sub)
                 return self.doc.files.get("header", self.path), *(pos or (None, None))
         return self.path, None, None
+
+    def line(self, table: str, row: int | None) -> int:
+        """The line of a bundle table's row (``None``: its header)."""
+        lines = self.doc.lines.get(table) if self.doc is not None else None
+        if lines:
+            return lines[0 if row is None else row + 1]
+        return 1 if row is None else row + 2
 
     def add(self, severity: str, code: str, message: str, *, table: str | None = None,
             row: int | None = None, field: str | None = None,
@@ -163,9 +191,8 @@ class _Collector:
             return
         file, line, col = self.at(table, row, field, path)
         self.problems.append(Problem(severity, message, file=file, line=line, column=col,
-                                     where=where, field=field.split(".")[0]
-                                     if field and table == "suppliers" else field,
-                                     expected=expected, found=found, fix=fix, code=code))
+                                     where=where, field=field, expected=expected, found=found,
+                                     fix=fix, code=code))
 
     def finish(self) -> list[Problem]:
         out = list(self.problems)
@@ -200,13 +227,16 @@ def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: s
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             fix = "write a plain number (e.g. 0.28)"
             if isinstance(x, str) and x.strip().endswith("%"):
-                fix = "write the percentage as a fraction (28% → 0.28)"
+                fix = _percent_fix(x)
             elif isinstance(x, str):
                 fix = "remove the quotes: write a plain number"
             c.add("error", "type", "not a number", path=p, where=where, field=label,
                   expected="a number", found=_type_name(x), fix=fix)
             return math.nan
-        v = float(x)
+        try:
+            v = float(x)
+        except OverflowError:  # an integer too large for a float
+            v = math.inf
         if not math.isfinite(v):
             c.add("error", "type", "not a finite number", path=p, where=where, field=label,
                   expected="a finite number", found=_short(x), fix="write a finite number")
@@ -255,6 +285,13 @@ def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: s
     return plain(cell, path, name), prov
 
 
+def _edge_where(u: Any, v: Any) -> str:
+    """``edge 'a' -> 'b'``; an end that is missing shows as ``?``."""
+    def end(x: Any) -> str:
+        return "?" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+    return f"edge '{end(u)}' -> '{end(v)}'"
+
+
 def _text(c: _Collector, item: dict, key: str, path: tuple[Any, ...], where: str) -> Any:
     v = item.get(key)
     if v is None or (isinstance(v, str) and not v.strip()):
@@ -292,9 +329,11 @@ def _from_mapping(doc: Document, c: _Collector, header: dict[str, Any]) -> tuple
         nid = item.get("id")
         where = f"node '{nid}'" if isinstance(nid, str) else f"node #{i + 1}"
         _unknown_keys(c, item, node_keys, where, path)
-        row: dict[str, Any] = {k: _text(c, item, k, path, where) for k in NODE_TEXT}
-        if nid is not None and not isinstance(nid, str):
-            row["id"] = None
+        row: dict[str, Any] = {k: _text(c, item, k, path, where) if k != "id" else None
+                               for k in NODE_TEXT}
+        if nid is None or isinstance(nid, str):
+            row["id"] = _text(c, item, "id", path, where)
+        else:
             c.add("error", "type", "node id must be text", path=(*path, "id"), where=where,
                   field="id", expected="a slug like `reduction_gears`", found=_type_name(nid),
                   fix="write the id as lowercase letters, digits and underscores")
@@ -317,7 +356,8 @@ def _from_mapping(doc: Document, c: _Collector, header: dict[str, Any]) -> tuple
             continue
         for country, cell in sup.items():
             spath = (*path, "suppliers", country)
-            v, prov = _number(c, cell, spath, where, f"suppliers.{country}", sources)
+            v, prov = _number(c, cell, spath, f"{where}, supplier '{country}'", "share",
+                              sources)
             sup_rows.append({"node": row["id"], "country": str(country), "share": v,
                              **{f"share.{k}": x for k, x in prov.items()}})
             c.rows["suppliers"].append(spath)
@@ -335,7 +375,7 @@ def _from_mapping(doc: Document, c: _Collector, header: dict[str, Any]) -> tuple
                   expected="{from: a, to: b}", found=_type_name(item),
                   fix="write the edge as `- {from: a, to: b}`")
             continue
-        where = f"edge '{item.get('from')}' -> '{item.get('to')}'"
+        where = _edge_where(item.get("from"), item.get("to"))
         _unknown_keys(c, item, edge_keys, where, path)
         row = {k: _text(c, item, k, path, where) for k in ("from", "to", "group", "note")}
         ess = item.get("essential", True)
@@ -359,7 +399,23 @@ def _from_mapping(doc: Document, c: _Collector, header: dict[str, Any]) -> tuple
     return nodes, suppliers, edges
 
 
-def _csv_bool(c: _Collector, s: pd.Series, table: str, col: str, default: bool) -> pd.Series:
+def _row_where(table: str, df: pd.DataFrame) -> Callable[[int], str | None]:
+    """Names the node, supplier or edge of a bundle row, for problems in its cells."""
+    def cell(col: str, r: int) -> str | None:
+        return (str(df[col].iloc[r]).strip() or None) if col in df.columns else None
+
+    def where(r: int) -> str | None:
+        if table == "nodes":
+            nid = cell("id", r)
+            return f"node '{nid}'" if nid else None
+        if table == "suppliers":
+            return f"node '{cell('node', r) or '?'}', supplier '{cell('country', r) or '?'}'"
+        return _edge_where(cell("from", r), cell("to", r))
+    return where
+
+
+def _csv_bool(c: _Collector, s: pd.Series, table: str, col: str, default: bool,
+              where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
     low = s.str.strip().str.lower()
     out = pd.Series(default, index=s.index, dtype=bool)
     out[low.isin(_TRUE)] = True
@@ -367,20 +423,23 @@ def _csv_bool(c: _Collector, s: pd.Series, table: str, col: str, default: bool) 
     bad = ~(low.isin(_TRUE) | low.isin(_FALSE) | (low == ""))
     for r in np.flatnonzero(bad.to_numpy()):
         c.add("error", "type", "not true or false", table=table, row=int(r), field=col,
-              expected="true or false", found=_short(s.iloc[r]), fix="write true or false")
+              where=where(int(r)), expected="true or false", found=_short(s.iloc[r]),
+              fix="write true or false")
     return out
 
 
-def _csv_number(c: _Collector, s: pd.Series, table: str, col: str) -> pd.Series:
+def _csv_number(c: _Collector, s: pd.Series, table: str, col: str,
+                where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
     stripped = s.str.strip()
     out = pd.to_numeric(stripped.where(stripped != "", None), errors="coerce").astype(float)
     bad = (stripped != "") & ~np.isfinite(out.to_numpy())
     for r in np.flatnonzero(bad.to_numpy()):
         fix = "write a plain number (e.g. 0.28)"
         if str(s.iloc[r]).strip().endswith("%"):
-            fix = "write the percentage as a fraction (28% → 0.28)"
+            fix = _percent_fix(str(s.iloc[r]))
         c.add("error", "type", "not a number", table=table, row=int(r), field=col,
-              expected="a finite number", found=_short(s.iloc[r]), fix=fix)
+              where=where(int(r)), expected="a finite number", found=_short(s.iloc[r]),
+              fix=fix)
     out[bad.to_numpy()] = math.nan
     return out
 
@@ -406,7 +465,7 @@ def _from_tables(doc: Document, c: _Collector) -> tuple[pd.DataFrame, pd.DataFra
             if col not in valid:
                 s = suggest(col, valid)
                 c.problems.append(Problem(
-                    "error", f"unknown column '{col}'", file=file, line=1,
+                    "error", f"unknown column '{col}'", file=file, line=c.line(table, None),
                     column=list(df.columns).index(col) + 1, code="unknown-key",
                     expected="columns from " + ", ".join(
                         valid[: len(texts) + len(numbers) + len(bools)]) + " and <field>.low …",
@@ -415,8 +474,10 @@ def _from_tables(doc: Document, c: _Collector) -> tuple[pd.DataFrame, pd.DataFra
         for col in required:
             if col not in df.columns:
                 c.problems.append(Problem("error", f"missing required column '{col}'", file=file,
-                                          line=1, code="required", fix=f"add a `{col}` column"))
+                                          line=c.line(table, None), code="required",
+                                          fix=f"add a `{col}` column"))
         res = pd.DataFrame(index=df.index)
+        where = _row_where(table, df)
         for col in texts:
             if col in df.columns:
                 s = df[col] if col in ("label", "description", "note") else df[col].str.strip()
@@ -424,15 +485,16 @@ def _from_tables(doc: Document, c: _Collector) -> tuple[pd.DataFrame, pd.DataFra
             else:
                 res[col] = pd.Series(None, index=df.index, dtype=object)
         for col in numbers:
-            res[col] = _csv_number(c, df[col], table, col) if col in df.columns else math.nan
+            res[col] = (_csv_number(c, df[col], table, col, where) if col in df.columns
+                        else math.nan)
             for k in PROV_KEYS:
                 name = f"{col}.{k}"
                 if name not in df.columns:
                     continue
                 if k in ("low", "high"):
-                    res[name] = _csv_number(c, df[name], table, name)
+                    res[name] = _csv_number(c, df[name], table, name, where)
                 elif k == "estimate":
-                    res[name] = _csv_bool(c, df[name], table, name, False)
+                    res[name] = _csv_bool(c, df[name], table, name, False, where)
                 else:
                     s = df[name] if k == "note" else df[name].str.strip()
                     res[name] = s.where(s.str.strip() != "", None).astype(object)
@@ -440,11 +502,12 @@ def _from_tables(doc: Document, c: _Collector) -> tuple[pd.DataFrame, pd.DataFra
                         bad = res[name].notna() & ~res[name].isin(["triangular", "uniform"])
                         for r in np.flatnonzero(bad.to_numpy()):
                             c.add("error", "choice", "unknown distribution", table=table,
-                                  row=int(r), field=name, expected="triangular or uniform",
+                                  row=int(r), field=name, where=where(int(r)),
+                                  expected="triangular or uniform",
                                   found=_short(df[name].iloc[r]),
                                   fix="use `triangular` or `uniform`")
         for col in bools:
-            res[col] = (_csv_bool(c, df[col], table, col, True) if col in df.columns
+            res[col] = (_csv_bool(c, df[col], table, col, True, where) if col in df.columns
                         else True)
         out[table] = complete(res, {"nodes": empty_nodes, "suppliers": empty_suppliers,
                                     "edges": empty_edges}[table]())
@@ -716,7 +779,8 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
     stages = h.get("stages", list(schema.DEFAULT_STAGES))
     n = len(nodes)
     if n == 0:
-        c.add("error", "empty", "the chain has no nodes", path=("nodes",) if c.doc else None,
+        c.add("error", "empty", "the chain has no nodes", table="nodes",
+              path=("nodes",) if c.doc else None,
               field="nodes", expected="at least one node", found="none",
               fix="add nodes: `nodes: [{id: ..., stage: ...}]`")
         return
@@ -770,9 +834,30 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
     known = set(iso) | set(h.get("groups", {})) | {OTHER}
     if len(sups):
         def swhere(r: int) -> str:
-            return f"node '{sups['node'].iloc[r]}'"
-        ctry = sups["country"].astype(str)
-        bad = ~ctry.isin(known).to_numpy()
+            node, country = sups["node"].iloc[r], sups["country"].iloc[r]
+            return f"node '{node if isinstance(node, str) else '?'}'" + (
+                f", supplier '{country}'" if isinstance(country, str) else "")
+        raw = c.doc.tables.get("suppliers") if c.doc is not None and c.csv.get(
+            "suppliers") else None
+
+        def blank(col: str, fallback: np.ndarray) -> np.ndarray:
+            """Rows whose cell is empty (a missing column is reported once, above)."""
+            if raw is None:
+                return fallback
+            if col not in raw.columns:
+                return np.zeros(len(sups), dtype=bool)
+            return (raw[col].str.strip() == "").to_numpy()
+
+        no_ctry = sups["country"].isna().to_numpy()
+        ctry = pd.Series(["" if m else str(x) for x, m in zip(sups["country"], no_ctry,
+                                                              strict=True)],
+                         index=sups.index, dtype=object)
+        for r in np.flatnonzero(blank("country", no_ctry)):
+            c.add("error", "required", "supplier row has no country", table="suppliers",
+                  row=int(r), field="country", where=swhere(int(r)),
+                  expected="an ISO 3166-1 alpha-2 code, a declared group, or `other`",
+                  found="nothing", fix="fill in the country")
+        bad = ~ctry.isin(known).to_numpy() & ~no_ctry
         for r in np.flatnonzero(bad):
             code = ctry.iloc[r]
             fix = (f"write `{code.upper()}` (country codes are upper case)"
@@ -780,7 +865,7 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                        code, sorted(known), "use an ISO 3166-1 alpha-2 code or declare a group "
                                             "under `groups:`"))
             c.add("error", "country", f"unknown country code '{code}'", table="suppliers",
-                  row=int(r), field=f"suppliers.{code}", where=swhere(int(r)),
+                  row=int(r), field="country", where=swhere(int(r)),
                   expected="an ISO 3166-1 alpha-2 code, a declared group, or `other`",
                   found=_short(code), fix=fix)
         if c.csv.get("suppliers"):
@@ -788,28 +873,32 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
             for r in np.flatnonzero(bad_node):
                 v = sups["node"].iloc[r]
                 c.add("error", "unknown-node", f"supplier row names unknown node '{v}'",
-                      table="suppliers", row=int(r), field="node", where=f"supplier row {r + 2}",
+                      table="suppliers", row=int(r), field="node", where=swhere(int(r)),
                       expected="a node id from nodes.csv", found=_short(v),
                       fix=_did_you_mean(v, id_list, "add the node to nodes.csv"))
-            for r in np.flatnonzero(sups["node"].isna().to_numpy()):
+            for r in np.flatnonzero(blank("node", sups["node"].isna().to_numpy())):
                 c.add("error", "required", "supplier row has no node", table="suppliers",
-                      row=int(r), field="node", where=f"supplier row {r + 2}",
+                      row=int(r), field="node", where=swhere(int(r)),
                       expected="a node id", found="nothing", fix="fill in the node")
-        dupe = sups.duplicated(["node", "country"], keep="first").to_numpy()
+        # a duplicated node id is reported once, above; in a YAML/JSON file its
+        # suppliers are not a second problem
+        own = (sups["node"].isin(set(ids[dup])).to_numpy() if dup.any()
+               and not c.csv.get("suppliers") else np.zeros(len(sups), dtype=bool))
+        dupe = sups.duplicated(["node", "country"], keep="first").to_numpy() & ~own
         for r in np.flatnonzero(dupe):
             c.add("error", "duplicate", f"country '{ctry.iloc[r]}' is listed twice",
-                  table="suppliers", row=int(r), field=f"suppliers.{ctry.iloc[r]}",
+                  table="suppliers", row=int(r), field="country",
                   where=swhere(int(r)), expected="each country once per node",
                   found="a second entry", fix="merge the two entries")
         spec = schema.attribute("supplier", "share")
         v = sups["share"].to_numpy(dtype=float)
         if c.csv.get("suppliers"):
-            for r in np.flatnonzero(sups["share"].isna().to_numpy()):
+            for r in np.flatnonzero(blank("share", sups["share"].isna().to_numpy())):
                 c.add("error", "required", "supplier row has no share", table="suppliers",
                       row=int(r), field="share", where=swhere(int(r)),
                       expected=spec.range_text(), found="nothing", fix="fill in the share")
         _check_numbers(c, sups, "suppliers", "supplier", ("share",), swhere, sources)
-        sums = sups.groupby("node", sort=False)["share"].sum()
+        sums = sups[~own].groupby("node", sort=False)["share"].sum()
         has_other = set(sups.loc[ctry == OTHER, "node"])
         first_row = {k: i for i, k in reversed(list(enumerate(sups["node"])))}
         for node, total in sums.items():
@@ -836,7 +925,7 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
     m = len(edges)
     if m:
         def ewhere(r: int) -> str:
-            return f"edge '{edges['from'].iloc[r]}' -> '{edges['to'].iloc[r]}'"
+            return _edge_where(edges["from"].iloc[r], edges["to"].iloc[r])
         for end in ("from", "to"):
             col = edges[end]
             for r in np.flatnonzero(col.isna().to_numpy()):
@@ -881,6 +970,17 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                       "member", table="edges", row=int(r), field="group", where=ewhere(int(r)),
                       expected="two or more alternatives in a group", found="one",
                       fix="add the other alternatives to the group, or remove `group`")
+            cov = ingroup["covers"].fillna(1.0).groupby(
+                [ingroup["to"], ingroup["group"]], sort=False).transform("sum")
+            short = (cov < 1 - 1e-9) & (sizes > 1)
+            for r in ingroup.index[short.to_numpy()]:
+                c.add("error", "group-covers", f"the alternatives of group '{grp.loc[r]}' "
+                      "together cover less than the whole need", table="edges", row=int(r),
+                      field="covers", where=ewhere(int(r)),
+                      expected="covers summing to at least 1 over the group",
+                      found=f"{cov.loc[r]:.3g}",
+                      fix="raise `covers` of the alternative that can serve the whole need "
+                          "(default 1), or add the missing alternative")
             mixed = ingroup.groupby(["to", "group"], sort=False)["essential"].transform("nunique")
             for r in ingroup.index[(mixed > 1).to_numpy()]:
                 c.add("error", "group-mixed", "alternatives in one group mix essential and "
@@ -902,7 +1002,7 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
     end_mask = (st == end).to_numpy()
     if not end_mask.any():
         c.add("error", "no-end-use", f"no node is at the end-use stage '{end}'",
-              path=("nodes",) if c.doc else None, where="chain",
+              table="nodes", path=("nodes",) if c.doc else None, where="chain",
               expected=f"at least one node with `stage: {end}`", found="none",
               fix=f"add the products the chain serves with `stage: {end}`")
         return
@@ -940,18 +1040,22 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                       "availability is the greatest fixed point (allowed)", where="chain")
 
 
-def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str],
-                    countries: Iterable[str], *, base_path: tuple[Any, ...] = ("scenarios",),
+def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
+                    countries: Iterable[str] | None, *,
+                    base_path: tuple[Any, ...] = ("scenarios",),
                     path: str | None = None) -> list[dict[str, Any]]:
-    """Check scenario mappings; return them normalised. Problems go to ``c``."""
+    """Check scenario mappings; return them normalised. Problems go to ``c``.
+
+    ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
+    file read before the chain it applies to is known)."""
     own = c is None
     if c is None:
         c = _Collector(None, path)
     out: list[dict[str, Any]] = []
-    ids = list(node_ids)
-    id_set = set(ids)
-    known = list(countries)
-    known_set = set(known)
+    ids = list(node_ids) if node_ids is not None else None
+    id_set = set(ids) if ids is not None else None
+    known = list(countries) if countries is not None else None
+    known_set = set(known) if known is not None else None
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
               expected="a list of `{id, cuts: [...]}`", found=_type_name(scenarios),
@@ -1001,13 +1105,15 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                 continue
             _unknown_keys(c, cut, schema.names("cut"), cw, cp)
             country = cut.get("country")
-            if not isinstance(country, str) or country not in known_set:
+            if not isinstance(country, str) or (known_set is not None
+                                                and country not in known_set):
                 c.add("error", "country", "unknown country in cut", path=(*cp, "country"),
                       where=cw, field="country",
                       expected="a country that supplies this chain (" + ", ".join(
-                          sorted(known)[:30]) + ("…" if len(known) > 30 else "") + ")",
+                          sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
+                      + ")" if known is not None else "a country code",
                       found=_short(country),
-                      fix=_did_you_mean(str(country).upper(), known,
+                      fix=_did_you_mean(str(country).upper(), known or [],
                                         "use a country that appears in the suppliers"))
             nodes = cut.get("nodes")
             if nodes is not None:
@@ -1019,11 +1125,12 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                     nodes = None
                 else:
                     for x in nodes:
-                        if x not in id_set:
+                        if id_set is not None and x not in id_set:
                             c.add("error", "unknown-node", f"cut names unknown node '{x}'",
                                   path=(*cp, "nodes"), where=cw, field="nodes",
                                   expected="a node id of the chain", found=_short(x),
-                                  fix=_did_you_mean(x, ids, "use a node id of the chain"))
+                                  fix=_did_you_mean(x, ids or [],
+                                                    "use a node id of the chain"))
             frac = cut.get("fraction", 1.0)
             if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (
                     0 <= frac <= 1):
@@ -1062,8 +1169,12 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
 # entry points
 # ---------------------------------------------------------------------------
 
-def build(doc: Document) -> tuple[ChainData, list[Problem]]:
-    """Turn a read document into tables and every problem found in it."""
+def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, list[Problem]]:
+    """Turn a read document into tables and every problem found in it.
+
+    ``require_sources`` also checks that every number is sourced or a marked estimate
+    (here, where each value's place in the file is still known).
+    """
     c = _Collector(doc, doc.path)
     c.problems.extend(doc.problems)
     raw = doc.data
@@ -1087,7 +1198,8 @@ def build(doc: Document) -> tuple[ChainData, list[Problem]]:
         nodes, sups, edges = _from_mapping(doc, c, raw)
     data = ChainData(header, nodes, sups, edges, path=doc.path)
     _check_tables(c, data)
-    countries = sorted(set(data.suppliers["country"].astype(str)) | set(header["groups"]))
+    countries = sorted({x for x in data.suppliers["country"] if isinstance(x, str)}
+                       | set(header["groups"]))
     if data.header.get("perspective") != "global":
         countries = sorted(set(countries) | {header["perspective"]["home"]})
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
@@ -1095,6 +1207,8 @@ def build(doc: Document) -> tuple[ChainData, list[Problem]]:
                                           [x for x in countries if x != OTHER])
     if "_bad_id" in data.nodes:
         data.nodes = data.nodes.drop(columns="_bad_id")
+    if require_sources:
+        _require_sources(c, data)
     return data, c.finish()
 
 
@@ -1122,14 +1236,7 @@ def _require_sources(c: _Collector, data: ChainData) -> None:
 def load_data(path: str | Path, *, require_sources: bool = False) -> tuple[ChainData,
                                                                            list[Problem]]:
     """Read and check a chain file; return its tables and all problems."""
-    doc = read_document(path)
-    data, problems = build(doc)
-    if require_sources:
-        c = _Collector(doc, doc.path)
-        c.rows = {}
-        _require_sources(c, data)
-        problems = problems + c.finish()
-    return data, problems
+    return build(read_document(path), require_sources=require_sources)
 
 
 def split(problems: list[Problem], path: str | None) -> ValidationReport:

@@ -159,8 +159,10 @@ def test_convergence_cap_raises_clearly(monkeypatch: pytest.MonkeyPatch) -> None
     ch = chain_of([("a", "b", {}), ("b", "a", {}), ("b", "c", {})], nodes,
                   perspective={"home": "CN"})
     monkeypatch.setattr(engine, "MAX_ITER", 3)
-    with pytest.raises(rm.ConvergenceError, match="cycle through a, b"):
-        static(ch, [Cut("US")])
+    for backend in BACKENDS:
+        monkeypatch.setattr(engine, "BACKEND", backend)
+        with pytest.raises(rm.ConvergenceError, match="cycle through a, b"):
+            static(ch, [Cut("US")])
 
 
 def test_bad_scenarios_get_suggestions() -> None:
@@ -177,21 +179,27 @@ def test_bad_scenarios_get_suggestions() -> None:
 
 # -- the fast engine agrees with the reference -----------------------------------
 
+BACKENDS = ("numpy", "numba")
+
+
 def _compare(chain: rm.Chain, sc: Scenario) -> float:
+    """Largest difference between each fast backend and the reference."""
     c = chain.compiled
     p = engine.params_from_compiled(c)
     spec = cut_spec(chain, [sc], p)
     worst = 0.0
-    for mode in ("immediate", "long_run"):
-        fast = engine.static(c, p, spec, mode=mode)[:, 0]
-        ref = reference.availability(chain, sc, mode=mode)
-        worst = max(worst, max(abs(fast[i] - ref[n]) for i, n in enumerate(c.ids)))
-    dyn = engine.dynamic(c, p, spec, sc.months, record=True)
+    ref_static = {mode: reference.availability(chain, sc, mode=mode)
+                  for mode in ("immediate", "long_run")}
     ref_months = reference.simulate(chain, sc)
-    for t, A in enumerate(ref_months):
-        worst = max(worst, max(abs(dyn.availability[t, i, 0] - A[n])
-                               for i, n in enumerate(c.ids)))
-        worst = max(worst, abs(dyn.loss[t, 0] - reference.end_use_loss(chain, A)))
+    for backend in BACKENDS:
+        for mode, ref in ref_static.items():
+            fast = engine.static(c, p, spec, mode=mode, backend=backend)[:, 0]
+            worst = max(worst, max(abs(fast[i] - ref[n]) for i, n in enumerate(c.ids)))
+        dyn = engine.dynamic(c, p, spec, sc.months, record=True, backend=backend)
+        for t, A in enumerate(ref_months):
+            worst = max(worst, max(abs(dyn.availability[t, i, 0] - A[n])
+                                   for i, n in enumerate(c.ids)))
+            worst = max(worst, abs(dyn.loss[t, 0] - reference.end_use_loss(chain, A)))
     return worst
 
 
@@ -235,11 +243,12 @@ def test_cutting_more_never_raises_availability(seed: int, cyclic: bool, home: s
     c = chain.compiled
     p = engine.params_from_compiled(c)
     spec = cut_spec(chain, [base, more], p)
-    for mode in ("immediate", "long_run"):
-        A = engine.static(c, p, spec, mode=mode)
-        assert (A[:, 1] <= A[:, 0] + 1e-12).all()
-    dyn = engine.dynamic(c, p, spec, base.months, record=True)
-    assert (dyn.availability[:, :, 1] <= dyn.availability[:, :, 0] + 1e-12).all()
+    for backend in BACKENDS:
+        for mode in ("immediate", "long_run"):
+            A = engine.static(c, p, spec, mode=mode, backend=backend)
+            assert (A[:, 1] <= A[:, 0] + 1e-12).all()
+        dyn = engine.dynamic(c, p, spec, base.months, record=True, backend=backend)
+        assert (dyn.availability[:, :, 1] <= dyn.availability[:, :, 0] + 1e-12).all()
 
 
 @settings(max_examples=30, deadline=None)
@@ -284,6 +293,25 @@ def test_monte_carlo_keeps_shares_consistent() -> None:
     totals = p.dep0 + p.ind0
     assert totals.max() <= 1 + 1e-12 and totals.min() >= 0.5
     assert (p.row_share >= 0).all()
+
+
+def test_backends_agree_on_a_large_batch() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import synthetic_chain
+
+    chain = synthetic_chain(3000, seed=4)
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    scs = [Scenario([Cut(c.countries[i % len(c.countries)], fraction=0.3 + 0.01 * i,
+                         start=i % 3, duration=None if i % 2 else 4)]) for i in range(60)]
+    spec = cut_spec(chain, scs, p)
+    a = engine.dynamic(c, p, spec, 8, record=True, backend="numpy")
+    b = engine.dynamic(c, p, spec, 8, record=True, backend="numba")
+    assert np.abs(a.availability - b.availability).max() <= 1e-12
+    assert (a.loss.max(axis=0) > 0).mean() > 0.5  # most scenarios bite
 
 
 def test_chunked_batch_equals_one_chunk() -> None:

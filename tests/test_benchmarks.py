@@ -1,0 +1,23 @@
+"""The benchmark scripts run at their smallest size, so that they cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_engine_benchmark_smallest(tmp_path: Path) -> None:
+    out = tmp_path / "engine.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), "--smallest",
+                    "--out", str(out)], check=True, capture_output=True, timeout=300)
+    data = json.loads(out.read_text())
+    (row,) = data["sizes"]
+    assert row["n"] == 1000 and row["edges"] > 3000
+    assert row["max_abs_diff"] <= 1e-9  # the fast engine agrees with the reference
+    assert row["fast_static_s"] > 0 and row["reference_static_s"] > 0
+    assert data["copy_bandwidth_gb_s"] > 0 and data["batch"][0]["scenarios"] == 1000
+    assert data["cli_simulate_builtin_s"] > 0

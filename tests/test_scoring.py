@@ -1,0 +1,243 @@
+"""Choke-point scoring: hand-built chains with known answers, properties, explanations."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import random_chain
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import riskmodel as rm
+
+
+def chain_of(nodes: dict, edges: list, **kw) -> rm.Chain:
+    g = nx.DiGraph()
+    for name, attrs in nodes.items():
+        g.add_node(name, **attrs)
+    for u, v, attrs in edges:
+        g.add_edge(u, v, **attrs)
+    return rm.Chain(g, name="hand", perspective=kw.pop("perspective", {"home": "CN"}), **kw)
+
+
+def test_central_node_is_not_the_choke_point() -> None:
+    # `hub` feeds everything but has three interchangeable foreign suppliers;
+    # `dye`, a low-centrality input of one product, comes only from JP.
+    nodes = {
+        "ore": {"stage": "upstream", "suppliers": {"AU": 1.0}, "substitutability": 1.0},
+        "hub": {"stage": "midstream", "suppliers": {"US": 0.34, "DE": 0.33, "KR": 0.33},
+                "substitutability": 0.9, "lead_time_months": 1},
+        "dye": {"stage": "upstream", "suppliers": {"JP": 1.0}},
+        "cloth": {"stage": "downstream"},
+        "a": {"stage": "end_use", "value": 1.0}, "b": {"stage": "end_use", "value": 1.0},
+        "c": {"stage": "end_use", "value": 1.0},
+    }
+    edges = [("ore", "hub", {}), ("hub", "a", {}), ("hub", "b", {}), ("hub", "cloth", {}),
+             ("dye", "cloth", {}), ("cloth", "c", {})]
+    s = rm.score(chain_of(nodes, edges))
+    assert s["betweenness"].idxmax() == "hub"      # the most central node ...
+    assert s.index[0] == "dye"                     # ... is not the choke point
+    assert s.loc["dye", "choke_score"] == pytest.approx(1 / 3)   # product c stops
+    assert s.loc["hub", "choke_immediate"] == pytest.approx(0.34)
+    assert s.loc["hub", "choke_score"] == pytest.approx(0.034)  # 90% substituted
+    # losing the hub entirely would stop everything: structurally critical, yet not a
+    # choke point, because no one country can take its supply away
+    assert s.loc["hub", "spof"] == ["a", "b", "c"] and s.loc["hub", "knockout_loss"] == 1.0
+    assert s.loc["dye", "spof"] == ["c"]
+    assert s.loc["hub", "countries_to_75"] == 3 and s.loc["dye", "countries_to_75"] == 1
+    assert bool(s.loc["dye", "hhi_flag"]) and not bool(s.loc["hub", "hhi_flag"])
+
+
+def test_alternatives_group_removes_a_would_be_choke_point() -> None:
+    nodes = {
+        "euv": {"stage": "upstream", "suppliers": {"NL": 1.0}},
+        "duv": {"stage": "upstream", "suppliers": {"JP": 1.0}},
+        "chips": {"stage": "end_use", "value": 1.0},
+    }
+    alone = chain_of(nodes, [("euv", "chips", {})])
+    assert rm.score(alone).loc["euv", "choke_score"] == pytest.approx(1.0)
+    alts = chain_of(nodes, [("euv", "chips", {"group": "litho"}),
+                            ("duv", "chips", {"group": "litho"})])
+    s = rm.score(alts)
+    assert s.loc["euv", "choke_score"] == pytest.approx(0.0)
+    assert s.loc["euv", "spof"] == []
+    # partial cover: DUV covers 40% of the need alone
+    partial = chain_of(nodes, [("euv", "chips", {"group": "litho"}),
+                               ("duv", "chips", {"group": "litho", "covers": 0.4})])
+    assert rm.score(partial).loc["euv", "choke_score"] == pytest.approx(0.6)
+
+
+def test_known_minimum_cut_set_of_size_two() -> None:
+    nodes = {
+        "a": {"stage": "upstream", "suppliers": {"US": 0.5, "JP": 0.5}},
+        "b": {"stage": "upstream", "suppliers": {"NL": 0.7, "KR": 0.3}},
+        "p": {"stage": "end_use", "value": 1.0},
+        "q": {"stage": "end_use", "value": 1.0},
+    }
+    ch = chain_of(nodes, [("a", "p", {}), ("b", "q", {})])
+    cs = rm.cutsets(ch, target="p", max_size=3)
+    assert [tuple(x) for x in cs["countries"]] == [("JP", "US")]
+    # 4 singles, 6 pairs, and of the 4 triples only the 2 without {JP, US}
+    assert cs["size"].tolist() == [2] and cs.attrs["evaluated"] == 4 + 6 + 2
+    # supersets of {JP, US} are pruned; all end use needs both products cut
+    all_use = rm.cutsets(ch, max_size=4)
+    assert [tuple(x) for x in all_use["countries"]] == [("JP", "KR", "NL", "US")]
+    assert rm.coalition(ch, ["US", "JP"], target="p") == pytest.approx(0.0)
+    assert rm.coalition(ch, ["US"]) == pytest.approx(0.75)
+    with pytest.raises(KeyError, match="did you mean 'p'"):
+        rm.cutsets(ch, target="pp")
+
+
+def test_decomposition_adds_up_and_explains() -> None:
+    s = rm.score(rm.load("bicycle"))
+    lhs = s["choke_score"]
+    rhs = s["choke_immediate"] - s["relief_substitution"] - s["relief_stock"]
+    assert np.allclose(lhs, rhs)
+    assert np.allclose(s["choke_immediate"], s["exposure"] * s["transmission"])
+    assert (s["choke_score"] <= s["choke_immediate"] + 1e-12).all()
+    assert (s["relief_substitution"] >= 0).all() and (s["relief_stock"] >= 0).all()
+    text = rm.explain(s, "drivetrain")
+    assert text.startswith("drivetrain ranks 1st of 13: a full cut by JP costs 61% of "
+                           "end-use value at month 12.")
+    assert "70% of its supply comes from JP (HHI 0.53, above the EC's 0.4 threshold)" in text
+    assert "substitution (up to 20% of the lost supply, ramping over 18 months) gives back 9%"\
+        in text
+    assert "2 end-use products cannot be made at all without it (bicycles, e_bikes)" in text
+    with pytest.raises(KeyError, match="did you mean 'drivetrain'"):
+        rm.explain(s, "drivetrian")
+
+
+def test_stock_relief_is_reported() -> None:
+    nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "inventory_months": 4},
+             "robots": {"stage": "end_use", "value": 1.0}}
+    ch = chain_of(nodes, [("gears", "robots", {})])
+    s = rm.score(ch, horizon=3)
+    assert s.loc["gears", "choke_score"] == pytest.approx(0.0)
+    assert s.loc["gears", "relief_stock"] == pytest.approx(1.0)
+    assert "stocks along the chain give back 100%" in rm.explain(s, "gears")
+    assert rm.score(ch, horizon=5).loc["gears", "choke_score"] == pytest.approx(1.0)
+
+
+def test_leverage_and_carriers() -> None:
+    lev = rm.leverage(rm.load("bicycle"))
+    assert lev.index[0] == "JP"
+    assert lev.loc["JP", "carriers"][0] == "drivetrain"
+    assert (lev["leverage"] <= lev["immediate"] + 1e-12).all()
+    assert lev.loc["NO", "leverage"] == pytest.approx(0.0)  # aluminium has steel beside it
+
+
+def test_policy_alignment_excludes_missing_figures() -> None:
+    nodes = {
+        "x": {"stage": "upstream", "suppliers": {"JP": 1.0}, "subsidy_intensity": 0.01,
+              "rd_intensity": 0.02},
+        "y": {"stage": "upstream", "suppliers": {"US": 0.5, "CN": 0.5},
+              "subsidy_intensity": 0.05, "rd_intensity": 0.08},
+        "z": {"stage": "midstream", "suppliers": {"CN": 1.0}, "subsidy_intensity": 0.10,
+              "rd_intensity": 0.10},
+        "w": {"stage": "midstream", "suppliers": {"KR": 0.2, "CN": 0.8}},
+        "e": {"stage": "end_use", "value": 1.0},
+    }
+    ch = chain_of(nodes, [("x", "z", {}), ("y", "z", {}), ("z", "e", {}), ("w", "e", {})])
+    pa = rm.policy_alignment(ch)
+    assert pa.by_stage.loc["midstream", "subsidy_intensity"] == pytest.approx(0.10)
+    assert pa.by_stage.loc["midstream", "subsidy_intensity_n"] == 1
+    assert pa.excluded["subsidy_intensity"] == 2  # w and e: excluded, not zero
+    assert pa.correlation.loc["subsidy_intensity", "nodes"] == 3
+    assert pa.correlation.loc["subsidy_intensity", "spearman"] == pytest.approx(-1.0)
+    assert pa.nodes.index[0] == "x"  # the least supported relative to its choke score
+    assert "Nodes without figures (excluded, not zero)" in str(pa)
+
+
+def test_uncertainty_reports_intervals_and_robustness() -> None:
+    u = rm.score_uncertainty(rm.load("bicycle"), draws=60, seed=2, top=2)
+    assert (u["p5"] <= u["p50"]).all() and (u["p50"] <= u["p95"]).all()
+    assert u.loc["drivetrain", "p_top"] > 0.9
+    assert "robust" in u.attrs["note"]
+    again = rm.score_uncertainty(rm.load("bicycle"), draws=60, seed=2, top=2)
+    assert u.equals(again)
+
+
+def test_pruned_scoring_is_exact_for_the_top() -> None:
+    chain = random_chain(11, n=13)
+    full = rm.score(chain)
+    pruned = rm.score(chain, exact_limit=5, top=3)
+    top = full.index[:3]
+    assert list(pruned.index[:3]) == list(top)
+    assert np.allclose(pruned.loc[top, "choke_score"], full.loc[top, "choke_score"])
+    assert pruned["choke_exact"].sum() >= 3
+    # every unscored node's bound is below the third-best exact score
+    third = pruned.loc[top[-1], "choke_score"]
+    assert (pruned.loc[~pruned["choke_exact"], "choke_immediate"] <= third + 1e-12).all()
+
+
+# -- properties ------------------------------------------------------------------
+
+def _foreign_top(chain: rm.Chain, seed: int) -> str | None:
+    s = rm.score(chain)
+    nodes = [i for i in s.index if isinstance(s.loc[i, "cut_country"], str)]
+    return nodes[seed % len(nodes)] if nodes else None
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 5000), delta=st.floats(0.01, 0.3))
+def test_raising_top_share_never_lowers_its_score(seed: int, delta: float) -> None:
+    chain = random_chain(seed, home="CN")
+    node = _foreign_top(chain, seed)
+    if node is None:
+        return
+    before = rm.score(chain)
+    top = before.loc[node, "cut_country"]
+    sup = dict(chain.graph.nodes[node]["suppliers"])
+    others = [c for c in sup if c not in (top, "other")]
+    room = max(0.0, 1.0 - sum(sup.values()))
+    take = min(delta, room + sum(sup[c] for c in others))
+    new = dict(sup)
+    new[top] = sup[top] + take
+    rest = take - min(take, room)
+    for c in others:  # take what the remainder cannot give from the other suppliers
+        cut = min(rest, new[c])
+        new[c] -= cut
+        rest -= cut
+    edited = chain.copy()
+    edited.graph.nodes[node]["suppliers"] = new
+    after = rm.score(edited)
+    assert after.loc[node, "cut_country"] == top
+    assert after.loc[node, "choke_score"] >= before.loc[node, "choke_score"] - 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 5000), frac=st.floats(0.05, 0.9))
+def test_adding_an_alternative_supplier_never_raises_a_score(seed: int, frac: float) -> None:
+    chain = random_chain(seed, home="CN")
+    node = _foreign_top(chain, seed)
+    if node is None:
+        return
+    before = rm.score(chain)
+    top = before.loc[node, "cut_country"]
+    sup = dict(chain.graph.nodes[node]["suppliers"])
+    moved = sup[top] * frac
+    sup[top] -= moved
+    sup["BR"] = moved  # a new supplier country takes part of the top supplier's share
+    edited = chain.copy()
+    edited.graph.nodes[node]["suppliers"] = sup
+    after = rm.score(edited)
+    assert (after["choke_score"].reindex(before.index) <= before["choke_score"] + 1e-12).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 5000), perm=st.integers(0, 5000))
+def test_scores_do_not_depend_on_node_order(seed: int, perm: int) -> None:
+    chain = random_chain(seed, cyclic=bool(seed % 2))
+    g = chain.graph
+    rng = np.random.default_rng(perm)
+    nodes, edges = list(g.nodes(data=True)), list(g.edges(data=True))
+    h = nx.DiGraph()
+    h.add_nodes_from([nodes[i] for i in rng.permutation(len(nodes))])
+    h.add_edges_from([edges[i] for i in rng.permutation(len(edges))])
+    a = rm.score(chain)
+    b = rm.score(rm.Chain(h, name="s", perspective=chain.perspective))
+    cols = ["choke_score", "choke_immediate", "knockout_loss", "downstream_reach", "hhi"]
+    assert np.allclose(a[cols].sort_index().to_numpy(dtype=float),
+                       b[cols].sort_index().to_numpy(dtype=float), equal_nan=True)
+    assert list(a.index) == list(b.index)  # ties broken by id, not by input order
