@@ -43,8 +43,8 @@ _LAZY = {
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions",
 }
-_SUBMODULES = {"coalitions", "engine", "io", "model", "reference", "scenario", "schema",
-               "scoring", "simulation", "uncertainty", "validation"}
+_SUBMODULES = {"coalitions", "engine", "io", "model", "provenance", "reference", "scenario",
+               "schema", "scoring", "simulation", "uncertainty", "validation"}
 
 __all__ = [
     "Chain",
