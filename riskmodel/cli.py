@@ -300,6 +300,15 @@ def _check_node(chain: Any, node: str | None) -> None:
                                      "give a node id of the chain")])
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff, render
+    from .model import load
+
+    d = diff(load(args.old), load(args.new), scores=not args.no_scores, horizon=args.horizon)
+    _emit(render(d, args.format, top=args.top).rstrip("\n"), args.out)
+    return EXIT_OK
+
+
 class _UsageError(Exception):
     pass
 
@@ -397,6 +406,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--coalition", metavar="CC,CC,...",
                     help="instead: the share of the target that survives this coalition")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+
+    sp = add("diff", _cmd_diff, "What changed between two versions of a chain: nodes, "
+             "edges, values, and how the choke ranking and country leverage moved.")
+    sp.add_argument("old", metavar="OLD", help="chain file or built-in name (before)")
+    sp.add_argument("new", metavar="NEW", help="chain file or built-in name (after)")
+    sp.add_argument("--format", choices=("text", "json", "md"), default="text")
+    sp.add_argument("--top", type=_pos_int, default=20, help="rows per section (default 20)")
+    sp.add_argument("--horizon", type=_pos_int, default=12)
+    sp.add_argument("--no-scores", action="store_true",
+                    help="compare structure and values only (no scoring)")
     sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
 
     sp = add("schema", _cmd_schema, "Print the JSON Schema of chain files.")

@@ -1,0 +1,230 @@
+"""What changed between two versions of a chain.
+
+:func:`diff` compares two chains (say, a built-in chain before and after an edit, or
+the ETO import under two conversion rules) and reports nodes, edges and values added,
+removed or changed, and how the choke ranking and the country leverage moved.
+Detection returns a :class:`ChainDiff` of DataFrames; :func:`render` formats it as a
+text table, JSON or Markdown.
+
+Examples
+--------
+>>> import riskmodel as rm
+>>> old = rm.load("bicycle")
+>>> new = old.copy()
+>>> new.graph.nodes["drivetrain"]["suppliers"]["JP"] = 0.5
+>>> new.graph.nodes["drivetrain"]["suppliers"]["TW"] = 0.4
+>>> d = diff(old, new)
+>>> [(r.id, r.field, r.old, r.new) for r in d.values.itertuples()]
+[('drivetrain', 'suppliers.JP', 0.7, 0.5), ('drivetrain', 'suppliers.TW', 0.2, 0.4)]
+>>> d.ranking.loc["drivetrain", ["old_choke", "new_choke"]].round(3).tolist()
+[0.607, 0.433]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ._tables import EDGE_NUMBERS, NODE_NUMBERS
+from .model import Chain
+
+__all__ = ["ChainDiff", "diff", "render"]
+
+TEXT_FIELDS = ("label", "stage", "description", "note")
+
+
+@dataclass
+class ChainDiff:
+    """The differences between two chains (``old`` → ``new``)."""
+
+    old_name: str
+    new_name: str
+    nodes_added: list[str]
+    nodes_removed: list[str]
+    edges_added: list[tuple[str, str]]
+    edges_removed: list[tuple[str, str]]
+    values: pd.DataFrame         #: kind, id, field, old, new, change
+    ranking: pd.DataFrame        #: per node: old/new rank and choke score, their moves
+    leverage: pd.DataFrame       #: per country: old/new leverage and its move
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.nodes_added or self.nodes_removed or self.edges_added
+                    or self.edges_removed or len(self.values))
+
+
+def _node_values(chain: Chain) -> dict[tuple[str, str, str], Any]:
+    data = chain.to_data()
+    out: dict[tuple[str, str, str], Any] = {}
+    for r in data.nodes.to_dict("records"):
+        for f in (*TEXT_FIELDS, *NODE_NUMBERS):
+            v = r.get(f)
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                out["node", r["id"], f] = v
+    for r in data.suppliers.to_dict("records"):
+        out["node", r["node"], f"suppliers.{r['country']}"] = float(r["share"])
+    for r in data.edges.to_dict("records"):
+        key = f"{r['from']} -> {r['to']}"
+        for f in (*EDGE_NUMBERS, "essential", "group"):
+            v = r.get(f)
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                out["edge", key, f] = v
+    return out
+
+
+def _value_changes(old: Chain, new: Chain, common_nodes: set[str],
+                   common_edges: set[str]) -> pd.DataFrame:
+    a, b = _node_values(old), _node_values(new)
+    rows = []
+    for key in sorted(set(a) | set(b)):
+        kind, ident, fld = key
+        if (kind == "node" and ident not in common_nodes) or (
+                kind == "edge" and ident not in common_edges):
+            continue  # reported as an added or removed node/edge
+        va, vb = a.get(key), b.get(key)
+        if va == vb:
+            continue
+        if isinstance(va, float) and isinstance(vb, float) and math.isclose(va, vb,
+                                                                             abs_tol=1e-12):
+            continue
+        change = vb - va if isinstance(va, float) and isinstance(vb, float) else None
+        status = "added" if va is None else "removed" if vb is None else "changed"
+        rows.append({"kind": kind, "id": ident, "field": fld, "status": status, "old": va,
+                     "new": vb, "change": change})
+    return pd.DataFrame(rows, columns=["kind", "id", "field", "status", "old", "new",
+                                       "change"])
+
+
+def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> ChainDiff:
+    """Compare two chains: structure, values, and (``scores=True``) how the choke ranking
+    and the country leverage moved."""
+    from .scoring import leverage, score
+
+    on, nn = set(old.graph.nodes), set(new.graph.nodes)
+    oe, ne = set(old.graph.edges), set(new.graph.edges)
+    values = _value_changes(old, new, on & nn, {f"{u} -> {v}" for u, v in oe & ne})
+    ranking = pd.DataFrame(columns=["old_rank", "new_rank", "rank_move", "old_choke",
+                                    "new_choke", "choke_move"])
+    lev = pd.DataFrame(columns=["old_leverage", "new_leverage", "move"])
+    if scores:
+        so, sn = score(old, horizon=horizon), score(new, horizon=horizon)
+        ranking = pd.DataFrame({"old_rank": so["rank"], "old_choke": so["choke_score"]}).join(
+            pd.DataFrame({"new_rank": sn["rank"], "new_choke": sn["choke_score"]}), how="outer")
+        ranking["rank_move"] = ranking["old_rank"] - ranking["new_rank"]  # + = rose
+        ranking["choke_move"] = ranking["new_choke"] - ranking["old_choke"]
+        ranking = ranking[["old_rank", "new_rank", "rank_move", "old_choke", "new_choke",
+                           "choke_move"]]
+        ranking = ranking.sort_values("new_rank", na_position="last", kind="stable")
+        for col in ("old_rank", "new_rank", "rank_move"):
+            ranking[col] = ranking[col].astype("Int64")
+        lo, ln = leverage(old, horizon=horizon), leverage(new, horizon=horizon)
+        lev = pd.DataFrame({"old_leverage": lo["leverage"]}).join(
+            pd.DataFrame({"new_leverage": ln["leverage"]}), how="outer")
+        lev["move"] = lev["new_leverage"] - lev["old_leverage"]
+        lev = lev.sort_values("new_leverage", ascending=False, na_position="last",
+                              kind="stable")
+    return ChainDiff(old.name, new.name, sorted(nn - on), sorted(on - nn), sorted(ne - oe),
+                     sorted(oe - ne), values, ranking, lev,
+                     settings={"horizon": horizon, "scores": scores,
+                               "old": old.path or old.name, "new": new.path or new.name})
+
+
+# ---------------------------------------------------------------------------
+# rendering
+# ---------------------------------------------------------------------------
+
+def _moved(d: ChainDiff, top: int) -> pd.DataFrame:
+    r = d.ranking
+    if r.empty:
+        return r
+    both_zero = (r["old_choke"].fillna(-1) == 0) & (r["new_choke"].fillna(-1) == 0)
+    moved = r[((r["rank_move"].fillna(1) != 0) & ~both_zero) | (r["choke_move"].abs() > 1e-9)
+              | r["old_rank"].isna() | r["new_rank"].isna()]
+    return moved.head(top)
+
+
+def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
+    """The diff as ``text``, ``json`` or ``md``."""
+    if fmt == "json":
+        from ._render import to_jsonable
+
+        return json.dumps(to_jsonable({
+            "old": d.settings["old"], "new": d.settings["new"], "settings": d.settings,
+            "nodes_added": d.nodes_added, "nodes_removed": d.nodes_removed,
+            "edges_added": [list(e) for e in d.edges_added],
+            "edges_removed": [list(e) for e in d.edges_removed],
+            "values": d.values.to_dict("records"),
+            "ranking": d.ranking.astype(object).where(d.ranking.notna(), None),
+            "leverage": d.leverage}), indent=2, ensure_ascii=False)
+    if fmt not in ("text", "md"):
+        raise ValueError(f"unknown format {fmt!r}; valid formats: text, json, md")
+    md = fmt == "md"
+    from ._render import table
+
+    def tbl(df: pd.DataFrame, index: bool = True) -> str:
+        if md:
+            return _md_table(df, index=index)
+        return table(df, index=index)
+
+    def esc(x: object) -> str:
+        return _md_escape(str(x)) if md else str(x)
+
+    h = "## " if md else ""
+    lines = [f"{'# ' if md else ''}Changes from {esc(d.settings['old'])} to "
+             f"{esc(d.settings['new'])}", ""]
+    if d.empty:
+        lines.append("No differences in nodes, edges or values.")
+    struct = [("Nodes added", d.nodes_added), ("Nodes removed", d.nodes_removed),
+              ("Edges added", [f"{u} -> {v}" for u, v in d.edges_added]),
+              ("Edges removed", [f"{u} -> {v}" for u, v in d.edges_removed])]
+    for title, items in struct:
+        if items:
+            lines.append(f"{h}{title} ({len(items)})")
+            lines += [f"- {esc(x)}" for x in items[:top]]
+            if len(items) > top:
+                lines.append(f"- … and {len(items) - top} more")
+            lines.append("")
+    if len(d.values):
+        lines += [f"{h}Values changed ({len(d.values)})", tbl(d.values.head(top), False)]
+        if len(d.values) > top:
+            lines.append(f"… and {len(d.values) - top} more")
+        lines.append("")
+    moved = _moved(d, top)
+    if len(moved):
+        lines += [f"{h}Choke ranking moves (choke score at month {d.settings['horizon']}; "
+                  "rank_move > 0 = rose)", tbl(moved), ""]
+    elif d.settings.get("scores"):
+        lines += [f"{h}Choke ranking", "No node moved.", ""]
+    lev = d.leverage[d.leverage["move"].abs() > 1e-9] if len(d.leverage) else d.leverage
+    if len(lev):
+        lines += [f"{h}Country leverage moves", tbl(lev.head(top)), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_escape(s: str) -> str:
+    out = s.replace("\\", "\\\\")
+    for ch in "`*_[]<>|#!":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ")
+
+
+def _md_table(df: pd.DataFrame, *, index: bool) -> str:
+    frame = df.reset_index() if index else df
+    cols = [_md_escape(str(c)) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                cells.append("")
+            elif isinstance(v, float):
+                cells.append(f"{v:.4g}")
+            else:
+                cells.append(_md_escape(str(v)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
