@@ -13,12 +13,13 @@ from riskmodel.model import Chain
 
 COUNTRIES = ["US", "CN", "JP", "DE", "KR", "TW", "NL", "FR", "GB", "IT", "IN", "BR", "CA", "MX",
              "AU", "SG", "MY", "TH", "VN", "ID", "PH", "CH", "SE", "ES", "PL", "IL", "SA", "AE",
-             "ZA", "TR"]
+             "ZA", "TR", "AT", "BE", "CZ", "DK", "FI", "HU", "IE", "NO", "PT", "RO", "CL", "AR"]
 
 
 def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int = 0,
-                    home: str | None = "CN") -> Chain:
-    """A layered chain of ``n`` nodes and about ``inputs × n`` edges."""
+                    home: str | None = "CN", countries: int = 30) -> Chain:
+    """A layered chain of ``n`` nodes, about ``inputs × n`` edges and ``countries``
+    supplier countries (at most 42)."""
     rng = np.random.default_rng(seed)
     layer = np.sort(rng.integers(0, layers, size=n))
     layer[0] = 0
@@ -66,16 +67,17 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
     }), empty_nodes())
     # suppliers: 1-4 countries per node, popular countries favoured
     ns = rng.integers(1, 5, size=n)
-    pop = 1.0 / np.arange(1, len(COUNTRIES) + 1)
+    names = COUNTRIES[:countries]
+    pop = 1.0 / np.arange(1, len(names) + 1)
     pop /= pop.sum()
     sn = np.repeat(np.arange(n), ns)
-    sc = rng.choice(len(COUNTRIES), size=len(sn), p=pop)
-    sp = np.unique(sn * len(COUNTRIES) + sc)
-    sn, sc = sp // len(COUNTRIES), sp % len(COUNTRIES)
+    sc = rng.choice(len(names), size=len(sn), p=pop)
+    sp = np.unique(sn * len(names) + sc)
+    sn, sc = sp // len(names), sp % len(names)
     w = rng.random(len(sn))
     totals = np.bincount(sn, weights=w, minlength=n)
     shares = w / totals[sn] * rng.uniform(0.9, 1.0, len(sn))
-    suppliers = complete(pd.DataFrame({"node": ids[sn], "country": np.array(COUNTRIES)[sc],
+    suppliers = complete(pd.DataFrame({"node": ids[sn], "country": np.array(names)[sc],
                                        "share": shares}), empty_suppliers())
     edges = complete(pd.DataFrame({"from": ids[src], "to": ids[dst], "share": share,
                                    "essential": essential, "group": group, "covers": covers}),

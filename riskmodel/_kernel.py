@@ -1,12 +1,16 @@
 """The engine's inner loop compiled with numba (used for large work; see engine.backend).
 
-One call propagates availability through every level for ``k`` columns. Per node, the
-inputs are walked once, sorted as: essential requirement groups (by group), then
-non-essential inputs; the column loop is innermost so that rows of ``A`` are read
-contiguously. Cut adjustments come as (node-sorted) pairs rather than dense matrices.
-A cyclic level is swept in place (Gauss–Seidel) until nothing moves by more than
-``tol``: from availability 1 downward this reaches the greatest fixed point, as the
-reference's Jacobi sweeps do.
+One call propagates availability through every level for ``k`` columns. Columns are
+independent scenarios, so they are split into blocks that run in parallel, one thread
+per block; within a block, per node, the inputs are walked once, sorted as: essential
+requirement groups (by group), then non-essential inputs; the column loop is innermost
+so that rows of ``A`` are read contiguously. Cut adjustments come as (node-sorted)
+pairs rather than dense matrices.
+
+A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
+by more than ``tol``: from above this reaches the greatest fixed point, as the
+reference's Jacobi sweeps do. When ``update_stock`` is set, each node's stock is drawn
+down by what it supplied (``A − S``) once its availability is final.
 """
 
 from __future__ import annotations
@@ -18,31 +22,36 @@ KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
 
 
 @nb.njit(cache=True, nogil=True)
-def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, A, S, tol, max_iter):
-    """Fill ``A`` and ``S`` (n × k, preset to 1). Returns -1, or the level that did not
-    converge within ``max_iter`` sweeps."""
-    k = A.shape[1]
+def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
+           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock,
+           A, tol, max_iter):
+    """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge."""
+    w = c1 - c0
     kc = covers.shape[1] > 1
     ks = ne_share.shape[1] > 1
     kd = dep0.shape[1] > 1
-    P = np.empty(k)
-    g = np.empty(k)
-    ne = np.empty(k)
-    a = np.empty(k)
-    b = np.empty(k)
+    P = np.empty(w)
+    g = np.empty(w)
+    ne = np.empty(w)
+    a = np.empty(w)
+    b = np.empty(w)
+    S = np.empty(w)
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         cyclic = level_cyclic[L]
+        if cyclic:
+            for i in range(lo, hi):
+                for c in range(c0, c1):
+                    A[order[i], c] = 1.0
         sweeps = max_iter if cyclic else 1
         change = 0.0
         for _ in range(sweeps):
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
-                for c in range(k):
-                    P[c] = 1.0
-                    ne[c] = 0.0
+                for x in range(w):
+                    P[x] = 1.0
+                    ne[x] = 0.0
                 started = False
                 for e in range(eptr[j], eptr[j + 1]):
                     src = e_src[e]
@@ -50,35 +59,42 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
                     kind = e_kind[e]
                     if kind == KIND_NEW_GROUP:
                         if started:
-                            for c in range(k):
-                                gc = min(g[c], 1.0)
-                                if gc < P[c]:
-                                    P[c] = gc
-                        for c in range(k):
-                            g[c] = covers[ed, c if kc else 0] * A[src, c]
+                            for x in range(w):
+                                gc = min(g[x], 1.0)
+                                if gc < P[x]:
+                                    P[x] = gc
+                        for x in range(w):
+                            c = c0 + x
+                            g[x] = covers[ed, c if kc else 0] * A[src, c]
                         started = True
                     elif kind == KIND_SAME_GROUP:
-                        for c in range(k):
-                            g[c] += covers[ed, c if kc else 0] * A[src, c]
+                        for x in range(w):
+                            c = c0 + x
+                            g[x] += covers[ed, c if kc else 0] * A[src, c]
                     else:
-                        for c in range(k):
-                            ne[c] += ne_share[ed, c if ks else 0] * (1.0 - A[src, c])
+                        for x in range(w):
+                            c = c0 + x
+                            ne[x] += ne_share[ed, c if ks else 0] * (1.0 - A[src, c])
                 if started:
-                    for c in range(k):
-                        gc = min(g[c], 1.0)
-                        if gc < P[c]:
-                            P[c] = gc
-                for c in range(k):
-                    a[c] = dep0[j, c if kd else 0]
-                    b[c] = ind0[j, c if kd else 0]
+                    for x in range(w):
+                        gc = min(g[x], 1.0)
+                        if gc < P[x]:
+                            P[x] = gc
+                for x in range(w):
+                    c = c0 + x
+                    a[x] = dep0[j, c if kd else 0]
+                    b[x] = ind0[j, c if kd else 0]
                 for q in range(pptr[j], pptr[j + 1]):
-                    a[p_col[q]] -= p_dep[q]
-                    b[p_col[q]] -= p_ind[q]
-                for c in range(k):
-                    p = min(P[c], 1.0 - ne[c])
+                    c = p_col[q]
+                    if c0 <= c < c1:
+                        a[c - c0] -= p_dep[q]
+                        b[c - c0] -= p_ind[q]
+                for x in range(w):
+                    c = c0 + x
+                    p = min(P[x], 1.0 - ne[x])
                     if p < 0.0:
                         p = 0.0
-                    s = a[c] * p + b[c]
+                    s = a[x] * p + b[x]
                     v = s + stock[j, c] if has_stock else s
                     if v > 1.0:
                         v = 1.0
@@ -86,9 +102,90 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
                     if d > change:
                         change = d
                     A[j, c] = v
-                    S[j, c] = s
+                    S[x] = s
+                if update_stock and not cyclic:
+                    for x in range(w):
+                        c = c0 + x
+                        stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
             if not cyclic or change <= tol:
                 break
         if cyclic and change > tol:
             return L
+        if cyclic and update_stock:
+            # the level's availability is final: draw the stocks once
+            for i in range(lo, hi):
+                j = order[i]
+                _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                             ind0, pptr, p_col, p_dep, p_ind, A, S, P, g, ne, a, b)
+                for x in range(w):
+                    c = c0 + x
+                    stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
+                 p_col, p_dep, p_ind, A, S, P, g, ne, a, b):
+    """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
+    w = c1 - c0
+    kc = covers.shape[1] > 1
+    ks = ne_share.shape[1] > 1
+    kd = dep0.shape[1] > 1
+    for x in range(w):
+        P[x] = 1.0
+        ne[x] = 0.0
+    started = False
+    for e in range(eptr[j], eptr[j + 1]):
+        src = e_src[e]
+        ed = e_edge[e]
+        kind = e_kind[e]
+        if kind == KIND_NEW_GROUP:
+            if started:
+                for x in range(w):
+                    P[x] = min(P[x], min(g[x], 1.0))
+            for x in range(w):
+                g[x] = covers[ed, c0 + x if kc else 0] * A[src, c0 + x]
+            started = True
+        elif kind == KIND_SAME_GROUP:
+            for x in range(w):
+                g[x] += covers[ed, c0 + x if kc else 0] * A[src, c0 + x]
+        else:
+            for x in range(w):
+                ne[x] += ne_share[ed, c0 + x if ks else 0] * (1.0 - A[src, c0 + x])
+    if started:
+        for x in range(w):
+            P[x] = min(P[x], min(g[x], 1.0))
+    for x in range(w):
+        a[x] = dep0[j, c0 + x if kd else 0]
+        b[x] = ind0[j, c0 + x if kd else 0]
+    for q in range(pptr[j], pptr[j + 1]):
+        c = p_col[q]
+        if c0 <= c < c1:
+            a[c - c0] -= p_dep[q]
+            b[c - c0] -= p_ind[q]
+    for x in range(w):
+        p = max(0.0, min(P[x], 1.0 - ne[x]))
+        S[x] = a[x] * p + b[x]
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
+              dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock, A, tol,
+              max_iter, blocks):
+    """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
+    stocks when ``update_stock``. Returns -1, or a level that did not converge."""
+    k = A.shape[1]
+    nb_ = max(1, min(blocks, k))
+    width = (k + nb_ - 1) // nb_
+    status = np.full(nb_, -1, dtype=np.int64)
+    for blk in nb.prange(nb_):
+        c0 = blk * width
+        c1 = min(k, c0 + width)
+        if c0 < c1:
+            status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
+                                 e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
+                                 p_ind, stock, has_stock, update_stock, A, tol, max_iter)
+    for blk in range(nb_):
+        if status[blk] >= 0:
+            return status[blk]
     return -1

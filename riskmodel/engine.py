@@ -396,34 +396,42 @@ def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
 
 
 def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,
-              ids: Sequence[Any] | None = None, backend: str | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Availability ``A`` and supply ``S`` (before stocks) of every node, ``(n, k)`` each.
+              ids: Sequence[Any] | None = None, backend: str | None = None,
+              update_stock: bool = False, out: np.ndarray | None = None) -> np.ndarray:
+    """Availability ``A`` of every node, ``(n, k)``.
 
     Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``;
-    ``stock`` (months) tops it up: ``A = min(1, S + stock)``.
+    ``stock`` (months, ``(n, k)``) tops it up: ``A = min(1, S + stock)``, and with
+    ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
+    ``out`` may give the array to fill (numba backend).
     """
     if _use_numba(plan, k, backend):
+        import numba
+
         from . import _kernel
 
-        A = np.ones((plan.n, k))
-        S = np.ones((plan.n, k))
+        A = out if out is not None and out.shape == (plan.n, k) else np.ones((plan.n, k))
         st = stock if stock is not None else np.zeros((1, 1))
         bad = _kernel.propagate(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
             plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
             np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0), cut.ptr(plan.n),
-            cut.col, cut.dep, cut.ind, st, stock is not None, A, S, TOL, MAX_ITER)
+            cut.col, cut.dep, cut.ind, st, stock is not None, update_stock and stock is not None,
+            A, TOL, MAX_ITER, numba.get_num_threads() if k > 1 else 1)
         if bad >= 0:
             lv = plan.levels[bad]
             names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
             raise ConvergenceError(
                 f"availability on the cycle through {', '.join(names) or 'a cycle'} did not "
                 f"converge within {MAX_ITER} iterations")
-        return A, S
+        return A
     dep_x, ind_x = cut.dense(plan.n, k)
-    return _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
+    A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
                             k=k, ids=ids)
+    if update_stock and stock is not None:
+        stock -= A - S
+        np.maximum(stock, 0.0, out=stock)
+    return A
 
 
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
@@ -469,8 +477,7 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
     pn, pc = p.row_node[prepared[0]], prepared[1]
     x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
                  ramp=0.0 if mode == "immediate" else 1.0)
-    A, _ = propagate(plan, p, _withheld(p, prepared, x), None, k, ids=c.ids, backend=backend)
-    return A
+    return propagate(plan, p, _withheld(p, prepared, x), None, k, ids=c.ids, backend=backend)
 
 
 @dataclass
@@ -506,13 +513,14 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     elif isinstance(record, np.ndarray):
         keep_idx = record
     avail = np.zeros((months, len(keep_idx), k)) if keep_idx is not None else None
+    ends = np.flatnonzero((p.weight != 0).any(axis=1))
+    w_end = p.weight[ends]
+    A = None
     for t in range(months):
         x = cuts.net(t, prepared, subst, lead)
-        A, S = propagate(plan, p, _withheld(p, prepared, x), stock, k, ids=c.ids,
-                         backend=backend)
-        stock -= A - S
-        np.maximum(stock, 0.0, out=stock)
-        loss[t] = (p.weight * (1.0 - A)).sum(axis=0)
+        A = propagate(plan, p, _withheld(p, prepared, x), stock, k, ids=c.ids,
+                      backend=backend, update_stock=True, out=A)
+        loss[t] = (w_end * (1.0 - A[ends])).sum(axis=0)
         if avail is not None:
             avail[t] = A[keep_idx]
         if on_month is not None:
@@ -522,7 +530,8 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
 
 def end_use_loss(p: Params, A: np.ndarray) -> np.ndarray:
     """``Σ_e w_e (1 − A_e)`` per column."""
-    return (p.weight * (1.0 - A)).sum(axis=0)
+    ends = np.flatnonzero((p.weight != 0).any(axis=1))
+    return (p.weight[ends] * (1.0 - A[ends])).sum(axis=0)
 
 
 def time_to(loss: np.ndarray, start: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:

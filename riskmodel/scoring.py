@@ -172,8 +172,7 @@ def _knockouts(c: Compiled, p: Params, nodes: np.ndarray) -> np.ndarray:
                    p.dep0[nodes, 0].copy(), p.ind0[nodes, 0].copy())
     o = np.argsort(cut.node, kind="stable")
     cut = Withheld(cut.node[o], cut.col[o], cut.dep[o], cut.ind[o])
-    A, _ = engine.propagate(plan, p, cut, None, k, ids=c.ids)
-    return A
+    return engine.propagate(plan, p, cut, None, k, ids=c.ids)
 
 
 def _dominant_cut(ind: pd.DataFrame, c: Compiled) -> list[str | None]:
@@ -223,7 +222,7 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
 # ---------------------------------------------------------------------------
 
 def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
-          exact_limit: int = 20_000, betweenness_limit: int = 20_000,
+          exact_limit: int = 20_000, betweenness_limit: int = 20_000, decompose: int = 200,
           progress: bool | None = None) -> pd.DataFrame:
     """Indicators and the explainable choke score of every node, sorted by choke score.
 
@@ -240,6 +239,9 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
         node that can rank in the top ``top`` (see the module docstring).
     exact_limit, betweenness_limit : int
         Chain sizes up to which every choke score, and betweenness, are computed.
+    decompose : int
+        How many of the top-ranked nodes get the split of their relief into substitution
+        and stocks (one more simulation); the others have NaN there.
 
     Returns
     -------
@@ -305,9 +307,15 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
         else:
             chosen = _prune(c, p, cut_nodes, cut_countries, bounds.immediate, horizon, top)
         res = _choke(c, p, cut_nodes[chosen], [cut_countries[i] for i in chosen], horizon,
-                     what=("dynamic", "no_stock"), progress=bar)
-    dyn[cut_nodes[chosen]] = res.dynamic
-    no_stock[cut_nodes[chosen]] = res.no_stock
+                     what=("dynamic",), progress=bar)
+        dyn[cut_nodes[chosen]] = res.dynamic
+        # the relief split, for the nodes a report explains
+        split = chosen[np.argsort(-res.dynamic, kind="stable")[:decompose]]
+        no_stock[:] = np.nan
+        no_stock[cut_nodes[split]] = _choke(c, p, cut_nodes[split],
+                                            [cut_countries[i] for i in split], horizon,
+                                            what=("no_stock",), progress=bar).no_stock
+    no_stock[[j for j in nodes if countries[j] is None]] = 0.0
     scored = np.zeros(c.n, dtype=bool)
     scored[cut_nodes[chosen]] = True
     exact = scored | np.array([x is None for x in countries])
@@ -321,8 +329,10 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind["exposure"] = exposure
     with np.errstate(divide="ignore", invalid="ignore"):
         ind["transmission"] = np.where(exposure > 0, immediate / exposure, 0.0)
-    ind["relief_substitution"] = np.where(exact, np.maximum(immediate - no_stock, 0.0), np.nan)
-    ind["relief_stock"] = np.where(exact, np.maximum(no_stock - dyn, 0.0), np.nan)
+    with np.errstate(invalid="ignore"):
+        ind["relief_substitution"] = np.where(exact, np.maximum(immediate - no_stock, 0.0),
+                                              np.nan)
+        ind["relief_stock"] = np.where(exact, np.maximum(no_stock - dyn, 0.0), np.nan)
     ind["substitutability"] = c.substitutability
     ind["lead_time_months"] = c.lead_time
     ind["inventory_months"] = c.inventory
@@ -402,7 +412,11 @@ def explain(scores: pd.DataFrame, node: str) -> str:
                      f"({r['transmission']:.2f} of every unit of the node's shortfall reaches "
                      "end use)")
     relief = []
-    if r["relief_substitution"] > 1e-4:
+    if pd.isna(r["relief_substitution"]):
+        back = r["choke_immediate"] - r["choke_score"]
+        relief.append(f"substitution and stocks give back {back:.0%} together (not split "
+                      "for nodes outside the top ranks)")
+    elif r["relief_substitution"] > 1e-4:
         lead = (f", ramping over {r['lead_time_months']:g} months"
                 if r["lead_time_months"] > 0 else "")
         relief.append(f"substitution (up to {r['substitutability']:.0%} of the lost supply"
@@ -410,7 +424,7 @@ def explain(scores: pd.DataFrame, node: str) -> str:
     elif r["choke_immediate"] > 0:
         relief.append("substitution gives back nothing by then" if r["substitutability"] > 0
                       else "nothing can substitute for it")
-    if r["relief_stock"] > 1e-4:
+    if not pd.isna(r["relief_stock"]) and r["relief_stock"] > 1e-4:
         relief.append(f"stocks along the chain give back {r['relief_stock']:.0%}")
     if relief:
         parts.append(f"By month {h} " + " and ".join(relief))
