@@ -24,18 +24,21 @@ KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock,
-           A, tol, max_iter):
-    """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge."""
-    w = c1 - c0
+           A, tol, max_iter, limit):
+    """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
+
+    Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
+    and keep availability 1."""
+    wmax = c1 - c0
     kc = covers.shape[1] > 1
     ks = ne_share.shape[1] > 1
     kd = dep0.shape[1] > 1
-    P = np.empty(w)
-    g = np.empty(w)
-    ne = np.empty(w)
-    a = np.empty(w)
-    b = np.empty(w)
-    S = np.empty(w)
+    P = np.empty(wmax)
+    g = np.empty(wmax)
+    ne = np.empty(wmax)
+    a = np.empty(wmax)
+    b = np.empty(wmax)
+    S = np.empty(wmax)
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         cyclic = level_cyclic[L]
@@ -49,6 +52,9 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
+                w = min(c1, limit[j]) - c0
+                if w <= 0:
+                    continue
                 for x in range(w):
                     P[x] = 1.0
                     ne[x] = 0.0
@@ -86,7 +92,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                     b[x] = ind0[j, c if kd else 0]
                 for q in range(pptr[j], pptr[j + 1]):
                     c = p_col[q]
-                    if c0 <= c < c1:
+                    if c0 <= c < c0 + w:
                         a[c - c0] -= p_dep[q]
                         b[c - c0] -= p_ind[q]
                 for x in range(w):
@@ -115,7 +121,10 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
             # the level's availability is final: draw the stocks once
             for i in range(lo, hi):
                 j = order[i]
-                _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                w = min(c1, limit[j]) - c0
+                if w <= 0:
+                    continue
+                _supply_only(j, c0, c0 + w, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
                              ind0, pptr, p_col, p_dep, p_ind, A, S, P, g, ne, a, b)
                 for x in range(w):
                     c = c0 + x
@@ -171,7 +180,7 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
               dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock, A, tol,
-              max_iter, blocks):
+              max_iter, blocks, limit):
     """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
     stocks when ``update_stock``. Returns -1, or a level that did not converge."""
     k = A.shape[1]
@@ -184,7 +193,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, stock, has_stock, update_stock, A, tol, max_iter)
+                                 p_ind, stock, has_stock, update_stock, A, tol, max_iter,
+                                 limit)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]

@@ -419,6 +419,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="compare structure and values only (no scoring)")
     sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
 
+    from ._eto_cli import add_import_parser
+
+    add_import_parser(sub)
+
     sp = add("schema", _cmd_schema, "Print the JSON Schema of chain files.")
     sp.add_argument("--format", choices=("json", "markdown"), default="json",
                     help="json (the JSON Schema) or markdown (the reference tables)")

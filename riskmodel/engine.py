@@ -93,6 +93,7 @@ class Plan:
     e_src: np.ndarray
     e_edge: np.ndarray
     e_kind: np.ndarray
+    node_level: np.ndarray
 
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
@@ -166,10 +167,29 @@ def _build_plan(c: Compiled) -> Plan:
     lv_nodes = [lv.nodes for lv in levels]
     order = np.concatenate(lv_nodes).astype(np.int64) if lv_nodes else np.zeros(0, np.int64)
     level_ptr = np.r_[0, np.cumsum([len(x) for x in lv_nodes])].astype(np.int64)
+    node_level = np.zeros(n, dtype=np.int64)
+    for i, lv in enumerate(levels):
+        node_level[lv.nodes] = i
     return Plan(n=n, m=m, levels=tuple(levels), order=order, level_ptr=level_ptr,
                 level_cyclic=np.array([lv.cyclic for lv in levels], dtype=np.bool_),
                 eptr=eptr, e_src=c.in_src[o].astype(np.int64), e_edge=o.astype(np.int64),
-                e_kind=kind)
+                e_kind=kind, node_level=node_level)
+
+
+def column_limits(plan: Plan, nodes: np.ndarray, cols: np.ndarray, k: int) -> np.ndarray:
+    """Per node, how many leading columns can reach it (``k`` when columns are unordered).
+
+    A column reaches only nodes at or after the level of a node it cuts. When the
+    columns are sorted by that level, node ``j`` needs just the columns whose level is
+    at most its own; the others keep availability 1.
+    """
+    big = np.iinfo(np.int64).max
+    col_level = np.full(k, big, dtype=np.int64)
+    if len(nodes):
+        np.minimum.at(col_level, cols, plan.node_level[nodes])
+    if k > 1 and np.any(np.diff(col_level) < 0):
+        return np.full(plan.n, k, dtype=np.int64)
+    return np.searchsorted(col_level, plan.node_level, side="right").astype(np.int64)
 
 
 # ---------------------------------------------------------------------------
@@ -397,13 +417,15 @@ def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
 
 def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,
               ids: Sequence[Any] | None = None, backend: str | None = None,
-              update_stock: bool = False, out: np.ndarray | None = None) -> np.ndarray:
+              update_stock: bool = False, out: np.ndarray | None = None,
+              limit: np.ndarray | None = None) -> np.ndarray:
     """Availability ``A`` of every node, ``(n, k)``.
 
     Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``;
     ``stock`` (months, ``(n, k)``) tops it up: ``A = min(1, S + stock)``, and with
     ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
-    ``out`` may give the array to fill (numba backend).
+    ``out`` may give the array to fill (numba backend); ``limit`` the columns each node
+    needs (see :func:`column_limits`; computed from ``cut`` when not given).
     """
     if _use_numba(plan, k, backend):
         import numba
@@ -412,12 +434,14 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
 
         A = out if out is not None and out.shape == (plan.n, k) else np.ones((plan.n, k))
         st = stock if stock is not None else np.zeros((1, 1))
+        if limit is None:
+            limit = column_limits(plan, cut.node, cut.col, k)
         bad = _kernel.propagate(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
             plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
             np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0), cut.ptr(plan.n),
             cut.col, cut.dep, cut.ind, st, stock is not None, update_stock and stock is not None,
-            A, TOL, MAX_ITER, numba.get_num_threads() if k > 1 else 1)
+            A, TOL, MAX_ITER, numba.get_num_threads() if k > 1 else 1, limit)
         if bad >= 0:
             lv = plan.levels[bad]
             names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
@@ -515,11 +539,14 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     avail = np.zeros((months, len(keep_idx), k)) if keep_idx is not None else None
     ends = np.flatnonzero((p.weight != 0).any(axis=1))
     w_end = p.weight[ends]
+    # from every cut of the scenario (not only this month's), so that arrays reused
+    # across months stay right when a cut ends
+    limit = column_limits(plan, p.row_node[prepared[0]], prepared[1], k)
     A = None
     for t in range(months):
         x = cuts.net(t, prepared, subst, lead)
         A = propagate(plan, p, _withheld(p, prepared, x), stock, k, ids=c.ids,
-                      backend=backend, update_stock=True, out=A)
+                      backend=backend, update_stock=True, out=A, limit=limit)
         loss[t] = (w_end * (1.0 - A[ends])).sum(axis=0)
         if avail is not None:
             avail[t] = A[keep_idx]

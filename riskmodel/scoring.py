@@ -124,16 +124,19 @@ def classic_indicators(c: Compiled) -> pd.DataFrame:
 
 
 def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
+    """Betweenness on a plain graph of node positions (exact up to 1,000 nodes)."""
     import networkx as nx
 
     c = chain.compiled
     if c.n > limit:
         return np.full(c.n, np.nan), f"not computed (chain larger than {limit} nodes)"
-    g = chain.graph
-    k = None if c.n <= 1000 else min(c.n, 256)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(c.n))
+    g.add_edges_from(zip(c.in_src.tolist(), c.in_dst.tolist(), strict=True))
+    k = None if c.n <= 1000 else min(c.n, 64)
     bc = nx.betweenness_centrality(g, k=k, seed=0)
     note = "exact" if k is None else f"sampled from {k} sources (approximate)"
-    return np.array([bc[i] for i in c.ids]), note
+    return np.array([bc[i] for i in range(c.n)]), note
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +201,11 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     """Choke losses of the given nodes (each cut by its country), in memory-bounded chunks."""
     k = len(nodes)
     out = {w: np.full(k, np.nan) for w in ("immediate", "long_run", "dynamic", "no_stock")}
+    # columns in topological order, so that each node computes only the cuts above it
+    level = engine.plan_for(c).node_level
+    perm = np.argsort(level[nodes], kind="stable")
+    nodes = nodes[perm]
+    countries = [countries[i] for i in perm]
     size = _chunk(c.n, k)
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory)})
     for lo in range(0, k, size):
@@ -214,7 +222,9 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
             out["no_stock"][sl] = engine.dynamic(c, p_no_stock, spec, horizon + 1).loss[horizon]
         if progress is not None:
             progress.update(sl.stop - sl.start)
-    return _Choke(**out)
+    back = np.empty(k, dtype=np.int64)
+    back[perm] = np.arange(k)
+    return _Choke(**{w: v[back] for w, v in out.items()})
 
 
 # ---------------------------------------------------------------------------
@@ -275,8 +285,9 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     end_idx = np.flatnonzero(c.end_use)
     w = p.weight[:, 0]
     size = _chunk(c.n, c.n)
+    by_level = np.argsort(engine.plan_for(c).node_level, kind="stable")
     for lo in range(0, c.n, size):
-        sl = nodes[lo:lo + size]
+        sl = by_level[lo:lo + size]
         A = _knockouts(c, p, sl)
         lost = 1.0 - A
         knock[sl] = (w[:, None] * lost).sum(axis=0)
@@ -336,10 +347,11 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind["substitutability"] = c.substitutability
     ind["lead_time_months"] = c.lead_time
     ind["inventory_months"] = c.inventory
-    labels = chain.nodes["label"] if chain.graph is not None else None
+    nodes_table = chain.to_data().nodes
+    labels = pd.Series(nodes_table["label"].to_numpy(), index=nodes_table["id"]).reindex(c.ids)
     ind.insert(0, "stage", [c.stages[s] if s >= 0 else None for s in c.stage])
     ind.insert(0, "label", [lb if isinstance(lb, str) else i
-                            for i, lb in zip(c.ids, labels.reindex(c.ids), strict=True)])
+                            for i, lb in zip(c.ids, labels, strict=True)])
     key = np.where(exact, ind["choke_score"].fillna(0), -1.0)
     order = np.lexsort((c.ids.astype(str), -ind["knockout_loss"].to_numpy(), -immediate, -key))
     out = ind.iloc[order].copy()

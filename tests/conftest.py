@@ -102,7 +102,7 @@ def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
     for i in range(n):
         stage = stages[min(3, i * 4 // n)] if i < n - 1 else "end_use"
         attrs: dict = {"stage": stage}
-        if rng.random() < 0.8:
+        if i == 0 or rng.random() < 0.8:  # at least one node has suppliers to cut
             picked = rng.choice(COUNTRIES, size=int(rng.integers(1, 4)), replace=False)
             w = rng.dirichlet(np.ones(len(picked) + 1))
             attrs["suppliers"] = {str(c): float(x) for c, x in zip(picked, w[:-1], strict=True)}
@@ -157,6 +157,8 @@ def random_scenario(chain, seed: int, *, months: int = 6):
             sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 4)),
                                                     replace=False))
         duration = None if rng.random() < 0.5 else int(rng.integers(1, months))
-        cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.random()])),
+        # fractions from [0.2, 1]: a near-zero cut on a fully dependent global cycle
+        # decays at a rate near 1, too slowly for the reference's plain sweeps
+        cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.uniform(0.2, 1.0)])),
                         int(rng.integers(0, 3)), duration))
     return Scenario(cuts, name=f"s{seed}", months=months)

@@ -142,7 +142,7 @@ def test_random_structures(tmp_path: Path, data: Any, fmt: str) -> None:
     assert problems
 
 
-@settings(FUZZ, max_examples=250 * _K)
+@settings(FUZZ, max_examples=200 * _K)
 @given(data=broken_chains(), fmt=st.sampled_from(["yaml", "json"]))
 def test_chain_shaped_garbage(tmp_path: Path, data: Any, fmt: str) -> None:
     p = tmp_path / f"chain.{fmt}"
