@@ -29,12 +29,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import schema
+from ._collect import _SLUG, _Collector, _did_you_mean, _short, _type_name, _unknown_keys
 from ._errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from .model import Chain
 
-__all__ = ["Cut", "Scenario", "parse_cut", "read_scenarios", "resolve"]
+__all__ = ["Cut", "Scenario", "check_scenarios", "parse_cut", "read_scenarios", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,6 @@ def read_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
     :func:`resolve`.
     """
     from .io import read_document
-    from .validation import _Collector, check_scenarios
 
     doc = read_document(path)
     data = doc.data
@@ -191,8 +192,6 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
     Countries must supply the chain (or be declared groups, or the home country);
     nodes must exist; fractions must lie in [0, 1]; months must be whole and ≥ 0.
     """
-    from .validation import _Collector, check_scenarios
-
     c = _Collector(None, chain.path)
     compiled = chain.compiled
     countries = set(compiled.countries) | set(chain.groups)
@@ -222,3 +221,126 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
         f"{c.country}" + (f":{','.join(c.nodes)}" if c.nodes else "")
         + (f"@{c.fraction:g}" if c.fraction != 1 else "") for c in cuts)
     return Scenario(list(cuts), name=name, title=f"cut {title}", months=months)
+
+
+def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
+                    countries: Iterable[str] | None, *,
+                    base_path: tuple[Any, ...] = ("scenarios",),
+                    path: str | None = None) -> list[dict[str, Any]]:
+    """Check scenario mappings; return them normalised. Problems go to ``c``.
+
+    ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
+    file read before the chain it applies to is known)."""
+    own = c is None
+    if c is None:
+        c = _Collector(None, path)
+    out: list[dict[str, Any]] = []
+    ids = list(node_ids) if node_ids is not None else None
+    id_set = set(ids) if ids is not None else None
+    known = list(countries) if countries is not None else None
+    known_set = set(known) if known is not None else None
+    if not isinstance(scenarios, list):
+        c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
+              expected="a list of `{id, cuts: [...]}`", found=_type_name(scenarios),
+              fix="write each scenario as a list item")
+        scenarios = []
+    seen: set[str] = set()
+    for i, sc in enumerate(scenarios):
+        p = (*base_path, i)
+        if not isinstance(sc, dict):
+            c.add("error", "type", "a scenario must be a mapping", path=p,
+                  where=f"scenario #{i + 1}", expected="{id: ..., cuts: [...]}",
+                  found=_type_name(sc), fix="write `- {id: ..., cuts: [...]}`")
+            continue
+        sid = sc.get("id")
+        where = f"scenario '{sid}'" if isinstance(sid, str) else f"scenario #{i + 1}"
+        _unknown_keys(c, sc, schema.names("scenario"), where, p)
+        if not isinstance(sid, str) or not _SLUG.match(sid):
+            c.add("error", "pattern", "scenario id is missing or not a slug", path=(*p, "id"),
+                  where=where, field="id", expected="a slug like `japan_cut`",
+                  found=_short(sid), fix="add `id:` with lowercase letters, digits and _")
+        elif sid in seen:
+            c.add("error", "duplicate", f"scenario id '{sid}' is used twice", path=(*p, "id"),
+                  where=where, field="id", fix="rename one of them")
+        seen.add(str(sid))
+        months = sc.get("months", 24)
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 600:
+            c.add("error", "range", "`months` must be a whole number of months",
+                  path=(*p, "months"), where=where, field="months",
+                  expected="a whole number in [1, 600]", found=_short(months),
+                  fix="write e.g. `months: 24`")
+            months = 24
+        cuts_out = []
+        cuts = sc.get("cuts")
+        if not isinstance(cuts, list) or not cuts:
+            c.add("error", "required", "a scenario needs a non-empty list of cuts",
+                  path=(*p, "cuts"), where=where, field="cuts",
+                  expected="[{country: JP, nodes: [...]}]", found=_short(cuts),
+                  fix="add `cuts: [{country: XX}]`")
+            cuts = []
+        for j, cut in enumerate(cuts):
+            cp = (*p, "cuts", j)
+            cw = f"{where}, cut #{j + 1}"
+            if not isinstance(cut, dict):
+                c.add("error", "type", "a cut must be a mapping", path=cp, where=cw,
+                      expected="{country: JP}", found=_type_name(cut),
+                      fix="write `{country: XX, nodes: [...]}`")
+                continue
+            _unknown_keys(c, cut, schema.names("cut"), cw, cp)
+            country = cut.get("country")
+            if not isinstance(country, str) or (known_set is not None
+                                                and country not in known_set):
+                c.add("error", "country", "unknown country in cut", path=(*cp, "country"),
+                      where=cw, field="country",
+                      expected="a country that supplies this chain (" + ", ".join(
+                          sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
+                      + ")" if known is not None else "a country code",
+                      found=_short(country),
+                      fix=_did_you_mean(str(country).upper(), known or [],
+                                        "use a country that appears in the suppliers"))
+            nodes = cut.get("nodes")
+            if nodes is not None:
+                if not isinstance(nodes, list) or not all(isinstance(x, str) for x in nodes):
+                    c.add("error", "type", "`nodes` must be a list of node ids",
+                          path=(*cp, "nodes"), where=cw, field="nodes",
+                          expected="[node_a, node_b]", found=_short(nodes),
+                          fix="list node ids")
+                    nodes = None
+                else:
+                    for x in nodes:
+                        if id_set is not None and x not in id_set:
+                            c.add("error", "unknown-node", f"cut names unknown node '{x}'",
+                                  path=(*cp, "nodes"), where=cw, field="nodes",
+                                  expected="a node id of the chain", found=_short(x),
+                                  fix=_did_you_mean(x, ids or [],
+                                                    "use a node id of the chain"))
+            frac = cut.get("fraction", 1.0)
+            if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (
+                    0 <= frac <= 1):
+                c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
+                      where=cw, field="fraction", expected="a number in [0, 1]",
+                      found=_short(frac), fix="write the share withheld, e.g. 0.9")
+                frac = 1.0
+            start = cut.get("start", 0)
+            if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= 600:
+                c.add("error", "range", "cut start must be a month", path=(*cp, "start"),
+                      where=cw, field="start", expected="a whole number in [0, 600]",
+                      found=_short(start), fix="write the starting month, e.g. 0")
+                start = 0
+            dur = cut.get("duration")
+            if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
+                                    or not 0 <= dur <= 600):
+                c.add("error", "range", "cut duration must be whole months",
+                      path=(*cp, "duration"), where=cw, field="duration",
+                      expected="a whole number in [0, 600], or omitted for permanent",
+                      found=_short(dur), fix="write e.g. `duration: 12`")
+                dur = None
+            cuts_out.append({"country": country, "nodes": nodes, "fraction": float(frac),
+                             "start": start, "duration": dur})
+        entry = {k: sc.get(k) for k in ("id", "title", "description", "source", "ref")
+                 if sc.get(k) is not None}
+        entry.update(months=months, cuts=cuts_out)
+        out.append(entry)
+    if own and any(p.severity == "error" for p in c.problems):
+        raise ScenarioError([p for p in c.finish() if p.severity == "error"])
+    return out

@@ -100,8 +100,7 @@ def classic_indicators(c: Compiled) -> pd.DataFrame:
         c75[hit_rows] = rank_in_row[reach][idx]
     # foreign suppliers
     foreign = c_sorted != home_col
-    ff = foreign & np.r_[True, (r_sorted[1:] != r_sorted[:-1])] if False else foreign
-    fr, fd, fc = r_sorted[ff], d_sorted[ff], c_sorted[ff]
+    fr, fd, fc = r_sorted[foreign], d_sorted[foreign], c_sorted[foreign]
     ffirst = np.r_[True, fr[1:] != fr[:-1]] if len(fr) else np.zeros(0, bool)
     tf_share = np.zeros(n)
     tf_sup = np.full(n, None, dtype=object)

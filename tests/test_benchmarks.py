@@ -21,3 +21,13 @@ def test_engine_benchmark_smallest(tmp_path: Path) -> None:
     assert row["fast_static_s"] > 0 and row["reference_static_s"] > 0
     assert data["copy_bandwidth_gb_s"] > 0 and data["batch"][0]["scenarios"] == 1000
     assert data["cli_simulate_builtin_s"] > 0
+
+
+def test_score_benchmark_smallest(tmp_path: Path) -> None:
+    out = tmp_path / "score.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_score.py"), "--smallest",
+                    "--out", str(out)], check=True, capture_output=True, timeout=300)
+    data = json.loads(out.read_text())
+    (row,) = data["score"]
+    assert row["n"] == 1000 and row["exact_nodes"] == 1000 and len(row["top5"]) == 5
+    assert data["cutsets"]["countries"] == 39 and data["cutsets"]["evaluated"] > 9000
