@@ -14,39 +14,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._args import fraction, nonnegative_int, positive_int
 from ._version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def _pos_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found {v}")
-    return v
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, found {v}")
-    return v
-
-
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], found {text!r}") from None
-    if not 0 <= v <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], found {v}")
-    return v
+_pos_int, _nonneg_int, _fraction = positive_int, nonnegative_int, fraction
 
 
 class _Parser(argparse.ArgumentParser):
