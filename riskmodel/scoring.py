@@ -610,6 +610,8 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     >>> bool(u.loc["drivetrain", "p_top"] > 0.9)
     True
     """
+    from scipy.stats import rankdata
+
     from .uncertainty import sample_params
 
     scores = scores if scores is not None else score(chain, horizon=horizon)
@@ -638,7 +640,8 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
         loss = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
         results[done:done + d, nodes] = loss.reshape(d, m)
         done += d
-    ranks = (-results).argsort(axis=1, kind="stable").argsort(axis=1) + 1
+    # tied scores share their average rank, so nodes tied at 0 never count as "top"
+    ranks = rankdata(-results, axis=1, method="average")
     out = pd.DataFrame({
         "baseline": scores["choke_score"].reindex(c.ids).to_numpy(),
         "p5": np.percentile(results, 5, axis=0), "p50": np.percentile(results, 50, axis=0),

@@ -156,6 +156,10 @@ def test_uncertainty_reports_intervals_and_robustness() -> None:
     assert "robust" in u.attrs["note"]
     again = rm.score_uncertainty(rm.load("bicycle"), draws=60, seed=2, top=2)
     assert u.equals(again)
+    # nodes that score 0 in every draw tie, and a tie at 0 is never "in the top"
+    zero = u[u["p95"] == 0]
+    assert len(zero) > 2 and (zero["p_top"] == 0).all()
+    assert zero["rank_p5"].nunique() == 1
 
 
 def test_pruned_scoring_is_exact_for_the_top() -> None:
