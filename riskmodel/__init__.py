@@ -27,8 +27,10 @@ from ._errors import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from . import plot, reporting
     from .coalitions import coalition, cutsets
     from .model import Chain, ChainGraph, Compiled, builtin_chains, load, save
+    from .reporting import report
     from .scenario import Cut, Scenario
     from .scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from .simulation import Result, monte_carlo, simulate, simulate_many
@@ -41,10 +43,11 @@ _LAZY = {
     "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
-    "cutsets": "coalitions", "coalition": "coalitions",
+    "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
 }
-_SUBMODULES = {"coalitions", "engine", "io", "model", "provenance", "reference", "scenario",
-               "schema", "scoring", "simulation", "uncertainty", "validation"}
+_SUBMODULES = {"coalitions", "engine", "io", "model", "plot", "provenance", "reference",
+               "reporting", "scenario", "schema", "scoring", "simulation", "uncertainty",
+               "validation"}
 
 __all__ = [
     "Chain",
@@ -67,7 +70,10 @@ __all__ = [
     "leverage",
     "load",
     "monte_carlo",
+    "plot",
     "policy_alignment",
+    "report",
+    "reporting",
     "save",
     "score",
     "score_uncertainty",

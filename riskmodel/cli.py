@@ -394,7 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
 
     from ._eto_cli import add_import_parser
+    from .reporting import add_report_parser
 
+    add_report_parser(sub)
     add_import_parser(sub)
 
     sp = add("schema", _cmd_schema, "Print the JSON Schema of chain files.")

@@ -12,7 +12,7 @@ Examples
 >>> import riskmodel as rm
 >>> s = summary(rm.load("bicycle"))
 >>> s["values"], s["estimated"], s["unsourced"]
-(89, 1.0, 0.0)
+(60, 1.0, 0.0)
 """
 
 from __future__ import annotations

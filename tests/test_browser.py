@@ -1,0 +1,227 @@
+"""The HTML report in a real browser: headless Chromium, network off.
+
+Chromium is driven over the DevTools protocol (``--remote-debugging-port`` and a small
+websocket client); nothing is downloaded. The page must log no console error, every
+figure must load, and no request may leave the page (only the file itself and its
+``data:`` images). Skipped, with the reason, where Chromium or websocket-client is
+missing (install: ``apt-get install -y chromium`` and ``pip install websocket-client``).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import riskmodel as rm
+
+CHROMIUM = next((shutil.which(x) for x in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(x)), None)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install -y chromium); "
+    "the browser check of the HTML report is skipped")
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--disable-default-apps", "--disable-extensions", "--mute-audio",
+         "--no-default-browser-check", "--host-resolver-rules=MAP * ~NOTFOUND",
+         "--proxy-server=127.0.0.1:9", "--remote-debugging-address=127.0.0.1",
+         "--remote-debugging-port=0"]
+
+
+class Browser:
+    """A headless Chromium with a fresh profile, driven over the DevTools protocol."""
+
+    def __init__(self) -> None:
+        websocket = pytest.importorskip(
+            "websocket", reason="websocket-client is not installed (pip install "
+            "websocket-client, or the dev extra)")
+        self.profile = tempfile.mkdtemp(prefix="riskmodel-chromium-")
+        assert CHROMIUM is not None
+        self.proc = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}",
+                                      "about:blank"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.close()
+                pytest.fail("Chromium did not start its DevTools endpoint")
+            time.sleep(0.05)
+        port = int(port_file.read_text().split()[0])
+        pages: list[dict[str, Any]] = []
+        while not pages:  # the first tab may appear just after the endpoint
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                pages = [t for t in json.load(r) if t.get("type") == "page"]
+            if not pages and time.monotonic() > deadline:
+                self.close()
+                pytest.fail("Chromium opened no page")
+            time.sleep(0.05 if not pages else 0)
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30,
+                                              suppress_origin=True)
+        self.ids = itertools.count(1)
+        self.events: list[dict[str, Any]] = []
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def wait_for(self, event: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == event for e in self.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError(event)
+            self.events.append(json.loads(self.ws.recv()))
+
+    def open(self, path: Path) -> None:
+        """Load a file with the network off, recording console, log and requests."""
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.send(f"{domain}.enable")
+        self.send("Network.emulateNetworkConditions", offline=True, latency=0,
+                  downloadThroughput=-1, uploadThroughput=-1)
+        self.send("Emulation.setDeviceMetricsOverride", width=1280, height=900,
+                  deviceScaleFactor=1, mobile=False)
+        self.events.clear()
+        self.send("Page.navigate", url=path.resolve().as_uri())
+        self.wait_for("Page.loadEventFired")
+        self.evaluate("new Promise(r => setTimeout(r, 300))")  # let late errors arrive
+
+    def evaluate(self, expression: str) -> Any:
+        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
+                        awaitPromise=True)
+        if "exceptionDetails" in res:
+            raise RuntimeError(res["exceptionDetails"])
+        return res["result"].get("value")
+
+    def screenshot(self, path: Path) -> None:
+        height = self.evaluate("document.documentElement.scrollHeight")
+        self.send("Emulation.setDeviceMetricsOverride", width=1280, height=int(height),
+                  deviceScaleFactor=1, mobile=False)
+        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def errors(self) -> list[str]:
+        out = []
+        for e in self.events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                out.append(f"console: {p.get('args')}")
+            elif m == "Runtime.exceptionThrown":
+                out.append(f"exception: {p.get('exceptionDetails')}")
+            elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
+                out.append(f"log: {p['entry'].get('text')}")
+            elif m == "Page.javascriptDialogOpening":
+                out.append(f"dialog: {p.get('message')}")
+        return out
+
+    def requests(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events
+                if e.get("method") == "Network.requestWillBeSent"]
+
+    def close(self) -> None:
+        ws = getattr(self, "ws", None)
+        if ws is not None:
+            ws.close()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+HOSTILE = """\
+schema: riskmodel/chain@1
+name: hostile
+title: "<script>window.__pwned=1; alert(1)</script> \\"><img src=x onerror=window.__pwned=2>"
+perspective: {home: CN}
+sources:
+  s: {title: "<svg onload=window.__pwned=3>", url: "javascript:window.__pwned=4"}
+nodes:
+  - {id: gears, stage: upstream, label: "<script>alert(1)</script>",
+     suppliers: {JP: {value: 0.7, source: s, ref: "<b onmouseover=x>"}, CN: 0.3}}
+  - {id: arms, stage: midstream, label: "\\"><img src=x onerror=window.__pwned=5>",
+     suppliers: {CN: 0.9, KR: 0.1}}
+  - {id: cars, stage: end_use, value: 3, label: "[x](javascript:window.__pwned=6)"}
+edges:
+  - {from: gears, to: arms}
+  - {from: arms, to: cars}
+scenarios:
+  - {id: cut, title: "<iframe src=javascript:alert(7)>", cuts: [{country: JP}]}
+"""
+
+
+@pytest.fixture
+def hostile_chain(tmp_path):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE, encoding="utf-8")
+    return rm.load(path)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def _check_page(browser: Browser, html: Path) -> dict[str, Any]:
+    browser.open(html)
+    assert browser.errors() == []
+    outside = [u for u in browser.requests() if not re.match(r"(file|data):", u)]
+    assert outside == [], f"requests left the page: {outside}"
+    state = browser.evaluate("""(() => {
+        const imgs = [...document.images];
+        return {images: imgs.length,
+                loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+                scripts: document.scripts.length,
+                sections: [...document.querySelectorAll('main > section h2')]
+                          .map(h => h.textContent),
+                text: document.body.innerText};
+    })()""")
+    assert state["images"] > 0
+    assert state["loaded"] == state["images"], "a figure did not load"
+    assert state["scripts"] == 0
+    assert len(state["sections"]) == 10
+    return state
+
+
+def test_robot_report_in_chromium(browser, tmp_path):
+    paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20)
+    state = _check_page(browser, paths["html"])
+    assert state["images"] == 9
+    assert "reduction_gears" in state["text"]
+    shot = tmp_path / "robots.png"
+    browser.screenshot(shot)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
+    paths = rm.report(hostile_chain, tmp_path / "hostile", formats="html", mc=10)
+    state = _check_page(browser, paths["html"])
+    assert "<script>window.__pwned=1; alert(1)</script>" in state["text"]  # text, not run
+    assert "<script>alert(1)</script>" in state["text"]
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
