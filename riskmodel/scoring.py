@@ -277,16 +277,47 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     bc, bc_note = _betweenness(chain, betweenness_limit)
     ind["betweenness"] = bc
     nodes = np.arange(c.n)
-    # structure: knockouts
-    reach = np.zeros(c.n)
-    knock = np.zeros(c.n)
-    spof: list[list[str]] = [[] for _ in range(c.n)]
+    countries = _dominant_cut(ind, c)
+    cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
+    cut_countries = [countries[j] for j in cut_nodes]
+    large = c.n > exact_limit
+    immediate = np.zeros(c.n)
+    long_run = np.full(c.n, np.nan) if large else np.zeros(c.n)
+    dyn = np.zeros(c.n)
+    no_stock = np.full(c.n, np.nan)
+    with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
+        # the immediate bound of every node: the pruning bound on large chains
+        immediate[cut_nodes] = _choke(c, p, cut_nodes, cut_countries, horizon,
+                                      what=("immediate",), progress=bar).immediate
+        if large:
+            chosen, chosen_dyn = _prune(c, p, cut_nodes, cut_countries, immediate[cut_nodes],
+                                        horizon, top)
+        else:
+            chosen = np.arange(len(cut_nodes))
+            chosen_dyn = _choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
+                                progress=bar).dynamic
+        dyn[cut_nodes[chosen]] = chosen_dyn
+        long_run[cut_nodes[chosen]] = _choke(c, p, cut_nodes[chosen],
+                                             [cut_countries[i] for i in chosen], horizon,
+                                             what=("long_run",), progress=bar).long_run
+        # the relief split, for the nodes a report explains
+        split = chosen[np.argsort(-chosen_dyn, kind="stable")[:decompose]]
+        no_stock[cut_nodes[split]] = _choke(c, p, cut_nodes[split],
+                                            [cut_countries[i] for i in split], horizon,
+                                            what=("no_stock",), progress=bar).no_stock
+    # structure: knockouts (on large chains, for the nodes scored exactly)
+    struct = np.arange(c.n) if not large else np.union1d(
+        cut_nodes[chosen], np.array([j for j in nodes if countries[j] is None], dtype=np.int64))
+    reach = np.full(c.n, np.nan)
+    knock = np.full(c.n, np.nan)
+    spof: list[list[str] | None] = [None] * c.n
     end_idx = np.flatnonzero(c.end_use)
     w = p.weight[:, 0]
-    size = _chunk(c.n, c.n)
-    by_level = np.argsort(engine.plan_for(c).node_level, kind="stable")
-    for lo in range(0, c.n, size):
-        sl = by_level[lo:lo + size]
+    size = _chunk(c.n, len(struct))
+    level = engine.plan_for(c).node_level
+    struct = struct[np.argsort(level[struct], kind="stable")]
+    for lo in range(0, len(struct), size):
+        sl = struct[lo:lo + size]
         A = _knockouts(c, p, sl)
         lost = 1.0 - A
         knock[sl] = (w[:, None] * lost).sum(axis=0)
@@ -297,34 +328,7 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind["knockout_loss"] = knock
     ind["downstream_reach"] = reach
     ind["spof"] = spof
-    ind["spof_count"] = [len(x) for x in spof]
-    # choke score
-    countries = _dominant_cut(ind, c)
-    cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
-    cut_countries = [countries[j] for j in cut_nodes]
-    immediate = np.zeros(c.n)
-    long_run = np.zeros(c.n)
-    dyn = np.zeros(c.n)
-    no_stock = np.zeros(c.n)
-    exact = np.ones(c.n, dtype=bool)
-    with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
-        bounds = _choke(c, p, cut_nodes, cut_countries, horizon,
-                        what=("immediate", "long_run"), progress=bar)
-        immediate[cut_nodes] = bounds.immediate
-        long_run[cut_nodes] = bounds.long_run
-        if c.n <= exact_limit:
-            chosen = np.arange(len(cut_nodes))
-        else:
-            chosen = _prune(c, p, cut_nodes, cut_countries, bounds.immediate, horizon, top)
-        res = _choke(c, p, cut_nodes[chosen], [cut_countries[i] for i in chosen], horizon,
-                     what=("dynamic",), progress=bar)
-        dyn[cut_nodes[chosen]] = res.dynamic
-        # the relief split, for the nodes a report explains
-        split = chosen[np.argsort(-res.dynamic, kind="stable")[:decompose]]
-        no_stock[:] = np.nan
-        no_stock[cut_nodes[split]] = _choke(c, p, cut_nodes[split],
-                                            [cut_countries[i] for i in split], horizon,
-                                            what=("no_stock",), progress=bar).no_stock
+    ind["spof_count"] = [np.nan if x is None else len(x) for x in spof]
     no_stock[[j for j in nodes if countries[j] is None]] = 0.0
     scored = np.zeros(c.n, dtype=bool)
     scored[cut_nodes[chosen]] = True
@@ -352,20 +356,21 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind.insert(0, "label", [lb if isinstance(lb, str) else i
                             for i, lb in zip(c.ids, labels, strict=True)])
     key = np.where(exact, ind["choke_score"].fillna(0), -1.0)
-    order = np.lexsort((c.ids.astype(str), -ind["knockout_loss"].to_numpy(), -immediate, -key))
+    order = np.lexsort((c.ids.astype(str), -np.nan_to_num(knock, nan=-1.0), -immediate, -key))
     out = ind.iloc[order].copy()
     out.insert(2, "rank", np.arange(1, c.n + 1))
     out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
                  "exact": "all nodes" if c.n <= exact_limit else
-                 f"top {top} guaranteed exact (pruned by the immediate bound)",
+                 f"top {top} guaranteed exact (pruned by the immediate bound); knockout "
+                 "indicators and the long-run bound for the exactly scored nodes only",
                  "chain": chain.name, "nodes": c.n}
     return out
 
 
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-           bound: np.ndarray, horizon: int, top: int) -> np.ndarray:
-    """Indices (into ``nodes``) to score exactly: by decreasing bound, until the next
-    bound is below the ``top``-th best exact score (module docstring)."""
+           bound: np.ndarray, horizon: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (into ``nodes``) to score exactly, and their scores: by decreasing bound,
+    until the next bound is below the ``top``-th best exact score (module docstring)."""
     order = np.argsort(-bound, kind="stable")
     chosen: list[int] = []
     best: list[float] = []
@@ -379,7 +384,7 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
         chosen.extend(idx.tolist())
         best.extend(res.dynamic.tolist())
         i += batch
-    return np.array(chosen, dtype=np.int64)
+    return np.array(chosen, dtype=np.int64), np.array(best)
 
 
 def _ordinal(k: int) -> str:
@@ -444,9 +449,10 @@ def explain(scores: pd.DataFrame, node: str) -> str:
 
 def _structure(r: pd.Series) -> str:
     text = "."
-    if r["spof_count"]:
-        names = ", ".join(r["spof"][:4]) + (" …" if r["spof_count"] > 4 else "")
-        text = (f". {r['spof_count']} end-use product{'s' if r['spof_count'] != 1 else ''} "
+    if pd.notna(r["spof_count"]) and r["spof_count"] > 0:
+        count = int(r["spof_count"])
+        names = ", ".join(r["spof"][:4]) + (" …" if count > 4 else "")
+        text = (f". {count} end-use product{'s' if count != 1 else ''} "
                 f"cannot be made at all without it ({names}).")
     elif r["downstream_reach"] > 0:
         text = (f". Losing it entirely would cost {r['knockout_loss']:.0%} of end-use value "

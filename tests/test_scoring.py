@@ -173,6 +173,12 @@ def test_pruned_scoring_is_exact_for_the_top() -> None:
     # every unscored node's bound is below the third-best exact score
     third = pruned.loc[top[-1], "choke_score"]
     assert (pruned.loc[~pruned["choke_exact"], "choke_immediate"] <= third + 1e-12).all()
+    # on large chains the knockout indicators and long-run bound cover the exact nodes only
+    exact = pruned["choke_exact"]
+    assert pruned.loc[exact, "knockout_loss"].notna().all()
+    assert pruned.loc[~exact, ["knockout_loss", "choke_long_run"]].isna().all().all()
+    assert np.allclose(pruned.loc[top, "knockout_loss"], full.loc[top, "knockout_loss"])
+    assert "knockout indicators" in pruned.attrs["exact"]
 
 
 # -- properties ------------------------------------------------------------------
