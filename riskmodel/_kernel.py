@@ -199,3 +199,77 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if status[blk] >= 0:
             return status[blk]
     return -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr, p_dep, p_ind,
+           A):
+    """Supply ``S`` of node ``j`` for one column (scalars only)."""
+    P = 1.0
+    g = 0.0
+    ne = 0.0
+    started = False
+    for e in range(eptr[j], eptr[j + 1]):
+        src = e_src[e]
+        kind = e_kind[e]
+        if kind == KIND_NEW_GROUP:
+            if started:
+                P = min(P, min(g, 1.0))
+            g = covers[e_edge[e], 0] * A[src, 0]
+            started = True
+        elif kind == KIND_SAME_GROUP:
+            g += covers[e_edge[e], 0] * A[src, 0]
+        else:
+            ne += ne_share[e_edge[e], 0] * (1.0 - A[src, 0])
+    if started:
+        P = min(P, min(g, 1.0))
+    a = dep0[j, 0]
+    b = ind0[j, 0]
+    for q in range(pptr[j], pptr[j + 1]):
+        a -= p_dep[q]
+        b -= p_ind[q]
+    return a * max(0.0, min(P, 1.0 - ne)) + b
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
+               dep0, ind0, pptr, p_dep, p_ind, stock, has_stock, update_stock, A, tol,
+               max_iter):
+    """One column (a single scenario with one set of numbers): the nodes of an acyclic
+    level run in parallel, each writing only its own entry; cyclic levels are swept
+    serially. Returns -1, or the level that did not converge."""
+    for L in range(len(level_ptr) - 1):
+        lo, hi = level_ptr[L], level_ptr[L + 1]
+        if not level_cyclic[L]:
+            for i in nb.prange(lo, hi):
+                j = order[i]
+                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
+                           p_dep, p_ind, A)
+                v = min(1.0, s + stock[j, 0]) if has_stock else s
+                A[j, 0] = v
+                if update_stock:
+                    stock[j, 0] = max(0.0, stock[j, 0] - (v - s))
+            continue
+        for i in range(lo, hi):
+            A[order[i], 0] = 1.0
+        change = tol + 1.0
+        for _ in range(max_iter):
+            change = 0.0
+            for i in range(lo, hi):
+                j = order[i]
+                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
+                           p_dep, p_ind, A)
+                v = min(1.0, s + stock[j, 0]) if has_stock else min(1.0, s)
+                change = max(change, abs(v - A[j, 0]))
+                A[j, 0] = v
+            if change <= tol:
+                break
+        if change > tol:
+            return L
+        if update_stock:
+            for i in range(lo, hi):
+                j = order[i]
+                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
+                           p_dep, p_ind, A)
+                stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
+    return -1

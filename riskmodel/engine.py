@@ -356,7 +356,10 @@ class Withheld:
         return dep, ind
 
     def ptr(self, n: int) -> np.ndarray:
-        return np.searchsorted(self.node, np.arange(n + 1)).astype(np.int64)
+        """CSR pointer over the node-sorted pairs (by counting: O(n + pairs))."""
+        out = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.node, minlength=n), out=out[1:])
+        return out
 
 
 def _withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
@@ -415,6 +418,13 @@ def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
     return True
 
 
+def _not_converged(plan: Plan, level: int, ids: Sequence[Any] | None) -> None:
+    lv = plan.levels[level]
+    names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
+    raise ConvergenceError(f"availability on the cycle through {', '.join(names) or 'a cycle'} "
+                           f"did not converge within {MAX_ITER} iterations")
+
+
 def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,
               ids: Sequence[Any] | None = None, backend: str | None = None,
               update_stock: bool = False, out: np.ndarray | None = None,
@@ -434,6 +444,16 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
 
         A = out if out is not None and out.shape == (plan.n, k) else np.ones((plan.n, k))
         st = stock if stock is not None else np.zeros((1, 1))
+        cov, nes = np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share)
+        d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
+        if k == 1 and max(cov.shape[1], nes.shape[1], d0.shape[1]) == 1:
+            bad = _kernel.propagate1(
+                plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
+                plan.e_edge, plan.e_kind, cov, nes, d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
+                st, stock is not None, update_stock and stock is not None, A, TOL, MAX_ITER)
+            if bad >= 0:
+                _not_converged(plan, bad, ids)
+            return A
         if limit is None:
             limit = column_limits(plan, cut.node, cut.col, k)
         bad = _kernel.propagate(
@@ -443,11 +463,7 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
             cut.col, cut.dep, cut.ind, st, stock is not None, update_stock and stock is not None,
             A, TOL, MAX_ITER, numba.get_num_threads() if k > 1 else 1, limit)
         if bad >= 0:
-            lv = plan.levels[bad]
-            names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
-            raise ConvergenceError(
-                f"availability on the cycle through {', '.join(names) or 'a cycle'} did not "
-                f"converge within {MAX_ITER} iterations")
+            _not_converged(plan, bad, ids)
         return A
     dep_x, ind_x = cut.dense(plan.n, k)
     A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,

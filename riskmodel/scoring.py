@@ -143,7 +143,8 @@ def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
 # ---------------------------------------------------------------------------
 
 def _chunk(n: int, k: int) -> int:
-    return int(max(1, min(k, MEMORY_BUDGET // max(1, n * 8 * 8))))
+    """Columns per batch within the memory budget (about 4 ``(n, k)`` arrays at a time)."""
+    return int(max(1, min(k, MEMORY_BUDGET // max(1, n * 8 * 4))))
 
 
 def _single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[str | None],

@@ -213,8 +213,12 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
 
 
 def chunk_size(n: int, k: int, *, budget: int = MEMORY_BUDGET) -> int:
-    """How many scenario columns fit the memory budget (about 14 ``(n, k)`` arrays)."""
-    per_column = max(n, 1) * 8 * 14
+    """How many scenario columns fit the memory budget.
+
+    The compiled backend (used for large work) holds about 4 ``(n, k)`` arrays; the numpy
+    backend (small work) about 14, which small chains can afford.
+    """
+    per_column = max(n, 1) * 8 * (4 if n * k >= engine.NUMBA_MIN_WORK else 14)
     return int(max(1, min(k, budget // per_column)))
 
 

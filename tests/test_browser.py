@@ -225,3 +225,18 @@ def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     assert "<script>window.__pwned=1; alert(1)</script>" in state["text"]  # text, not run
     assert "<script>alert(1)</script>" in state["text"]
     assert browser.evaluate("typeof window.__pwned") == "undefined"
+
+
+ETO_DIR = Path(os.environ.get("RISKMODEL_ETO_DIR")
+               or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eto")
+
+
+@pytest.mark.skipif(not (ETO_DIR / "provision.csv").is_file(),
+                    reason=f"ETO dataset not found at {ETO_DIR} (CC BY-NC, not in the "
+                    "repository); set RISKMODEL_ETO_DIR to its folder")
+def test_eto_report_in_chromium(browser, tmp_path):
+    chain, _ = rm.io.from_eto(ETO_DIR)
+    paths = rm.report(chain, tmp_path / "eto", formats="html", mc=10)
+    state = _check_page(browser, paths["html"])
+    assert state["images"] >= 8  # no policy figures: the dataset has no support data
+    assert "Finished logic chip" in state["text"] or "finished_logic_chip" in state["text"]
