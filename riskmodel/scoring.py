@@ -23,16 +23,23 @@ policy alignment and uncertainty (design §2).
   relief_stock``; and ``substitutability``, ``lead_time_months``, ``inventory_months``;
 - ``rank`` (1 = worst choke point) and ``choke_exact`` (see below).
 
-**Pruning bound.** Stocks and substitution only add supply, and availability is a
+**Pruning bounds.** (1) Stocks and substitution only add supply, and availability is a
 monotone function of every node's supply (each equation is non-decreasing in its
-inputs, and the greatest fixed point of a monotone map is monotone in the map). So
-the availability of every node at any month of the dynamics is at least its
-immediate static availability, and ``choke_score ≤ choke_immediate`` for every node.
-On chains larger than ``exact_limit`` nodes, :func:`score` therefore computes the
-dynamic choke score only for nodes taken in decreasing order of ``choke_immediate``
-until the next bound falls below the ``top``-th best exact score: every node that
-could rank in the top ``top`` is scored exactly; the rest keep ``choke_exact=False``
-and their immediate bound as an upper bound (``choke_score`` NaN).
+inputs, and the greatest fixed point of a monotone map is monotone in the map). So the
+availability of every node at any month of the dynamics is at least its immediate
+static availability: ``choke_score ≤ choke_immediate``. (2) Where no cycle lies
+downstream of a node, a shortfall ``δ`` of it lowers every downstream node by at most
+``δ``: a requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops
+by at most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
+``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
+``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
+reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
+On chains larger than ``exact_limit`` nodes, :func:`score` takes nodes in decreasing
+order of bound (2), computes their immediate bound, and the dynamic choke score for
+those whose immediate bound can still beat the ``top``-th best exact score, stopping
+when the next bound (2) falls below it: every node that could rank in the top ``top`` is
+scored exactly; the rest keep ``choke_exact=False`` (``choke_score`` NaN, and
+``choke_immediate`` NaN where bound (2) alone ruled them out).
 
 Examples
 --------
@@ -288,13 +295,20 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     dyn = np.zeros(c.n)
     no_stock = np.full(c.n, np.nan)
     with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
-        # the immediate bound of every node: the pruning bound on large chains
-        immediate[cut_nodes] = _choke(c, p, cut_nodes, cut_countries, horizon,
-                                      what=("immediate",), progress=bar).immediate
         if large:
-            chosen, chosen_dyn = _prune(c, p, cut_nodes, cut_countries, immediate[cut_nodes],
-                                        horizon, top)
+            # a cheap bound first (module docstring), then immediate bounds and dynamics
+            # only where they can still matter
+            R, amp = _reach_bound(c, p)
+            expo = ind["top_foreign_share"].to_numpy(dtype=float)
+            bound = np.where(amp, R, np.minimum(R, expo * R))[cut_nodes]
+            chosen, chosen_dyn, seen, seen_imm = _prune(c, p, cut_nodes, cut_countries, bound,
+                                                        horizon, top)
+            immediate[:] = np.nan
+            immediate[[j for j in nodes if countries[j] is None]] = 0.0
+            immediate[cut_nodes[seen]] = seen_imm
         else:
+            immediate[cut_nodes] = _choke(c, p, cut_nodes, cut_countries, horizon,
+                                          what=("immediate",), progress=bar).immediate
             chosen = np.arange(len(cut_nodes))
             chosen_dyn = _choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
                                 progress=bar).dynamic
@@ -358,35 +372,79 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind.insert(0, "label", [lb if isinstance(lb, str) else i
                             for i, lb in zip(c.ids, labels, strict=True)])
     key = np.where(exact, ind["choke_score"].fillna(0), -1.0)
-    order = np.lexsort((c.ids.astype(str), -np.nan_to_num(knock, nan=-1.0), -immediate, -key))
+    order = np.lexsort((c.ids.astype(str), -np.nan_to_num(knock, nan=-1.0),
+                        -np.nan_to_num(immediate, nan=-1.0), -key))
     out = ind.iloc[order].copy()
     out.insert(2, "rank", np.arange(1, c.n + 1))
     out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
                  "exact": "all nodes" if c.n <= exact_limit else
-                 f"top {top} guaranteed exact (pruned by the immediate bound); knockout "
+                 f"top {top} guaranteed exact (pruned by the reach and immediate bounds); "
+                 "immediate bound only where the reach bound left a chance; knockout "
                  "indicators and the long-run bound for the exactly scored nodes only",
                  "chain": chain.name, "nodes": c.n}
     return out
 
 
+def _reach_bound(c: Compiled, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """``(R, amplifies)`` per node: an upper bound of the end-use weight the node can
+    reach (``min(1, own weight + Σ successors' R)``, which may count a product twice but
+    never misses one), and whether its downstream cone holds a cycle."""
+    plan = engine.plan_for(c)
+    w = np.abs(p.weight).max(axis=1) if p.weight.ndim == 2 else p.weight
+    R = np.zeros(c.n)
+    acc = np.zeros(c.n)
+    amp = c.cyclic.copy()
+    amp_acc = np.zeros(c.n, dtype=bool)
+    dst = c.in_dst
+    e_level = plan.node_level[dst] if c.m else np.zeros(0, dtype=np.int64)
+    for L in range(len(plan.levels) - 1, -1, -1):
+        nodes = plan.levels[L].nodes
+        R[nodes] = np.minimum(1.0, w[nodes] + acc[nodes])
+        amp[nodes] |= amp_acc[nodes]
+        if plan.levels[L].cyclic:
+            R[nodes] = np.maximum(R[nodes], np.where(acc[nodes] > 0, 1.0, R[nodes]))
+        e = np.flatnonzero(e_level == L)
+        np.add.at(acc, c.in_src[e], R[dst[e]])
+        np.logical_or.at(amp_acc, c.in_src[e], amp[dst[e]])
+    return np.minimum(R, 1.0), amp
+
+
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-           bound: np.ndarray, horizon: int, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (into ``nodes``) to score exactly, and their scores: by decreasing bound,
-    until the next bound is below the ``top``-th best exact score (module docstring)."""
+           bound: np.ndarray, horizon: int, top: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Score exactly every node that can rank in the top ``top`` (module docstring).
+
+    Nodes are taken in decreasing ``bound`` (an upper bound of the immediate loss); each
+    batch gets its immediate bound, and the dynamics run for those whose immediate bound
+    can still beat the ``top``-th best exact score so far. It stops when the next
+    ``bound`` falls below that score. Returns the exactly scored indices (into ``nodes``)
+    and their scores, and the indices that got an immediate bound, with it.
+    """
     order = np.argsort(-bound, kind="stable")
     chosen: list[int] = []
     best: list[float] = []
-    batch = max(top, 64)
+    seen: list[int] = []
+    seen_imm: list[float] = []
+    batch = max(4 * top, 256)
     i = 0
     while i < len(order):
-        if len(best) >= top and bound[order[i]] < sorted(best, reverse=True)[top - 1]:
+        thr = sorted(best, reverse=True)[top - 1] if len(best) >= top else -np.inf
+        if bound[order[i]] < thr:
             break
         idx = order[i:i + batch]
-        res = _choke(c, p, nodes[idx], [countries[j] for j in idx], horizon, what=("dynamic",))
-        chosen.extend(idx.tolist())
-        best.extend(res.dynamic.tolist())
+        imm = _choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
+                     what=("immediate",)).immediate
+        seen.extend(idx.tolist())
+        seen_imm.extend(imm.tolist())
+        need = idx[imm >= thr]
+        if len(need):
+            res = _choke(c, p, nodes[need], [countries[j] for j in need], horizon,
+                         what=("dynamic",))
+            chosen.extend(need.tolist())
+            best.extend(res.dynamic.tolist())
         i += batch
-    return np.array(chosen, dtype=np.int64), np.array(best)
+    return (np.array(chosen, dtype=np.int64), np.array(best), np.array(seen, dtype=np.int64),
+            np.array(seen_imm))
 
 
 def _ordinal(k: int) -> str:
