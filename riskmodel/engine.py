@@ -541,7 +541,7 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     plan = plan_for(c)
     k = max(cuts.k, p.k)
     n = c.n
-    stock = np.broadcast_to(p.inventory, (n, k)).astype(float).copy()
+    stock = np.array(np.broadcast_to(p.inventory, (n, k)), dtype=float)  # one copy
     prepared = cuts.pairs()
     pn, pc = p.row_node[prepared[0]], prepared[1]
     lead = _pair_param(p.lead, pn, pc)

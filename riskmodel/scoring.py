@@ -139,7 +139,7 @@ def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
     g = nx.DiGraph()
     g.add_nodes_from(range(c.n))
     g.add_edges_from(zip(c.in_src.tolist(), c.in_dst.tolist(), strict=True))
-    k = None if c.n <= 1000 else min(c.n, 64)
+    k = None if c.n <= 1000 else (64 if c.n <= 5000 else 32)
     bc = nx.betweenness_centrality(g, k=k, seed=0)
     note = "exact" if k is None else f"sampled from {k} sources (approximate)"
     return np.array([bc[i] for i in range(c.n)]), note
@@ -339,7 +339,10 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
         knock[sl] = (w[:, None] * lost).sum(axis=0)
         reach[sl] = (w[:, None] * (lost > 1e-9)).sum(axis=0)
         dead = A[end_idx] <= 1e-9
-        for col, j in enumerate(sl):
+        for j in sl:
+            spof[j] = []
+        for col in np.flatnonzero(dead.any(axis=0)):  # only where a product stops
+            j = sl[col]
             spof[j] = [str(c.ids[e]) for e in end_idx[dead[:, col]] if e != j]
     ind["knockout_loss"] = knock
     ind["downstream_reach"] = reach
