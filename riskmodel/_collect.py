@@ -16,7 +16,6 @@ SHARE_TOLERANCE = 0.02
 MAX_PER_CODE = 100
 OTHER = "other"
 _SLUG = re.compile(schema.SLUG_PATTERN)
-_NODE_ID = re.compile(schema.NODE_ID_PATTERN)
 _COUNTRY = re.compile(schema.COUNTRY_PATTERN)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}

@@ -20,7 +20,6 @@ NODE_TEXT = ("id", "label", "stage", "description", "note")
 NODE_NUMBERS = tuple(n for n in schema.names("node")
                      if schema.attribute("node", n).type == "number")
 EDGE_NUMBERS = ("share", "covers")
-SUPPLIER_NUMBERS = ("share",)
 
 
 @dataclass

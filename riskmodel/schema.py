@@ -136,11 +136,6 @@ def names(part: str) -> list[str]:
     return [a.name for a in attributes() if a.applies_to == part]
 
 
-def numeric_names(part: str) -> list[str]:
-    """The numeric (``number`` or ``integer``) attribute names of ``part``."""
-    return [a.name for a in attributes() if a.applies_to == part and a.type in ("number",)]
-
-
 @functools.cache
 def _country_table() -> tuple[tuple[str, str, str], ...]:
     text = resources.files("riskmodel.data").joinpath("countries.csv").read_text("utf-8")
