@@ -5,7 +5,9 @@ independent scenarios, so they are split into blocks that run in parallel, one t
 per block; within a block, per node, the inputs are walked once, sorted as: essential
 requirement groups (by group), then non-essential inputs; the column loop is innermost
 so that rows of ``A`` are read contiguously. Cut adjustments come as (node-sorted)
-pairs rather than dense matrices.
+pairs rather than dense matrices, and cuts of everything a country supplies as a small
+table over (country, column): each node looks up its own supplier rows there, so such a
+cut costs nothing per row it touches before the kernel runs.
 
 A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
 by more than ``tol``: from above this reaches the greatest fixed point, as the
@@ -21,18 +23,71 @@ import numpy as np
 KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b):
+    """``a`` and ``b`` of node ``j`` (supply ``a·P + b``) for columns ``c0:c0+w``.
+
+    Pairs give withheld shares directly. The country table gives, per (country,
+    column), the atoms of which each supplier row of ``j`` in that country loses the
+    net fraction ``max f·(1 − s·ρ)``, with ``ρ = ramp``, or from month ``t`` when
+    ``ramp < 0`` (as :meth:`riskmodel.engine.CutSpec.net`)."""
+    kd = dep0.shape[1] > 1
+    for x in range(w):
+        c = c0 + x
+        a[x] = dep0[j, c if kd else 0]
+        b[x] = ind0[j, c if kd else 0]
+    for q in range(pptr[j], pptr[j + 1]):
+        c = p_col[q]
+        if c0 <= c < c0 + w:
+            a[c - c0] -= p_dep[q]
+            b[c - c0] -= p_ind[q]
+    (kt, cptr, cfrac, cstart, cend, sptr, s_country, s_dep, row_share, subst, lead) = table
+    if kt == 0:
+        return
+    kr = row_share.shape[1] > 1
+    ks = subst.shape[1] > 1
+    kl = lead.shape[1] > 1
+    for r in range(sptr[j], sptr[j + 1]):
+        base = s_country[r] * kt
+        if cptr[base + c0 + w] == cptr[base + c0]:
+            continue  # this country cuts nothing in these columns
+        for x in range(w):
+            c = c0 + x
+            lo = cptr[base + c]
+            hi = cptr[base + c + 1]
+            if lo == hi:
+                continue
+            sj = subst[j, c if ks else 0]
+            lj = lead[j, c if kl else 0]
+            xq = 0.0
+            for q in range(lo, hi):
+                if ramp >= 0.0:
+                    rho = ramp
+                elif cstart[q] <= t < cend[q]:
+                    rho = min(1.0, (t - cstart[q]) / lj) if lj > 0 else 1.0
+                else:
+                    continue
+                v = cfrac[q] * (1.0 - sj * rho)
+                if v > xq:
+                    xq = v
+            amt = row_share[r, c if kr else 0] * xq
+            if s_dep[r]:
+                a[x] -= amt
+            else:
+                b[x] -= amt
+
+
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
-           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock,
-           A, tol, max_iter, limit):
+           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, stock, has_stock,
+           update_stock, A, tol, max_iter, limit, fill):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
-    and keep availability 1."""
+    and keep availability 1 (written when ``fill``, for an array not yet set)."""
     wmax = c1 - c0
     kc = covers.shape[1] > 1
     ks = ne_share.shape[1] > 1
-    kd = dep0.shape[1] > 1
     P = np.empty(wmax)
     g = np.empty(wmax)
     ne = np.empty(wmax)
@@ -46,6 +101,11 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
             for i in range(lo, hi):
                 for c in range(c0, c1):
                     A[order[i], c] = 1.0
+        elif fill:
+            for i in range(lo, hi):
+                j = order[i]
+                for c in range(max(c0, min(c1, limit[j])), c1):
+                    A[j, c] = 1.0
         sweeps = max_iter if cyclic else 1
         change = 0.0
         for _ in range(sweeps):
@@ -86,15 +146,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                         gc = min(g[x], 1.0)
                         if gc < P[x]:
                             P[x] = gc
-                for x in range(w):
-                    c = c0 + x
-                    a[x] = dep0[j, c if kd else 0]
-                    b[x] = ind0[j, c if kd else 0]
-                for q in range(pptr[j], pptr[j + 1]):
-                    c = p_col[q]
-                    if c0 <= c < c0 + w:
-                        a[c - c0] -= p_dep[q]
-                        b[c - c0] -= p_ind[q]
+                _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
                 for x in range(w):
                     c = c0 + x
                     p = min(P[x], 1.0 - ne[x])
@@ -125,7 +177,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _supply_only(j, c0, c0 + w, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                             ind0, pptr, p_col, p_dep, p_ind, A, S, P, g, ne, a, b)
+                             ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, A, S, P, g, ne,
+                             a, b)
                 for x in range(w):
                     c = c0 + x
                     stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
@@ -134,12 +187,11 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 @nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                 p_col, p_dep, p_ind, A, S, P, g, ne, a, b):
+                 p_col, p_dep, p_ind, table, t, ramp, A, S, P, g, ne, a, b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
     w = c1 - c0
     kc = covers.shape[1] > 1
     ks = ne_share.shape[1] > 1
-    kd = dep0.shape[1] > 1
     for x in range(w):
         P[x] = 1.0
         ne[x] = 0.0
@@ -164,14 +216,7 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
     if started:
         for x in range(w):
             P[x] = min(P[x], min(g[x], 1.0))
-    for x in range(w):
-        a[x] = dep0[j, c0 + x if kd else 0]
-        b[x] = ind0[j, c0 + x if kd else 0]
-    for q in range(pptr[j], pptr[j + 1]):
-        c = p_col[q]
-        if c0 <= c < c1:
-            a[c - c0] -= p_dep[q]
-            b[c - c0] -= p_ind[q]
+    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
     for x in range(w):
         p = max(0.0, min(P[x], 1.0 - ne[x]))
         S[x] = a[x] * p + b[x]
@@ -179,8 +224,8 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, stock, has_stock, update_stock, A, tol,
-              max_iter, blocks, limit):
+              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, stock, has_stock,
+              update_stock, A, tol, max_iter, blocks, limit, fill):
     """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
     stocks when ``update_stock``. Returns -1, or a level that did not converge."""
     k = A.shape[1]
@@ -193,8 +238,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, stock, has_stock, update_stock, A, tol, max_iter,
-                                 limit)
+                                 p_ind, table, t, ramp, stock, has_stock, update_stock, A, tol,
+                                 max_iter, limit, fill)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]

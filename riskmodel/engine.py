@@ -42,15 +42,20 @@ from scipy import sparse
 from ._errors import ConvergenceError
 from .model import Compiled
 
-__all__ = ["CutSpec", "Params", "Plan", "dynamic", "params_from_compiled", "plan_for",
-           "static"]
+__all__ = ["CountryTable", "CutSpec", "Params", "Plan", "cone_losses", "dynamic",
+           "params_from_compiled", "plan_for", "static", "static_loss"]
 
 TOL = 1e-13
 MAX_ITER = 100_000
-#: ``"auto"`` (numba for large work, numpy otherwise), ``"numba"`` or ``"numpy"``.
+#: ``"auto"`` (numba for large work, numpy otherwise), ``"numba"`` or ``"numpy"``; ``"cone"``
+#: also forces the cone kernel where it applies (:func:`cone_losses`).
 BACKEND = "auto"
 #: Work (edges × columns) from which ``auto`` uses the compiled kernel.
 NUMBA_MIN_WORK = 200_000
+#: Cut nodes per column up to which ``auto`` tries the cone kernel (:mod:`._cone`) ...
+CONE_MAX_CUTS = 4.0
+#: ... and the share of the column-block kernel's work it may spend before giving up.
+CONE_WORK_SHARE = 0.25
 
 
 # ---------------------------------------------------------------------------
@@ -94,6 +99,9 @@ class Plan:
     e_edge: np.ndarray
     e_kind: np.ndarray
     node_level: np.ndarray
+    country_level: np.ndarray  # lowest level of a node each country supplies
+    optr: np.ndarray           # CSR pointer over each node's outputs
+    o_dst: np.ndarray          # the node each output edge feeds
 
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
@@ -170,13 +178,20 @@ def _build_plan(c: Compiled) -> Plan:
     node_level = np.zeros(n, dtype=np.int64)
     for i, lv in enumerate(levels):
         node_level[lv.nodes] = i
+    country_level = np.full(len(c.countries), np.iinfo(np.int64).max, dtype=np.int64)
+    row_node = np.repeat(np.arange(n), np.diff(c.supply.indptr))
+    np.minimum.at(country_level, c.supply.indices, node_level[row_node])
+    by_src = np.argsort(c.in_src, kind="stable")
+    optr = np.searchsorted(c.in_src[by_src], np.arange(n + 1)).astype(np.int64)
     return Plan(n=n, m=m, levels=tuple(levels), order=order, level_ptr=level_ptr,
                 level_cyclic=np.array([lv.cyclic for lv in levels], dtype=np.bool_),
                 eptr=eptr, e_src=c.in_src[o].astype(np.int64), e_edge=o.astype(np.int64),
-                e_kind=kind, node_level=node_level)
+                e_kind=kind, node_level=node_level, country_level=country_level, optr=optr,
+                o_dst=dst[by_src].astype(np.int64))
 
 
-def column_limits(plan: Plan, nodes: np.ndarray, cols: np.ndarray, k: int) -> np.ndarray:
+def column_limits(plan: Plan, nodes: np.ndarray, cols: np.ndarray, k: int,
+                  table: CountryTable | None = None) -> np.ndarray:
     """Per node, how many leading columns can reach it (``k`` when columns are unordered).
 
     A column reaches only nodes at or after the level of a node it cuts. When the
@@ -187,6 +202,8 @@ def column_limits(plan: Plan, nodes: np.ndarray, cols: np.ndarray, k: int) -> np
     col_level = np.full(k, big, dtype=np.int64)
     if len(nodes):
         np.minimum.at(col_level, cols, plan.node_level[nodes])
+    if table is not None and len(table.col):
+        np.minimum.at(col_level, table.col, plan.country_level[table.country])
     if k > 1 and np.any(np.diff(col_level) < 0):
         return np.full(plan.n, k, dtype=np.int64)
     return np.searchsorted(col_level, plan.node_level, side="right").astype(np.int64)
@@ -296,6 +313,8 @@ class CutSpec:
     fraction: np.ndarray   # (q,)
     start: np.ndarray      # (q,)
     end: np.ndarray        # (q,) float, inf for permanent
+    #: (q,) the country whose every supplier row the atom names, or -1 (a partial cut)
+    country: np.ndarray | None = None
 
     @classmethod
     def none(cls, k: int = 1) -> CutSpec:
@@ -362,6 +381,69 @@ class Withheld:
         return out
 
 
+@dataclass(frozen=True)
+class CountryTable:
+    """Atoms that cut everything a country supplies, for the column-block kernel.
+
+    Sorted by ``country · k + column`` with ``ptr`` over that key, so that each node
+    finds the atoms of its own supplier countries without any per-row expansion: a
+    batch of country-wide cuts then costs nothing per supplier row before the kernel.
+    """
+
+    k: int
+    country: np.ndarray
+    col: np.ndarray
+    ptr: np.ndarray
+    fraction: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def build(cls, cuts: CutSpec, atoms: np.ndarray, n_countries: int) -> CountryTable:
+        key = cuts.country[atoms] * cuts.k + cuts.col[atoms]
+        o = np.argsort(key, kind="stable")
+        a = atoms[o]
+        ptr = np.searchsorted(key[o], np.arange(n_countries * cuts.k + 1)).astype(np.int64)
+        return cls(cuts.k, cuts.country[a].astype(np.int64), cuts.col[a].astype(np.int64), ptr,
+                   cuts.fraction[a].astype(float), cuts.start[a].astype(float),
+                   cuts.end[a].astype(float))
+
+    def kernel_args(self, c: Compiled, p: Params) -> tuple:
+        return (self.k, self.ptr, self.fraction, self.start, self.end,
+                c.supply.indptr.astype(np.int64), p.row_country.astype(np.int64),
+                p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
+                np.ascontiguousarray(p.subst, dtype=float),
+                np.ascontiguousarray(p.lead, dtype=float))
+
+
+def _no_table() -> tuple:
+    i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
+    return (0, i, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
+            np.zeros((0, 1)), np.zeros((0, 1)))
+
+
+def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
+                        ) -> tuple[CutSpec, CountryTable | None]:
+    """``cuts`` as explicit atoms plus a :class:`CountryTable` of whole-country atoms.
+
+    A whole-country atom stays explicit where an explicit atom of the same column cuts
+    a row of that country: overlapping atoms must be combined row by row (the larger
+    net shortfall binds), which the explicit pairs do.
+    """
+    if cuts.country is None or not np.any(cuts.country >= 0):
+        return cuts, None
+    whole = cuts.country >= 0
+    part = np.flatnonzero(~whole)
+    if len(part):
+        keys = np.unique(np.concatenate(
+            [p.row_country[cuts.rows[q]] * cuts.k + cuts.col[q] for q in part]))
+        whole &= ~np.isin(cuts.country * cuts.k + cuts.col, keys)
+    rest = np.flatnonzero(~whole)
+    explicit = CutSpec(cuts.k, cuts.col[rest], [cuts.rows[q] for q in rest],
+                       cuts.fraction[rest], cuts.start[rest], cuts.end[rest])
+    return explicit, CountryTable.build(cuts, np.flatnonzero(whole), n_countries)
+
+
 def _withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
     """The withheld shares given each pair's net withheld fraction ``x``."""
     pair_row, pair_col = prepared[0], prepared[1]
@@ -405,10 +487,10 @@ def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
     choice = backend or BACKEND
     if choice == "numpy":
         return False
-    if choice == "numba":
+    if choice in ("numba", "cone"):
         return True
     if choice != "auto":
-        raise ValueError(f"unknown backend {choice!r}; valid: auto, numba, numpy")
+        raise ValueError(f"unknown backend {choice!r}; valid: auto, numba, numpy, cone")
     if (plan.m + plan.n) * k < NUMBA_MIN_WORK:
         return False
     try:
@@ -416,6 +498,16 @@ def _use_numba(plan: Plan, k: int, backend: str | None) -> bool:
     except ImportError:  # pragma: no cover - numba is a dependency
         return False
     return True
+
+
+def _one_column(p: Params, k: int) -> bool:
+    return k == 1 and max(p.covers.shape[1], p.ne_share.shape[1], p.dep0.shape[1]) == 1
+
+
+def _uses_table(plan: Plan, p: Params, k: int, backend: str | None) -> bool:
+    """Whether :func:`propagate` runs the column-block kernel, which reads a
+    :class:`CountryTable` (the other paths take every cut as explicit pairs)."""
+    return _use_numba(plan, k, backend) and not _one_column(p, k)
 
 
 def _not_converged(plan: Plan, level: int, ids: Sequence[Any] | None) -> None:
@@ -428,10 +520,13 @@ def _not_converged(plan: Plan, level: int, ids: Sequence[Any] | None) -> None:
 def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,
               ids: Sequence[Any] | None = None, backend: str | None = None,
               update_stock: bool = False, out: np.ndarray | None = None,
-              limit: np.ndarray | None = None) -> np.ndarray:
+              limit: np.ndarray | None = None, table: tuple | None = None,
+              t: float = 0.0, ramp: float = 0.0) -> np.ndarray:
     """Availability ``A`` of every node, ``(n, k)``.
 
-    Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``;
+    Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``
+    (less what ``table``, the kernel arguments of a :class:`CountryTable`, withholds in
+    month ``t`` or with the fixed ``ramp`` ≥ 0; only where :func:`_uses_table`);
     ``stock`` (months, ``(n, k)``) tops it up: ``A = min(1, S + stock)``, and with
     ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
     ``out`` may give the array to fill (numba backend); ``limit`` the columns each node
@@ -442,11 +537,13 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
 
         from . import _kernel
 
-        A = out if out is not None and out.shape == (plan.n, k) else np.ones((plan.n, k))
         st = stock if stock is not None else np.zeros((1, 1))
         cov, nes = np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share)
         d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
-        if k == 1 and max(cov.shape[1], nes.shape[1], d0.shape[1]) == 1:
+        if _one_column(p, k):
+            if table is not None:
+                raise ValueError("a country table needs the column-block kernel")
+            A = out if out is not None and out.shape == (plan.n, 1) else np.ones((plan.n, 1))
             bad = _kernel.propagate1(
                 plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
                 plan.e_edge, plan.e_kind, cov, nes, d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
@@ -456,15 +553,19 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
             return A
         if limit is None:
             limit = column_limits(plan, cut.node, cut.col, k)
+        fresh = out is None or out.shape != (plan.n, k)
+        A = np.empty((plan.n, k)) if fresh else out
         bad = _kernel.propagate(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
-            plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
-            np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0), cut.ptr(plan.n),
-            cut.col, cut.dep, cut.ind, st, stock is not None, update_stock and stock is not None,
-            A, TOL, MAX_ITER, numba.get_num_threads() if k > 1 else 1, limit)
+            plan.e_kind, cov, nes, d0, i0, cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
+            table if table is not None else _no_table(), float(t), float(ramp), st,
+            stock is not None, update_stock and stock is not None, A, TOL, MAX_ITER,
+            numba.get_num_threads() if k > 1 else 1, limit, fresh)
         if bad >= 0:
             _not_converged(plan, bad, ids)
         return A
+    if table is not None:
+        raise ValueError("a country table needs the column-block kernel")
     dep_x, ind_x = cut.dense(plan.n, k)
     A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
                             k=k, ids=ids)
@@ -472,6 +573,69 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
         stock -= A - S
         np.maximum(stock, 0.0, out=stock)
     return A
+
+
+def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
+                dep: np.ndarray, ind: np.ndarray, k: int, months: int, *, stock: bool,
+                backend: str | None = None, end_avail: bool = False
+                ) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """End-use loss ``(months, k)`` by the cone kernel (:mod:`riskmodel._cone`), or None
+    where it does not apply or would not pay (then use :func:`propagate`).
+
+    Column ``col[q]`` withholds ``dep[t, q]``/``ind[t, q]`` of node ``node[q]``'s
+    dependent/independent supply in month ``t``; ``stock`` runs the dynamics with
+    stocks (else no stock, as :func:`static`). With ``end_avail``, also the last month's
+    availability of the end-use nodes (``(e, k)``, in ``np.flatnonzero(c.end_use)``
+    order). ``backend="cone"`` forces it (no work cap); the cone kernel needs numba and
+    one column of numbers (no Monte Carlo draws).
+    """
+    plan = plan_for(c)
+    choice = backend or BACKEND
+    forced = choice == "cone"
+    single = max(p.covers.shape[1], p.ne_share.shape[1], p.dep0.shape[1],
+                 p.inventory.shape[1], p.weight.shape[1]) == 1
+    if not forced and (choice != "auto" or not single or not _use_numba(plan, k, None)
+                       or len(node) > CONE_MAX_CUTS * k):
+        return None
+    if not single:
+        raise ValueError("the cone kernel needs one column of numbers")
+    from . import _cone
+
+    n = plan.n
+    key = col.astype(np.int64) * n + node
+    uniq, inv = np.unique(key, return_inverse=True)
+    t_idx = np.arange(months)[:, None]
+    c_dep = np.zeros((months, len(uniq)))
+    c_ind = np.zeros((months, len(uniq)))
+    np.add.at(c_dep, (t_idx, inv[None, :]), np.broadcast_to(dep, (months, len(node))))
+    np.add.at(c_ind, (t_idx, inv[None, :]), np.broadcast_to(ind, (months, len(node))))
+    cptr = np.searchsorted(uniq // n, np.arange(k + 1)).astype(np.int64)
+    if forced:
+        cap = np.iinfo(np.int64).max // 2
+    else:
+        limit = column_limits(plan, uniq % n, uniq // n, k)
+        indeg = np.diff(plan.eptr) + 1
+        cap = int(CONE_WORK_SHARE * months * float(limit @ indeg))
+    ends = np.flatnonzero(c.end_use)  # end-use weights are 0 elsewhere
+    end_pos = np.full(n, -1, dtype=np.int64)
+    end_pos[ends] = np.arange(len(ends))
+    loss = np.zeros((months, k))
+    av = np.ones((len(ends), k) if end_avail else (0, 0))
+    import numba
+
+    status = _cone.propagate_cones(
+        months, plan.order, plan.level_ptr, plan.level_cyclic, plan.node_level, plan.eptr,
+        plan.e_src, plan.e_edge, plan.e_kind, plan.optr, plan.o_dst,
+        np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
+        np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0),
+        np.ascontiguousarray(p.inventory, dtype=float), stock, cptr, uniq % n, c_dep, c_ind,
+        np.ascontiguousarray(p.weight), end_pos, loss, av, end_avail, TOL, MAX_ITER, cap,
+        numba.get_num_threads())
+    if status == -2:
+        return None
+    if status >= 0:
+        _not_converged(plan, int(status), c.ids)
+    return loss, (av if end_avail else None)
 
 
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
@@ -513,11 +677,51 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
     plan = plan_for(c)
     k = max(cuts.k, p.k)
+    ramp = 0.0 if mode == "immediate" else 1.0
+    table = None
+    if _uses_table(plan, p, k, backend) and backend != "cone":
+        cuts, table = split_country_atoms(cuts, p, len(c.countries))
     prepared = cuts.pairs()
     pn, pc = p.row_node[prepared[0]], prepared[1]
     x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
-                 ramp=0.0 if mode == "immediate" else 1.0)
-    return propagate(plan, p, _withheld(p, prepared, x), None, k, ids=c.ids, backend=backend)
+                 ramp=ramp)
+    cut = _withheld(p, prepared, x)
+    if table is None:
+        return propagate(plan, p, cut, None, k, ids=c.ids, backend=backend)
+    return propagate(plan, p, cut, None, k, ids=c.ids, backend=backend,
+                     limit=column_limits(plan, cut.node, cut.col, k, table),
+                     table=table.kernel_args(c, p), ramp=ramp)
+
+
+def _cone_ok(cuts: CutSpec, prepared: tuple[np.ndarray, ...], k: int,
+             backend: str | None) -> bool:
+    """Whether to try the cone kernel: few cut rows per column (or forced)."""
+    choice = backend or BACKEND
+    if choice != "auto":
+        return choice == "cone"
+    whole = cuts.country is not None and bool(np.any(cuts.country >= 0))
+    return not whole and len(prepared[0]) <= CONE_MAX_CUTS * k
+
+
+def static_loss(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
+                backend: str | None = None) -> np.ndarray:
+    """End-use loss ``(k,)`` of :func:`static` availability; by the cone kernel where
+    each column cuts little (:func:`cone_losses`)."""
+    if mode not in ("immediate", "long_run"):
+        raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
+    k = max(cuts.k, p.k)
+    prepared = cuts.pairs() if cuts.country is None or not np.any(cuts.country >= 0) \
+        else None
+    if prepared is not None and _cone_ok(cuts, prepared, k, backend):
+        pn, pc = p.row_node[prepared[0]], prepared[1]
+        x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
+                     ramp=0.0 if mode == "immediate" else 1.0)
+        w = _withheld(p, prepared, x)
+        res = cone_losses(c, p, w.node, w.col, w.dep[None, :], w.ind[None, :], k, 1,
+                          stock=False, backend=backend)
+        if res is not None:
+            return res[0][0]
+    return end_use_loss(p, static(c, p, cuts, mode=mode, backend=backend))
 
 
 @dataclass
@@ -542,10 +746,27 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     k = max(cuts.k, p.k)
     n = c.n
     stock = np.array(np.broadcast_to(p.inventory, (n, k)), dtype=float)  # one copy
+    table = None
+    if _uses_table(plan, p, k, backend) and backend != "cone":
+        cuts, table = split_country_atoms(cuts, p, len(c.countries))
+    targs = table.kernel_args(c, p) if table is not None else None
     prepared = cuts.pairs()
     pn, pc = p.row_node[prepared[0]], prepared[1]
     lead = _pair_param(p.lead, pn, pc)
     subst = _pair_param(p.subst, pn, pc)
+    if (record is False and table is None and months > 0
+            and _cone_ok(cuts, prepared, k, backend)):
+        held = [_withheld(p, prepared, cuts.net(t, prepared, subst, lead))
+                for t in range(months)]
+        res = cone_losses(c, p, held[0].node, held[0].col,
+                          np.array([h.dep for h in held]).reshape(months, -1),
+                          np.array([h.ind for h in held]).reshape(months, -1), k, months,
+                          stock=True, backend=backend)
+        if res is not None:
+            if on_month is not None:
+                for t in range(months):
+                    on_month(t)
+            return Dynamics(loss=res[0], availability=None)
     loss = np.zeros((months, k))
     keep_idx = None
     if record is True:
@@ -557,12 +778,13 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     w_end = p.weight[ends]
     # from every cut of the scenario (not only this month's), so that arrays reused
     # across months stay right when a cut ends
-    limit = column_limits(plan, p.row_node[prepared[0]], prepared[1], k)
+    limit = column_limits(plan, p.row_node[prepared[0]], prepared[1], k, table)
     A = None
     for t in range(months):
         x = cuts.net(t, prepared, subst, lead)
         A = propagate(plan, p, _withheld(p, prepared, x), stock, k, ids=c.ids,
-                      backend=backend, update_stock=True, out=A, limit=limit)
+                      backend=backend, update_stock=True, out=A, limit=limit, table=targs,
+                      t=t, ramp=-1.0)
         loss[t] = (w_end * (1.0 - A[ends])).sum(axis=0)
         if avail is not None:
             avail[t] = A[keep_idx]

@@ -149,10 +149,10 @@ def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
 # batched single-node cuts
 # ---------------------------------------------------------------------------
 
-def _chunk(n: int, k: int) -> int:
+def _chunk(n: int, k: int, extra: int = 0) -> int:
     """Columns per batch within the memory budget (sized for 8 ``(n, k)`` arrays: wider
-    batches were slower in bench_score)."""
-    return int(max(1, min(k, MEMORY_BUDGET // max(1, n * 8 * 8))))
+    batches were slower in bench_score), with ``extra`` further numbers per column."""
+    return int(max(1, min(k, MEMORY_BUDGET // (8 * (max(1, n) * 8 + extra)))))
 
 
 def _single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[str | None],
@@ -176,14 +176,19 @@ def _single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[
 
 
 def _knockouts(c: Compiled, p: Params, nodes: np.ndarray) -> np.ndarray:
-    """Immediate availability ``(n, len(nodes))`` when each node's supply falls to 0."""
-    plan = engine.plan_for(c)
+    """Immediate availability of the end-use nodes (``np.flatnonzero(c.end_use)``, one
+    column per node) when each node's supply falls to 0."""
     k = len(nodes)
-    cut = Withheld(nodes.astype(np.int64), np.arange(k, dtype=np.int64),
-                   p.dep0[nodes, 0].copy(), p.ind0[nodes, 0].copy())
-    o = np.argsort(cut.node, kind="stable")
-    cut = Withheld(cut.node[o], cut.col[o], cut.dep[o], cut.ind[o])
-    return engine.propagate(plan, p, cut, None, k, ids=c.ids)
+    cols = np.arange(k, dtype=np.int64)
+    dep, ind = p.dep0[nodes, 0].copy(), p.ind0[nodes, 0].copy()
+    res = engine.cone_losses(c, p, nodes.astype(np.int64), cols, dep[None, :], ind[None, :],
+                             k, 1, stock=False, end_avail=True)
+    if res is not None:
+        assert res[1] is not None
+        return res[1]
+    o = np.argsort(nodes, kind="stable")
+    cut = Withheld(nodes[o].astype(np.int64), cols[o], dep[o], ind[o])
+    return engine.propagate(engine.plan_for(c), p, cut, None, k, ids=c.ids)[c.end_use]
 
 
 def _dominant_cut(ind: pd.DataFrame, c: Compiled) -> list[str | None]:
@@ -220,10 +225,9 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
         sl = slice(lo, min(k, lo + size))
         spec = _single_cuts(c, p, nodes[sl], countries[sl])
         if "immediate" in what:
-            out["immediate"][sl] = engine.end_use_loss(p, engine.static(c, p, spec))
+            out["immediate"][sl] = engine.static_loss(c, p, spec)
         if "long_run" in what:
-            out["long_run"][sl] = engine.end_use_loss(
-                p, engine.static(c, p, spec, mode="long_run"))
+            out["long_run"][sl] = engine.static_loss(c, p, spec, mode="long_run")
         if "dynamic" in what:
             out["dynamic"][sl] = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
         if "no_stock" in what:
@@ -334,11 +338,11 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     struct = struct[np.argsort(level[struct], kind="stable")]
     for lo in range(0, len(struct), size):
         sl = struct[lo:lo + size]
-        A = _knockouts(c, p, sl)
-        lost = 1.0 - A
-        knock[sl] = (w[:, None] * lost).sum(axis=0)
-        reach[sl] = (w[:, None] * (lost > 1e-9)).sum(axis=0)
-        dead = A[end_idx] <= 1e-9
+        end_avail = _knockouts(c, p, sl)  # weights are 0 off end use
+        lost = 1.0 - end_avail
+        knock[sl] = w[end_idx] @ lost
+        reach[sl] = w[end_idx] @ (lost > 1e-9)
+        dead = end_avail <= 1e-9
         for j in sl:
             spof[j] = []
         for col in np.flatnonzero(dead.any(axis=0)):  # only where a product stops
@@ -692,7 +696,9 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     cc = [countries[j] for j in nodes]
     m = len(nodes)
     results = np.zeros((draws, c.n))
-    per_chunk = max(1, _chunk(c.n, m * draws) // max(m, 1))
+    # every column holds its draw's shares, covers, cost shares and node numbers
+    per_chunk = max(1, _chunk(c.n, m * draws, extra=c.supply.nnz + 3 * c.m + 10 * c.n)
+                    // max(m, 1))
     done = 0
     while done < draws:
         d = min(per_chunk, draws - done)

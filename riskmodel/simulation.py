@@ -38,7 +38,7 @@ from .scenario import Cut, Scenario, expand_country, resolve
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
 DEFAULT_THRESHOLD = 0.05
-MEMORY_BUDGET = 2 * 1024**3
+MEMORY_BUDGET = 3 * 1024**3
 MAX_CHUNK = 192
 
 
@@ -54,15 +54,24 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
     key_rows = p.row_node * max(len(c.countries), 1) + p.row_country
     key_order = np.argsort(key_rows)
     keys_sorted = key_rows[key_order]
-    cols, rows, fracs, starts, ends = [], [], [], [], []
+    cols, rows, fracs, starts, ends, whole = [], [], [], [], [], []
+
+    def atom(j: int, r: np.ndarray, cut: Cut, country: int) -> None:
+        cols.append(j)
+        rows.append(r)
+        fracs.append(cut.fraction)
+        starts.append(cut.start)
+        ends.append(math.inf if cut.duration is None else cut.start + cut.duration)
+        whole.append(country)
+
     for j, sc in enumerate(scenarios):
         for cut in sc.cuts:
             codes = [cindex[x] for x in expand_country(chain.groups, cut.country, c.countries)]
             if not codes:
                 continue
-            if cut.nodes is None:
-                r = np.concatenate([order[by_country_ptr[ci]:by_country_ptr[ci + 1]]
-                                    for ci in codes])
+            if cut.nodes is None:  # everything each country supplies: one atom each
+                for ci in codes:
+                    atom(j, order[by_country_ptr[ci]:by_country_ptr[ci + 1]], cut, ci)
             else:
                 nodes = node_index.get_indexer(list(cut.nodes))
                 nodes = nodes[nodes >= 0]
@@ -71,15 +80,10 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
                 pos = np.searchsorted(keys_sorted, want)
                 pos = np.minimum(pos, len(keys_sorted) - 1) if len(keys_sorted) else pos
                 hit = (keys_sorted[pos] == want) if len(keys_sorted) else np.zeros(0, bool)
-                r = key_order[pos[hit]]
-            cols.append(j)
-            rows.append(np.asarray(r, dtype=np.int64))
-            fracs.append(cut.fraction)
-            starts.append(cut.start)
-            ends.append(math.inf if cut.duration is None else cut.start + cut.duration)
+                atom(j, np.asarray(key_order[pos[hit]], dtype=np.int64), cut, -1)
     return CutSpec(len(scenarios), np.asarray(cols, dtype=np.int64), rows,
                    np.asarray(fracs, dtype=float), np.asarray(starts, dtype=float),
-                   np.asarray(ends, dtype=float))
+                   np.asarray(ends, dtype=float), np.asarray(whole, dtype=np.int64))
 
 
 def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
@@ -213,13 +217,15 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
                             "currency": chain.currency})
 
 
-def chunk_size(n: int, k: int, *, budget: int = MEMORY_BUDGET) -> int:
+def chunk_size(n: int, k: int, *, budget: int = MEMORY_BUDGET, extra: int = 0) -> int:
     """How many scenario columns fit the memory budget.
 
-    The compiled backend (used for large work) holds about 4 ``(n, k)`` arrays; the numpy
-    backend (small work) about 14, which small chains can afford.
+    The compiled backend (used for large work) holds 2 ``(n, k)`` arrays at a time
+    (availability and stock); the numpy backend (small work) about 14, which small
+    chains can afford. ``extra`` is any further numbers held per column (a Monte Carlo
+    draw's parameters).
     """
-    per_column = max(n, 1) * 8 * (4 if n * k >= engine.NUMBA_MIN_WORK else 14)
+    per_column = 8 * (max(n, 1) * (2 if n * k >= engine.NUMBA_MIN_WORK else 14) + extra)
     # past about 200 columns the wider rows stop paying (measured at 10^5 nodes)
     return int(max(1, min(k, MAX_CHUNK, budget // per_column)))
 
@@ -328,7 +334,9 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     sc = _as_scenario(chain, scenario, months)
     c = chain.compiled
     rng = np.random.default_rng(seed)
-    size = chunk or chunk_size(c.n, draws)
+    # a draw holds its own shares, covers, cost shares and node numbers (and their
+    # copies while they are made)
+    size = chunk or chunk_size(c.n, draws, extra=2 * (c.supply.nnz + 3 * c.m + 10 * c.n))
     frames, losses = [], []
     ranged = 0
     with Progress(draws, "monte carlo", enabled=progress) as bar:

@@ -183,23 +183,41 @@ BACKENDS = ("numpy", "numba")
 
 
 def _compare(chain: rm.Chain, sc: Scenario) -> float:
-    """Largest difference between each fast backend and the reference."""
+    """Largest difference between each fast path and the reference: the numpy backend,
+    the one-column kernel, the column-block kernel (which reads whole-country cuts from
+    a table) and the cone kernel, the last two with the scenario beside a no-cut column
+    and itself."""
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    spec = cut_spec(chain, [sc], p)
     worst = 0.0
     ref_static = {mode: reference.availability(chain, sc, mode=mode)
                   for mode in ("immediate", "long_run")}
     ref_months = reference.simulate(chain, sc)
-    for backend in BACKENDS:
+    runs = [("numpy", [sc], [0]), ("numba", [sc], [0]),
+            ("numba", [Scenario([], months=sc.months), sc, sc], [1, 2])]
+    for backend, batch, cols in runs:
+        spec = cut_spec(chain, batch, p)
         for mode, ref in ref_static.items():
-            fast = engine.static(c, p, spec, mode=mode, backend=backend)[:, 0]
-            worst = max(worst, max(abs(fast[i] - ref[n]) for i, n in enumerate(c.ids)))
+            fast = engine.static(c, p, spec, mode=mode, backend=backend)
+            for col in cols:
+                worst = max(worst, max(abs(fast[i, col] - ref[n])
+                                       for i, n in enumerate(c.ids)))
         dyn = engine.dynamic(c, p, spec, sc.months, record=True, backend=backend)
         for t, A in enumerate(ref_months):
-            worst = max(worst, max(abs(dyn.availability[t, i, 0] - A[n])
-                                   for i, n in enumerate(c.ids)))
-            worst = max(worst, abs(dyn.loss[t, 0] - reference.end_use_loss(chain, A)))
+            for col in cols:
+                worst = max(worst, max(abs(dyn.availability[t, i, col] - A[n])
+                                       for i, n in enumerate(c.ids)))
+                worst = max(worst, abs(dyn.loss[t, col] - reference.end_use_loss(chain, A)))
+    # the cone kernel (end-use loss only), forced
+    spec = cut_spec(chain, runs[-1][1], p)
+    for mode, ref in ref_static.items():
+        loss = engine.static_loss(c, p, spec, mode=mode, backend="cone")
+        worst = max(worst, abs(loss[0]), *(abs(loss[col] - reference.end_use_loss(chain, ref))
+                                           for col in (1, 2)))
+    dyn = engine.dynamic(c, p, spec, sc.months, backend="cone")
+    for t, A in enumerate(ref_months):
+        worst = max(worst, abs(dyn.loss[t, 0]), *(
+            abs(dyn.loss[t, col] - reference.end_use_loss(chain, A)) for col in (1, 2)))
     return worst
 
 
@@ -322,3 +340,52 @@ def test_chunked_batch_equals_one_chunk() -> None:
     assert np.allclose(whole.to_numpy(), chunked.to_numpy(), equal_nan=True)
     single = rm.simulate(bike, scs[0]).summary
     assert np.allclose(whole.iloc[0].to_numpy(), single.to_numpy(), equal_nan=True)
+
+
+def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import synthetic_chain
+
+    from riskmodel.scoring import _single_cuts
+
+    chain = synthetic_chain(3000, seed=4)
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    nodes = np.flatnonzero(np.diff(c.supply.indptr) > 0)[::10]
+    countries = [c.countries[c.supply.indices[c.supply.indptr[j]]] for j in nodes]
+    spec = _single_cuts(c, p, nodes, countries)
+    results = []
+    real = engine.cone_losses
+
+    def counted(*args, **kw):
+        res = real(*args, **kw)
+        results.append(res is not None)
+        return res
+
+    monkeypatch.setattr(engine, "cone_losses", counted)
+    dense = engine.dynamic(c, p, spec, 8, backend="numba").loss
+    assert results == []  # a named backend runs the column-block kernel
+    cone = engine.dynamic(c, p, spec, 8).loss
+    imm = engine.static_loss(c, p, spec)
+    assert results == [True, True]
+    assert np.abs(cone - dense).max() <= 1e-12 and dense.max() > 0
+    assert np.abs(imm - engine.end_use_loss(p, engine.static(c, p, spec, backend="numba"))
+                  ).max() <= 1e-12
+    # no work allowed: the cone kernel gives up and the block kernel answers
+    monkeypatch.setattr(engine, "CONE_WORK_SHARE", 0.0)
+    again = engine.dynamic(c, p, spec, 8).loss
+    assert results[-1] is False
+    assert np.abs(again - dense).max() <= 1e-12
+
+
+def test_chunks_fit_the_memory_budget_with_monte_carlo_parameters() -> None:
+    from riskmodel.simulation import MEMORY_BUDGET, chunk_size
+
+    n, extra = 1_000_000, 2 * (2_500_000 + 3 * 4_500_000 + 10 * 1_000_000)
+    plain, mc = chunk_size(n, 1000), chunk_size(n, 1000, extra=extra)
+    assert plain * 8 * 2 * n <= MEMORY_BUDGET
+    assert mc * 8 * (2 * n + extra) <= MEMORY_BUDGET and 1 <= mc < plain

@@ -1,0 +1,249 @@
+"""Cone propagation: many scenarios that each disturb a small part of the chain.
+
+When each column cuts a few nodes (the choke score cuts one node per column), most of
+the ``(n, k)`` availability matrix stays at its undisturbed value, 1, and the column
+block kernel of :mod:`riskmodel._kernel` spends nearly all its time reading ones. This
+kernel instead follows each column on its own, month by month, through the cone of
+nodes its cuts reach: a node is evaluated only when it is cut, when one of its inputs
+fell below 1 this month, or when its own stock has been drawn (its stock then differs
+from the undisturbed one, so it is evaluated every month after). Nodes are taken level
+by level from per-level buckets; a cyclic level is swept as a whole, from 1, as the
+column-block kernel does. The equations are those of :mod:`riskmodel.engine`.
+
+A node counts as disturbed when its availability is below ``1 − EPS`` or its stock
+below its undisturbed stock by more than ``EPS``: rounding at the last bit (shares
+that add up to 1 − 1e-16) does not spread through the whole cone, at an error of at
+most ``EPS`` per node along a path.
+
+Work is counted (edges read plus nodes evaluated); a block that exceeds its share of
+``cap`` stops and the kernel returns -2, so the caller can fall back to the column
+block kernel when the cuts reach too far for this to pay.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ._kernel import KIND_NEW_GROUP, KIND_SAME_GROUP
+
+EPS = 1e-14
+
+
+@nb.njit(cache=True, nogil=True)
+def _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp, tid):
+    """Supply ``a·P + b`` of node ``j``; an input reads ``val`` if stamped this month,
+    else its undisturbed availability 1."""
+    P = 1.0
+    g = 0.0
+    ne = 0.0
+    started = False
+    for e in range(eptr[j], eptr[j + 1]):
+        src = e_src[e]
+        x = val[src] if stamp[src] == tid else 1.0
+        kind = e_kind[e]
+        if kind == KIND_NEW_GROUP:
+            if started:
+                P = min(P, min(g, 1.0))
+            g = covers[e_edge[e], 0] * x
+            started = True
+        elif kind == KIND_SAME_GROUP:
+            g += covers[e_edge[e], 0] * x
+        else:
+            ne += ne_share[e_edge[e], 0] * (1.0 - x)
+    if started:
+        P = min(P, min(g, 1.0))
+    return a * max(0.0, min(P, 1.0 - ne)) + b
+
+
+@nb.njit(cache=True, nogil=True)
+def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
+             e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+             cptr, c_node, c_dep, c_ind, weight, end_pos, loss, end_avail, want_end, tol,
+             max_iter, cap):
+    n = len(node_level)
+    n_levels = len(level_ptr) - 1
+    val = np.ones(n)
+    stamp = np.zeros(n, dtype=np.int64)      # month id when val was set
+    queued = np.zeros(n, dtype=np.int64)     # month id when queued
+    nxt = np.full(n, -1, dtype=np.int64)
+    head = np.full(n_levels, -1, dtype=np.int64)
+    stk = np.zeros(n)
+    own = np.zeros(n, dtype=np.int64)        # column id + 1 when stk holds its stock
+    cut_at = np.zeros(n, dtype=np.int64)
+    cut_of = np.zeros(n, dtype=np.int64)     # column id + 1 when cut_at is valid
+    touched = np.empty(n, dtype=np.int64)
+    work = 0
+    for col in range(c0, c1):
+        cid = col + 1
+        n_touched = 0
+        for q in range(cptr[col], cptr[col + 1]):
+            cut_at[c_node[q]] = q
+            cut_of[c_node[q]] = cid
+        for t in range(months):
+            tid = col * months + t + 1
+            lo_level = n_levels
+            hi_level = -1
+            # seeds: nodes cut this month, and nodes whose stock has been drawn
+            for q in range(cptr[col], cptr[col + 1]):
+                if c_dep[t, q] != 0.0 or c_ind[t, q] != 0.0:
+                    j = c_node[q]
+                    if queued[j] != tid:
+                        queued[j] = tid
+                        lv = node_level[j]
+                        nxt[j] = head[lv]
+                        head[lv] = j
+                        lo_level = min(lo_level, lv)
+                        hi_level = max(hi_level, lv)
+            for i in range(n_touched):
+                j = touched[i]
+                if queued[j] != tid:
+                    queued[j] = tid
+                    lv = node_level[j]
+                    nxt[j] = head[lv]
+                    head[lv] = j
+                    lo_level = min(lo_level, lv)
+                    hi_level = max(hi_level, lv)
+            lost = 0.0
+            lv = lo_level
+            while lv <= hi_level:
+                if head[lv] < 0:
+                    lv += 1
+                    continue
+                if level_cyclic[lv]:
+                    head[lv] = -1
+                    lo, hi = level_ptr[lv], level_ptr[lv + 1]
+                    for i in range(lo, hi):
+                        val[order[i]] = 1.0
+                        stamp[order[i]] = tid
+                    change = tol + 1.0
+                    it = 0
+                    while change > tol and it < max_iter:
+                        change = 0.0
+                        for i in range(lo, hi):
+                            j = order[i]
+                            a = dep0[j, 0]
+                            b = ind0[j, 0]
+                            if cut_of[j] == cid:
+                                a -= c_dep[t, cut_at[j]]
+                                b -= c_ind[t, cut_at[j]]
+                            s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b,
+                                        val, stamp, tid)
+                            st = (stk[j] if own[j] == cid else inventory[j, 0]) \
+                                if has_stock else 0.0
+                            v = min(1.0, s + st)
+                            change = max(change, abs(v - val[j]))
+                            val[j] = v
+                            work += eptr[j + 1] - eptr[j] + 1
+                        it += 1
+                    if change > tol:
+                        return lv
+                    for i in range(lo, hi):
+                        j = order[i]
+                        v = val[j]
+                        if has_stock:
+                            a = dep0[j, 0]
+                            b = ind0[j, 0]
+                            if cut_of[j] == cid:
+                                a -= c_dep[t, cut_at[j]]
+                                b -= c_ind[t, cut_at[j]]
+                            s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b,
+                                        val, stamp, tid)
+                            st = stk[j] if own[j] == cid else inventory[j, 0]
+                            new = max(0.0, st - (v - s))
+                            if own[j] == cid or new < inventory[j, 0] - EPS:
+                                if own[j] != cid:
+                                    own[j] = cid
+                                    touched[n_touched] = j
+                                    n_touched += 1
+                                stk[j] = new
+                        if v < 1.0 - EPS:
+                            if end_pos[j] >= 0:
+                                lost += weight[j, 0] * (1.0 - v)
+                                if want_end and t == months - 1:
+                                    end_avail[end_pos[j], col] = v
+                            for e in range(optr[j], optr[j + 1]):
+                                d = o_dst[e]
+                                ld = node_level[d]
+                                if ld != lv and queued[d] != tid:
+                                    queued[d] = tid
+                                    nxt[d] = head[ld]
+                                    head[ld] = d
+                                    hi_level = max(hi_level, ld)
+                    lv += 1
+                    continue
+                j = head[lv]
+                head[lv] = nxt[j]
+                a = dep0[j, 0]
+                b = ind0[j, 0]
+                if cut_of[j] == cid:
+                    a -= c_dep[t, cut_at[j]]
+                    b -= c_ind[t, cut_at[j]]
+                s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp,
+                            tid)
+                work += eptr[j + 1] - eptr[j] + 1
+                if has_stock:
+                    st = stk[j] if own[j] == cid else inventory[j, 0]
+                    v = min(1.0, s + st)
+                    new = max(0.0, st - (v - s))
+                    if own[j] == cid or new < inventory[j, 0] - EPS:
+                        if own[j] != cid:
+                            own[j] = cid
+                            touched[n_touched] = j
+                            n_touched += 1
+                        stk[j] = new
+                else:
+                    v = min(1.0, s)
+                if v < 1.0 - EPS:
+                    val[j] = v
+                    stamp[j] = tid
+                    if end_pos[j] >= 0:
+                        lost += weight[j, 0] * (1.0 - v)
+                        if want_end and t == months - 1:
+                            end_avail[end_pos[j], col] = v
+                    for e in range(optr[j], optr[j + 1]):
+                        d = o_dst[e]
+                        if queued[d] != tid:
+                            queued[d] = tid
+                            ld = node_level[d]
+                            nxt[d] = head[ld]
+                            head[ld] = d
+                            hi_level = max(hi_level, ld)
+            loss[t, col] = lost
+            if work > cap:
+                return -2
+    return -1
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
+                    e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+                    cptr, c_node, c_dep, c_ind, weight, end_pos, loss, end_avail, want_end,
+                    tol, max_iter, cap, blocks):
+    """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
+    ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
+    dependent and independent shares); with ``want_end``, ``end_avail`` gets the last
+    month's availability of the end-use nodes below 1 (``end_pos`` ≥ 0 marks them).
+    Returns -1; a cyclic level that did not converge; or -2 when the work exceeded
+    ``cap``."""
+    k = len(cptr) - 1
+    nb_ = max(1, min(blocks, k))
+    width = (k + nb_ - 1) // nb_
+    status = np.full(nb_, -1, dtype=np.int64)
+    share = cap // nb_ + 1
+    for blk in nb.prange(nb_):
+        c0 = blk * width
+        c1 = min(k, c0 + width)
+        if c0 < c1:
+            status[blk] = _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level,
+                                   eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
+                                   dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
+                                   weight, end_pos, loss, end_avail, want_end, tol, max_iter,
+                                   share)
+    for blk in range(nb_):
+        if status[blk] == -2:
+            return -2
+    for blk in range(nb_):
+        if status[blk] >= 0:
+            return status[blk]
+    return -1
