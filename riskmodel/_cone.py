@@ -56,11 +56,28 @@ def _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp, 
     return a * max(0.0, min(P, 1.0 - ne)) + b
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, tiny):
+    """Record end-use node ``j`` (availability ``v`` < 1) in the last month: its weight
+    into ``reach`` if it lost more than ``tiny``; itself among the dead if ``v ≤ tiny``
+    (counted into ``dead_ptr[col + 1]``, or written after ``dead_ptr[col]`` when
+    ``fill_dead``). Returns the column's dead written so far."""
+    if 1.0 - v > tiny:
+        reach[col] += weight[j, 0]
+    if v <= tiny:
+        if fill_dead:
+            dead_nodes[dead_ptr[col] + nd] = j
+        else:
+            dead_ptr[col + 1] += 1
+        nd += 1
+    return nd
+
+
 @nb.njit(cache=True, nogil=True)
 def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
              e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
-             cptr, c_node, c_dep, c_ind, weight, end_pos, loss, end_avail, want_end, tol,
-             max_iter, cap):
+             cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
+             fill_dead, tiny, tol, max_iter, cap):
     n = len(node_level)
     n_levels = len(level_ptr) - 1
     val = np.ones(n)
@@ -77,6 +94,7 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
     for col in range(c0, c1):
         cid = col + 1
         n_touched = 0
+        nd = 0
         for q in range(cptr[col], cptr[col + 1]):
             cut_at[c_node[q]] = q
             cut_of[c_node[q]] = cid
@@ -160,8 +178,9 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                         if v < 1.0 - EPS:
                             if end_pos[j] >= 0:
                                 lost += weight[j, 0] * (1.0 - v)
-                                if want_end and t == months - 1:
-                                    end_avail[end_pos[j], col] = v
+                                if t == months - 1:
+                                    nd = _last_month(j, v, col, weight, reach, dead_ptr,
+                                                     dead_nodes, fill_dead, nd, tiny)
                             for e in range(optr[j], optr[j + 1]):
                                 d = o_dst[e]
                                 ld = node_level[d]
@@ -199,8 +218,9 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                     stamp[j] = tid
                     if end_pos[j] >= 0:
                         lost += weight[j, 0] * (1.0 - v)
-                        if want_end and t == months - 1:
-                            end_avail[end_pos[j], col] = v
+                        if t == months - 1:
+                            nd = _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes,
+                                             fill_dead, nd, tiny)
                     for e in range(optr[j], optr[j + 1]):
                         d = o_dst[e]
                         if queued[d] != tid:
@@ -218,12 +238,13 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
                     e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
-                    cptr, c_node, c_dep, c_ind, weight, end_pos, loss, end_avail, want_end,
-                    tol, max_iter, cap, blocks):
+                    cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
+                    dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks):
     """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
     ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
-    dependent and independent shares); with ``want_end``, ``end_avail`` gets the last
-    month's availability of the end-use nodes below 1 (``end_pos`` ≥ 0 marks them).
+    dependent and independent shares). In the last month, ``reach`` gets the weight of
+    the end-use nodes (``end_pos`` ≥ 0) that lost more than ``tiny``, and the dead ones
+    (availability ≤ ``tiny``) are counted, or listed (see :func:`_last_month`).
     Returns -1; a cyclic level that did not converge; or -2 when the work exceeded
     ``cap``."""
     k = len(cptr) - 1
@@ -238,8 +259,8 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
             status[blk] = _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level,
                                    eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
                                    dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
-                                   weight, end_pos, loss, end_avail, want_end, tol, max_iter,
-                                   share)
+                                   weight, end_pos, loss, reach, dead_ptr, dead_nodes,
+                                   fill_dead, tiny, tol, max_iter, share)
     for blk in range(nb_):
         if status[blk] == -2:
             return -2

@@ -42,8 +42,19 @@ from scipy import sparse
 from ._errors import ConvergenceError
 from .model import Compiled
 
-__all__ = ["CountryTable", "CutSpec", "Params", "Plan", "cone_losses", "dynamic",
-           "params_from_compiled", "plan_for", "static", "static_loss"]
+__all__ = [
+    "Cones",
+    "CountryTable",
+    "CutSpec",
+    "Params",
+    "Plan",
+    "cone_losses",
+    "dynamic",
+    "params_from_compiled",
+    "plan_for",
+    "static",
+    "static_loss",
+]
 
 TOL = 1e-13
 MAX_ITER = 100_000
@@ -321,6 +332,13 @@ class CutSpec:
         z = np.zeros(0)
         return cls(k, z.astype(np.int64), [], z, z, z)
 
+    def take(self, lo: int, hi: int) -> CutSpec:
+        """Columns ``lo:hi`` as a spec of their own."""
+        q = np.flatnonzero((self.col >= lo) & (self.col < hi))
+        return CutSpec(hi - lo, self.col[q] - lo, [self.rows[i] for i in q], self.fraction[q],
+                       self.start[q], self.end[q],
+                       None if self.country is None else self.country[q])
+
     def active(self, t: int) -> np.ndarray:
         return (self.start <= t) & (t < self.end)
 
@@ -575,19 +593,35 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     return A
 
 
+@dataclass
+class Cones:
+    """What :func:`cone_losses` returns: end-use loss ``(months, k)``; and, when asked,
+    per column the last month's ``reach`` (end-use weight that lost more than
+    ``TINY``) and the end-use nodes that stopped (availability ≤ ``TINY``),
+    ``dead_nodes[dead_ptr[col]:dead_ptr[col + 1]]``."""
+
+    loss: np.ndarray
+    reach: np.ndarray | None = None
+    dead_ptr: np.ndarray | None = None
+    dead_nodes: np.ndarray | None = None
+
+
+#: What counts as a loss (``reach``) and as stopped (``dead``) in :class:`Cones`.
+TINY = 1e-9
+
+
 def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
                 dep: np.ndarray, ind: np.ndarray, k: int, months: int, *, stock: bool,
-                backend: str | None = None, end_avail: bool = False
-                ) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """End-use loss ``(months, k)`` by the cone kernel (:mod:`riskmodel._cone`), or None
-    where it does not apply or would not pay (then use :func:`propagate`).
+                backend: str | None = None, last: bool = False) -> Cones | None:
+    """End-use losses by the cone kernel (:mod:`riskmodel._cone`), or None where it
+    does not apply or would not pay (then use :func:`propagate`).
 
     Column ``col[q]`` withholds ``dep[t, q]``/``ind[t, q]`` of node ``node[q]``'s
     dependent/independent supply in month ``t``; ``stock`` runs the dynamics with
-    stocks (else no stock, as :func:`static`). With ``end_avail``, also the last month's
-    availability of the end-use nodes (``(e, k)``, in ``np.flatnonzero(c.end_use)``
-    order). ``backend="cone"`` forces it (no work cap); the cone kernel needs numba and
-    one column of numbers (no Monte Carlo draws).
+    stocks (else no stock, as :func:`static`). ``last`` also gives the last month's
+    reach and stopped end-use nodes (:class:`Cones`). ``backend="cone"`` forces it (no
+    work cap); the cone kernel needs numba and one column of numbers (no Monte Carlo
+    draws).
     """
     plan = plan_for(c)
     choice = backend or BACKEND
@@ -599,8 +633,6 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
         return None
     if not single:
         raise ValueError("the cone kernel needs one column of numbers")
-    from . import _cone
-
     n = plan.n
     key = col.astype(np.int64) * n + node
     uniq, inv = np.unique(key, return_inverse=True)
@@ -609,33 +641,62 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
     c_ind = np.zeros((months, len(uniq)))
     np.add.at(c_dep, (t_idx, inv[None, :]), np.broadcast_to(dep, (months, len(node))))
     np.add.at(c_ind, (t_idx, inv[None, :]), np.broadcast_to(ind, (months, len(node))))
-    cptr = np.searchsorted(uniq // n, np.arange(k + 1)).astype(np.int64)
+    u_col, u_node = uniq // n, uniq % n
     if forced:
         cap = np.iinfo(np.int64).max // 2
     else:
-        limit = column_limits(plan, uniq % n, uniq // n, k)
-        indeg = np.diff(plan.eptr) + 1
-        cap = int(CONE_WORK_SHARE * months * float(limit @ indeg))
-    ends = np.flatnonzero(c.end_use)  # end-use weights are 0 elsewhere
-    end_pos = np.full(n, -1, dtype=np.int64)
-    end_pos[ends] = np.arange(len(ends))
-    loss = np.zeros((months, k))
-    av = np.ones((len(ends), k) if end_avail else (0, 0))
+        limit = column_limits(plan, u_node, u_col, k)
+        cap = int(CONE_WORK_SHARE * months * float(limit @ (np.diff(plan.eptr) + 1)))
+    out = Cones(np.zeros((months, k)), np.zeros(k), np.zeros(k + 1, dtype=np.int64))
+    if not _run_cones(c, p, plan, u_node, u_col, c_dep, c_ind, k, months, stock, cap, out,
+                      fill_dead=False):
+        return None
+    if not last:
+        return Cones(out.loss)
+    # list the stopped end-use nodes: a second pass over the columns that have any
+    assert out.dead_ptr is not None
+    counts = out.dead_ptr[1:].copy()
+    sel = np.flatnonzero(counts)
+    out.dead_ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    out.dead_nodes = np.zeros(int(out.dead_ptr[-1]), dtype=np.int64)
+    if len(sel):
+        keep = np.isin(u_col, sel)
+        # the kernel writes each selected column's nodes from its start in dead_ptr
+        sub = Cones(np.zeros((months, len(sel))), np.zeros(len(sel)),
+                    out.dead_ptr[sel].copy(), out.dead_nodes)
+        _run_cones(c, p, plan, u_node[keep], np.searchsorted(sel, u_col[keep]),
+                   c_dep[:, keep], c_ind[:, keep], len(sel), months, stock,
+                   np.iinfo(np.int64).max // 2, sub, fill_dead=True)
+    return out
+
+
+def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.ndarray,
+               c_dep: np.ndarray, c_ind: np.ndarray, k: int, months: int, stock: bool,
+               cap: int, out: Cones, *, fill_dead: bool) -> bool:
+    """One call of the cone kernel on (col, node)-sorted cut entries; False if it
+    exceeded ``cap``."""
     import numba
 
+    from . import _cone
+
+    end_pos = np.full(plan.n, -1, dtype=np.int64)
+    end_pos[c.end_use] = 0  # end-use weights are 0 elsewhere
+    cptr = np.searchsorted(col, np.arange(k + 1)).astype(np.int64)
     status = _cone.propagate_cones(
         months, plan.order, plan.level_ptr, plan.level_cyclic, plan.node_level, plan.eptr,
         plan.e_src, plan.e_edge, plan.e_kind, plan.optr, plan.o_dst,
         np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
         np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0),
-        np.ascontiguousarray(p.inventory, dtype=float), stock, cptr, uniq % n, c_dep, c_ind,
-        np.ascontiguousarray(p.weight), end_pos, loss, av, end_avail, TOL, MAX_ITER, cap,
-        numba.get_num_threads())
+        np.ascontiguousarray(p.inventory, dtype=float), stock, cptr, node.astype(np.int64),
+        np.ascontiguousarray(c_dep), np.ascontiguousarray(c_ind), np.ascontiguousarray(p.weight),
+        end_pos, out.loss, out.reach, out.dead_ptr, out.dead_nodes
+        if out.dead_nodes is not None else np.zeros(0, dtype=np.int64), fill_dead, TINY, TOL,
+        MAX_ITER, cap, numba.get_num_threads())
     if status == -2:
-        return None
+        return False
     if status >= 0:
         _not_converged(plan, int(status), c.ids)
-    return loss, (av if end_avail else None)
+    return True
 
 
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
@@ -693,26 +754,27 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
                      table=table.kernel_args(c, p), ramp=ramp)
 
 
-def _cone_ok(cuts: CutSpec, prepared: tuple[np.ndarray, ...], k: int,
-             backend: str | None) -> bool:
-    """Whether to try the cone kernel: few cut rows per column (or forced)."""
+def _cone_ok(cuts: CutSpec, k: int, backend: str | None) -> bool:
+    """Whether to try the cone kernel: few cut rows per column, no whole-country cut
+    (or forced)."""
     choice = backend or BACKEND
     if choice != "auto":
         return choice == "cone"
-    whole = cuts.country is not None and bool(np.any(cuts.country >= 0))
-    return not whole and len(prepared[0]) <= CONE_MAX_CUTS * k
+    if cuts.country is not None and np.any(cuts.country >= 0):
+        return False
+    return sum(len(r) for r in cuts.rows) <= CONE_MAX_CUTS * k
 
 
 def static_loss(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
-                backend: str | None = None) -> np.ndarray:
-    """End-use loss ``(k,)`` of :func:`static` availability; by the cone kernel where
-    each column cuts little (:func:`cone_losses`)."""
+                backend: str | None = None, chunk: int | None = None) -> np.ndarray:
+    """End-use loss ``(k,)`` of :func:`static` availability: by the cone kernel where
+    each column cuts little (:func:`cone_losses`), else ``chunk`` columns at a time if
+    given (one column of numbers only)."""
     if mode not in ("immediate", "long_run"):
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
     k = max(cuts.k, p.k)
-    prepared = cuts.pairs() if cuts.country is None or not np.any(cuts.country >= 0) \
-        else None
-    if prepared is not None and _cone_ok(cuts, prepared, k, backend):
+    if _cone_ok(cuts, k, backend):
+        prepared = cuts.pairs()
         pn, pc = p.row_node[prepared[0]], prepared[1]
         x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
                      ramp=0.0 if mode == "immediate" else 1.0)
@@ -720,8 +782,12 @@ def static_loss(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate
         res = cone_losses(c, p, w.node, w.col, w.dep[None, :], w.ind[None, :], k, 1,
                           stock=False, backend=backend)
         if res is not None:
-            return res[0][0]
-    return end_use_loss(p, static(c, p, cuts, mode=mode, backend=backend))
+            return res.loss[0]
+    if chunk is None or k <= chunk or p.k > 1:
+        return end_use_loss(p, static(c, p, cuts, mode=mode, backend=backend))
+    return np.concatenate([
+        end_use_loss(p, static(c, p, cuts.take(lo, min(k, lo + chunk)), mode=mode,
+                               backend=backend)) for lo in range(0, k, chunk)])
 
 
 @dataclass
@@ -736,12 +802,46 @@ class Dynamics:
 def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             record: np.ndarray | bool = False,
             on_month: Callable[[int], None] | None = None,
-            backend: str | None = None) -> Dynamics:
+            backend: str | None = None, chunk: int | None = None) -> Dynamics:
     """Month-by-month simulation with stocks and substitution ramps (design §1.5).
 
     ``record`` is False (end-use loss only), True (every node) or an index array of
-    nodes whose availability to keep.
+    nodes whose availability to keep. With ``record`` False the cone kernel answers
+    where each column cuts little (:func:`cone_losses`); otherwise, the column-block
+    kernel (or numpy) does, ``chunk`` columns at a time if given (one column of numbers
+    only).
     """
+    k = max(cuts.k, p.k)
+    if record is False and months > 0 and _cone_ok(cuts, k, backend):
+        prepared = cuts.pairs()
+        pn, pc = p.row_node[prepared[0]], prepared[1]
+        lead, subst = _pair_param(p.lead, pn, pc), _pair_param(p.subst, pn, pc)
+        held = [_withheld(p, prepared, cuts.net(t, prepared, subst, lead))
+                for t in range(months)]
+        res = cone_losses(c, p, held[0].node, held[0].col,
+                          np.array([h.dep for h in held]).reshape(months, -1),
+                          np.array([h.ind for h in held]).reshape(months, -1), k, months,
+                          stock=True, backend=backend)
+        if res is not None:
+            if on_month is not None:
+                for t in range(months):
+                    on_month(t)
+            return Dynamics(loss=res.loss, availability=None)
+    if chunk is None or k <= chunk or p.k > 1:
+        return _dynamic_dense(c, p, cuts, months, record, on_month, backend)
+    parts = [_dynamic_dense(c, p, cuts.take(lo, min(k, lo + chunk)), months, record, None,
+                            backend) for lo in range(0, k, chunk)]
+    if on_month is not None:
+        for t in range(months):
+            on_month(t)
+    avail = None if parts[0].availability is None else np.concatenate(
+        [x.availability for x in parts], axis=2)
+    return Dynamics(loss=np.concatenate([x.loss for x in parts], axis=1), availability=avail)
+
+
+def _dynamic_dense(c: Compiled, p: Params, cuts: CutSpec, months: int,
+                   record: np.ndarray | bool, on_month: Callable[[int], None] | None,
+                   backend: str | None) -> Dynamics:
     plan = plan_for(c)
     k = max(cuts.k, p.k)
     n = c.n
@@ -754,19 +854,6 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     pn, pc = p.row_node[prepared[0]], prepared[1]
     lead = _pair_param(p.lead, pn, pc)
     subst = _pair_param(p.subst, pn, pc)
-    if (record is False and table is None and months > 0
-            and _cone_ok(cuts, prepared, k, backend)):
-        held = [_withheld(p, prepared, cuts.net(t, prepared, subst, lead))
-                for t in range(months)]
-        res = cone_losses(c, p, held[0].node, held[0].col,
-                          np.array([h.dep for h in held]).reshape(months, -1),
-                          np.array([h.ind for h in held]).reshape(months, -1), k, months,
-                          stock=True, backend=backend)
-        if res is not None:
-            if on_month is not None:
-                for t in range(months):
-                    on_month(t)
-            return Dynamics(loss=res[0], availability=None)
     loss = np.zeros((months, k))
     keep_idx = None
     if record is True:

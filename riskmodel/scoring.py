@@ -129,20 +129,35 @@ def classic_indicators(c: Compiled) -> pd.DataFrame:
     }, index=pd.Index(c.ids, name="node"))
 
 
-def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
-    """Betweenness on a plain graph of node positions (exact up to 1,000 nodes)."""
-    import networkx as nx
+#: Chains up to this many nodes get exact betweenness; larger ones a sampled estimate.
+BETWEENNESS_EXACT = 5_000
+#: Sources sampled for the estimate.
+BETWEENNESS_SOURCES = 512
 
+
+def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
+    """Normalised betweenness of the chain's graph: exact up to ``BETWEENNESS_EXACT``
+    nodes, else estimated from ``BETWEENNESS_SOURCES`` sampled sources (as networkx's
+    ``betweenness_centrality(k=...)``); not computed above ``limit`` nodes."""
     c = chain.compiled
     if c.n > limit:
         return np.full(c.n, np.nan), f"not computed (chain larger than {limit} nodes)"
-    g = nx.DiGraph()
-    g.add_nodes_from(range(c.n))
-    g.add_edges_from(zip(c.in_src.tolist(), c.in_dst.tolist(), strict=True))
-    k = None if c.n <= 1000 else (64 if c.n <= 5000 else 32)
-    bc = nx.betweenness_centrality(g, k=k, seed=0)
+    k = None if c.n <= BETWEENNESS_EXACT else BETWEENNESS_SOURCES
+    if c.n <= 1000:  # networkx: no compilation for small chains
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(range(c.n))
+        g.add_edges_from(zip(c.in_src.tolist(), c.in_dst.tolist(), strict=True))
+        d = nx.betweenness_centrality(g)
+        bc = np.array([d[i] for i in range(c.n)])
+    else:
+        from ._centrality import betweenness
+
+        plan = engine.plan_for(c)
+        bc = betweenness(plan.optr, plan.o_dst, c.in_ptr, c.in_src, k, seed=0)
     note = "exact" if k is None else f"sampled from {k} sources (approximate)"
-    return np.array([bc[i] for i in range(c.n)]), note
+    return bc, note
 
 
 # ---------------------------------------------------------------------------
@@ -160,35 +175,55 @@ def _single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[
     """One column per node: ``countries[i]`` cuts all it supplies of ``nodes[i]``."""
     sup = c.supply
     cindex = {x: i for i, x in enumerate(c.countries)}
-    rows, cols = [], []
-    for j, (node, country) in enumerate(zip(nodes, countries, strict=True)):
-        if country is None:
-            continue
-        lo, hi = sup.indptr[node], sup.indptr[node + 1]
-        hit = np.flatnonzero(sup.indices[lo:hi] == cindex[country]) + lo
-        if len(hit):
-            rows.append(hit.astype(np.int64))
-            cols.append(j)
-    k = len(nodes)
+    nc = max(1, len(c.countries))
+    code = np.array([-1 if x is None else cindex[x] for x in countries], dtype=np.int64)
+    # supplier rows by (node, country); a node names each country once
+    row_key = np.repeat(np.arange(c.n), np.diff(sup.indptr)) * nc + sup.indices
+    by_key = np.argsort(row_key, kind="stable")
+    want = np.asarray(nodes, dtype=np.int64) * nc + code
+    pos = np.minimum(np.searchsorted(row_key[by_key], want), max(len(row_key) - 1, 0))
+    if len(row_key):
+        hit = (code >= 0) & (row_key[by_key][pos] == want)
+    else:
+        hit = np.zeros(len(code), dtype=bool)
+    cols = np.flatnonzero(hit)
+    rows = list(by_key[pos[cols]].astype(np.int64).reshape(-1, 1))
     q = len(cols)
-    return CutSpec(k, np.asarray(cols, dtype=np.int64), rows, np.full(q, fraction),
-                   np.zeros(q), np.full(q, math.inf))
+    return CutSpec(len(nodes), cols.astype(np.int64), rows, np.full(q, fraction), np.zeros(q),
+                   np.full(q, math.inf))
 
 
-def _knockouts(c: Compiled, p: Params, nodes: np.ndarray) -> np.ndarray:
-    """Immediate availability of the end-use nodes (``np.flatnonzero(c.end_use)``, one
-    column per node) when each node's supply falls to 0."""
+def _knockouts(c: Compiled, p: Params, nodes: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """When each node's supply falls to 0 (immediately): the end-use loss, the end-use
+    weight that loses anything (more than ``engine.TINY``), and the end-use nodes that
+    stop (availability ≤ ``engine.TINY``), per node."""
     k = len(nodes)
     cols = np.arange(k, dtype=np.int64)
     dep, ind = p.dep0[nodes, 0].copy(), p.ind0[nodes, 0].copy()
     res = engine.cone_losses(c, p, nodes.astype(np.int64), cols, dep[None, :], ind[None, :],
-                             k, 1, stock=False, end_avail=True)
+                             k, 1, stock=False, last=True)
     if res is not None:
-        assert res[1] is not None
-        return res[1]
-    o = np.argsort(nodes, kind="stable")
-    cut = Withheld(nodes[o].astype(np.int64), cols[o], dep[o], ind[o])
-    return engine.propagate(engine.plan_for(c), p, cut, None, k, ids=c.ids)[c.end_use]
+        assert res.reach is not None and res.dead_ptr is not None
+        assert res.dead_nodes is not None
+        dead = np.split(res.dead_nodes, res.dead_ptr[1:-1])
+        return res.loss[0], res.reach, [np.sort(x) for x in dead]
+    plan = engine.plan_for(c)
+    end_idx = np.flatnonzero(c.end_use)  # end-use weights are 0 elsewhere
+    w = p.weight[end_idx, 0]
+    loss, reach, dead_lists = np.zeros(k), np.zeros(k), []
+    size = _chunk(c.n, k)
+    for lo in range(0, k, size):
+        sl = slice(lo, min(k, lo + size))
+        o = np.argsort(nodes[sl], kind="stable")
+        cut = Withheld(nodes[sl][o].astype(np.int64), cols[: sl.stop - lo][o], dep[sl][o],
+                       ind[sl][o])
+        A = engine.propagate(plan, p, cut, None, sl.stop - lo, ids=c.ids)[end_idx]
+        loss[sl] = w @ (1.0 - A)
+        reach[sl] = w @ (1.0 - A > engine.TINY)
+        dead = A <= engine.TINY
+        dead_lists.extend(end_idx[dead[:, i]] for i in range(sl.stop - lo))
+    return loss, reach, dead_lists
 
 
 def _dominant_cut(ind: pd.DataFrame, c: Compiled) -> list[str | None]:
@@ -221,19 +256,15 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     countries = [countries[i] for i in perm]
     size = _chunk(c.n, k)
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory)})
-    for lo in range(0, k, size):
-        sl = slice(lo, min(k, lo + size))
-        spec = _single_cuts(c, p, nodes[sl], countries[sl])
-        if "immediate" in what:
-            out["immediate"][sl] = engine.static_loss(c, p, spec)
-        if "long_run" in what:
-            out["long_run"][sl] = engine.static_loss(c, p, spec, mode="long_run")
-        if "dynamic" in what:
-            out["dynamic"][sl] = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
-        if "no_stock" in what:
-            out["no_stock"][sl] = engine.dynamic(c, p_no_stock, spec, horizon + 1).loss[horizon]
+    spec = _single_cuts(c, p, nodes, countries)
+    for w in what:
+        if w in ("immediate", "long_run"):
+            out[w][:] = engine.static_loss(c, p, spec, mode=w, chunk=size)
+        else:
+            out[w][:] = engine.dynamic(c, p if w == "dynamic" else p_no_stock, spec,
+                                       horizon + 1, chunk=size).loss[horizon]
         if progress is not None:
-            progress.update(sl.stop - sl.start)
+            progress.update(k)
     back = np.empty(k, dtype=np.int64)
     back[perm] = np.arange(k)
     return _Choke(**{w: v[back] for w, v in out.items()})
@@ -244,7 +275,8 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
 # ---------------------------------------------------------------------------
 
 def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
-          exact_limit: int = 20_000, betweenness_limit: int = 20_000, decompose: int = 200,
+          exact_limit: int = 100_000, betweenness_limit: int = 10_000_000,
+          decompose: int = 200,
           progress: bool | None = None) -> pd.DataFrame:
     """Indicators and the explainable choke score of every node, sorted by choke score.
 
@@ -328,26 +360,16 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     # structure: knockouts (on large chains, for the nodes scored exactly)
     struct = np.arange(c.n) if not large else np.union1d(
         cut_nodes[chosen], np.array([j for j in nodes if countries[j] is None], dtype=np.int64))
+    level = engine.plan_for(c).node_level
+    struct = struct[np.argsort(level[struct], kind="stable")]
     reach = np.full(c.n, np.nan)
     knock = np.full(c.n, np.nan)
     spof: list[list[str] | None] = [None] * c.n
-    end_idx = np.flatnonzero(c.end_use)
-    w = p.weight[:, 0]
-    size = _chunk(c.n, len(struct))
-    level = engine.plan_for(c).node_level
-    struct = struct[np.argsort(level[struct], kind="stable")]
-    for lo in range(0, len(struct), size):
-        sl = struct[lo:lo + size]
-        end_avail = _knockouts(c, p, sl)  # weights are 0 off end use
-        lost = 1.0 - end_avail
-        knock[sl] = w[end_idx] @ lost
-        reach[sl] = w[end_idx] @ (lost > 1e-9)
-        dead = end_avail <= 1e-9
-        for j in sl:
-            spof[j] = []
-        for col in np.flatnonzero(dead.any(axis=0)):  # only where a product stops
-            j = sl[col]
-            spof[j] = [str(c.ids[e]) for e in end_idx[dead[:, col]] if e != j]
+    k_loss, k_reach, k_dead = _knockouts(c, p, struct)
+    knock[struct] = k_loss
+    reach[struct] = k_reach
+    for j, dead in zip(struct, k_dead, strict=True):
+        spof[j] = [str(c.ids[e]) for e in dead if e != j]
     ind["knockout_loss"] = knock
     ind["downstream_reach"] = reach
     ind["spof"] = spof

@@ -276,3 +276,51 @@ def test_pruning_bounds_keep_the_exact_top(case: str) -> None:
         k = min(5, int((full["choke_score"] > 0).sum()))
         assert list(pruned.index[:k]) == list(full.index[:k])
         assert np.allclose(pruned["choke_score"].iloc[:k], full["choke_score"].iloc[:k])
+
+
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_cone_kernel_scores_like_the_block_kernels(cyclic: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores (choke scores, bounds, knockouts, reach, single points of failure) from
+    the cone kernel equal those of the numpy backend."""
+    from riskmodel import engine
+
+    stops = 0
+    for seed in range(12):
+        chain = random_chain(seed, cyclic=cyclic, home="CN" if seed % 2 else None)
+        monkeypatch.setattr(engine, "BACKEND", "numpy")
+        dense = rm.score(chain)
+        monkeypatch.setattr(engine, "BACKEND", "cone")
+        cone = rm.score(chain).loc[dense.index]
+        num = dense.select_dtypes("number").columns
+        assert np.allclose(cone[num].to_numpy(dtype=float), dense[num].to_numpy(dtype=float),
+                           atol=1e-9, equal_nan=True)
+        assert list(cone["spof"]) == list(dense["spof"])
+        stops += int(dense["spof_count"].sum())
+    assert stops > 0  # the chains do have single points of failure
+
+
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_compiled_betweenness_matches_networkx(cyclic: bool) -> None:
+    """Exact betweenness equals networkx's; the sampled estimate is networkx's estimator
+    (Σ over sampled sources, scaled as ``betweenness_centrality(k=...)`` scales it)."""
+    from riskmodel import engine
+    from riskmodel._centrality import betweenness
+
+    for seed in range(6):
+        c = random_chain(seed, cyclic=cyclic, n=40).compiled
+        plan = engine.plan_for(c)
+        g = nx.DiGraph()
+        g.add_nodes_from(range(c.n))
+        g.add_edges_from(zip(c.in_src.tolist(), c.in_dst.tolist(), strict=True))
+        ref = nx.betweenness_centrality(g)
+        exact = betweenness(plan.optr, plan.o_dst, c.in_ptr, c.in_src, None)
+        assert np.allclose(exact, [ref[i] for i in range(c.n)], atol=1e-12)
+        k = 9
+        est = betweenness(plan.optr, plan.o_dst, c.in_ptr, c.in_src, k, seed=seed)
+        sources = np.random.default_rng(seed).choice(c.n, size=k, replace=False)
+        raw = nx.betweenness_centrality_subset(g, sources.tolist(), list(g), normalized=False)
+        scale = np.where(np.isin(np.arange(c.n), sources), 1 / ((k - 1) * (c.n - 2)),
+                         1 / (k * (c.n - 2)))
+        assert np.allclose(est, [raw[i] * scale[i] for i in range(c.n)], atol=1e-12)
+        assert exact.max() > 0
