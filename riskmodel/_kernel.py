@@ -247,9 +247,9 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr, p_dep, p_ind,
-           A):
-    """Supply ``S`` of node ``j`` for one column (scalars only)."""
+def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
+    """Supply ``S`` of node ``j`` for one column (scalars only); ``coef`` holds each
+    input's covers (essential) or cost share (non-essential), in input order."""
     P = 1.0
     g = 0.0
     ne = 0.0
@@ -260,12 +260,12 @@ def _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr, p
         if kind == KIND_NEW_GROUP:
             if started:
                 P = min(P, min(g, 1.0))
-            g = covers[e_edge[e], 0] * A[src, 0]
+            g = coef[e] * A[src, 0]
             started = True
         elif kind == KIND_SAME_GROUP:
-            g += covers[e_edge[e], 0] * A[src, 0]
+            g += coef[e] * A[src, 0]
         else:
-            ne += ne_share[e_edge[e], 0] * (1.0 - A[src, 0])
+            ne += coef[e] * (1.0 - A[src, 0])
     if started:
         P = min(P, min(g, 1.0))
     a = dep0[j, 0]
@@ -277,9 +277,8 @@ def _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr, p
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
-def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-               dep0, ind0, pptr, p_dep, p_ind, stock, has_stock, update_stock, A, tol,
-               max_iter):
+def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
+               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter):
     """One column (a single scenario with one set of numbers): the nodes of an acyclic
     level run in parallel, each writing only its own entry; cyclic levels are swept
     serially. Returns -1, or the level that did not converge."""
@@ -288,8 +287,7 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cove
         if not level_cyclic[L]:
             for i in nb.prange(lo, hi):
                 j = order[i]
-                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                           p_dep, p_ind, A)
+                s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
                 v = min(1.0, s + stock[j, 0]) if has_stock else s
                 A[j, 0] = v
                 if update_stock:
@@ -302,8 +300,7 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cove
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
-                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                           p_dep, p_ind, A)
+                s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
                 v = min(1.0, s + stock[j, 0]) if has_stock else min(1.0, s)
                 change = max(change, abs(v - A[j, 0]))
                 A[j, 0] = v
@@ -314,7 +311,6 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cove
         if update_stock:
             for i in range(lo, hi):
                 j = order[i]
-                s = _node1(j, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                           p_dep, p_ind, A)
+                s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
                 stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
     return -1

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -243,10 +243,25 @@ class Params:
     lead: np.ndarray          # (n, 1|k)
     inventory: np.ndarray     # (n, 1|k)
     weight: np.ndarray        # (n, 1|k) end-use weights, summing to 1 per column
+    #: cache of :meth:`edge_coef` (keyed by the arrays it was made from)
+    coef_cache: Any = field(default=None, repr=False, compare=False)
 
     @property
     def k(self) -> int:
         return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight))
+
+    def edge_coef(self, plan: Plan) -> np.ndarray:
+        """Each input's covers (essential) or cost share (non-essential), first column,
+        in the kernel's input order (``plan.e_edge``): read in sequence, not gathered."""
+        key = (id(plan), id(self.covers), id(self.ne_share))
+        hit = self.coef_cache
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        coef = np.where(plan.e_kind == 2, self.ne_share[plan.e_edge, 0],
+                        self.covers[plan.e_edge, 0]).astype(float)
+        # the arrays are kept with the key so that their ids stay theirs
+        self.coef_cache = (key, coef, plan, self.covers, self.ne_share)
+        return coef
 
 
 def _col(x: np.ndarray) -> np.ndarray:
@@ -352,6 +367,8 @@ class CutSpec:
         atom = np.repeat(np.arange(len(self.rows)), sizes)
         cols = self.col[atom]
         key = rows * self.k + cols
+        if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):  # already unique and sorted
+            return rows, cols, atom, np.arange(len(key))
         uniq, inv = np.unique(key, return_inverse=True)
         return uniq // self.k, uniq % self.k, atom, inv
 
@@ -374,7 +391,11 @@ class CutSpec:
             lp = lead[pe]
             age = t - self.start[a]
             rho = np.where(lp > 0, np.minimum(1.0, age / np.where(lp > 0, lp, 1.0)), 1.0)
-        np.maximum.at(x, pe, self.fraction[a] * (1.0 - subst[pe] * rho))
+        vals = self.fraction[a] * (1.0 - subst[pe] * rho)
+        if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
+            x[pe] = vals
+        else:
+            np.maximum.at(x, pe, vals)
         return x
 
 
@@ -470,9 +491,11 @@ def _withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Wit
     amount = share * x
     dep = p.row_dep[pair_row]
     nodes = p.row_node[pair_row]
-    o = np.argsort(nodes, kind="stable")
-    return Withheld(nodes[o].astype(np.int64), pair_col[o].astype(np.int64),
-                    np.where(dep, amount, 0.0)[o], np.where(dep, 0.0, amount)[o])
+    if len(nodes) > 1 and not bool(np.all(nodes[1:] >= nodes[:-1])):
+        o = np.argsort(nodes, kind="stable")
+        nodes, pair_col, amount, dep = nodes[o], pair_col[o], amount[o], dep[o]
+    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64),
+                    np.where(dep, amount, 0.0), np.where(dep, 0.0, amount))
 
 
 def _pair_param(arr: np.ndarray, nodes: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -564,7 +587,7 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
             A = out if out is not None and out.shape == (plan.n, 1) else np.ones((plan.n, 1))
             bad = _kernel.propagate1(
                 plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
-                plan.e_edge, plan.e_kind, cov, nes, d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
+                plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
                 st, stock is not None, update_stock and stock is not None, A, TOL, MAX_ITER)
             if bad >= 0:
                 _not_converged(plan, bad, ids)
