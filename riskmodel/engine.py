@@ -27,6 +27,16 @@ The equations, for node ``j`` in month ``t``:
 
 Writing ``a_j = Σ_dependent m (1 − x)`` and ``b_j`` for the rest, supply is
 ``S_j = a_j P_j + b_j``, which is how the arrays below compute it.
+
+Three compiled paths share these equations (the numpy backend serves small work):
+
+- one column (one scenario): nodes of a level in parallel (``_kernel.propagate1``);
+- many columns: column blocks in parallel (``_kernel.propagate``); a cut of everything a
+  country supplies reaches it as a :class:`CountryTable`, the others as
+  (node, column) pairs;
+- many columns that each cut a few nodes, end-use loss only (the choke score, knockouts):
+  each column follows the nodes its cuts reach (``_cone``; :func:`cone_losses`), and
+  gives way to the column-block kernel when that would do less work.
 """
 
 from __future__ import annotations

@@ -707,7 +707,7 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     """
     from scipy.stats import rankdata
 
-    from .uncertainty import sample_params
+    from .uncertainty import numbers_per_draw, sample_params
 
     scores = scores if scores is not None else score(chain, horizon=horizon)
     c = chain.compiled
@@ -718,9 +718,8 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     cc = [countries[j] for j in nodes]
     m = len(nodes)
     results = np.zeros((draws, c.n))
-    # every column holds its draw's shares, covers, cost shares and node numbers
-    per_chunk = max(1, _chunk(c.n, m * draws, extra=c.supply.nnz + 3 * c.m + 10 * c.n)
-                    // max(m, 1))
+    # every column holds its draw's numbers where they are ranged
+    per_chunk = max(1, _chunk(c.n, m * draws, extra=numbers_per_draw(chain)) // max(m, 1))
     done = 0
     while done < draws:
         d = min(per_chunk, draws - done)

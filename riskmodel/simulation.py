@@ -329,14 +329,13 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     True
     """
     from ._progress import Progress
-    from .uncertainty import sample_params
+    from .uncertainty import numbers_per_draw, sample_params
 
     sc = _as_scenario(chain, scenario, months)
     c = chain.compiled
     rng = np.random.default_rng(seed)
-    # a draw holds its own shares, covers, cost shares and node numbers (and their
-    # copies while they are made)
-    size = chunk or chunk_size(c.n, draws, extra=2 * (c.supply.nnz + 3 * c.m + 10 * c.n))
+    # a draw holds its own numbers where they are ranged (and copies while they are made)
+    size = chunk or chunk_size(c.n, draws, extra=2 * numbers_per_draw(chain))
     frames, losses = [], []
     ranged = 0
     with Progress(draws, "monte carlo", enabled=progress) as bar:

@@ -21,11 +21,12 @@ __all__ = ["ranged_count", "sample_params"]
 
 def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
           base: np.ndarray) -> tuple[np.ndarray, int]:
-    """``(rows, k)`` draws of ``field``; rows without a range keep ``base``."""
-    out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
+    """``(rows, k)`` draws of ``field``; rows without a range keep ``base``. With no
+    ranged row at all, ``base`` as one column ``(rows, 1)``: the engine takes a single
+    column for every draw, which spares memory and work."""
     lo_col, hi_col = f"{field}.low", f"{field}.high"
     if lo_col not in df or hi_col not in df:
-        return out, 0
+        return base.reshape(-1, 1).astype(float), 0
     lo = df[lo_col].to_numpy(dtype=float)
     hi = df[hi_col].to_numpy(dtype=float)
     mode = df[field].to_numpy(dtype=float)
@@ -34,7 +35,8 @@ def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
     ranged = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(mode) & (hi > lo)
     idx = np.flatnonzero(ranged)
     if len(idx) == 0:
-        return out, 0
+        return base.reshape(-1, 1).astype(float), 0
+    out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
     uni = np.array([d == "uniform" for d in dist[idx]])
     u_idx, t_idx = idx[uni], idx[~uni]
     if len(u_idx):
@@ -58,6 +60,8 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
             len(data.nodes), np.nan)
         draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col))
         count += used
+        if used == 0:
+            return base.reshape(-1, 1).astype(float)
         out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
         out[n_pos] = draws
         if np.isnan(default):
@@ -72,7 +76,7 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
     # supplier shares, in the compiled CSR order
     sups = data.suppliers[data.suppliers["country"] != "other"]
     base_rs = np.asarray(c.supply.data, dtype=float)
-    row_share = np.repeat(base_rs.reshape(-1, 1), k, axis=1)
+    row_share = base_rs.reshape(-1, 1)
     if len(sups):
         ncountry = max(len(c.countries), 1)
         csr_keys = (np.repeat(np.arange(c.n), np.diff(c.supply.indptr)) * ncountry
@@ -82,11 +86,13 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         pos = np.searchsorted(csr_keys, keys)
         draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float))
         count += used
-        row_share[pos] = draws
+        if used:
+            row_share = np.repeat(row_share, k, axis=1)
+            row_share[pos] = draws
 
     e = data.edges
-    covers = np.repeat(c.edge_covers.reshape(-1, 1), k, axis=1)
-    share = np.repeat(np.nan_to_num(c.edge_share, nan=0.0).reshape(-1, 1), k, axis=1)
+    covers = c.edge_covers.reshape(-1, 1).astype(float)
+    share = np.nan_to_num(c.edge_share, nan=0.0).reshape(-1, 1)
     if len(e):
         src = c.index.get_indexer(e["from"])
         dst = c.index.get_indexer(e["to"])
@@ -98,10 +104,14 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         cov_base = np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0)
         d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped])
         count += used
-        covers[epos[grouped]] = d
+        if used:
+            covers = np.repeat(covers, k, axis=1)
+            covers[epos[grouped]] = d
         d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)))
         count += used
-        share[epos] = d
+        if used:
+            share = np.repeat(share, k, axis=1)
+            share[epos] = d
     p = engine.params_from_compiled(c, row_share=row_share, covers=covers, share=share,
                                     subst=np.clip(subst, 0, 1), lead=np.maximum(lead, 0),
                                     inventory=np.maximum(inventory, 0), value=value)
@@ -111,3 +121,12 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
 def ranged_count(chain: Chain) -> int:
     """How many numbers in the chain carry a range."""
     return sample_params(chain, 1, np.random.default_rng(0))[1]
+
+
+def numbers_per_draw(chain: Chain) -> int:
+    """How many numbers each Monte Carlo draw holds beyond the shared ones (the
+    parameter arrays that vary by draw), to size batches of draws."""
+    probe, _ = sample_params(chain, 2, np.random.default_rng(0))
+    arrays = (probe.row_share, probe.dep0, probe.ind0, probe.covers, probe.ne_share,
+              probe.subst, probe.lead, probe.inventory, probe.weight)
+    return sum(a.shape[0] for a in arrays if a.shape[1] > 1)

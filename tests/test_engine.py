@@ -389,3 +389,27 @@ def test_chunks_fit_the_memory_budget_with_monte_carlo_parameters() -> None:
     plain, mc = chunk_size(n, 1000), chunk_size(n, 1000, extra=extra)
     assert plain * 8 * 2 * n <= MEMORY_BUDGET
     assert mc * 8 * (2 * n + extra) <= MEMORY_BUDGET and 1 <= mc < plain
+
+
+def test_monte_carlo_draws_only_the_ranged_numbers() -> None:
+    """Numbers without a range stay one column for all draws (industrial_robots gives
+    no range to any `covers`), and the engine answers as if they were repeated."""
+    from riskmodel.engine import Params
+    from riskmodel.uncertainty import sample_params
+
+    chain = rm.load("industrial_robots")
+    k = 7
+    p, _ = sample_params(chain, k, np.random.default_rng(5))
+    assert p.covers.shape[1] == 1 and p.subst.shape[1] == k
+    wide = Params(**{**p.__dict__, "coef_cache": None, **{
+        f: np.repeat(getattr(p, f), k // getattr(p, f).shape[1], axis=1)
+        for f in ("row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead",
+                  "inventory", "weight")}})
+    assert wide.covers.shape[1] == k
+    c = chain.compiled
+    spec = cut_spec(chain, [Scenario.from_chain(chain, "japan_core_component_cut")] * k, p)
+    for backend in BACKENDS:
+        a = engine.dynamic(c, p, spec, 12, record=True, backend=backend)
+        b = engine.dynamic(c, wide, spec, 12, record=True, backend=backend)
+        assert np.array_equal(a.availability, b.availability)
+        assert a.loss[-1].std() > 0
