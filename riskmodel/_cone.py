@@ -31,9 +31,16 @@ EPS = 1e-14
 
 
 @nb.njit(cache=True, nogil=True)
-def _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp, tid):
-    """Supply ``a·P + b`` of node ``j``; an input reads ``val`` if stamped this month,
-    else its undisturbed availability 1."""
+def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, cut_of,
+            cut_at, c_dep, c_ind, val, stamp, tid):
+    """Supply ``a·P + b`` of node ``j`` in month ``t`` (less its cut, if column ``cid``
+    cuts it); an input reads ``val`` if stamped this month, else its undisturbed
+    availability 1."""
+    a = dep0[j, 0]
+    b = ind0[j, 0]
+    if cut_of[j] == cid:
+        a -= c_dep[t, cut_at[j]]
+        b -= c_ind[t, cut_at[j]]
     P = 1.0
     g = 0.0
     ne = 0.0
@@ -54,6 +61,34 @@ def _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp, 
     if started:
         P = min(P, min(g, 1.0))
     return a * max(0.0, min(P, 1.0 - ne)) + b
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _push(j, tid, queued, nxt, head, node_level):
+    """Queue node ``j`` in its level's bucket for month ``tid`` (once): its level, or -1
+    if it was queued already."""
+    if queued[j] == tid:
+        return -1
+    queued[j] = tid
+    lv = node_level[j]
+    nxt[j] = head[lv]
+    head[lv] = j
+    return lv
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _draw(j, v, s, st, cid, own, stk, touched, n_touched, inventory):
+    """Draw node ``j``'s stock ``st`` by what it supplied, ``v − s``; a stock that now
+    differs from the undisturbed one becomes the column's own (``touched``). Returns the
+    number of touched nodes."""
+    new = max(0.0, st - (v - s))
+    if own[j] == cid or new < inventory[j, 0] - EPS:
+        if own[j] != cid:
+            own[j] = cid
+            touched[n_touched] = j
+            n_touched += 1
+        stk[j] = new
+    return n_touched
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -103,23 +138,16 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
             lo_level = n_levels
             hi_level = -1
             # seeds: nodes cut this month, and nodes whose stock has been drawn
-            for q in range(cptr[col], cptr[col + 1]):
-                if c_dep[t, q] != 0.0 or c_ind[t, q] != 0.0:
+            for i in range(cptr[col + 1] - cptr[col] + n_touched):
+                q = cptr[col] + i
+                if q < cptr[col + 1]:
+                    if c_dep[t, q] == 0.0 and c_ind[t, q] == 0.0:
+                        continue
                     j = c_node[q]
-                    if queued[j] != tid:
-                        queued[j] = tid
-                        lv = node_level[j]
-                        nxt[j] = head[lv]
-                        head[lv] = j
-                        lo_level = min(lo_level, lv)
-                        hi_level = max(hi_level, lv)
-            for i in range(n_touched):
-                j = touched[i]
-                if queued[j] != tid:
-                    queued[j] = tid
-                    lv = node_level[j]
-                    nxt[j] = head[lv]
-                    head[lv] = j
+                else:
+                    j = touched[q - cptr[col + 1]]
+                lv = _push(j, tid, queued, nxt, head, node_level)
+                if lv >= 0:
                     lo_level = min(lo_level, lv)
                     hi_level = max(hi_level, lv)
             lost = 0.0
@@ -129,6 +157,7 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                     lv += 1
                     continue
                 if level_cyclic[lv]:
+                    # the whole level, swept from 1 to its greatest fixed point
                     head[lv] = -1
                     lo, hi = level_ptr[lv], level_ptr[lv + 1]
                     for i in range(lo, hi):
@@ -140,12 +169,8 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                         change = 0.0
                         for i in range(lo, hi):
                             j = order[i]
-                            a = dep0[j, 0]
-                            b = ind0[j, 0]
-                            if cut_of[j] == cid:
-                                a -= c_dep[t, cut_at[j]]
-                                b -= c_ind[t, cut_at[j]]
-                            s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b,
+                            s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
+                                        ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
                                         val, stamp, tid)
                             st = (stk[j] if own[j] == cid else inventory[j, 0]) \
                                 if has_stock else 0.0
@@ -156,66 +181,35 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                         it += 1
                     if change > tol:
                         return lv
-                    for i in range(lo, hi):
+                    i0, i1, whole = lo, hi, True
+                else:
+                    j = head[lv]
+                    head[lv] = nxt[j]
+                    s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                                ind0, cut_of, cut_at, c_dep, c_ind, val, stamp, tid)
+                    work += eptr[j + 1] - eptr[j] + 1
+                    st = (stk[j] if own[j] == cid else inventory[j, 0]) if has_stock else 0.0
+                    v = min(1.0, s + st)
+                    if v < 1.0 - EPS:
+                        val[j] = v
+                        stamp[j] = tid
+                    i0, i1, whole = 0, 1, False
+                # the nodes just settled (the cyclic level, or node j): stocks, end-use
+                # loss, and the successors of those now below 1
+                for i in range(i0, i1):
+                    if whole:
                         j = order[i]
                         v = val[j]
-                        if has_stock:
-                            a = dep0[j, 0]
-                            b = ind0[j, 0]
-                            if cut_of[j] == cid:
-                                a -= c_dep[t, cut_at[j]]
-                                b -= c_ind[t, cut_at[j]]
-                            s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b,
+                        if has_stock:  # drawn from the level's final availabilities
+                            s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
+                                        ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
                                         val, stamp, tid)
-                            st = stk[j] if own[j] == cid else inventory[j, 0]
-                            new = max(0.0, st - (v - s))
-                            if own[j] == cid or new < inventory[j, 0] - EPS:
-                                if own[j] != cid:
-                                    own[j] = cid
-                                    touched[n_touched] = j
-                                    n_touched += 1
-                                stk[j] = new
-                        if v < 1.0 - EPS:
-                            if end_pos[j] >= 0:
-                                lost += weight[j, 0] * (1.0 - v)
-                                if t == months - 1:
-                                    nd = _last_month(j, v, col, weight, reach, dead_ptr,
-                                                     dead_nodes, fill_dead, nd, tiny)
-                            for e in range(optr[j], optr[j + 1]):
-                                d = o_dst[e]
-                                ld = node_level[d]
-                                if ld != lv and queued[d] != tid:
-                                    queued[d] = tid
-                                    nxt[d] = head[ld]
-                                    head[ld] = d
-                                    hi_level = max(hi_level, ld)
-                    lv += 1
-                    continue
-                j = head[lv]
-                head[lv] = nxt[j]
-                a = dep0[j, 0]
-                b = ind0[j, 0]
-                if cut_of[j] == cid:
-                    a -= c_dep[t, cut_at[j]]
-                    b -= c_ind[t, cut_at[j]]
-                s = _supply(j, eptr, e_src, e_edge, e_kind, covers, ne_share, a, b, val, stamp,
-                            tid)
-                work += eptr[j + 1] - eptr[j] + 1
-                if has_stock:
-                    st = stk[j] if own[j] == cid else inventory[j, 0]
-                    v = min(1.0, s + st)
-                    new = max(0.0, st - (v - s))
-                    if own[j] == cid or new < inventory[j, 0] - EPS:
-                        if own[j] != cid:
-                            own[j] = cid
-                            touched[n_touched] = j
-                            n_touched += 1
-                        stk[j] = new
-                else:
-                    v = min(1.0, s)
-                if v < 1.0 - EPS:
-                    val[j] = v
-                    stamp[j] = tid
+                    if has_stock:
+                        st = stk[j] if own[j] == cid else inventory[j, 0]
+                        n_touched = _draw(j, v, s, st, cid, own, stk, touched, n_touched,
+                                          inventory)
+                    if v >= 1.0 - EPS:
+                        continue
                     if end_pos[j] >= 0:
                         lost += weight[j, 0] * (1.0 - v)
                         if t == months - 1:
@@ -223,12 +217,11 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
                                              fill_dead, nd, tiny)
                     for e in range(optr[j], optr[j + 1]):
                         d = o_dst[e]
-                        if queued[d] != tid:
-                            queued[d] = tid
-                            ld = node_level[d]
-                            nxt[d] = head[ld]
-                            head[ld] = d
-                            hi_level = max(hi_level, ld)
+                        if node_level[d] != lv:
+                            hi_level = max(hi_level,
+                                           _push(d, tid, queued, nxt, head, node_level))
+                if whole:
+                    lv += 1
             loss[t, col] = lost
             if work > cap:
                 return -2
