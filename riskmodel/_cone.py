@@ -109,8 +109,8 @@ def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, t
 
 
 @nb.njit(cache=True, nogil=True)
-def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
-             e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level, eptr,
+             e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
              cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
              fill_dead, tiny, tol, max_iter, cap):
     n = len(node_level)
@@ -126,7 +126,7 @@ def _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level, eptr, e
     cut_of = np.zeros(n, dtype=np.int64)     # column id + 1 when cut_at is valid
     touched = np.empty(n, dtype=np.int64)
     work = 0
-    for col in range(c0, c1):
+    for col in range(c0, c1, stride):
         cid = col + 1
         n_touched = 0
         nd = 0
@@ -242,14 +242,12 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
     ``cap``."""
     k = len(cptr) - 1
     nb_ = max(1, min(blocks, k))
-    width = (k + nb_ - 1) // nb_
     status = np.full(nb_, -1, dtype=np.int64)
     share = cap // nb_ + 1
+    # interleaved columns: callers sort them by level, and cones shrink downstream
     for blk in nb.prange(nb_):
-        c0 = blk * width
-        c1 = min(k, c0 + width)
-        if c0 < c1:
-            status[blk] = _columns(c0, c1, months, order, level_ptr, level_cyclic, node_level,
+        if blk < k:
+            status[blk] = _columns(blk, k, nb_, months, order, level_ptr, level_cyclic, node_level,
                                    eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
                                    dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
                                    weight, end_pos, loss, reach, dead_ptr, dead_nodes,
