@@ -77,6 +77,48 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, 
                 b[x] -= amt
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne):
+    """Production feasibility of node ``j`` for columns ``c0:c0+w`` into ``P``:
+    ``max(0, min(min_g min(1, Σ covers·A), 1 − Σ share·(1 − A)))``."""
+    kc = covers.shape[1] > 1
+    ks = ne_share.shape[1] > 1
+    for x in range(w):
+        P[x] = 1.0
+        ne[x] = 0.0
+    started = False
+    for e in range(eptr[j], eptr[j + 1]):
+        src = e_src[e]
+        ed = e_edge[e]
+        kind = e_kind[e]
+        if kind == KIND_NEW_GROUP:
+            if started:
+                for x in range(w):
+                    gc = min(g[x], 1.0)
+                    if gc < P[x]:
+                        P[x] = gc
+            for x in range(w):
+                c = c0 + x
+                g[x] = covers[ed, c if kc else 0] * A[src, c]
+            started = True
+        elif kind == KIND_SAME_GROUP:
+            for x in range(w):
+                c = c0 + x
+                g[x] += covers[ed, c if kc else 0] * A[src, c]
+        else:
+            for x in range(w):
+                c = c0 + x
+                ne[x] += ne_share[ed, c if ks else 0] * (1.0 - A[src, c])
+    if started:
+        for x in range(w):
+            gc = min(g[x], 1.0)
+            if gc < P[x]:
+                P[x] = gc
+    for x in range(w):
+        p = min(P[x], 1.0 - ne[x])
+        P[x] = p if p > 0.0 else 0.0
+
+
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, stock, has_stock,
@@ -86,8 +128,6 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
     and keep availability 1 (written when ``fill``, for an array not yet set)."""
     wmax = c1 - c0
-    kc = covers.shape[1] > 1
-    ks = ne_share.shape[1] > 1
     P = np.empty(wmax)
     g = np.empty(wmax)
     ne = np.empty(wmax)
@@ -115,44 +155,11 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 w = min(c1, limit[j]) - c0
                 if w <= 0:
                     continue
-                for x in range(w):
-                    P[x] = 1.0
-                    ne[x] = 0.0
-                started = False
-                for e in range(eptr[j], eptr[j + 1]):
-                    src = e_src[e]
-                    ed = e_edge[e]
-                    kind = e_kind[e]
-                    if kind == KIND_NEW_GROUP:
-                        if started:
-                            for x in range(w):
-                                gc = min(g[x], 1.0)
-                                if gc < P[x]:
-                                    P[x] = gc
-                        for x in range(w):
-                            c = c0 + x
-                            g[x] = covers[ed, c if kc else 0] * A[src, c]
-                        started = True
-                    elif kind == KIND_SAME_GROUP:
-                        for x in range(w):
-                            c = c0 + x
-                            g[x] += covers[ed, c if kc else 0] * A[src, c]
-                    else:
-                        for x in range(w):
-                            c = c0 + x
-                            ne[x] += ne_share[ed, c if ks else 0] * (1.0 - A[src, c])
-                if started:
-                    for x in range(w):
-                        gc = min(g[x], 1.0)
-                        if gc < P[x]:
-                            P[x] = gc
+                _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
                 _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
                 for x in range(w):
                     c = c0 + x
-                    p = min(P[x], 1.0 - ne[x])
-                    if p < 0.0:
-                        p = 0.0
-                    s = a[x] * p + b[x]
+                    s = a[x] * P[x] + b[x]
                     v = s + stock[j, c] if has_stock else s
                     if v > 1.0:
                         v = 1.0
@@ -190,36 +197,10 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
                  p_col, p_dep, p_ind, table, t, ramp, A, S, P, g, ne, a, b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
     w = c1 - c0
-    kc = covers.shape[1] > 1
-    ks = ne_share.shape[1] > 1
-    for x in range(w):
-        P[x] = 1.0
-        ne[x] = 0.0
-    started = False
-    for e in range(eptr[j], eptr[j + 1]):
-        src = e_src[e]
-        ed = e_edge[e]
-        kind = e_kind[e]
-        if kind == KIND_NEW_GROUP:
-            if started:
-                for x in range(w):
-                    P[x] = min(P[x], min(g[x], 1.0))
-            for x in range(w):
-                g[x] = covers[ed, c0 + x if kc else 0] * A[src, c0 + x]
-            started = True
-        elif kind == KIND_SAME_GROUP:
-            for x in range(w):
-                g[x] += covers[ed, c0 + x if kc else 0] * A[src, c0 + x]
-        else:
-            for x in range(w):
-                ne[x] += ne_share[ed, c0 + x if ks else 0] * (1.0 - A[src, c0 + x])
-    if started:
-        for x in range(w):
-            P[x] = min(P[x], min(g[x], 1.0))
+    _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
     _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
     for x in range(w):
-        p = max(0.0, min(P[x], 1.0 - ne[x]))
-        S[x] = a[x] * p + b[x]
+        S[x] = a[x] * P[x] + b[x]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
