@@ -10,11 +10,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_engine_benchmark_smallest(tmp_path: Path) -> None:
-    out = tmp_path / "engine.json"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), "--smallest",
+def _smallest(script: str, tmp_path: Path) -> dict:
+    """Run a benchmark script at its smallest size; the figures it wrote."""
+    out = tmp_path / "figures.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--smallest",
                     "--out", str(out)], check=True, capture_output=True, timeout=300)
-    data = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_engine_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_engine.py", tmp_path)
     (row,) = data["sizes"]
     assert row["n"] == 1000 and row["edges"] > 3000
     assert row["max_abs_diff"] <= 1e-9  # the fast engine agrees with the reference
@@ -24,10 +29,7 @@ def test_engine_benchmark_smallest(tmp_path: Path) -> None:
 
 
 def test_score_benchmark_smallest(tmp_path: Path) -> None:
-    out = tmp_path / "score.json"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_score.py"), "--smallest",
-                    "--out", str(out)], check=True, capture_output=True, timeout=300)
-    data = json.loads(out.read_text())
+    data = _smallest("bench_score.py", tmp_path)
     (row,) = data["score"]
     assert row["n"] == 1000 and row["exact_nodes"] == 1000 and len(row["top5"]) == 5
     assert data["cutsets"]["countries"] == 39 and data["cutsets"]["evaluated"] > 9000

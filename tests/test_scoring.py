@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import random_chain
 from hypothesis import given, settings
@@ -186,22 +187,26 @@ def test_pruned_scoring_is_exact_for_the_top() -> None:
 
 # -- properties ------------------------------------------------------------------
 
-def _foreign_top(chain: rm.Chain, seed: int) -> str | None:
-    s = rm.score(chain)
-    nodes = [i for i in s.index if isinstance(s.loc[i, "cut_country"], str)]
-    return nodes[seed % len(nodes)] if nodes else None
+def _case(seed: int) -> tuple[rm.Chain, str, pd.DataFrame, dict[str, float]] | None:
+    """A random chain, one of its nodes with a foreign supplier to cut, the chain's
+    scores and that node's suppliers (None if no node has one)."""
+    chain = random_chain(seed, home="CN")
+    before = rm.score(chain)
+    nodes = [i for i in before.index if isinstance(before.loc[i, "cut_country"], str)]
+    if not nodes:
+        return None
+    node = nodes[seed % len(nodes)]
+    return chain, node, before, dict(chain.graph.nodes[node]["suppliers"])
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 5000), delta=st.floats(0.01, 0.3))
 def test_raising_top_share_never_lowers_its_score(seed: int, delta: float) -> None:
-    chain = random_chain(seed, home="CN")
-    node = _foreign_top(chain, seed)
-    if node is None:
+    case = _case(seed)
+    if case is None:
         return
-    before = rm.score(chain)
+    chain, node, before, sup = case
     top = before.loc[node, "cut_country"]
-    sup = dict(chain.graph.nodes[node]["suppliers"])
     others = [c for c in sup if c not in (top, "other")]
     room = max(0.0, 1.0 - sum(sup.values()))
     take = min(delta, room + sum(sup[c] for c in others))
@@ -222,13 +227,11 @@ def test_raising_top_share_never_lowers_its_score(seed: int, delta: float) -> No
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 5000), frac=st.floats(0.05, 0.9))
 def test_adding_an_alternative_supplier_never_raises_a_score(seed: int, frac: float) -> None:
-    chain = random_chain(seed, home="CN")
-    node = _foreign_top(chain, seed)
-    if node is None:
+    case = _case(seed)
+    if case is None:
         return
-    before = rm.score(chain)
+    chain, node, before, sup = case
     top = before.loc[node, "cut_country"]
-    sup = dict(chain.graph.nodes[node]["suppliers"])
     moved = sup[top] * frac
     sup[top] -= moved
     sup["BR"] = moved  # a new supplier country takes part of the top supplier's share
