@@ -32,7 +32,8 @@ class Progress:
             return
         frac = min(1.0, self.done / self.total)
         bar = "#" * int(frac * 30)
-        self.stream.write(f"\r{self.label} [{bar:<30}] {frac:5.1%}")
+        write = getattr(self.stream, "write_control", self.stream.write)  # a SafeStream's
+        write(f"\r{self.label} [{bar:<30}] {frac:5.1%}")
         self.stream.flush()
         self.shown = True
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._terminal import escape, inert_cell
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -17,8 +19,8 @@ def _cell(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.4g}"
     if isinstance(x, (list, tuple)):
-        return ", ".join(map(str, x))
-    return str(x)
+        return escape(", ".join(map(str, x)))
+    return escape(str(x))
 
 
 def table(df: pd.DataFrame, *, index: bool = True, max_width: int = 60) -> str:
@@ -32,7 +34,7 @@ def table(df: pd.DataFrame, *, index: bool = True, max_width: int = 60) -> str:
     frame = df.reset_index() if index else df
     if index and frame.columns[0] == "index":
         frame = frame.rename(columns={"index": ""})
-    cols = [str(c) for c in frame.columns]
+    cols = [escape(str(c)) for c in frame.columns]
     rows = [[_cell(v)[:max_width] for v in r] for r in frame.itertuples(index=False)]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(cols)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
@@ -60,12 +62,33 @@ def to_jsonable(x: Any) -> Any:
     return x
 
 
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells, labels and column names no spreadsheet runs as
+    formulas (see :func:`riskmodel._terminal.inert_cell`); numbers are unchanged.
+
+    >>> df = pd.DataFrame({"label": ["=1+1", "gears"], "loss": [-0.5, 0.25]},
+    ...                   index=["@x", "y"])
+    >>> print(spreadsheet_safe(df).to_csv(lineterminator="\\n"), end="")
+    ,label,loss
+    '@x,'=1+1,-0.5
+    y,gears,0.25
+    """
+    out = df.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(inert_cell)
+    if not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(inert_cell)
+    out.columns = [inert_cell(c) for c in out.columns]
+    return out
+
+
 def render(df: pd.DataFrame, fmt: str, *, index: bool = True) -> str:
     """``df`` as ``table``, ``csv`` or ``json`` text."""
     if fmt == "table":
         return table(df, index=index)
     if fmt == "csv":
-        return df.to_csv(index=index, lineterminator="\n").rstrip("\n")
+        return spreadsheet_safe(df).to_csv(index=index, lineterminator="\n").rstrip("\n")
     if fmt == "json":
         return json.dumps(to_jsonable(df if index else df.reset_index(drop=True)), indent=2,
                           ensure_ascii=False)
