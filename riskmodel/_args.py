@@ -24,7 +24,7 @@ def int_at_least(low: int, high: int | None = None) -> Callable[[str], int]:
     >>> int_at_least(1, 600)("601")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: expected a whole number in [1, 600], found 601
+    argparse.ArgumentTypeError: expected a whole number ≥ 1 and ≤ 600, found 601
     """
 
     def parse(text: str) -> int:
@@ -33,12 +33,12 @@ def int_at_least(low: int, high: int | None = None) -> Callable[[str], int]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
         if v < low or (high is not None and v > high):
-            want = f"≥ {low}" if high is None else f"in [{low}, {high}]"
+            want = f"≥ {low}" + ("" if high is None else f" and ≤ {high}")
             raise argparse.ArgumentTypeError(f"expected a whole number {want}, found {v}")
         return v
 
     parse.__name__ = f"whole number ≥ {low}" if high is None else \
-        f"whole number in [{low}, {high}]"
+        f"whole number ≥ {low} and ≤ {high}"
     return parse
 
 

@@ -6,7 +6,7 @@ Every file riskmodel writes (``--out`` of every command, :func:`riskmodel.save`,
 - **Missing target**: the data is written into a temporary sibling, then renamed into
   place, so a reader never sees half a file. The parent folder must exist (riskmodel
   does not create folders for a single file or a bundle: a mistyped path is an error,
-  not a new folder tree).
+  not a new folder tree); a report creates the missing folders above its own.
 - **Existing regular file**: replaced atomically (the usual behaviour of an output
   option), keeping its permissions, *unless it is one of the command's inputs* (the
   chain file, a file of an input bundle or dataset folder, a scenario file, ``diff``'s
@@ -132,8 +132,11 @@ def _as_path(target: PathLike) -> Path:
     return Path(text)
 
 
-def _check_parent(path: Path, shown: object) -> None:
+def _check_parent(path: Path, shown: object, *, parents: bool = False) -> None:
     parent = path.parent
+    if parents:  # the nearest ancestor that exists must be a folder
+        while not os.path.lexists(parent) and parent != parent.parent:
+            parent = parent.parent
     try:
         st = os.stat(parent)
     except FileNotFoundError:
@@ -173,7 +176,7 @@ def _refuse_input(path: Path, shown: object, inputs: Iterable[PathLike]) -> None
 
 
 def _inspect(path: Path, shown: object, *, inputs: Iterable[PathLike], force: bool,
-             folder: bool) -> tuple[str, Path]:
+             folder: bool, parents: bool = False) -> tuple[str, Path]:
     """What writing to ``path`` means: ``new``, ``file`` (replace), ``stream`` or
     ``folder`` (an existing folder, for a folder output); and the path to write.
 
@@ -184,7 +187,7 @@ def _inspect(path: Path, shown: object, *, inputs: Iterable[PathLike], force: bo
         if path.name in ("", ".", ".."):
             raise OutputError(f"cannot write {shown}: no such folder; check the path") \
                 from None
-        _check_parent(path, shown)
+        _check_parent(path, shown, parents=parents)
         return "new", path
     except OSError as e:
         raise _os_error(e, shown) from None
@@ -241,10 +244,11 @@ def check_file(target: PathLike, *, inputs: Iterable[PathLike] = (), force: bool
 
 
 def check_folder(target: PathLike, *, inputs: Iterable[PathLike] = (), force: bool = False,
-                 existing_ok: bool = False) -> None:
+                 existing_ok: bool = False, parents: bool = False) -> None:
     """Raise :class:`OutputError` now if :func:`write_folder` would refuse ``target``."""
     path = _as_path(target)
-    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True)
+    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True,
+                          parents=parents)
     if kind == "folder":
         _check_folder_use(real, target, force=force, existing_ok=existing_ok)
 
@@ -440,7 +444,8 @@ def _relative(rel: str) -> PurePosixPath:
 
 def write_folder(target: PathLike, files: Mapping[str, Content], *,
                  inputs: Iterable[PathLike] = (), force: bool = False,
-                 existing_ok: bool = False, remove: Iterable[str] = ()) -> Path:
+                 existing_ok: bool = False, remove: Iterable[str] = (),
+                 parents: bool = False) -> Path:
     """Write the files of a folder output (a bundle, a report) under the module's policy.
 
     A missing ``target`` is built as a temporary sibling and renamed into place, whole.
@@ -462,6 +467,8 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
         The caller knows the existing folder as its own (an earlier report).
     remove : iterable of str
         Relative paths of the caller's own earlier files to delete if not rewritten.
+    parents : bool
+        Create the missing folders above ``target`` (reports do; bundles do not).
 
     Returns
     -------
@@ -485,9 +492,15 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
     inputs = list(inputs)
     plan = {str(_relative(rel)): _data(content) for rel, content in files.items()}
     stale = [str(_relative(rel)) for rel in remove if str(_relative(rel)) not in plan]
-    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True)
+    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True,
+                          parents=parents)
     shown = target if real == path else f"{target} (→ {real})"
     if kind == "new":
+        if parents:
+            try:
+                real.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise _os_error(e, shown) from None
         _new_folder(real, plan, shown)
         return path
     _check_folder_use(real, shown, force=force, existing_ok=existing_ok)
