@@ -1,29 +1,57 @@
-"""Argument types shared by the command-line parsers (argparse only: loads instantly)."""
+"""Argument types shared by the command-line parsers (argparse only: loads instantly).
+
+The upper bounds match the library's own limits: a scenario runs for 1 to 600 months
+(and cuts start and last up to 600 months), so horizons do too; Monte Carlo runs take
+at most :data:`MAX_DRAWS` draws.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
+#: the longest scenario, in months (``months`` of a scenario; ``start``/``duration`` of
+#: a cut), and so the longest horizon
+MAX_MONTHS = 600
+#: the most Monte Carlo draws the command line runs (each draw holds a copy of every
+#: ranged number, and the results one row per draw)
+MAX_DRAWS = 100_000
 
-def int_at_least(low: int) -> Callable[[str], int]:
-    """An argparse type: a whole number ≥ ``low``, with a clear message otherwise."""
+
+def int_at_least(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ ``low`` (and ≤ ``high``), with a clear message.
+
+    >>> int_at_least(1, 600)("601")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a whole number ≥ 1 and ≤ 600, found 601
+    """
 
     def parse(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-        if v < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {low}, found {v}")
+        if v < low or (high is not None and v > high):
+            want = f"≥ {low}" + ("" if high is None else f" and ≤ {high}")
+            raise argparse.ArgumentTypeError(f"expected a whole number {want}, found {v}")
         return v
 
-    parse.__name__ = f"whole number ≥ {low}"
+    parse.__name__ = f"whole number ≥ {low}" if high is None else \
+        f"whole number ≥ {low} and ≤ {high}"
     return parse
 
 
 positive_int = int_at_least(1)
 nonnegative_int = int_at_least(0)
+#: a seed of the random draws (numpy takes any whole number ≥ 0)
+seed = int_at_least(0)
+#: a number of months: a scenario's length or a horizon
+months = int_at_least(1, MAX_MONTHS)
+#: a month a cut starts, or how long it lasts
+month = int_at_least(0, MAX_MONTHS)
+#: a number of Monte Carlo draws
+draws = int_at_least(1, MAX_DRAWS)
 
 
 def fraction(text: str) -> float:

@@ -44,7 +44,8 @@ def add_import_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("source", choices=("eto",), help="the dataset's format")
     sp.add_argument("dir", metavar="DIR", help="folder holding the dataset's CSV files")
     sp.add_argument("-o", "--out", required=True, metavar="FILE",
-                    help="chain file to write (.yaml, .json, or a folder for a bundle)")
+                    help="chain file to write (.yaml, .yml, .json, or a folder name without "
+                         "extension for a bundle); never the dataset's folder")
     sp.add_argument("--variants", choices=VARIANTS, default="any",
                     help="read categories as alternatives (any, default) or all needed")
     sp.add_argument("--override", action="append", default=[], type=_override_arg,
@@ -58,5 +59,8 @@ def add_import_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="leave out the stage capacity nodes")
     sp.add_argument("--format", choices=("yaml", "json", "bundle"), default=None,
                     help="output format (default: from the extension of FILE)")
+    sp.add_argument("--force", action="store_true",
+                    help="write a bundle into a folder that holds other files (only the "
+                         "bundle's files are written), or through a symbolic link")
     sp.set_defaults(func=_run)
     return sp

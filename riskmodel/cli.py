@@ -8,19 +8,23 @@ needs them, so ``riskmodel --help`` is instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._args import fraction, nonnegative_int, positive_int
+from ._args import MAX_DRAWS, draws, fraction, month, months, nonnegative_int, positive_int, seed
 from ._version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 _pos_int, _nonneg_int, _fraction = positive_int, nonnegative_int, fraction
+#: cells (draws × nodes) of the score uncertainty's result table the command line
+#: allows: 8 bytes each, so about 2 GB
+MAX_SCORE_CELLS = 250_000_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,17 +90,42 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _emit(text: str, out: str | None) -> None:
-    """Print ``text``, or write it atomically to ``out``."""
-    if out is None:
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """The files and folders a command reads: its output must never replace them."""
+    from .io import resolve_path
+
+    out = []
+    for name in ("chain", "old", "new"):
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        try:
+            path = resolve_path(value)
+        except (FileNotFoundError, OSError, ValueError):
+            continue
+        if path is not None:
+            out.append(str(path))
+    out += [p for p in getattr(args, "scenario_file", None) or [] if os.path.exists(p)]
+    return out
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` before the work starts (see :mod:`riskmodel._write`)."""
+    if args.out is not None:
+        from ._write import check_file
+
+        check_file(args.out, inputs=_inputs(args), force=args.force)
+
+
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """Print ``text``, or write it to ``args.out`` (see :mod:`riskmodel._write`)."""
+    if args.out is None:
         print(text)
         return
-    from pathlib import Path
+    from ._write import write_file
 
-    from .io import _atomic_write
-
-    _atomic_write(Path(out), lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    print(f"wrote {out}", file=sys.stderr)
+    write_file(args.out, text + "\n", inputs=_inputs(args), force=args.force)
+    print(f"wrote {args.out}", file=sys.stderr)
 
 
 def _scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
@@ -112,6 +141,12 @@ def _scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
     for path in args.scenario_file or []:
         scenarios += read_scenarios(path)
     if args.cut:
+        for text in args.cut:
+            head, colon, rest = text.partition(":")
+            if colon and not any(x.strip() for x in rest.partition("@")[0].split(",")):
+                raise _usage(f"--cut {text!r} names no node after ':'; list the nodes "
+                             f"(e.g. {head.strip()}:node_a,node_b), or leave out the ':' "
+                             f"to cut everything {head.strip()} supplies")
         cuts = [parse_cut(text, start=args.start, duration=args.duration) for text in args.cut]
         scenarios.append(scenario_from_cuts(cuts, months=args.months or 24))
     if not scenarios:
@@ -135,6 +170,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .model import load
     from .simulation import monte_carlo, simulate, simulate_many
 
+    _check_out(args)
     chain = load(args.chain)
     scenarios = _scenarios_from_args(args, chain)
     if args.mc:
@@ -143,36 +179,36 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         mc = monte_carlo(chain, scenarios[0], draws=args.mc, seed=args.seed, months=args.months,
                          threshold=args.threshold)
         if args.format == "table":
-            _emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args.out)
+            _emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
         elif args.format == "csv":
-            _emit(render(mc.draws, "csv"), args.out)
+            _emit(render(mc.draws, "csv"), args)
         else:
             _emit(json.dumps(to_jsonable({
                 "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
                 "seed": args.seed, "ranged_values": mc.ranged_values,
                 "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2),
-                args.out)
+                args)
         return EXIT_OK
     if len(scenarios) > 1:
         table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold)
-        _emit(render(table, args.format), args.out)
+        _emit(render(table, args.format), args)
         return EXIT_OK
     res = simulate(chain, scenarios[0], months=args.months, threshold=args.threshold)
     if args.format == "table":
         loss = res.end_use_loss.to_frame("end-use loss")
         loss["lowest node"] = res.availability.idxmin(axis=0)
         loss["its availability"] = res.availability.min(axis=0)
-        _emit(str(res) + "\n\n" + render(loss, "table"), args.out)
+        _emit(str(res) + "\n\n" + render(loss, "table"), args)
     elif args.format == "csv":
         wide = pd.concat([res.end_use_loss, res.availability.T], axis=1)
-        _emit(render(wide, "csv"), args.out)
+        _emit(render(wide, "csv"), args)
     else:
         _emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": res.scenario.as_dict(),
             "threshold": args.threshold, "summary": res.summary,
             "end_use_loss": res.end_use_loss.tolist(),
             "availability": {k: v.tolist() for k, v in res.availability.iterrows()}}),
-            indent=2), args.out)
+            indent=2), args)
     return EXIT_OK
 
 
@@ -185,10 +221,18 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from .model import load
     from .scoring import explain, leverage, score, score_uncertainty
 
+    _check_out(args)
     chain = load(args.chain)
+    for node in args.explain or []:
+        _check_node(chain, node, where="--explain")
+    if args.mc and args.mc * chain.compiled.n > MAX_SCORE_CELLS:
+        most = max(1, MAX_SCORE_CELLS // chain.compiled.n)
+        raise _usage(f"--mc {args.mc} on {chain.compiled.n:,} nodes needs "
+                     f"{args.mc * chain.compiled.n * 8 / 1e9:.1f} GB; give --mc {most:,} "
+                     "or fewer for this chain")
     scores = score(chain, horizon=args.horizon)
     if args.explain:
-        _emit("\n".join(explain(scores, node) for node in args.explain), args.out)
+        _emit("\n".join(explain(scores, node) for node in args.explain), args)
         return EXIT_OK
     shown = scores if args.top == 0 else scores.head(args.top)
     unc = None
@@ -209,9 +253,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if lev is not None:
             parts += ["", "Country leverage (end-use loss if the country cuts everything it "
                       "supplies):", render(lev, "table")]
-        _emit("\n".join(parts), args.out)
+        _emit("\n".join(parts), args)
     elif args.format == "csv":
-        _emit(render(shown, "csv") if lev is None else render(lev, "csv"), args.out)
+        _emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
     else:
         payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
                                    "scores": shown}
@@ -219,7 +263,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             payload["uncertainty_note"] = unc.attrs["note"]
         if lev is not None:
             payload["leverage"] = lev
-        _emit(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False), args.out)
+        _emit(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False), args)
     return EXIT_OK
 
 
@@ -228,18 +272,19 @@ def _cmd_cutsets(args: argparse.Namespace) -> int:
     from .coalitions import coalition, cutsets
     from .model import load
 
+    _check_out(args)
     chain = load(args.chain)
-    _check_node(chain, args.target)
+    _check_node(chain, args.target, where="--target")
     if args.coalition:
         members = [x.strip() for x in args.coalition.split(",") if x.strip()]
         share = coalition(chain, members, target=args.target, mode=args.mode)
         what = args.target or "all end use"
         if args.format == "json":
             _emit(json.dumps({"chain": chain.name, "coalition": members, "target": what,
-                              "mode": args.mode, "surviving_share": share}), args.out)
+                              "mode": args.mode, "surviving_share": share}), args)
         else:
             _emit(f"{chain.name}: if {'+'.join(members)} cut everything they supply, "
-                  f"{share:.1%} of {what} survives ({args.mode}).", args.out)
+                  f"{share:.1%} of {what} survives ({args.mode}).", args)
         return EXIT_OK
     cs = cutsets(chain, target=args.target, max_size=args.max_size, threshold=args.threshold,
                  mode=args.mode)
@@ -249,18 +294,18 @@ def _cmd_cutsets(args: argparse.Namespace) -> int:
                 f"(availability < {args.threshold:.0%}, {args.mode}; {cs.attrs['evaluated']} "
                 f"sets of up to {args.max_size} of {cs.attrs['candidates']} countries checked)")
         body = render(table, "table", index=False) if len(cs) else "  none found"
-        _emit(head + "\n" + body, args.out)
+        _emit(head + "\n" + body, args)
     elif args.format == "csv":
-        _emit(render(table, "csv", index=False), args.out)
+        _emit(render(table, "csv", index=False), args)
     else:
         _emit(json.dumps(to_jsonable({"settings": cs.attrs, "cutsets": [
             {"size": int(r.size), "countries": list(r.countries),
              "availability": float(r.availability)} for r in cs.itertuples()]}), indent=2),
-            args.out)
+            args)
     return EXIT_OK
 
 
-def _check_node(chain: Any, node: str | None) -> None:
+def _check_node(chain: Any, node: str | None, *, where: str) -> None:
     if node is None:
         return
     from ._errors import Problem, ScenarioError
@@ -269,7 +314,7 @@ def _check_node(chain: Any, node: str | None) -> None:
     if node not in chain.compiled.index:
         hint = suggest(node, list(chain.compiled.ids))
         raise ScenarioError([Problem("error", f"no node '{node}' in chain '{chain.name}'",
-                                     where="--target", found=node,
+                                     where=where, found=node,
                                      fix=f"did you mean `{hint}`?" if hint else
                                      "give a node id of the chain")])
 
@@ -278,8 +323,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff, render
     from .model import load
 
+    _check_out(args)
     d = diff(load(args.old), load(args.new), scores=not args.no_scores, horizon=args.horizon)
-    _emit(render(d, args.format, top=args.top).rstrip("\n"), args.out)
+    _emit(render(d, args.format, top=args.top).rstrip("\n"), args)
     return EXIT_OK
 
 
@@ -304,6 +350,14 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 # parser
 # ---------------------------------------------------------------------------
+
+def _add_out(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--out", metavar="FILE",
+                    help="write the output to FILE (replaced atomically; never a folder, "
+                         "a symbolic link or one of the inputs)")
+    sp.add_argument("--force", action="store_true",
+                    help="write through a symbolic link --out to the file it points to")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
@@ -342,32 +396,39 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a standard scenario of the chain (or `all`); repeatable")
     sp.add_argument("--scenario-file", action="append", metavar="FILE",
                     help="YAML/JSON file of scenarios")
-    sp.add_argument("--start", type=_nonneg_int, default=0, help="month the --cut cuts start")
-    sp.add_argument("--duration", type=_nonneg_int, default=None,
-                    help="months the --cut cuts last (default: permanent)")
-    sp.add_argument("--months", type=_pos_int, default=None, help="horizon (default 24)")
+    sp.add_argument("--start", type=month, default=0,
+                    help="month the --cut cuts start (0 to 600)")
+    sp.add_argument("--duration", type=month, default=None,
+                    help="months the --cut cuts last, 0 to 600 (default: permanent)")
+    sp.add_argument("--months", type=months, default=None,
+                    help="horizon, 1 to 600 months (default 24)")
     sp.add_argument("--threshold", type=_fraction, default=0.05,
                     help="end-use loss that counts for time to survive/recover (default 0.05)")
-    sp.add_argument("--mc", type=_pos_int, default=None, metavar="N",
-                    help="Monte Carlo over the chain's ranged values with N draws")
-    sp.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws")
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
+                    help=f"Monte Carlo over the chain's ranged values with N draws "
+                         f"(at most {MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+    _add_out(sp)
 
     sp = add("score", _cmd_score,
              "Rank the choke points: indicators and an explainable choke score per node.")
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--top", type=_nonneg_int, default=10, help="rows to show (0 = all)")
-    sp.add_argument("--horizon", type=_pos_int, default=12,
-                    help="month at which the choke score reads the loss (default 12)")
+    sp.add_argument("--horizon", type=months, default=12,
+                    help="month at which the choke score reads the loss, 1 to 600 "
+                         "(default 12)")
     sp.add_argument("--explain", action="append", metavar="NODE",
                     help="explain why NODE ranks where it does; repeatable")
     sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
-    sp.add_argument("--mc", type=_pos_int, default=None, metavar="N",
-                    help="uncertainty: N Monte Carlo draws over the ranged values")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
+                    help=f"uncertainty: N Monte Carlo draws over the ranged values (at most "
+                         f"{MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+    _add_out(sp)
 
     sp = add("cutsets", _cmd_cutsets,
              "Find the smallest sets of countries whose joint cut stops a product.")
@@ -380,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--coalition", metavar="CC,CC,...",
                     help="instead: the share of the target that survives this coalition")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+    _add_out(sp)
 
     sp = add("diff", _cmd_diff, "What changed between two versions of a chain: nodes, "
              "edges, values, and how the choke ranking and country leverage moved.")
@@ -388,10 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("new", metavar="NEW", help="chain file or built-in name (after)")
     sp.add_argument("--format", choices=("text", "json", "md"), default="text")
     sp.add_argument("--top", type=_pos_int, default=20, help="rows per section (default 20)")
-    sp.add_argument("--horizon", type=_pos_int, default=12)
+    sp.add_argument("--horizon", type=months, default=12,
+                    help="month at which the choke scores are read, 1 to 600 (default 12)")
     sp.add_argument("--no-scores", action="store_true",
                     help="compare structure and values only (no scoring)")
-    sp.add_argument("--out", metavar="FILE", help="write the output to FILE")
+    _add_out(sp)
 
     from ._eto_cli import add_import_parser
     from .reporting import add_report_parser
@@ -403,6 +465,42 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=("json", "markdown"), default="json",
                     help="json (the JSON Schema) or markdown (the reference tables)")
     return p
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, so that ``finally`` blocks run."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _trap_signals() -> dict[int, Any]:
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated` (unless ignored, as under
+    ``nohup``); return the handlers they had, for :func:`_restore_signals`."""
+    import signal
+    import threading
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None or signal.getsignal(sig) is signal.SIG_IGN:
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    import signal
+
+    for sig, old in previous.items():
+        signal.signal(sig, old if old is not None else signal.SIG_DFL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -433,6 +531,7 @@ def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; turn expected errors into one clear line and exit 1."""
     from ._errors import RiskmodelError
 
+    previous = _trap_signals()
     try:
         return args.func(args)
     except _UsageError as e:
@@ -445,9 +544,11 @@ def _run(args: argparse.Namespace) -> int:
         text = str(e)
         print(f"riskmodel: error: {text}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("riskmodel: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", 2)
+        print("riskmodel: interrupted" if signum == 2 else
+              f"riskmodel: stopped by signal {signum}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return EXIT_OK
     except Exception as e:  # a bug: say so in one line, no traceback
@@ -456,6 +557,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"riskmodel: internal error ({type(e).__name__}: {e}). This is a bug; please "
               "report it. Set RISKMODEL_DEBUG=1 to see the traceback.", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        _restore_signals(previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -606,6 +606,10 @@ def cli_import(args: argparse.Namespace) -> int:
     imported eto: 10 nodes, 9 edges, ...
     0
     """
+    from pathlib import Path
+
+    from ._write import check_file, check_folder
+    from .io import _format_for
     from .model import save
 
     source = getattr(args, "source", "eto")
@@ -614,6 +618,15 @@ def cli_import(args: argparse.Namespace) -> int:
             "error", f"unknown import source '{source}'", where="command line",
             field="source", expected="eto", found=repr(source),
             fix="use `riskmodel import eto DIR -o FILE`")])
+    # refuse a bad output before reading the dataset: a name without a format, a folder
+    # in place of a file, or the dataset itself
+    fmt = getattr(args, "format", None) or _format_for(Path(args.out))
+    force = bool(getattr(args, "force", False))
+    inputs = [args.dir]
+    if fmt == "bundle":
+        check_folder(args.out, inputs=inputs, force=force)
+    else:
+        check_file(args.out, inputs=inputs, force=force)
     chain, problems = from_eto(
         args.dir, variants=getattr(args, "variants", None) or "any",
         variant_overrides=_parse_overrides(getattr(args, "override", None) or []),
@@ -622,7 +635,7 @@ def cli_import(args: argparse.Namespace) -> int:
         stage_nodes=getattr(args, "stage_nodes", True))
     for p in problems:
         print(f"  {p}", file=sys.stderr)
-    out = save(chain, args.out, format=getattr(args, "format", None))
+    out = save(chain, args.out, format=fmt, inputs=inputs, force=force)
     n_est = sum(bool(e.get("estimate")) for _, d in chain.graph.nodes(data=True)
                 for e in d.get("provenance", {}).values())
     n_est += sum(bool(e.get("estimate")) for *_, d in chain.graph.edges(data=True)

@@ -20,8 +20,7 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 import yaml
 
 from ._errors import ChainValidationError, Problem
+from ._write import OutputFormatError, write_file, write_folder
 
 __all__ = [
     "BUNDLE_HEADER",
@@ -567,50 +567,53 @@ def dump_yaml(data: Any) -> str:
                      width=100)
 
 
-def _atomic_write(target: Path, write: Any) -> None:
-    """Write into a temporary sibling, then move it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        out = tmp / target.name
-        write(out)
-        if target.is_dir() and not target.is_symlink():
-            old = tmp / (target.name + ".old")
-            target.rename(old)
-            out.rename(target)
-        else:
-            os.replace(out, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def write_document(header: dict[str, Any], tables: dict[str, Any] | None,
-                   path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+                   path: str | os.PathLike[str], *, format: str | None = None,
+                   inputs: Iterable[str | os.PathLike[str]] = (), force: bool = False) -> Path:
     """Write a chain given as a document mapping (YAML/JSON) or header + tables (bundle).
 
     ``format`` is ``yaml``, ``json`` or ``bundle``; by default it follows the file
-    extension, and a path without one is a bundle folder. The write is atomic.
+    extension, and a path without one is a bundle folder. Writing follows the policy of
+    :mod:`riskmodel._write`: a file is replaced atomically, never a folder, a symbolic
+    link only with ``force``, never one of ``inputs``; a bundle goes into a missing or
+    empty folder, or (with ``force``) writes only its own four files into a folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
+    >>> write_document({"name": "x"}, None, out).read_text(encoding="utf-8")
+    'name: x\\n'
+    >>> write_document({"name": "x"}, None, out.parent)
+    Traceback (most recent call last):
+    ...
+    riskmodel._write.OutputExistsError: ... is a folder that is not empty; ...
     """
     target = Path(path)
     fmt = format or _format_for(target)
     if fmt == "yaml":
-        _atomic_write(target, lambda out: out.write_text(dump_yaml(header), "utf-8"))
+        write_file(target, dump_yaml(header), inputs=inputs, force=force)
     elif fmt == "json":
-        _atomic_write(target, lambda out: out.write_text(
-            json.dumps(header, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8"))
+        write_file(target, json.dumps(header, indent=2, ensure_ascii=False, allow_nan=False)
+                   + "\n", inputs=inputs, force=force)
     elif fmt == "bundle":
-        def write_bundle(out: Path) -> None:
-            out.mkdir()
-            (out / BUNDLE_HEADER).write_text(dump_yaml(header), "utf-8")
-            for name, df in (tables or {}).items():
-                df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
-        _atomic_write(target, write_bundle)
+        files = {BUNDLE_HEADER: dump_yaml(header)}
+        for name, df in (tables or {}).items():
+            files[f"{name}.csv"] = df.to_csv(index=False, lineterminator="\n")
+        write_folder(target, files, inputs=inputs, force=force)
     else:
         raise ValueError(f"unknown format {fmt!r}; valid formats: yaml, json, bundle")
     return target
 
 
 def _format_for(target: Path) -> str:
+    """The format a file name asks for: ``yaml``, ``json``, or ``bundle`` (no extension).
+
+    >>> _format_for(Path("out.txt"))
+    Traceback (most recent call last):
+    ...
+    riskmodel._write.OutputFormatError: out.txt: cannot tell the format from the extension ...
+    """
     suffix = target.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "yaml"
@@ -618,8 +621,10 @@ def _format_for(target: Path) -> str:
         return "json"
     if suffix == "":
         return "bundle"
-    raise ValueError(f"{target}: cannot tell the format from the extension {suffix!r}; "
-                     "use .yaml, .json, or a folder name without extension (bundle)")
+    raise OutputFormatError(
+        f"{target}: cannot tell the format from the extension {suffix!r}; give a name "
+        "ending in .yaml, .yml or .json, or a folder name without extension (a CSV "
+        "bundle), or pass --format yaml|json|bundle")
 
 
 def builtin_names() -> list[str]:

@@ -46,7 +46,7 @@ from ._errors import ChainValidationError
 from ._tables import (
     ChainData,
 )
-from .io import builtin_names, read_document, resolve_path, write_document
+from .io import _format_for, builtin_names, read_document, resolve_path, write_document
 from .validation import OTHER, build, split
 
 __all__ = ["Chain", "ChainGraph", "Compiled", "builtin_chains", "load", "save"]
@@ -482,9 +482,10 @@ class Chain:
         """The chain in the file format, as plain data (what YAML/JSON files hold)."""
         return document_from_data(self.to_data())
 
-    def save(self, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+    def save(self, path: str | os.PathLike[str], *, format: str | None = None,
+             force: bool = False) -> Path:
         """Write the chain to ``path``; see :func:`save`."""
-        return save(self, path, format=format)
+        return save(self, path, format=format, force=force)
 
 
 def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain:
@@ -514,10 +515,17 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     return chain
 
 
-def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = None,
+         force: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
     """Write a chain as YAML, JSON or a CSV bundle (by extension; none = bundle).
 
-    The write is atomic: a failure leaves no half-written file.
+    The write is atomic: a failure leaves no half-written file, and nothing riskmodel
+    did not write is destroyed. An existing file is replaced; a folder never is. A
+    bundle goes into a new or empty folder; into a folder holding other files only
+    with ``force=True``, and then only its four files are written. A symbolic link is
+    written through only with ``force=True``. The files in ``inputs`` are never
+    written. Errors raise :class:`riskmodel._write.OutputError` (an ``OSError``) naming
+    ``path`` and the fix.
 
     Examples
     --------
@@ -527,20 +535,20 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     >>> for target in ("b.yaml", "b.json", "b_bundle"):
     ...     _ = rm.save(bike, out / target)
     ...     assert rm.load(out / target).to_dict() == bike.to_dict()
+    >>> rm.save(bike, out)  # a folder holding other files
+    Traceback (most recent call last):
+    ...
+    riskmodel._write.OutputExistsError: ... is a folder that is not empty; ...
     """
     data = chain.to_data()
     target = Path(path)
-    fmt = format or ("yaml" if target.suffix.lower() in (".yaml", ".yml") else
-                     "json" if target.suffix.lower() == ".json" else
-                     "bundle" if target.suffix == "" else None)
-    if fmt is None:
-        raise ValueError(f"{target}: cannot tell the format from the extension "
-                         f"{target.suffix!r}; use .yaml, .json, or a folder name (bundle)")
+    fmt = format or _format_for(target)
     doc = document_from_data(data)
     if fmt == "bundle":
         header = {k: v for k, v in doc.items() if k not in ("nodes", "edges")}
-        return write_document(header, _bundle_tables(data), target, format="bundle")
-    return write_document(doc, None, target, format=fmt)
+        return write_document(header, _bundle_tables(data), target, format="bundle",
+                              inputs=inputs, force=force)
+    return write_document(doc, None, target, format=fmt, inputs=inputs, force=force)
 
 
 def builtin_chains() -> pd.DataFrame:

@@ -15,9 +15,18 @@ references to :mod:`riskmodel.plot` functions and their inputs); one renderer pe
 format turns it into text (``_report_html``, ``_report_md`` and :func:`render_json`).
 Every string taken from a chain file is escaped by the renderers.
 
-The report is written into a temporary folder beside ``out`` and moved into place only
-when complete; ``out`` must be empty, missing, or an earlier report (marked by a
-``.riskmodel-report`` file), unless ``force=True``.
+Writing follows :mod:`riskmodel._write`. A new report folder is built as a temporary
+sibling and renamed into place when complete. An existing ``out`` must be empty or an
+earlier report (marked by a ``.riskmodel-report`` file listing the files it wrote);
+then only the report's own files are replaced, each atomically, and the earlier
+report's files this one no longer writes are removed: files a user added stay. A
+non-empty folder that is not a report is refused unless ``force=True``, and even then
+only the report's own files are added or replaced. The chain's own file or folder is
+never written.
+
+Reports are reproducible: two runs with the same inputs give byte-identical files. The
+time is written (in the method section) only when asked with ``timestamp=True``, and
+is then ``SOURCE_DATE_EPOCH`` when that is set.
 
 Examples
 --------
@@ -39,14 +48,14 @@ import hashlib
 import json
 import os
 import re
-import shutil
+import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from ._write import OutputExistsError
 
 if TYPE_CHECKING:  # heavy modules load on use, so that ``riskmodel --help`` stays instant
     import pandas as pd
@@ -81,14 +90,26 @@ def safe_name(name: str) -> str:
     return s[:64] or "chain"
 
 
-def _sha256_file(path: Path) -> str:
+def _sha256_file(path: Path) -> str | None:
+    """The SHA-256 of a chain file, read in blocks; for a bundle folder, of its own files
+    (``chain.yaml`` and the CSV tables, each preceded by its name), not of everything else
+    in the folder. ``None`` for what is not a regular file or folder (a pipe)."""
+    from .io import BUNDLE_HEADER, BUNDLE_TABLES
+
     h = hashlib.sha256()
     if path.is_dir():
-        for p in sorted(x for x in path.rglob("*") if x.is_file()):
-            h.update(p.relative_to(path).as_posix().encode() + b"\0")
-            h.update(p.read_bytes())
+        names = [BUNDLE_HEADER, *(f"{t}.csv" for t in BUNDLE_TABLES)]
+        members = [(n, path / n) for n in names if (path / n).is_file()]
+    elif stat.S_ISREG(path.stat().st_mode):
+        members = [("", path)]
     else:
-        h.update(path.read_bytes())
+        return None
+    for name, p in members:
+        if name:
+            h.update(name.encode() + b"\0")
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -226,7 +247,7 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         "riskmodel_version": __version__, "chain": chain.name, "title": chain.title,
         "perspective": chain.perspective, "nodes": c.n, "edges": int(c.m),
         "chain_files": [{"file": f.name, "sha256": _sha256_file(f)} for f in files
-                        if f.exists()],
+                        if f.exists() and _sha256_file(f) is not None],
         "chain_data_sha256": _data_hash(chain),
         "horizon_months": int(scores.attrs.get("horizon", 12)), "threshold": 0.05,
         "choke_score_exact": scores.attrs.get("exact"),
@@ -285,16 +306,82 @@ def render_figures(data: ReportData) -> dict[str, bytes]:
 # writing
 # ---------------------------------------------------------------------------
 
-def _is_report(path: Path) -> bool:
-    return (path / REPORT_MARKER).is_file()
+def _previous_files(path: Path) -> list[str] | None:
+    """The files an earlier report in ``path`` wrote (from its marker); ``None`` when
+    ``path`` is not a report folder. A marker that cannot be read lists nothing."""
+    marker = path / REPORT_MARKER
+    try:
+        st = marker.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    try:
+        files = json.loads(marker.read_text(encoding="utf-8"))["files"] \
+            if st.st_size < 1 << 20 else []
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []
+    ok = []
+    for f in files if isinstance(files, list) else []:
+        parts = f.split("/") if isinstance(f, str) else [""]
+        if all(p not in ("", ".", "..") for p in parts) and f != REPORT_MARKER:
+            ok.append(f)
+    return ok
 
 
-def _check_target(out: Path, force: bool) -> None:
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise FileExistsError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not _is_report(out) and not force:
-        raise FileExistsError(f"{out} is not empty and is not a riskmodel report; choose "
-                              "another --out, or pass --force to replace it")
+def _report_folder(target: Path, force: bool) -> list[str] | None:
+    """Check that ``target`` may take a report; return the earlier report's files."""
+    real = Path(os.path.realpath(target))
+    previous = _previous_files(real) if real.is_dir() else None
+    if (previous is None and not force and not target.is_symlink() and real.is_dir()
+            and any(real.iterdir())):
+        raise OutputExistsError(
+            f"{target} is not empty and is not a riskmodel report; choose another --out, "
+            "or pass --force to add the report's files to it (nothing else in the folder "
+            "is touched)")
+    return previous
+
+
+def _inputs(chain: Chain) -> list[str]:
+    """The chain's own files and folder: a report never writes over them."""
+    out = [str(f) for f in chain_files(chain)]
+    if chain.path:
+        out.append(str(chain.path))
+    return out
+
+
+def _timestamp() -> str:
+    """The time a report records when asked: ``SOURCE_DATE_EPOCH`` if set, else now.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> _timestamp()
+    '1970-01-01 00:00 UTC'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    from datetime import UTC, datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        when = datetime.now(UTC)
+    else:
+        try:
+            when = datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a time; set it to whole "
+                             "seconds since 1970-01-01 UTC, or unset it") from None
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _stamp(data: ReportData, when: str) -> None:
+    """Record the time the report was made in its method section's settings table."""
+    import pandas as pd
+
+    for section in data.sections:
+        for table in section.tables if section.id == "method" else []:
+            if table.name == "settings":
+                row = pd.DataFrame([("report generated", when)], columns=table.frame.columns)
+                table.frame = pd.concat([table.frame, row], ignore_index=True)
 
 
 def _formats(formats: str | Iterable[str]) -> tuple[str, ...]:
@@ -312,57 +399,44 @@ def _formats(formats: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _write_files(tmp: Path, data: ReportData, formats: tuple[str, ...], stem: str
-                 ) -> dict[str, Path]:
-    from datetime import UTC, datetime
-
+def _render_files(data: ReportData, formats: tuple[str, ...], stem: str
+                  ) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """Every file of the report (relative path to bytes, the marker last) and the main
+    file of each format."""
     from ._report_html import render_html
     from ._report_md import render_md
 
-    data.generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    files: dict[str, bytes] = {}
     written: dict[str, Path] = {}
     pngs = render_figures(data) if ("html" in formats or "md" in formats) else {}
     if "json" in formats:
-        (tmp / f"{stem}.json").write_text(render_json(data), encoding="utf-8")
+        files[f"{stem}.json"] = render_json(data).encode("utf-8")
         written["json"] = Path(f"{stem}.json")
     if "md" in formats:
-        figdir = tmp / "figures"
-        figdir.mkdir()
         paths = {}
         for name, png in pngs.items():
-            (figdir / f"{name}.png").write_bytes(png)
+            files[f"figures/{name}.png"] = png
             paths[name] = f"figures/{name}.png"
-        (tmp / f"{stem}.md").write_text(render_md(data, paths), encoding="utf-8")
+        files[f"{stem}.md"] = render_md(data, paths).encode("utf-8")
         written["md"] = Path(f"{stem}.md")
     if "html" in formats:
-        (tmp / f"{stem}.html").write_text(render_html(data, pngs), encoding="utf-8")
+        files[f"{stem}.html"] = render_html(data, pngs).encode("utf-8")
         written["html"] = Path(f"{stem}.html")
-    (tmp / REPORT_MARKER).write_text(json.dumps(
-        {"report": REPORT_SCHEMA, "riskmodel_version": __version__, "chain": data.chain,
-         "files": sorted(str(p) for p in written.values())}, indent=2) + "\n",
-        encoding="utf-8")
-    return written
+    files[REPORT_MARKER] = _marker(data.chain, files)
+    return files, written
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    if not out.exists():
-        tmp.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    out.rename(old)
-    try:
-        tmp.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def _marker(chain: str, files: Iterable[str]) -> bytes:
+    return (json.dumps({"report": REPORT_SCHEMA, "riskmodel_version": __version__,
+                        "chain": chain, "files": sorted(f for f in files
+                                                        if f != REPORT_MARKER)},
+                       indent=2) + "\n").encode("utf-8")
 
 
 def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike[str] | None
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
-           force: bool = False) -> dict[str, Path]:
+           force: bool = False, timestamp: bool = False) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
     Parameters
@@ -371,7 +445,8 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         A chain, a built-in chain name, or a chain file.
     out : path, optional
         The report folder (default ``./report_<chain name>``). It must be missing,
-        empty, or an earlier report; ``force=True`` replaces anything.
+        empty, or an earlier report (whose own files are replaced; files added to it
+        stay).
     formats : sequence of ``"html"``, ``"md"``, ``"json"`` (or ``"all"``)
     scenarios : iterable, optional
         Standard scenario names (default: all of the chain's), Scenario objects or
@@ -381,7 +456,11 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     seed : int
         Seed of those draws, recorded in the report.
     force : bool
-        Replace ``out`` even if it is a non-empty folder that is not a report.
+        Write into ``out`` even if it is a non-empty folder that is not a report (only
+        the report's files are added or replaced), or through a symbolic link.
+    timestamp : bool
+        Record the time of the report in its method section (``SOURCE_DATE_EPOCH``
+        when set). Without it, two runs give byte-identical files.
 
     Returns
     -------
@@ -391,7 +470,9 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     Raises
     ------
     FileExistsError
-        ``out`` is a file, or a non-empty folder that is not a report (without ``force``).
+        ``out`` is a file, a symbolic link (without ``force``), one of the chain's own
+        files or folders, or a non-empty folder that is not a report (without ``force``).
+        It is a :class:`riskmodel._write.OutputError`, as are failed writes.
 
     Examples
     --------
@@ -405,6 +486,7 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     'bicycle.json'
     """
     from ._progress import Progress
+    from ._write import check_folder, write_folder
     from .model import Chain, load
 
     fmts = _formats(formats)
@@ -412,24 +494,25 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     stem = safe_name(chain.name)
     target = Path(out) if out is not None else Path.cwd() / f"report_{stem}"
     target = Path(os.path.abspath(target))
-    _check_target(target, force)
+    inputs = _inputs(chain)
+    when = _timestamp() if timestamp else None
+    _report_folder(target, force)
+    check_folder(target, inputs=inputs, force=force, existing_ok=True, parents=True)
     steps = 8 + CUTSET_TARGETS + 1
     with Progress(steps, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
                        progress=lambda: bar.update(1))
-        _check_target(target, force)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a report folder is not
-            written = _write_files(tmp, data, fmts, stem)
-            _check_target(target, force)
-            _move_into_place(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        if when is not None:
+            _stamp(data, when)
+        files, written = _render_files(data, fmts, stem)
+        previous = _report_folder(target, force)
+        if previous:
+            # first list the old files and the new together, so that a run stopped
+            # halfway leaves every file it wrote known as the report's own
+            write_folder(target, {REPORT_MARKER: _marker(data.chain, {*previous, *files})},
+                         inputs=inputs, force=force, existing_ok=True)
+        write_folder(target, files, inputs=inputs, force=force, existing_ok=True,
+                     remove=previous or (), parents=True)
         bar.update(steps)
     return {"dir": target, **{k: target / v for k, v in written.items()}}
 
@@ -447,7 +530,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     >>> args.chain, args.format, args.mc, args.func is cli_report
     ('bicycle', ['md'], 50, True)
     """
-    from ._args import positive_int
+    from ._args import MAX_DRAWS, draws, seed
 
     help_ = ("Write a choke-point report: one self-contained HTML file, Markdown with its "
              "figures, and JSON tables.")
@@ -460,12 +543,18 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="html, md, json or all (default all); repeatable")
     sp.add_argument("--scenario", action="extend", nargs="+", metavar="NAME",
                     help="standard scenarios to play (default: all of the chain's)")
-    sp.add_argument("--mc", type=positive_int, default=None, metavar="N",
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
                     help=f"Monte Carlo draws for the uncertainty section "
-                         f"(default {DEFAULT_DRAWS})")
-    sp.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+                         f"(default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the draws, a whole number ≥ 0 (default 0)")
     sp.add_argument("--force", action="store_true",
-                    help="replace --out even if it is a non-empty folder that is not a report")
+                    help="write into --out even if it is a non-empty folder that is not a "
+                         "report (only the report's files are added or replaced), or "
+                         "through a symbolic link")
+    sp.add_argument("--timestamp", action="store_true",
+                    help="record the time in the method section (SOURCE_DATE_EPOCH when "
+                         "set); without it, reruns give identical files")
     sp.set_defaults(func=cli_report)
     return sp
 
@@ -473,10 +562,20 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 def cli_report(args: argparse.Namespace) -> int:
     """Run ``riskmodel report``: write the report, print the written paths; return the
     exit code (1 when the output folder is refused)."""
+    from ._write import OutputError
+
     try:
+        if getattr(args, "timestamp", False):
+            _timestamp()  # a bad SOURCE_DATE_EPOCH fails before the work
         paths = report(args.chain, args.out, formats=args.format or ("all",),
-                       scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force)
-    except (FileExistsError, NotADirectoryError, PermissionError) as e:
+                       scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force,
+                       timestamp=getattr(args, "timestamp", False))
+    except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
+        print(f"riskmodel: error: {e}", file=sys.stderr)
+        return 1
+    except ValueError as e:
+        if "SOURCE_DATE_EPOCH" not in str(e):
+            raise
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1
     for key in FORMATS:

@@ -137,6 +137,11 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
 
     >>> parse_cut("JP@0.5", duration=12)
     Cut(country='JP', nodes=None, fraction=0.5, start=0, duration=12)
+    >>> parse_cut("JP:")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    riskmodel._errors.ScenarioError: 1 scenario problem found:
+      - error: --cut 'JP:': the cut names no node after ':', so it would cut nothing; ...
     """
     m = _CUT.match(text)
     problems = []
@@ -160,6 +165,12 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
     nodes = None
     if m.group("nodes") is not None:
         nodes = tuple(x.strip() for x in m.group("nodes").split(",") if x.strip())
+        if not nodes:
+            raise ScenarioError([Problem(
+                "error", "the cut names no node after ':', so it would cut nothing",
+                where=f"--cut {text!r}", expected="CC:node[,node...]", found=repr(text),
+                fix=f"list the nodes, or leave out the ':' to cut everything "
+                    f"{m.group('country')} supplies")])
     return Cut(m.group("country"), nodes, fraction, start, duration)
 
 
@@ -305,6 +316,13 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                           path=(*cp, "nodes"), where=cw, field="nodes",
                           expected="[node_a, node_b]", found=_short(nodes),
                           fix="list node ids")
+                    nodes = None
+                elif not nodes:
+                    c.add("error", "required", "`nodes` is an empty list, so the cut would "
+                          "cut nothing", path=(*cp, "nodes"), where=cw, field="nodes",
+                          expected="at least one node id, or no `nodes` key", found="[]",
+                          fix="list the nodes the country withholds, or remove `nodes:` to "
+                              "cut everything it supplies")
                     nodes = None
                 else:
                     for x in nodes:

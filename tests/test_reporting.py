@@ -309,7 +309,10 @@ def test_refuses_a_non_empty_folder_that_is_not_a_report(tmp_path):
         rm.report("bicycle", out, formats="json", mc=5)
     assert [p.name for p in out.iterdir()] == ["thesis.tex"]
     paths = rm.report("bicycle", out, formats="json", mc=5, force=True)
-    assert {p.name for p in out.iterdir()} == {"bicycle.json", reporting.REPORT_MARKER}
+    # force adds the report's files; it never deletes the user's
+    assert {p.name for p in out.iterdir()} == {"bicycle.json", reporting.REPORT_MARKER,
+                                              "thesis.tex"}
+    assert (out / "thesis.tex").read_text(encoding="utf-8") == "precious"
     assert paths["json"].is_file()
 
 
