@@ -18,6 +18,7 @@ Each area is a folder with ``CASES.yaml`` (a list of cases) and, optionally,
         - {fifo: pipe}
         - {chmod: keep, mode: "500"}     # octal; skipped cases need root_only: false
         - {builtin: bicycle, to: bike.yaml}   # a built-in chain's file, copied
+        - {eto_example: eto}             # riskmodel.eto.example_folder (invented data)
       argv: [score, bicycle, --out, keep] # riskmodel's arguments
       exit: 1
       stdout: ["..."]                    # substrings that must appear (optional)
@@ -109,6 +110,10 @@ def _setup(work: Path, area: Path, steps: list[dict]) -> None:
             src = resolve_path(step["builtin"])
             assert src is not None, f"{step['builtin']} has no single file"
             shutil.copyfile(src, work / step["to"])
+        elif "eto_example" in step:
+            from riskmodel.eto import example_folder
+
+            example_folder(work / step["eto_example"])
         else:
             raise AssertionError(f"unknown setup step {step}")
 
