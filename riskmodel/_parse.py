@@ -8,6 +8,7 @@ cells become problems at their place, never exceptions.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,7 @@ from ._tables import (
     empty_nodes,
     empty_suppliers,
 )
-from .io import Document
+from .io import Document, is_plain_number
 
 
 def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: str,
@@ -50,8 +51,13 @@ def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: s
             fix = "write a plain number (e.g. 0.28)"
             if isinstance(x, str) and x.strip().endswith("%"):
                 fix = _percent_fix(x)
-            elif isinstance(x, str):
+            elif isinstance(x, str) and is_plain_number(x):
                 fix = "remove the quotes: write a plain number"
+            elif isinstance(x, str) and re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+", x.strip()):
+                fix = ("write one plain number (YAML 1.1 read `1:30` as 90, base 60; "
+                       "riskmodel reads it as text)")
+            elif isinstance(x, str) and "_" in x and is_plain_number(x.replace("_", "")):
+                fix = f"write the number without `_` separators ({x.replace('_', '')})"
             c.add("error", "type", "not a number", path=p, where=where, field=label,
                   expected="a number", found=_type_name(x), fix=fix)
             return math.nan
