@@ -51,13 +51,15 @@ def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: s
             fix = "write a plain number (e.g. 0.28)"
             if isinstance(x, str) and x.strip().endswith("%"):
                 fix = _percent_fix(x)
-            elif isinstance(x, str) and is_plain_number(x):
+            elif isinstance(x, str) and c.doc is not None and p in c.doc.unquoted_text:
+                # not quoted: a YAML 1.1 number form that YAML 1.2 reads as text
+                if re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+", x.strip()):
+                    fix = ("write one plain number (`1:30` is text; YAML 1.1 read it as "
+                           "90, in base 60)")
+                elif "_" in x and is_plain_number(x.replace("_", "")):
+                    fix = f"write the number without `_` separators ({x.replace('_', '')})"
+            elif isinstance(x, str):
                 fix = "remove the quotes: write a plain number"
-            elif isinstance(x, str) and re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+", x.strip()):
-                fix = ("write one plain number (YAML 1.1 read `1:30` as 90, base 60; "
-                       "riskmodel reads it as text)")
-            elif isinstance(x, str) and "_" in x and is_plain_number(x.replace("_", "")):
-                fix = f"write the number without `_` separators ({x.replace('_', '')})"
             c.add("error", "type", "not a number", path=p, where=where, field=label,
                   expected="a number", found=_type_name(x), fix=fix)
             return math.nan

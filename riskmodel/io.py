@@ -70,6 +70,9 @@ class Document:
     #: for a bundle table whose rows are not simply on lines 2, 3, ... (blank lines,
     #: quoted line breaks): the line of its header, then the line each row starts on
     lines: dict[str, list[int]] = field(default_factory=dict)
+    #: the paths of YAML values written unquoted that read as text although they
+    #: start like a number (``1:30``, ``1_000``): "remove the quotes" would not help
+    unquoted_text: set[tuple[Any, ...]] = field(default_factory=set)
 
     def at(self, *path: Any) -> Position | None:
         """The (line, column) of ``path``, or of its nearest located parent.
@@ -297,6 +300,9 @@ class _YamlBuilder:
                 value = [self.build(n, (*path, i), depth + 1) for i, n in enumerate(node.value)]
             else:
                 value = self._scalar_value(node)
+                if (isinstance(value, str) and node.style is None
+                        and value[:1] in "+-.0123456789" and value):
+                    self.doc.unquoted_text.add(path)
         finally:
             self.active.discard(key)
         self.done[key] = value
