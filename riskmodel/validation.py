@@ -802,7 +802,13 @@ def validate(chain_or_path: Any, *, strict: bool = False,
             data, problems = combined_data(require_sources=require_sources)
             path = "combined"
         else:
-            data, problems = load_data(path_obj, require_sources=require_sources)
+            doc = read_document(path_obj)
+            from .combined import build_combined, is_combined
+
+            if is_combined(doc):  # a combined view's file, given by its path
+                data, problems = build_combined(doc, require_sources=require_sources)
+            else:
+                data, problems = build(doc, require_sources=require_sources)
             path = str(path_obj)
     rep = split(problems, path)
     failing = rep.errors + (rep.warnings if strict else [])
