@@ -37,6 +37,7 @@ __all__ = [
     "BUNDLE_TABLES",
     "Document",
     "read_document",
+    "read_file_bytes",
     "write_document",
 ]
 
@@ -161,6 +162,23 @@ def _read_bytes(path: Path, shown: str, *, follow: bool = True) -> bytes:
     if len(raw) > MAX_FILE_BYTES:
         raise _too_large(shown, len(raw))
     return raw
+
+
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file, read with the bound of chain files.
+
+    Raises :class:`~riskmodel.ChainValidationError` naming the path for a FIFO, a
+    device, a socket, a folder, a file larger than ``MAX_FILE_BYTES`` or one that
+    cannot be read, and ``FileNotFoundError`` for a missing one.
+
+    >>> from riskmodel import ChainValidationError
+    >>> try:
+    ...     read_file_bytes("/dev/zero")  # would never end
+    ... except ChainValidationError as e:
+    ...     print(e.problems[0].message)
+    is a character device, not a regular file
+    """
+    return _read_bytes(Path(path), str(path))
 
 
 def _check_kind(mode: int, shown: str) -> None:
