@@ -135,7 +135,7 @@ def _check_header(c: _Collector, h: dict[str, Any], *, combined: bool = False) -
                   "use upper-case letters, digits and _ only (2 to 16 of them)")
             continue
         if g in iso:
-            c.add("error", "group-country", f"group '{g}' has the name of a country "
+            c.add("error", "group-country", f"the group has the name of a country "
                   f"({iso[g]}), which it would silently redefine", path=("groups", g),
                   where=f"group '{g}'", expected="a name that is not an ISO 3166-1 code",
                   found=_short(g), fix=f"choose a name that is not a country code, "
