@@ -542,13 +542,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _check_texts(doc: Document) -> None:
+def _check_texts(doc: Document, text: str) -> None:
     """Every text must be writable as UTF-8; control characters are worth a warning.
 
     A lone UTF-16 surrogate (JSON ``"\ud800"``, YAML ``"\ud800"``) reads as text but
     cannot be written out as UTF-8, so every output would fail later: it is an error
-    here, at its place. Each shared (aliased) value is looked at once.
+    here, at its place. Each shared (aliased) value is looked at once. Both can only
+    come from an escape (a backslash) or, for control characters, be in the file's
+    ``text`` as they are: a file with neither is not walked.
     """
+    if "\\" not in text and not _CONTROL.search(text):
+        return
     seen: set[int] = set()
     stack: list[tuple[Any, tuple[Any, ...]]] = [(doc.data, ())]
     while stack:
@@ -564,17 +568,20 @@ def _check_texts(doc: Document) -> None:
                 stack.append((v, (*path, k)))
         elif isinstance(x, str):
             _check_text(doc, x, path)
-    for name, df in doc.tables.items():
-        for col in df.columns:
-            bad = df[col].str.contains(_CONTROL.pattern, regex=True)
-            for r in bad.to_numpy().nonzero()[0][:MAX_LISTED_ROWS]:
-                lines = doc.lines.get(name)
-                doc.problems.append(Problem(
-                    "warning", "text holds a control character", file=doc.files[name],
-                    line=lines[r + 1] if lines else int(r) + 2,
-                    column=list(df.columns).index(col) + 1, field=str(col),
-                    found=repr(_CONTROL.search(df[col].iloc[r]).group()), code="control",
-                    fix="remove the control character (terminal escapes, stray bytes)"))
+
+
+def _check_table_texts(doc: Document, name: str, df: Any) -> None:
+    """Control characters in a bundle table's cells (a warning each, the first 20)."""
+    for col in df.columns:
+        bad = df[col].str.contains(_CONTROL.pattern, regex=True)
+        for r in bad.to_numpy().nonzero()[0][:MAX_LISTED_ROWS]:
+            lines = doc.lines.get(name)
+            doc.problems.append(Problem(
+                "warning", "text holds a control character", file=doc.files[name],
+                line=lines[r + 1] if lines else int(r) + 2,
+                column=list(df.columns).index(col) + 1, field=str(col),
+                found=repr(_CONTROL.search(df[col].iloc[r]).group()), code="control",
+                fix="remove the control character (terminal escapes, stray bytes)"))
 
 
 def _check_text(doc: Document, text: str, path: tuple[Any, ...], *, key: bool = False) -> None:
@@ -696,6 +703,9 @@ def _read_csv(path: Path, shown: str, doc: Document, name: str) -> Any:
     df.columns = header
     if len(lines) == len(df) + 1 and lines[-1] != len(lines):
         doc.lines[name] = lines
+    doc.files[name] = shown
+    if _CONTROL.search(text):
+        _check_table_texts(doc, name, df)
     return df
 
 
@@ -739,7 +749,7 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         doc = Document(shown, "yaml")
         doc.data = _parse_yaml(text, doc)
     doc.files["header"] = shown
-    _check_texts(doc)
+    _check_texts(doc, text)
     return doc
 
 
@@ -760,8 +770,10 @@ def _read_bundle(p: Path, shown: str) -> Document:
                         "suppliers.csv and edges.csv")
     doc = Document(str(header), "bundle")
     problems: list[Problem] = []
+    text = ""
     try:
-        doc.data = _parse_yaml(_read_text(header, str(header), follow=False), doc)
+        text = _read_text(header, str(header), follow=False)
+        doc.data = _parse_yaml(text, doc)
     except ChainValidationError as e:
         problems += e.problems
     doc.files["header"] = str(header)
@@ -784,7 +796,7 @@ def _read_bundle(p: Path, shown: str) -> Document:
                                            f"truly has none: `{_TABLE_HEADERS[name]}`)"))
     if problems:
         raise ChainValidationError(problems)
-    _check_texts(doc)
+    _check_texts(doc, text)
     return doc
 
 

@@ -271,6 +271,21 @@ def test_control_characters_in_free_text_warn(tmp_path: Path) -> None:
     assert (w.line, w.field) == (5, "label")
 
 
+def test_control_characters_in_a_bundle_cell_warn(tmp_path: Path) -> None:
+    rm.save(rm.load(_write(tmp_path, "tiny.yaml", TINY)), tmp_path / "b")
+    nodes = tmp_path / "b" / "nodes.csv"
+    text = nodes.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    if "label" not in header:
+        text = [text[0] + ",label"] + [row + "," for row in text[1:]]
+        header.append("label")
+    text[2] = text[2][: text[2].rindex(",") + 1] + "Cars \x1b[2J"
+    nodes.write_text("\n".join(text) + "\n", encoding="utf-8")
+    rep = rm.validate(tmp_path / "b")
+    (w,) = [p for p in rep.warnings if p.code == "control"]
+    assert (w.file, w.line, w.field, w.found) == (str(nodes), 3, "label", "'\\x1b'")
+
+
 @pytest.mark.parametrize("name", ["EU\\n", "E\\eU"])
 def test_control_characters_in_group_names_are_refused(tmp_path: Path, name: str) -> None:
     text = TINY.replace("nodes:", f'groups: {{"{name}": {{members: [DE]}}}}\nnodes:')
