@@ -7,6 +7,14 @@ with every cell read as text. Nothing is executed, nothing is unpickled, nesting
 bounded, and every value keeps the line and column it came from so that validation
 can name its place.
 
+Reading is bounded: only regular files are read (a FIFO, device or socket is refused
+before it can block or run forever), at most ``MAX_FILE_BYTES`` of them, and a file
+that cannot be read is a :class:`~riskmodel.ChainValidationError` naming it, never an
+``OSError``. A bundle's files must be regular files in its folder: a member that is a
+symbolic link is refused unread. YAML plain scalars follow the YAML 1.2 core schema
+(``1:30``, ``1_0`` and ``yes`` are text; ``010`` is 10; ``6e-1`` is 0.6), and a text
+that cannot be written as UTF-8 (a lone surrogate) is an error at its place.
+
 A *bundle* is a folder holding ``chain.yaml`` (the header: name, perspective,
 sources, groups, scenarios), ``nodes.csv`` (one row per node), ``suppliers.csv``
 (long form: ``node, country, share``) and ``edges.csv``. A sourced value spreads over
@@ -713,7 +721,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     """Read a chain file or bundle folder into a :class:`Document` (no validation).
 
     Raises ``FileNotFoundError`` for a missing path and
-    :class:`~riskmodel.ChainValidationError` for a file that cannot be parsed.
+    :class:`~riskmodel.ChainValidationError` for a file that cannot be read (not a
+    regular file, too large, unreadable, a symbolic link inside a bundle) or parsed.
 
     Examples
     --------
