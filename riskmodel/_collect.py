@@ -15,8 +15,10 @@ from .io import Document
 SHARE_TOLERANCE = 0.02
 MAX_PER_CODE = 100
 OTHER = "other"
-_SLUG = re.compile(schema.SLUG_PATTERN)
-_COUNTRY = re.compile(schema.COUNTRY_PATTERN)
+# the schema's patterns end in `$`, which also matches before a final line break
+# ("abc\n"); `\Z` does not, so `.match` of these is a whole match
+_SLUG = re.compile(schema.SLUG_PATTERN.removesuffix("$") + r"\Z")
+_COUNTRY = re.compile(schema.COUNTRY_PATTERN.removesuffix("$") + r"\Z")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _VALUE_KEYS = tuple(schema.names("value"))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import schema
 from ._errors import ChainValidationError, Problem
+from .io import read_file_bytes
 
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "inputs.csv": (("input_id", "input_name", "type", "stage_id"),
@@ -51,14 +52,17 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     for name, (required, optional) in FILES.items():
         p = folder / name
         shown = str(p)
-        if not p.is_file():
+        if not p.exists():
             problems.append(Problem(
                 "error", "file missing", file=shown, where=f"ETO folder {folder}",
                 expected=f"the five ETO tables ({', '.join(FILES)})", found="no such file",
                 fix=f"put {name} from the ETO dataset download into {folder}", code="eto-file"))
             continue
-        try:
-            text = p.read_bytes().decode("utf-8-sig")
+        try:  # bounded, and only a regular file (a FIFO or device is refused)
+            text = read_file_bytes(p).decode("utf-8-sig")
+        except ChainValidationError as e:
+            problems += e.problems
+            continue
         except UnicodeDecodeError as e:
             problems.append(Problem("error", "file is not UTF-8 text", file=shown,
                                     found=str(e), fix="save it as UTF-8 CSV", code="eto-file"))

@@ -8,6 +8,7 @@ cells become problems at their place, never exceptions.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,7 @@ from ._tables import (
     empty_nodes,
     empty_suppliers,
 )
-from .io import Document
+from .io import Document, is_plain_number
 
 
 def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: str,
@@ -50,6 +51,13 @@ def _number(c: _Collector, cell: Any, path: tuple[Any, ...], where: str, name: s
             fix = "write a plain number (e.g. 0.28)"
             if isinstance(x, str) and x.strip().endswith("%"):
                 fix = _percent_fix(x)
+            elif isinstance(x, str) and c.doc is not None and p in c.doc.unquoted_text:
+                # not quoted: a YAML 1.1 number form that YAML 1.2 reads as text
+                if re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+", x.strip()):
+                    fix = ("write one plain number (`1:30` is text; YAML 1.1 read it as "
+                           "90, in base 60)")
+                elif "_" in x and is_plain_number(x.replace("_", "")):
+                    fix = f"write the number without `_` separators ({x.replace('_', '')})"
             elif isinstance(x, str):
                 fix = "remove the quotes: write a plain number"
             c.add("error", "type", "not a number", path=p, where=where, field=label,

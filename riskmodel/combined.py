@@ -36,7 +36,7 @@ from .validation import (
     load_data,
 )
 
-__all__ = ["build_combined"]
+__all__ = ["build_combined", "is_combined"]
 
 COMBINED_KEYS = ["schema", "name", "title", "description", "chains", "sources", "links",
                  "scenarios"]
@@ -67,14 +67,24 @@ def _qualified_scenarios(scenarios: list[dict[str, Any]], chain: str) -> list[di
     return out
 
 
+def is_combined(doc: Document) -> bool:
+    """Whether a read file is a combined view (``schema: riskmodel/combined@1``) rather
+    than a chain: the two formats are told apart by their content, not their name."""
+    return (doc.format != "bundle" and isinstance(doc.data, dict)
+            and doc.data.get("schema") == schema.COMBINED_SCHEMA_ID)
+
+
 def build_combined(path: Any = None, *, require_sources: bool = False
                    ) -> tuple[ChainData, list[Problem]]:
-    """Read a combined-view file (default: the built-in one) into tables and problems."""
+    """Read a combined-view file (default: the built-in one) into tables and problems.
+
+    ``path`` may also be the file already read, as a :class:`~riskmodel.io.Document`.
+    """
     if path is None:
         from importlib import resources
 
         path = str(resources.files("riskmodel").joinpath("chains", "combined.yaml"))
-    doc: Document = read_document(path)
+    doc: Document = path if isinstance(path, Document) else read_document(path)
     c = _Collector(doc, doc.path)
     c.problems.extend(doc.problems)
     raw = doc.data if isinstance(doc.data, dict) else {}

@@ -233,6 +233,7 @@ def from_eto(path: str | Path, *, variants: str = "any",
     errors, lookups = check_rows(folder, t)
     if errors:
         raise ChainValidationError(errors)
+    _check_usable(folder, t)
     inputs, stages_t, seq = t["inputs.csv"], t["stages.csv"], t["sequence.csv"]
 
     # stages and node ids --------------------------------------------------------
@@ -277,6 +278,13 @@ def from_eto(path: str | Path, *, variants: str = "any",
                          children=children, parents=parents, rule=qualitative)
     problems = sh.problems
     src_of = sh.src_of
+    if not any(sh.shares.values()):
+        raise ChainValidationError([Problem(
+            "error", "no provision row gives a supplier share, so the chain would have no "
+            "supplier countries and no cut could reach it", file=str(folder / "provision.csv"),
+            where=f"ETO folder {folder}", expected="rows with a provider country and a share",
+            found=f"{len(t['provision.csv'])} row(s), none usable", code="eto-empty",
+            fix="use the provision.csv of the ETO dataset download")])
 
     # graph ------------------------------------------------------------------------
     g = nx.DiGraph()
@@ -331,6 +339,29 @@ def from_eto(path: str | Path, *, variants: str = "any",
     chain = Chain(g, name=name, title=f"{DATASET} (imported)", perspective="global",
                   currency="USD bn", stages=stage_list, **header)
     return chain, problems
+
+
+def _check_usable(folder: Path, t: dict[str, pd.DataFrame]) -> None:
+    """Refuse a dataset that cannot make a chain: no inputs, no end use (no input of
+    type ``ultimate_output``), or no provision rows (no supplier data)."""
+    problems = []
+    need = {"inputs.csv": "the inputs (one row per input)",
+            "provision.csv": "who provides what (one row per provider and input)"}
+    for name, what in need.items():
+        if not len(t[name]):
+            problems.append(Problem(
+                "error", "file has a header but no rows", file=str(folder / name), line=1,
+                where=f"ETO folder {folder}", expected=what, found="no rows", code="eto-empty",
+                fix=f"use the {name} of the ETO dataset download (is it truncated?)"))
+    inputs = t["inputs.csv"]
+    if len(inputs) and not (inputs["type"] == "ultimate_output").any():
+        problems.append(Problem(
+            "error", "no input is an ultimate output, so the chain would have no end use",
+            file=str(folder / "inputs.csv"), where=f"ETO folder {folder}", field="type",
+            expected="at least one row with type `ultimate_output`", found="none",
+            code="eto-empty", fix="use the inputs.csv of the ETO dataset download"))
+    if problems:
+        raise ChainValidationError(problems)
 
 
 def _readings(children: dict[str, list[str]], has_goes: set[str], node_id: dict[str, str],

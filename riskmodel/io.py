@@ -7,6 +7,14 @@ with every cell read as text. Nothing is executed, nothing is unpickled, nesting
 bounded, and every value keeps the line and column it came from so that validation
 can name its place.
 
+Reading is bounded: only regular files are read (a FIFO, device or socket is refused
+before it can block or run forever), at most ``MAX_FILE_BYTES`` of them, and a file
+that cannot be read is a :class:`~riskmodel.ChainValidationError` naming it, never an
+``OSError``. A bundle's files must be regular files in its folder: a member that is a
+symbolic link is refused unread. YAML plain scalars follow the YAML 1.2 core schema
+(``1:30``, ``1_0`` and ``yes`` are text; ``010`` is 10; ``6e-1`` is 0.6), and a text
+that cannot be written as UTF-8 (a lone surrogate) is an error at its place.
+
 A *bundle* is a folder holding ``chain.yaml`` (the header: name, perspective,
 sources, groups, scenarios), ``nodes.csv`` (one row per node), ``suppliers.csv``
 (long form: ``node, country, share``) and ``edges.csv``. A sourced value spreads over
@@ -20,6 +28,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,6 +45,7 @@ __all__ = [
     "BUNDLE_TABLES",
     "Document",
     "read_document",
+    "read_file_bytes",
     "write_document",
 ]
 
@@ -69,6 +79,9 @@ class Document:
     #: for a bundle table whose rows are not simply on lines 2, 3, ... (blank lines,
     #: quoted line breaks): the line of its header, then the line each row starts on
     lines: dict[str, list[int]] = field(default_factory=dict)
+    #: the paths of YAML values written unquoted that read as text although they
+    #: start like a number (``1:30``, ``1_000``): "remove the quotes" would not help
+    unquoted_text: set[tuple[Any, ...]] = field(default_factory=set)
 
     def at(self, *path: Any) -> Position | None:
         """The (line, column) of ``path``, or of its nearest located parent.
@@ -100,16 +113,105 @@ def _fail(path: str, message: str, *, line: int | None = None, column: int | Non
         [Problem("error", message, file=path, line=line, column=column, fix=fix, code=code)])
 
 
-def _read_text(path: Path, shown: str) -> str:
+_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
+          stat.S_IFLNK: "a symbolic link"}
+
+
+def _unreadable(shown: str, e: OSError) -> ChainValidationError:
+    """A file that exists but cannot be read, said plainly (no traceback)."""
+    if isinstance(e, IsADirectoryError):
+        return _fail(shown, "is a folder, but a file was expected here",
+                     fix="give a chain file, or a bundle folder holding chain.yaml")
+    why = e.strerror or type(e).__name__
+    fix = ("give yourself read permission on it (chmod u+r)"
+           if isinstance(e, PermissionError) else
+           "check that the disk and the file are readable, or restore the file from a copy")
+    return _fail(shown, f"cannot be read ({why})", fix=fix, code="unreadable")
+
+
+def _read_bytes(path: Path, shown: str, *, follow: bool = True) -> bytes:
+    """The bytes of a regular file, read with a bound.
+
+    Only a regular file is opened: a FIFO, device or socket is refused (reading
+    ``/dev/zero`` never ends, a FIFO with no writer blocks). The file is opened
+    without blocking and checked again once open, so a path swapped for a FIFO in
+    between cannot hang the reader, and at most ``MAX_FILE_BYTES`` are read, so a
+    file that grows while being read cannot run away. With ``follow=False`` a
+    symbolic link is refused rather than followed.
+    """
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{shown}: no such file or folder") from None
+    except OSError as e:
+        raise _unreadable(shown, e) from None
+    _check_kind(st.st_mode, shown)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{shown}: no such file or folder") from None
+    except OSError as e:
+        if not follow and os.path.islink(path):
+            _check_kind(stat.S_IFLNK, shown)
+        raise _unreadable(shown, e) from None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            _check_kind(os.fstat(f.fileno()).st_mode, shown)
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _too_large(shown, size)
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise _unreadable(shown, e) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(shown, len(raw))
+    return raw
+
+
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file, read with the bound of chain files.
+
+    Raises :class:`~riskmodel.ChainValidationError` naming the path for a FIFO, a
+    device, a socket, a folder, a file larger than ``MAX_FILE_BYTES`` or one that
+    cannot be read, and ``FileNotFoundError`` for a missing one.
+
+    >>> from riskmodel import ChainValidationError
+    >>> try:
+    ...     read_file_bytes("/dev/zero")  # would never end
+    ... except ChainValidationError as e:
+    ...     print(e.problems[0].message)
+    is a character device, not a regular file
+    """
+    return _read_bytes(Path(path), str(path))
+
+
+def _check_kind(mode: int, shown: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise _fail(shown, "is a folder, but a file was expected here",
+                    fix="give a chain file, or a bundle folder holding chain.yaml")
+    if stat.S_ISLNK(mode):
+        raise _fail(shown, "is a symbolic link; a bundle's files must be regular files "
+                    "inside its folder", code="special-file",
+                    fix="replace the link with a copy of the file it points to")
+    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    raise _fail(shown, f"is {kind}, not a regular file", code="special-file",
+                fix="save the chain to a regular file and give that file")
+
+
+def _too_large(shown: str, size: int) -> ChainValidationError:
+    return _fail(shown, f"file is {size} bytes or more, larger than the {MAX_FILE_BYTES} "
+                 "allowed", fix="split the chain, or give a smaller file", code="too-large")
+
+
+def _read_text(path: Path, shown: str, *, follow: bool = True) -> str:
     """Read a file as UTF-8 text, with clear errors for binary or mis-encoded files."""
-    if not path.exists():
-        raise FileNotFoundError(f"{shown}: no such file or folder")
-    if path.is_dir():
-        raise _fail(shown, "is a folder, but a file was expected here")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _fail(shown, f"file is {size} bytes, larger than the {MAX_FILE_BYTES} allowed")
-    raw = path.read_bytes()
+    raw = _read_bytes(path, shown, follow=follow)
     if b"\x00" in raw[:65536]:
         raise _fail(shown, "file is binary (it contains NUL bytes), not a text chain file",
                     fix="give a YAML, JSON or CSV text file")
@@ -125,11 +227,75 @@ def _read_text(path: Path, shown: str) -> str:
     return text
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, resolving plain scalars by the YAML 1.2 core schema.
+
+    YAML 1.1 (PyYAML's default) reads ``1:30`` as 90 (base 60), ``1_0`` as 10,
+    ``010`` as 8, and ``yes``/``no``/``on``/``off`` as booleans, silently. By the
+    1.2 core schema those are text (``010`` is 10), only ``true``/``false`` are
+    booleans, and ``6e-1`` is a number. The ``<<`` merge key is still recognised,
+    only to be refused with a clear message.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag in ("tag:yaml.org,2002:merge",)]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_CORE_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN")
+for _tag, _rx, _first in (
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        ("tag:yaml.org,2002:int", f"^(?:{_CORE_INT.pattern})$", list("-+0123456789")),
+        ("tag:yaml.org,2002:float", f"^(?:{_CORE_FLOAT.pattern})$", list("-+.0123456789"))):
+    _Loader.add_implicit_resolver(_tag, re.compile(_rx), _first)
+
+
+def _core_scalar(tag: str, text: str) -> Any:
+    """A scalar of the YAML 1.2 core schema (``!!null``, ``!!bool``, ``!!int``,
+    ``!!float``) from its text; ``ValueError`` when the text is not one."""
+    if tag == "tag:yaml.org,2002:null":
+        if text in ("~", "null", "Null", "NULL", ""):
+            return None
+    elif tag == "tag:yaml.org,2002:bool":
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+    elif tag == "tag:yaml.org,2002:int":
+        if _CORE_INT.fullmatch(text):
+            if text.startswith(("0o", "0x")):
+                return int(text[2:], 8 if text[1] == "o" else 16)
+            return int(text, 10)
+    elif tag == "tag:yaml.org,2002:float" and _CORE_FLOAT.fullmatch(text):
+        low = text.lower()
+        if low.endswith((".inf", ".nan")):
+            return float(low.replace(".", ""))
+        return float(text)
+    raise ValueError(f"not a YAML 1.2 {tag}")
+
+
+#: the core-schema tags, built by :func:`_core_scalar`; other scalars by PyYAML's
+#: safe constructor (str, and tagged values that are refused or turned into text)
+_CORE_TAGS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+              "tag:yaml.org,2002:float")
+
+
+def is_plain_number(text: str) -> bool:
+    """Whether ``text`` is a number as YAML 1.2 and JSON would read it unquoted.
+
+    >>> is_plain_number("0.28"), is_plain_number("6e-1"), is_plain_number("1:30")
+    (True, True, False)
+    """
+    t = text.strip()
+    return bool(_CORE_INT.fullmatch(t) or _CORE_FLOAT.fullmatch(t)) and "nan" not in t.lower()
+
+
 class _YamlBuilder:
     """Builds plain Python data from a composed YAML node tree, recording positions."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, limit: int = MAX_VALUES):
         self.doc = doc
+        self.limit = limit
         self.count = 0
         self.done: dict[int, Any] = {}
         self.active: set[int] = set()
@@ -148,8 +314,8 @@ class _YamlBuilder:
             raise self._error(node, f"nested more than {MAX_DEPTH} levels deep",
                               "flatten the structure")
         self.count += 1
-        if self.count > MAX_VALUES:
-            raise self._error(node, f"more than {MAX_VALUES} values (alias expansion?)",
+        if self.count > self.limit:
+            raise self._error(node, f"more than {self.limit} values (alias expansion?)",
                               "write the file without deeply shared aliases")
         self.active.add(key)
         try:
@@ -160,6 +326,9 @@ class _YamlBuilder:
                 value = [self.build(n, (*path, i), depth + 1) for i, n in enumerate(node.value)]
             else:
                 value = self._scalar_value(node)
+                if (isinstance(value, str) and node.style is None
+                        and value[:1] in "+-.0123456789" and value):
+                    self.doc.unquoted_text.add(path)
         finally:
             self.active.discard(key)
         self.done[key] = value
@@ -177,10 +346,11 @@ class _YamlBuilder:
             if not isinstance(k_node, yaml.ScalarNode):
                 raise self._error(k_node, "a mapping key must be a plain value",
                                   "use a name as the key")
-            k = self._scalar_value(k_node)
             if k_node.tag == "tag:yaml.org,2002:merge":
+                # checked before the key is built: PyYAML has no constructor for it
                 raise self._error(k_node, "YAML merge keys (<<) are not supported",
-                                  "write the keys out")
+                                  "write the merged keys out in this mapping")
+            k = self._scalar_value(k_node)
             if isinstance(k, (int, float, bool)) or k is None:
                 k = str(k_node.value)
             if k in out:
@@ -194,6 +364,8 @@ class _YamlBuilder:
 
     def _scalar_value(self, node: yaml.Node) -> Any:
         try:
+            if node.tag in _CORE_TAGS and isinstance(node, yaml.ScalarNode):
+                return _core_scalar(node.tag, str(node.value))
             value = self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as e:
             raise self._error(node, f"YAML tag {_tag_text(node.tag)} cannot be loaded "
@@ -228,7 +400,7 @@ def _tag_text(tag: str | None) -> str:
 
 def _parse_yaml(text: str, doc: Document) -> Any:
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "cannot be parsed"
@@ -256,10 +428,13 @@ def _parse_yaml(text: str, doc: Document) -> Any:
     if len(nodes) > 1:
         raise _fail(doc.path, "file holds several YAML documents (---)", code="yaml",
                     line=nodes[1].start_mark.line + 1, fix="keep one chain per file")
-    return _YamlBuilder(doc).build(nodes[0], ())
+    # a file cannot hold more values than it has characters: only alias expansion can
+    # exceed that, and that is what the limit is for
+    return _YamlBuilder(doc, max(MAX_VALUES, len(text))).build(nodes[0], ())
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+_DIGITS = re.compile(r"-?[0-9]+")
 _DECODER = json.JSONDecoder(parse_constant=lambda c: _reject_constant(c))
 
 
@@ -296,15 +471,10 @@ def _parse_json(text: str, doc: Document) -> Any:
         return _fail(doc.path, f"JSON syntax error: {message}", line=line, column=col,
                      fix="correct the JSON syntax at this place", code="json")
 
-    count = 0
-
+    # no count limit: JSON has no aliases, so the values are bounded by the file's size
     def value(i: int, path: tuple[Any, ...], depth: int) -> tuple[Any, int]:
-        nonlocal count
-        count += 1
         if depth > MAX_DEPTH:
             raise err(i, f"nested more than {MAX_DEPTH} levels deep")
-        if count > MAX_VALUES:
-            raise err(i, f"more than {MAX_VALUES} values")
         i = _WS.match(text, i).end()
         doc.positions.setdefault(path, pos(i))
         if i >= len(text):
@@ -359,6 +529,13 @@ def _parse_json(text: str, doc: Document) -> Any:
         except json.JSONDecodeError as e:
             raise err(e.pos, e.msg) from None
         except ValueError as e:
+            if "digits" in str(e):  # an integer beyond Python's int-from-text limit
+                line, col = pos(i)
+                digits = _DIGITS.match(text, i)
+                n = len(digits.group().lstrip("-")) if digits else 0
+                raise _fail(doc.path, f"the number has too many digits ({n}) to read",
+                            line=line, column=col, code="json",
+                            fix="write a number of ordinary size (e.g. 1.5e20)") from None
             raise err(i, str(e)) from None
 
     data, end = value(0, (), 0)
@@ -366,6 +543,73 @@ def _parse_json(text: str, doc: Document) -> Any:
     if end != len(text):
         raise err(end, "extra data after the end of the JSON value")
     return data
+
+
+#: control characters other than tab, line feed and carriage return (C0, DEL, C1)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _check_texts(doc: Document, text: str) -> None:
+    """Every text must be writable as UTF-8; control characters are worth a warning.
+
+    A lone UTF-16 surrogate (JSON ``"\ud800"``, YAML ``"\ud800"``) reads as text but
+    cannot be written out as UTF-8, so every output would fail later: it is an error
+    here, at its place. Each shared (aliased) value is looked at once. Both can only
+    come from an escape (a backslash) or, for control characters, be in the file's
+    ``text`` as they are: a file with neither is not walked.
+    """
+    if "\\" not in text and not _CONTROL.search(text):
+        return
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(doc.data, ())]
+    while stack:
+        x, path = stack.pop()
+        if isinstance(x, (dict, list)):
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            items = x.items() if isinstance(x, dict) else enumerate(x)
+            for k, v in items:
+                if isinstance(k, str):
+                    _check_text(doc, k, (*path, k), key=True)
+                stack.append((v, (*path, k)))
+        elif isinstance(x, str):
+            _check_text(doc, x, path)
+
+
+def _check_table_texts(doc: Document, name: str, df: Any) -> None:
+    """Control characters in a bundle table's cells (a warning each, the first 20)."""
+    for col in df.columns:
+        bad = df[col].str.contains(_CONTROL.pattern, regex=True)
+        for r in bad.to_numpy().nonzero()[0][:MAX_LISTED_ROWS]:
+            lines = doc.lines.get(name)
+            doc.problems.append(Problem(
+                "warning", "text holds a control character", file=doc.files[name],
+                line=lines[r + 1] if lines else int(r) + 2,
+                column=list(df.columns).index(col) + 1, field=str(col),
+                found=repr(_CONTROL.search(df[col].iloc[r]).group()), code="control",
+                fix="remove the control character (terminal escapes, stray bytes)"))
+
+
+def _check_text(doc: Document, text: str, path: tuple[Any, ...], *, key: bool = False) -> None:
+    what = "key" if key else "text"
+    field_ = str(path[-1]) if path else None
+    m = _SURROGATE.search(text)
+    if m:
+        doc.problems.append(doc.problem(
+            "error", f"{what} holds a lone UTF-16 surrogate (\\u{ord(m.group()):04x}), "
+            "which is not a character and cannot be written as UTF-8", path, field=field_,
+            found=repr(text if len(text) <= 40 else text[:39] + "…"), code="encoding",
+            fix="remove the \\u escape, or write the pair of surrogates of one character "
+                "(or the character itself)"))
+        return
+    m = _CONTROL.search(text)
+    if m:
+        doc.problems.append(doc.problem(
+            "warning", f"{what} holds a control character ({m.group()!r})", path,
+            field=field_, code="control",
+            fix="remove the control character (terminal escapes, stray bytes)"))
 
 
 _RAGGED_FIX = "make every row have as many fields as the header; quote a cell that holds a comma"
@@ -382,7 +626,20 @@ def _csv_layout(text: str, shown: str) -> tuple[list[str], list[int]]:
     import csv
     import io as _io
 
-    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    # the csv module refuses a cell over 131,072 characters by default; a cell cannot
+    # be longer than the (bounded) file, so the limit is lifted to the file's length
+    # here and restored after, leaving the process-wide setting as it was
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, len(text) + 1))
+    try:
+        return _csv_rows(csv.reader(_io.StringIO(text, newline=""), strict=True), shown)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _csv_rows(reader: Any, shown: str) -> tuple[list[str], list[int]]:
+    import csv
+
     header: list[str] | None = None
     lines: list[int] = []
     ragged: list[Problem] = []
@@ -431,7 +688,7 @@ def _read_csv(path: Path, shown: str, doc: Document, name: str) -> Any:
 
     import pandas as pd
 
-    text = _read_text(path, shown)
+    text = _read_text(path, shown, follow=False)
     header, lines = _csv_layout(text, shown)
     try:
         import io as _io
@@ -454,6 +711,9 @@ def _read_csv(path: Path, shown: str, doc: Document, name: str) -> Any:
     df.columns = header
     if len(lines) == len(df) + 1 and lines[-1] != len(lines):
         doc.lines[name] = lines
+    doc.files[name] = shown
+    if _CONTROL.search(text):
+        _check_table_texts(doc, name, df)
     return df
 
 
@@ -461,7 +721,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     """Read a chain file or bundle folder into a :class:`Document` (no validation).
 
     Raises ``FileNotFoundError`` for a missing path and
-    :class:`~riskmodel.ChainValidationError` for a file that cannot be parsed.
+    :class:`~riskmodel.ChainValidationError` for a file that cannot be read (not a
+    regular file, too large, unreadable, a symbolic link inside a bundle) or parsed.
 
     Examples
     --------
@@ -474,9 +735,13 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     """
     p = Path(path)
     shown = str(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{shown}: no such file or folder")
-    if p.is_dir():
+    try:
+        st = os.stat(p)  # a chain file named directly may be a symbolic link: followed
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{shown}: no such file or folder") from None
+    except OSError as e:
+        raise _unreadable(shown, e) from None
+    if stat.S_ISDIR(st.st_mode):
         return _read_bundle(p, shown)
     suffix = p.suffix.lower()
     text = _read_text(p, shown)
@@ -493,27 +758,58 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         doc = Document(shown, "yaml")
         doc.data = _parse_yaml(text, doc)
     doc.files["header"] = shown
+    _check_texts(doc, text)
     return doc
 
 
+_MISSING_TABLE = {
+    "suppliers": "the chain is read with no supplier countries, so no country cut "
+                 "can reach it",
+    "edges": "the chain is read with no edges, so no node feeds another",
+}
+
+
 def _read_bundle(p: Path, shown: str) -> Document:
+    """Read a bundle folder. Its files must be regular files in the folder: a member
+    that is a symbolic link is refused, and nothing of what it points to is read."""
     header = p / BUNDLE_HEADER
-    if not header.exists():
+    if not os.path.lexists(header):
         raise _fail(shown, f"folder has no {BUNDLE_HEADER}",
                     fix=f"a bundle is a folder with {BUNDLE_HEADER}, nodes.csv, "
                         "suppliers.csv and edges.csv")
     doc = Document(str(header), "bundle")
-    doc.data = _parse_yaml(_read_text(header, str(header)), doc)
+    problems: list[Problem] = []
+    text = ""
+    try:
+        text = _read_text(header, str(header), follow=False)
+        doc.data = _parse_yaml(text, doc)
+    except ChainValidationError as e:
+        problems += e.problems
     doc.files["header"] = str(header)
     for name in BUNDLE_TABLES:
         f = p / f"{name}.csv"
-        if f.exists():
-            doc.tables[name] = _read_csv(f, str(f), doc, name)
+        if os.path.lexists(f):
+            try:
+                doc.tables[name] = _read_csv(f, str(f), doc, name)
+            except ChainValidationError as e:
+                problems += e.problems
             doc.files[name] = str(f)
         elif name == "nodes":
-            raise _fail(shown, "bundle has no nodes.csv",
-                        fix="add nodes.csv with a header row `id,stage,...`")
+            problems.append(Problem("error", "bundle has no nodes.csv", file=shown,
+                                    fix="add nodes.csv with a header row `id,stage,...`",
+                                    code="read"))
+        else:
+            doc.problems.append(Problem(
+                "warning", f"bundle has no {name}.csv: {_MISSING_TABLE[name]}", file=str(f),
+                code="bundle-missing", fix=f"add {name}.csv (a header row alone if the chain "
+                                           f"truly has none: `{_TABLE_HEADERS[name]}`)"))
+    if problems:
+        raise ChainValidationError(problems)
+    _check_texts(doc, text)
     return doc
+
+
+_TABLE_HEADERS = {"suppliers": "node,country,share", "edges": "from,to"}
 
 
 # ---------------------------------------------------------------------------

@@ -505,7 +505,11 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     if path is None:
         data, problems = combined_data()
     else:
-        data, problems = build(read_document(path))
+        doc = read_document(path)
+        from .combined import build_combined, is_combined
+
+        # a combined view's file given by its path reads as the combined view
+        data, problems = build_combined(doc) if is_combined(doc) else build(doc)
     rep = split(problems, str(path) if path else "combined")
     failing = rep.errors + (rep.warnings if strict else [])
     if failing:

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -126,9 +127,19 @@ def _check_header(c: _Collector, h: dict[str, Any], *, combined: bool = False) -
     iso = schema.countries()
     for g, spec in groups.items():
         if not isinstance(g, str) or not _COUNTRY.match(g):
+            shown = str(g) if str(g).isprintable() else repr(str(g))[1:-1]
             c.add("error", "pattern", "a group name must be upper case", path=("groups", g),
-                  where=f"group '{g}'", expected="upper-case letters, e.g. EU, ROW",
-                  found=_short(g), fix=f"rename it `{str(g).upper()}`")
+                  where=f"group '{shown}'", expected="upper-case letters, e.g. EU, ROW",
+                  found=_short(g), fix=f"rename it `{str(g).upper()}`"
+                  if _COUNTRY.match(str(g).upper()) else
+                  "use upper-case letters, digits and _ only (2 to 16 of them)")
+            continue
+        if g in iso:
+            c.add("error", "group-country", f"the group has the name of a country "
+                  f"({iso[g]}), which it would silently redefine", path=("groups", g),
+                  where=f"group '{g}'", expected="a name that is not an ISO 3166-1 code",
+                  found=_short(g), fix=f"choose a name that is not a country code, "
+                                        f"e.g. `{g}_GROUP`")
             continue
         spec = spec if spec is not None else {}
         if not isinstance(spec, dict):
@@ -329,6 +340,46 @@ def _reach_to(end_mask: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndar
     return reach
 
 
+#: the largest number a chain may hold in an unbounded field: values are added up
+#: (losses, totals, Monte Carlo draws), and near 1.8e308 a sum overflows to infinity
+MAX_MAGNITUDE = 1e300
+
+
+def _check_magnitudes(c: _Collector, nodes: pd.DataFrame, end: str,
+                      where: Callable[[int], str]) -> None:
+    """Numbers without an upper bound must stay far from float overflow, and so must
+    the chain's total end-use value."""
+    for f in NODE_NUMBERS:
+        spec = schema.attribute("node", f)
+        if spec.max is not None:
+            continue
+        for col in (f, f"{f}.low", f"{f}.high"):
+            if col not in nodes.columns:
+                continue
+            v = nodes[col].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                big = np.abs(v) > MAX_MAGNITUDE
+            for r in np.flatnonzero(big):
+                c.add("error", "too-large", "number too large to add up", table="nodes",
+                      row=int(r), field=col, where=where(int(r)),
+                      expected=f"a number ≤ {MAX_MAGNITUDE:g}", found=f"{v[r]:g}",
+                      fix="write it in a larger unit (e.g. USD bn instead of USD)"
+                      if f == "value" else "give a realistic number of months")
+    if "value" in nodes.columns:
+        v = nodes["value"].to_numpy(dtype=float)
+        use = (nodes["stage"] == end).to_numpy() & np.isfinite(v) & (np.abs(v) <= MAX_MAGNITUDE)
+        try:
+            total = math.fsum(v[use])
+        except OverflowError:
+            total = math.inf
+        if not abs(total) <= MAX_MAGNITUDE and use.any():
+            r = int(np.flatnonzero(use)[np.argmax(np.abs(v[use]))])
+            c.add("error", "too-large", "the end-use values add up to more than can be "
+                  "computed with", table="nodes", row=r, field="value", where=where(r),
+                  expected=f"a total ≤ {MAX_MAGNITUDE:g}", found=f"{total:g}",
+                  fix="write the values in a larger unit (e.g. USD bn instead of USD)")
+
+
 def _check_tables(c: _Collector, data: ChainData) -> None:
     h, nodes, sups, edges = data.header, data.nodes, data.suppliers, data.edges
     sources = h.get("sources", {})
@@ -383,6 +434,7 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
               fix=_did_you_mean(st.iloc[r], stages, "use a declared stage, or declare it "
                                                     "under `stages:`"))
     _check_numbers(c, nodes, "nodes", "node", NODE_NUMBERS, nwhere, sources)
+    _check_magnitudes(c, nodes, stages[-1], nwhere)
     id_set = set(id_list)
 
     # suppliers
@@ -455,6 +507,21 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                       expected=spec.range_text(), found="nothing", fix="fill in the share")
         _check_numbers(c, sups, "suppliers", "supplier", ("share",), swhere, sources)
         sums = sups[~own].groupby("node", sort=False)["share"].sum()
+        groups = h.get("groups", {}) or {}
+        if groups:
+            pairs = set(zip(sups["node"], ctry, strict=True))
+            for r in np.flatnonzero(ctry.isin(list(groups)).to_numpy()):
+                node, g = sups["node"].iloc[r], ctry.iloc[r]
+                also = [m for m in groups[g].get("members", []) if (node, m) in pairs]
+                if also:
+                    c.add("warning", "group-overlap", f"group '{g}' is listed with its own "
+                          f"member{'s' if len(also) > 1 else ''} {', '.join(also)}: their "
+                          "shares overlap", table="suppliers", row=int(r), field="country",
+                          where=swhere(int(r)), expected="a group or its members, not both",
+                          found=f"{g} and {', '.join(also)}",
+                          fix=f"give {g}'s share without {', '.join(also)} (e.g. rename it "
+                              f"`{g}_OTHER` with the other members), or list the members "
+                              "alone")
         has_other = set(sups.loc[ctry == OTHER, "node"])
         first_row = {k: i for i, k in reversed(list(enumerate(sups["node"])))}
         for node, total in sums.items():
@@ -735,7 +802,13 @@ def validate(chain_or_path: Any, *, strict: bool = False,
             data, problems = combined_data(require_sources=require_sources)
             path = "combined"
         else:
-            data, problems = load_data(path_obj, require_sources=require_sources)
+            doc = read_document(path_obj)
+            from .combined import build_combined, is_combined
+
+            if is_combined(doc):  # a combined view's file, given by its path
+                data, problems = build_combined(doc, require_sources=require_sources)
+            else:
+                data, problems = build(doc, require_sources=require_sources)
             path = str(path_obj)
     rep = split(problems, path)
     failing = rep.errors + (rep.warnings if strict else [])
