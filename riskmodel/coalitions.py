@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine
+from ._errors import ArgumentError
 from .model import Chain
 
 __all__ = ["coalition", "cutsets"]
@@ -121,7 +122,26 @@ def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = No
     """The share of ``target`` (default: all end use) that survives when ``countries``
     jointly cut everything they supply."""
     _check(chain, target, mode)
-    from .scenario import Cut, Scenario, resolve
+    members = [str(x) for x in countries]
+    supplying = _supplying(chain)
+    listed = ", ".join(sorted(supplying)) or "none"
+    if not members:
+        raise ArgumentError(f"a coalition needs at least one country; the countries that "
+                            f"supply chain '{chain.name}': {listed}")
+    groups = chain.groups
+    idle = [x for x in members if not ({x, *((groups.get(x) or {}).get("members") or [])}
+                                       & supplying)]
+    if idle:
+        raise ArgumentError(
+            f"coalition member{'s' if len(idle) > 1 else ''} {', '.join(idle)} "
+            f"suppl{'y' if len(idle) > 1 else 'ies'} nothing in chain '{chain.name}'; the "
+            f"countries that supply it: {listed}")
+    return float(_target_availability(chain, [tuple(members)], target, mode)[0])
 
-    resolve(chain, Scenario([Cut(x) for x in countries]))
-    return float(_target_availability(chain, [tuple(countries)], target, mode)[0])
+
+def _supplying(chain: Chain) -> set[str]:
+    """The supplier keys with a positive share of some node."""
+    sup = chain.compiled.supply  # CSR: indices are supplier keys
+    pos = np.asarray(sup.data, dtype=float) > 0
+    cols = np.unique(sup.indices[pos])
+    return {chain.compiled.countries[i] for i in cols}

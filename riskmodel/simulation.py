@@ -329,9 +329,11 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     True
     """
     from ._progress import Progress
-    from .uncertainty import numbers_per_draw, sample_params
+    from .uncertainty import check_draws, numbers_per_draw, sample_params
 
+    check_draws(draws, 0 if months is None else months)
     sc = _as_scenario(chain, scenario, months)
+    check_draws(draws, sc.months)
     c = chain.compiled
     rng = np.random.default_rng(seed)
     # a draw holds its own numbers where they are ranged (and copies while they are made)

@@ -13,10 +13,34 @@ import numpy as np
 import pandas as pd
 
 from . import engine
+from ._errors import ArgumentError
 from .engine import Params
 from .model import Chain
 
-__all__ = ["ranged_count", "sample_params"]
+__all__ = ["MAX_DRAWS", "MAX_MONTHS", "check_draws", "ranged_count", "sample_params"]
+
+#: Most Monte Carlo draws one call takes (each draw is a full simulation of the chain).
+MAX_DRAWS = 100_000
+#: Longest horizon in months, as for scenarios.
+MAX_MONTHS = 600
+
+
+def check_draws(draws: object, months: object = 0) -> None:
+    """Refuse, before any work, a number of draws or a horizon out of its limits.
+
+    >>> check_draws(0)
+    Traceback (most recent call last):
+    ...
+    riskmodel._errors.ArgumentError: draws must be at least 1, found 0
+    """
+    for name, v, lo, hi in (("draws", draws, 1, MAX_DRAWS), ("months", months, 0, MAX_MONTHS)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ArgumentError(f"{name} must be a whole number, found {v!r}")
+        if v < lo:
+            raise ArgumentError(f"{name} must be at least {lo}, found {v}")
+        if v > hi:
+            raise ArgumentError(f"{name} must be at most {hi:,}, found {v:,}; "
+                                f"use at most {hi:,} {name}")
 
 
 def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
