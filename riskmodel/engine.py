@@ -473,20 +473,27 @@ class CountryTable:
     fraction: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    #: each country's place in the table (-1: no column cuts all of it); the table
+    #: spans only these countries, so 200,000 supplier keys cost nothing here
+    slot: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def build(cls, cuts: CutSpec, atoms: np.ndarray, n_countries: int) -> CountryTable:
-        key = cuts.country[atoms] * cuts.k + cuts.col[atoms]
+        assert cuts.country is not None
+        present = np.unique(cuts.country[atoms])
+        slot = np.full(n_countries, -1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        key = slot[cuts.country[atoms]] * cuts.k + cuts.col[atoms]
         o = np.argsort(key, kind="stable")
         a = atoms[o]
-        ptr = np.searchsorted(key[o], np.arange(n_countries * cuts.k + 1)).astype(np.int64)
+        ptr = np.searchsorted(key[o], np.arange(len(present) * cuts.k + 1)).astype(np.int64)
         return cls(cuts.k, cuts.country[a].astype(np.int64), cuts.col[a].astype(np.int64), ptr,
                    cuts.fraction[a].astype(float), cuts.start[a].astype(float),
-                   cuts.end[a].astype(float))
+                   cuts.end[a].astype(float), slot)
 
     def kernel_args(self, c: Compiled, p: Params) -> tuple:
         return (self.k, self.ptr, self.fraction, self.start, self.end,
-                c.supply.indptr.astype(np.int64), p.row_country.astype(np.int64),
+                c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
                 p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
                 np.ascontiguousarray(p.lead, dtype=float))

@@ -75,8 +75,8 @@ MEMORY_BUDGET = 2 * 1024**3
 #: Work (input reads and node evaluations) up to which :func:`score` scores every node of
 #: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
 #: chains, where the work grows with the square of the depth), it prunes as on larger
-#: chains. About a minute of work at the measured speed of the cone kernel.
-SCORE_WORK = 30_000_000_000
+#: chains. About 20 s of work at the speed measured on a deep chain (5 ns a step).
+SCORE_WORK = 4_000_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -396,6 +396,7 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
     cut_countries = [countries[j] for j in cut_nodes]
     large = c.n > exact_limit
+    complete = True
     probe = None if large else _immediate_within(c, p, cut_nodes, cut_countries, expand,
                                                  SCORE_WORK // (horizon + 3))
     deep = not large and probe is False
@@ -413,8 +414,9 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
                 c.lead_time > 0, c.lead_time, 1.0)), 1.0)
             relief = 1.0 - c.substitutability * ramp
             bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
-            chosen, chosen_dyn, seen, seen_imm = _prune(c, p, cut_nodes, cut_countries, bound,
-                                                        horizon, top, choke)
+            chosen, chosen_dyn, seen, seen_imm, complete = _prune(
+                c, p, cut_nodes, cut_countries, bound, horizon, top, choke,
+                work=SCORE_WORK if deep else math.inf)
             immediate[:] = np.nan
             immediate[[j for j in nodes if countries[j] is None]] = 0.0
             immediate[cut_nodes[seen]] = seen_imm
@@ -484,9 +486,13 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
                  "exact": "all nodes" if not large else
                  (f"chain larger than {exact_limit} nodes" if not deep else
                   f"cuts reach too far to score every node within {SCORE_WORK:.0e} steps")
-                 + f": top {top} guaranteed exact (pruned by the reach, substitution and "
-                 "immediate bounds; a node left unscored cannot score above the "
-                 f"{_ordinal(top)} exact score, though it may tie with it); immediate bound "
+                 + (f": top {top} guaranteed exact (pruned by the reach, substitution and "
+                    "immediate bounds; a node left unscored cannot score above the "
+                    f"{_ordinal(top)} exact score, though it may tie with it)" if complete else
+                    f": the top {top} is NOT guaranteed (the work limit of {SCORE_WORK:.0e} "
+                    "steps stopped the search; the nodes marked choke_exact, nearest the end "
+                    "use among the highest bounds, are scored exactly)")
+                 + "; immediate bound "
                  "only where the reach bound left a chance; knockout indicators and the "
                  "long-run bound for the exactly scored nodes only",
                  "chain": chain.name, "nodes": c.n}
@@ -502,8 +508,9 @@ def _reach_bound(c: Compiled, p: Params) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-           bound: np.ndarray, horizon: int, top: int, choke: Any = _choke
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           bound: np.ndarray, horizon: int, top: int, choke: Any = _choke,
+           work: float = math.inf
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Score exactly every node that can score above the ``top``-th best (module
     docstring).
 
@@ -512,10 +519,18 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     still beat the ``top``-th best exact score so far. It stops when the next ``bound``
     is at most that score: such a node can at best tie with it (on a deep chain of like
     nodes, thousands tie, and scoring them all is what costs the square of the depth).
-    Returns the exactly scored indices (into ``nodes``) and their scores, and the indices
-    that got an immediate bound, with it.
+    Ties in ``bound`` go nearest the end use first (shorter cones, fewer stocks below).
+    A batch whose cuts could cost more than what is left of ``work`` steps (the
+    column-block kernel's reads, an upper bound of the cone kernel's) is not started:
+    then the last value returned is False (the top is not guaranteed).
+    Returns the exactly scored indices (into ``nodes``) and their scores, the indices
+    that got an immediate bound, with it, and whether the search completed.
     """
-    order = np.argsort(-bound, kind="stable")
+    plan = engine.plan_for(c)
+    level = plan.node_level[nodes]
+    order = np.lexsort((-level, -bound))
+    reads = np.diff(plan.eptr) + 1
+    complete = True
     chosen: list[int] = []
     best: list[float] = []
     seen: list[int] = []
@@ -528,6 +543,13 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
         if full and bound[order[i]] <= thr:
             break
         idx = order[i:i + batch]
+        cost = (horizon + 3) * float(engine.column_limits(
+            plan, nodes[idx][np.argsort(level[idx], kind="stable")], np.arange(len(idx)),
+            len(idx)) @ reads)
+        if cost > work:
+            complete = False
+            break
+        work -= cost
         imm = choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
                     what=("immediate",)).immediate
         seen.extend(idx.tolist())
@@ -540,7 +562,7 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
             best.extend(res.dynamic.tolist())
         i += batch
     return (np.array(chosen, dtype=np.int64), np.array(best), np.array(seen, dtype=np.int64),
-            np.array(seen_imm))
+            np.array(seen_imm), complete)
 
 
 def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
@@ -665,7 +687,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     ['drivetrain', 'motors', 'battery_cells']
     """
     from .scenario import Cut, Scenario
-    from .simulation import cut_spec
+    from .simulation import chunk_size, cut_spec
 
     c = chain.compiled
     p = engine.params_from_compiled(c)
@@ -681,11 +703,15 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
         out.attrs = {"horizon": horizon, "chain": chain.name}
         return out
-    scs = [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands]
-    spec = cut_spec(chain, scs, p)
-    imm = engine.end_use_loss(p, engine.static(c, p, spec))
-    lr = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
-    dyn = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
+    imm, lr, dyn = (np.zeros(len(cands)) for _ in range(3))
+    size = chunk_size(c.n, len(cands))
+    for lo in range(0, len(cands), size):
+        part = slice(lo, min(len(cands), lo + size))
+        spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1)
+                                for x in cands[part]], p)
+        imm[part] = engine.end_use_loss(p, engine.static(c, p, spec))
+        lr[part] = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
+        dyn[part] = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
     # carriers: every (node, key) cut at once, one column each
     code = pd.Index(c.countries).get_indexer(cands)
     starts, ends = shares.indptr[code], shares.indptr[code + 1]
