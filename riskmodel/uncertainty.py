@@ -4,7 +4,9 @@ Every number written with ``low``/``high`` is drawn from its distribution:
 ``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier
 shares are drawn together and scaled down when they sum above 1, so each drawn
 vector is still a set of shares. Draws come from a ``numpy.random.Generator`` so that
-the same seed gives the same numbers.
+the same seed gives the same numbers; each field's ranged values draw in the order of
+their identity (node id, node and country, edge), so reordering the nodes, edges or
+supplier keys of a file changes no number.
 """
 
 from __future__ import annotations
@@ -44,10 +46,14 @@ def check_draws(draws: object, months: object = 0) -> None:
 
 
 def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
-          base: np.ndarray) -> tuple[np.ndarray, int]:
+          base: np.ndarray, identity: np.ndarray) -> tuple[np.ndarray, int]:
     """``(rows, k)`` draws of ``field``; rows without a range keep ``base``. With no
     ranged row at all, ``base`` as one column ``(rows, 1)``: the engine takes a single
-    column for every draw, which spares memory and work."""
+    column for every draw, which spares memory and work.
+
+    The ranged rows draw in the order of their ``identity`` (node id; node and country;
+    edge), never in the order of the file, so that the same seed gives the same numbers
+    however the chain's nodes, edges and supplier keys are ordered."""
     lo_col, hi_col = f"{field}.low", f"{field}.high"
     if lo_col not in df or hi_col not in df:
         return base.reshape(-1, 1).astype(float), 0
@@ -58,6 +64,7 @@ def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
         np.full(len(df), None)
     ranged = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(mode) & (hi > lo)
     idx = np.flatnonzero(ranged)
+    idx = idx[np.argsort(identity[idx], kind="stable")]
     if len(idx) == 0:
         return base.reshape(-1, 1).astype(float), 0
     out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
@@ -76,13 +83,15 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
     data = chain.to_data()
     c = chain.compiled
     n_pos = c.index.get_indexer(data.nodes["id"])
+    node_key = data.nodes["id"].astype(str).to_numpy()
     count = 0
 
     def node_field(field: str, base: np.ndarray, default: float) -> np.ndarray:
         nonlocal count
         col = data.nodes[field].to_numpy(dtype=float) if field in data.nodes else np.full(
             len(data.nodes), np.nan)
-        draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col))
+        draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col),
+                            node_key)
         count += used
         if used == 0:
             return base.reshape(-1, 1).astype(float)
@@ -108,7 +117,9 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         keys = (c.index.get_indexer(sups["node"]) * ncountry
                 + pd.Index(c.countries).get_indexer(sups["country"]))
         pos = np.searchsorted(csr_keys, keys)
-        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float))
+        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float),
+                            (sups["node"].astype(str) + "\0" + sups["country"].astype(str))
+                            .to_numpy())
         count += used
         if used:
             row_share = np.repeat(row_share, k, axis=1)
@@ -126,12 +137,14 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         epos = order[np.searchsorted(ckeys[order], ekeys)]
         grouped = e["group"].notna().to_numpy()
         cov_base = np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0)
-        d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped])
+        edge_key = (e["from"].astype(str) + "\0" + e["to"].astype(str)).to_numpy()
+        d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped], edge_key[grouped])
         count += used
         if used:
             covers = np.repeat(covers, k, axis=1)
             covers[epos[grouped]] = d
-        d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)))
+        d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)),
+                        edge_key)
         count += used
         if used:
             share = np.repeat(share, k, axis=1)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import riskmodel as rm
@@ -158,3 +159,33 @@ def test_a_group_with_its_member_is_counted_once(write) -> None:
     assert lev.loc["EU", "immediate"] == pytest.approx(both.loc["eu", "immediate_loss"])
     cs = rm.cutsets(chain, max_size=2, threshold=0.6)
     assert all(not {"EU", "DE"} <= set(x) for x in cs["countries"])  # EU alone covers DE
+
+
+def test_monte_carlo_does_not_depend_on_the_order_of_the_file(write) -> None:
+    import json
+    import random
+
+    doc = rm.load("bicycle").to_dict()
+    shuffled = dict(doc)
+    rnd = random.Random(3)
+    nodes = [dict(x) for x in doc["nodes"]]
+    for x in nodes:
+        if isinstance(x.get("suppliers"), dict):
+            items = list(x["suppliers"].items())
+            rnd.shuffle(items)
+            x["suppliers"] = dict(items)
+    rnd.shuffle(nodes)
+    edges = list(doc["edges"])
+    rnd.shuffle(edges)
+    shuffled["nodes"], shuffled["edges"] = nodes, edges
+    a = rm.load(write(json.dumps(doc), "a.json"))
+    b = rm.load(write(json.dumps(shuffled), "b.json"))
+    assert list(a.compiled.ids) != list(b.compiled.ids)
+    ma = rm.monte_carlo(a, "china_cut", draws=40, seed=7)
+    mb = rm.monte_carlo(b, "china_cut", draws=40, seed=7)
+    assert ma.ranged_values > 0
+    pd.testing.assert_frame_equal(ma.percentiles, mb.percentiles)
+    pd.testing.assert_frame_equal(ma.draws, mb.draws)
+    ua = rm.score_uncertainty(a, draws=20, seed=7)
+    ub = rm.score_uncertainty(b, draws=20, seed=7).loc[ua.index]
+    pd.testing.assert_frame_equal(ua, ub)
