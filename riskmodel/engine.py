@@ -826,13 +826,11 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
 
 
 def _cone_ok(cuts: CutSpec, k: int, backend: str | None) -> bool:
-    """Whether to try the cone kernel: few cut rows per column, no whole-country cut
-    (or forced)."""
+    """Whether to try the cone kernel: few cut rows per column (a cut of everything a
+    country supplies counts its rows), or forced."""
     choice = backend or BACKEND
     if choice != "auto":
         return choice == "cone"
-    if cuts.country is not None and np.any(cuts.country >= 0):
-        return False
     return sum(len(r) for r in cuts.rows) <= CONE_MAX_CUTS * k
 
 

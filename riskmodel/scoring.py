@@ -703,15 +703,13 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
         out.attrs = {"horizon": horizon, "chain": chain.name}
         return out
-    imm, lr, dyn = (np.zeros(len(cands)) for _ in range(3))
+    # one column per candidate: the cone kernel follows each where cuts are small,
+    # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
-    for lo in range(0, len(cands), size):
-        part = slice(lo, min(len(cands), lo + size))
-        spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1)
-                                for x in cands[part]], p)
-        imm[part] = engine.end_use_loss(p, engine.static(c, p, spec))
-        lr[part] = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
-        dyn[part] = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
+    spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands], p)
+    imm = engine.static_loss(c, p, spec, chunk=size)
+    lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
+    dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
     # carriers: every (node, key) cut at once, one column each
     code = pd.Index(c.countries).get_indexer(cands)
     starts, ends = shares.indptr[code], shares.indptr[code + 1]
