@@ -345,6 +345,8 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
         weight = _col(c.weight)
     else:
         v = np.where(_col(c.end_use), np.nan_to_num(_col(value), nan=0.0), 0.0)
+        top = v.max(axis=0, keepdims=True) if len(v) else np.zeros((1, v.shape[1]))
+        v = v / np.where(top > 0, top, 1.0)  # to at most 1 first, so that the sum is finite
         tot = v.sum(axis=0, keepdims=True)
         weight = np.where(tot > 0, v / np.where(tot > 0, tot, 1), _col(c.weight))
     return Params(

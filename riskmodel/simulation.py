@@ -161,19 +161,22 @@ def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarr
              long_run: np.ndarray, total_value: float) -> pd.DataFrame:
     tts, ttr = engine.time_to(loss, start, threshold)
     cum = loss.sum(axis=0)
+    with np.errstate(over="ignore"):  # value-months past the largest float are inf
+        value_loss = cum * total_value if total_value > 0 else np.full(len(cum), np.nan)
     return pd.DataFrame({
         "immediate_loss": immediate, "long_run_loss": long_run,
         "peak_loss": loss.max(axis=0) if len(loss) else np.zeros(loss.shape[1]),
         "final_loss": loss[-1] if len(loss) else np.zeros(loss.shape[1]),
         "cumulative_loss": cum,
-        "cumulative_value_loss": cum * total_value if total_value > 0 else np.nan,
+        "cumulative_value_loss": value_loss,
         "time_to_survive": tts, "time_to_recover": ttr,
     })
 
 
 def _total_value(c: Compiled) -> float:
     v = np.nan_to_num(c.value[c.end_use], nan=0.0)
-    return float(v.sum())
+    with np.errstate(over="ignore"):  # past the largest float: inf (validation refuses it)
+        return float(v.sum())
 
 
 def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = None, *,

@@ -1,10 +1,10 @@
 """Degenerate but valid chains run through every computation.
 
 A chain may carry no supplier data at all, only ``other``, only the home country, a
-zero share, a single node that is itself an end use, end uses worth nothing, or end
-uses without inputs. Each must score, explain, simulate, run Monte Carlo, find cut
-sets and write a report, with finite results (losses in [0, 1], no NaN where a number
-is promised).
+zero share, a single node that is itself an end use, end uses worth nothing, end uses
+without inputs, or values near the largest float. Each must score, explain, simulate,
+run Monte Carlo, find cut sets and write a report, with finite results (losses in
+[0, 1], no NaN where a number is promised) and no numpy warning.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ SHAPES = {
         [*_nodes({"JP": 0.5}), {"id": "d", "stage": "end_use", "value": 0}],
         [*LINE, {"from": "b", "to": "d"}]),
     "all_values_zero": (_nodes({"JP": 0.5}, value=0.0), LINE),
+    "huge_values": (
+        [*_nodes({"JP": 0.5}, value=1e300), {"id": "d", "stage": "end_use", "value": 5e307},
+         {"id": "e", "stage": "end_use", "value": 5e307}],
+        [*LINE, {"from": "b", "to": "d"}, {"from": "a", "to": "e"}]),
     "end_uses_without_inputs": (
         [{"id": "a", "stage": "upstream", "suppliers": {"JP": 0.5}},
          {"id": "c", "stage": "end_use", "value": 1},
