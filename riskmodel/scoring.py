@@ -34,12 +34,27 @@ by at most ``δ`` when each member drops by at most ``δ``; a non-essential inpu
 ``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
 ``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
 reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
-On chains larger than ``exact_limit`` nodes, :func:`score` takes nodes in decreasing
-order of bound (2), computes their immediate bound, and the dynamic choke score for
-those whose immediate bound can still beat the ``top``-th best exact score, stopping
-when the next bound (2) falls below it: every node that could rank in the top ``top`` is
-scored exactly; the rest keep ``choke_exact=False`` (``choke_score`` NaN, and
-``choke_immediate`` NaN where bound (2) alone ruled them out).
+(3) Without stocks the dynamics are memoryless, so the month-``h`` availability is at
+least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
+(the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
+exposure × (1 − s·ρ(h)) × R``.
+On chains larger than ``exact_limit`` nodes, and on chains whose exact scoring would
+cost more than ``SCORE_WORK`` steps (cuts that reach far down a deep chain cost the
+square of its depth; measured before any dynamics run, by the immediate pass, which
+touches every node the dynamics can touch), :func:`score` takes nodes in decreasing
+order of bound (3) (ties: nearest the end use first), computes their immediate bound,
+and the dynamic choke score for those whose bounds can still beat the ``top``-th best
+exact score, stopping when the next bound is at most it: every node that could score
+above the ``top``-th best is scored exactly (a node whose bound equals it can at most
+tie, and may be left unscored); the rest keep ``choke_exact=False`` (``choke_score``
+NaN, and ``choke_immediate`` NaN where the cheap bound alone ruled them out). On the
+deep chains the search itself stays within ``SCORE_WORK`` steps; if that stops it,
+``.attrs["exact"]`` says that the top is not guaranteed.
+
+**Groups.** The supplier cut is chosen among the chain's supplier keys by what a full
+cut withholds: a declared group withholds its own row and its members' rows (as a
+scenario's cut of the group does, so scores and simulations agree), a member only its
+own row, never a part of a group row that includes it.
 
 Examples
 --------
