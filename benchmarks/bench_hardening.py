@@ -1,7 +1,9 @@
 """Hardening benchmarks: deep linear chains and chains with very many supplier groups.
 
 - ``linear``: a path ``a1 → a2 → … → an`` (each node 60% from a foreign supplier, with
-  stocks and substitution; one end use at the end), timing :func:`riskmodel.score`.
+  stocks and substitution; one end use at the end), timing :func:`riskmodel.score`, in
+  a home view (``linear``) and a global one (``linear_global``: every producer needs
+  its inputs, so a cut reaches undiminished to the end use).
   Every node's cut reaches everything below it, so a naive exact score costs the
   square of the depth.
 - ``groups``: a chain of ``nodes`` nodes that declares ``groups`` country groups, each
@@ -104,7 +106,8 @@ def groups_chain(groups: int, *, nodes: int = 1000, home: str = "CN"):
 def _step(kind: str, size: int, what: str, queue: mp.Queue) -> None:
     import riskmodel as rm
 
-    chain = linear_chain(size) if kind == "linear" else groups_chain(size)
+    chain = linear_chain(size) if kind == "linear" else linear_chain(size, home=None) \
+        if kind == "linear_global" else groups_chain(size)
     _ = chain.compiled
     t0 = time.perf_counter()
     if what == "score":
@@ -155,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rows = []
     for n in args.sizes:
-        rows.append(run("linear", n, "score", args.budget))
-        print(rows[-1], flush=True)
+        for kind in ("linear", "linear_global"):
+            rows.append(run(kind, n, "score", args.budget))
+            print(rows[-1], flush=True)
     for g in args.groups:
         for what in ("leverage", "cutsets", "report"):
             rows.append(run("groups", g, what, args.budget))
