@@ -259,3 +259,33 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
         if status[blk] >= 0:
             return status[blk]
     return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def reach_bound(order, level_ptr, level_cyclic, in_ptr, in_src, weight, cyclic):
+    """``(R, amplifies)`` per node, levels taken from the last: ``R`` is
+    ``min(1, own weight + Σ successors' R)`` (1 on a cyclic level whose nodes feed
+    anything) and ``amplifies`` whether a cycle lies at or below the node. Linear in
+    the chain's size, however deep it is."""
+    n = len(weight)
+    R = np.zeros(n)
+    acc = np.zeros(n)
+    amp = cyclic.copy()
+    amp_acc = np.zeros(n, dtype=np.bool_)
+    for L in range(len(level_ptr) - 2, -1, -1):
+        lo, hi = level_ptr[L], level_ptr[L + 1]
+        for i in range(lo, hi):
+            j = order[i]
+            r = min(1.0, weight[j] + acc[j])
+            if level_cyclic[L] and acc[j] > 0:
+                r = 1.0
+            R[j] = r
+            amp[j] = amp[j] or amp_acc[j]
+        for i in range(lo, hi):
+            j = order[i]
+            for e in range(in_ptr[j], in_ptr[j + 1]):
+                s = in_src[e]
+                acc[s] += R[j]
+                if amp[j]:
+                    amp_acc[s] = True
+    return R, amp

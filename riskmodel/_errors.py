@@ -8,6 +8,9 @@ A small hierarchy, re-exported from the package:
 - :class:`ScenarioError` (also a ``ValueError``) lists the problems in a scenario.
 - :class:`ConvergenceError` is raised when the fixed-point iteration on a cyclic chain
   does not converge within its iteration cap.
+- :class:`ArgumentError` (also a ``ValueError``): an argument of a computation is out of
+  range, names nothing the chain supplies, or would start more work than a documented
+  limit allows; the message gives the numbers and the fix.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 
 __all__ = [
+    "ArgumentError",
     "ChainValidationError",
     "ConvergenceError",
     "Problem",
@@ -144,3 +148,15 @@ class ScenarioError(_ProblemsError):
 
 class ConvergenceError(RiskmodelError, RuntimeError):
     """The fixed-point iteration on a cyclic chain did not converge."""
+
+
+class ArgumentError(RiskmodelError, ValueError):
+    """An argument is out of range, names nothing in the chain, or asks for more work
+    than a documented limit allows (checked before the work starts).
+
+    Examples
+    --------
+    >>> err = ArgumentError("draws must be at least 1, found 0")
+    >>> isinstance(err, ValueError), isinstance(err, RiskmodelError)
+    (True, True)
+    """

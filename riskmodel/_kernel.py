@@ -48,6 +48,8 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, 
     ks = subst.shape[1] > 1
     kl = lead.shape[1] > 1
     for r in range(sptr[j], sptr[j + 1]):
+        if s_country[r] < 0:
+            continue  # no column cuts all of this row's country
         base = s_country[r] * kt
         if cptr[base + c0 + w] == cptr[base + c0]:
             continue  # this country cuts nothing in these columns

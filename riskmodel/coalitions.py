@@ -25,12 +25,14 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import engine
+from ._errors import ArgumentError
 from .model import Chain
 
 __all__ = ["coalition", "cutsets"]
@@ -68,6 +70,23 @@ def _check(chain: Chain, target: str | None, mode: str) -> None:
                        + (f"; did you mean '{hint}'?" if hint else ""))
 
 
+def candidate_sets(n: int, max_size: int, limit: int) -> int:
+    """How many sets of 1 to ``max_size`` of ``n`` countries there are, counted up to
+    just past ``limit`` (so that a huge count costs nothing to find).
+
+    >>> candidate_sets(40, 3, 10**9)
+    10700
+    >>> candidate_sets(200, 50, 2_000_000) > 2_000_000
+    True
+    """
+    total = 0
+    for k in range(1, min(max_size, n) + 1):
+        total += math.comb(n, k)
+        if total > limit:
+            break
+    return total
+
+
 def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
             threshold: float = 0.05, countries: Sequence[str] | None = None,
             mode: str = "immediate") -> pd.DataFrame:
@@ -77,8 +96,13 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     ----------
     target : str, optional
         An end-use (or any) node id; default: all end use together.
+    max_size : int
+        Largest set searched. The candidate sets (all sets of 1 to ``max_size``
+        candidates) are counted first, and a search of more than ``MAX_CANDIDATES`` is
+        refused before it starts (:class:`~riskmodel._errors.ArgumentError`).
     countries : sequence of str, optional
-        Candidates (default: every supplier country of the chain except the home one).
+        Candidates (default: every supplier country of the chain, except the home one,
+        that supplies a positive share of some node).
 
     Returns
     -------
@@ -87,27 +111,46 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
         ``availability`` of the target under that cut; sorted by size then availability.
         ``.attrs`` records the settings and how many candidate sets were evaluated.
     """
+    from .simulation import chunk_size
+
     _check(chain, target, mode)
+    if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:
+        raise ArgumentError(f"max_size must be a whole number of at least 1, found {max_size!r}")
     c = chain.compiled
-    cands = list(countries) if countries is not None else [x for x in c.countries
-                                                           if x != c.home]
+    if countries is not None:
+        cands = list(dict.fromkeys(countries))
+    else:
+        supplying = _supplying(chain)
+        cands = [x for x in c.countries if x != c.home and x in supplying]
+    count = candidate_sets(len(cands), max_size, MAX_CANDIDATES)
+    if count > MAX_CANDIDATES:
+        shown = f"{count:,}" if count < 10**15 else f"more than {MAX_CANDIDATES:,}"
+        fit = max(k for k in range(0, max_size + 1)
+                  if candidate_sets(len(cands), k, MAX_CANDIDATES) <= MAX_CANDIDATES)
+        raise ArgumentError(
+            f"cut sets of up to {max_size} of {len(cands):,} countries would mean "
+            f"{shown} candidate sets, over the limit of {MAX_CANDIDATES:,}; lower "
+            f"--max-size (at most {fit} fits with these countries), test one set with "
+            "--coalition, or give fewer candidate countries")
     found: list[frozenset[str]] = []
     rows = []
     evaluated = 0
+    size_chunk = chunk_size(c.n, 4096)
     for size in range(1, max_size + 1):
-        combos = [s for s in itertools.combinations(cands, size)
-                  if not any(f <= set(s) for f in found)]
-        if len(combos) + evaluated > MAX_CANDIDATES:
-            raise ValueError(f"{evaluated + len(combos)} candidate sets exceed the limit of "
-                             f"{MAX_CANDIDATES}; lower max_size or give fewer countries")
-        if not combos:
-            continue
-        avail = _target_availability(chain, combos, target, mode)
-        evaluated += len(combos)
-        for s, a in zip(combos, avail, strict=True):
-            if a < threshold:
-                found.append(frozenset(s))
-                rows.append({"size": size, "countries": tuple(s), "availability": float(a)})
+        combos = (s for s in itertools.combinations(cands, size)
+                  if not any(f <= set(s) for f in found))
+        new: list[frozenset[str]] = []
+        while True:
+            part = list(itertools.islice(combos, size_chunk))
+            if not part:
+                break
+            avail = _target_availability(chain, part, target, mode)
+            evaluated += len(part)
+            for s, a in zip(part, avail, strict=True):
+                if a < threshold:
+                    new.append(frozenset(s))
+                    rows.append({"size": size, "countries": tuple(s), "availability": float(a)})
+        found += new
     out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
     out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
     out.attrs = {"target": target or "all end use", "threshold": threshold, "mode": mode,
@@ -121,7 +164,26 @@ def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = No
     """The share of ``target`` (default: all end use) that survives when ``countries``
     jointly cut everything they supply."""
     _check(chain, target, mode)
-    from .scenario import Cut, Scenario, resolve
+    members = [str(x) for x in countries]
+    supplying = _supplying(chain)
+    listed = ", ".join(sorted(supplying)) or "none"
+    if not members:
+        raise ArgumentError(f"a coalition needs at least one country; the countries that "
+                            f"supply chain '{chain.name}': {listed}")
+    groups = chain.groups
+    idle = [x for x in members if not ({x, *((groups.get(x) or {}).get("members") or [])}
+                                       & supplying)]
+    if idle:
+        raise ArgumentError(
+            f"coalition member{'s' if len(idle) > 1 else ''} {', '.join(idle)} "
+            f"suppl{'y' if len(idle) > 1 else 'ies'} nothing in chain '{chain.name}'; the "
+            f"countries that supply it: {listed}")
+    return float(_target_availability(chain, [tuple(members)], target, mode)[0])
 
-    resolve(chain, Scenario([Cut(x) for x in countries]))
-    return float(_target_availability(chain, [tuple(countries)], target, mode)[0])
+
+def _supplying(chain: Chain) -> set[str]:
+    """The supplier keys with a positive share of some node."""
+    sup = chain.compiled.supply  # CSR: indices are supplier keys
+    pos = np.asarray(sup.data, dtype=float) > 0
+    cols = np.unique(sup.indices[pos])
+    return {chain.compiled.countries[i] for i in cols}

@@ -41,6 +41,7 @@ Three compiled paths share these equations (the numpy backend serves small work)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -107,14 +108,14 @@ class LevelPlan:
 class Plan:
     """The level plan of a compiled chain (cached per compilation).
 
-    ``levels`` drive the numpy backend; the flat arrays drive the compiled kernel:
-    nodes in level order, and each node's inputs (``eptr`` by node) sorted as essential
-    groups (``e_kind`` 0 starts a group, 1 continues it) then non-essential (2).
+    ``levels`` drive the numpy backend (built on first use: a deep chain has as many
+    levels as nodes); the flat arrays drive the compiled kernel: nodes in level order,
+    and each node's inputs (``eptr`` by node) sorted as essential groups (``e_kind`` 0
+    starts a group, 1 continues it) then non-essential (2).
     """
 
     n: int
     m: int
-    levels: tuple[LevelPlan, ...]
     order: np.ndarray
     level_ptr: np.ndarray
     level_cyclic: np.ndarray
@@ -126,6 +127,11 @@ class Plan:
     country_level: np.ndarray  # lowest level of a node each country supplies
     optr: np.ndarray           # CSR pointer over each node's outputs
     o_dst: np.ndarray          # the node each output edge feeds
+    compiled: Compiled = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def levels(self) -> tuple[LevelPlan, ...]:
+        return _level_plans(self.compiled, self)
 
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
@@ -143,50 +149,63 @@ def plan_for(c: Compiled) -> Plan:
     return plan
 
 
-def _build_plan(c: Compiled) -> Plan:
+def _level_plans(c: Compiled, plan: Plan) -> tuple[LevelPlan, ...]:
+    """Per level, its nodes and their inputs, sorted (one sort of all edges, then
+    slices: linear in the chain's size however many levels it has)."""
     n, m = c.n, c.m
     dst = c.in_dst
-    edges = np.arange(m)
     ess = c.edge_essential
-    levels = []
-    # per-node edge lists come from CSR; group edges by level via the node level
-    e_level = c.level[dst] if m else np.zeros(0, dtype=np.int64)
-    for L in range(len(c.level_ptr) - 1):
-        nodes = c.order[c.level_ptr[L]:c.level_ptr[L + 1]]
-        if len(nodes) == 0:
-            continue
-        pos_of = np.full(n, -1, dtype=np.int64)
-        pos_of[nodes] = np.arange(len(nodes))
-        in_level = e_level == L
-        # essential: sort by (node position, group)
-        e_ess = edges[in_level & ess]
-        grp = c.edge_group[e_ess]
-        npos = pos_of[dst[e_ess]]
-        o = np.lexsort((grp, npos))
-        e_ess, grp, npos = e_ess[o], grp[o], npos[o]
-        if len(e_ess):
-            new_grp = np.r_[True, grp[1:] != grp[:-1]]
-            grp_starts = np.flatnonzero(new_grp)
-            gpos = npos[grp_starts]
-            new_pos = np.r_[True, gpos[1:] != gpos[:-1]]
-            pos_starts = np.flatnonzero(new_pos)
+    pos_of = np.empty(n, dtype=np.int64)
+    pos_of[plan.order] = np.arange(n) - plan.level_ptr[plan.node_level[plan.order]]
+    e_level = plan.node_level[dst] if m else np.zeros(0, dtype=np.int64)
+    npos = pos_of[dst] if m else np.zeros(0, dtype=np.int64)
+    # essential inputs by (level, node position, group); non-essential by (level, position)
+    e_ess = np.flatnonzero(ess)
+    e_ess = e_ess[np.lexsort((c.edge_group[e_ess], npos[e_ess], e_level[e_ess]))]
+    e_ne = np.flatnonzero(~ess)
+    e_ne = e_ne[np.lexsort((npos[e_ne], e_level[e_ne]))]
+    n_levels = len(plan.level_ptr) - 1
+    ess_ptr = np.searchsorted(e_level[e_ess], np.arange(n_levels + 1))
+    ne_ptr = np.searchsorted(e_level[e_ne], np.arange(n_levels + 1))
+    empty = np.zeros(0, dtype=np.int64)
+    out = []
+    for L in range(n_levels):
+        nodes = plan.order[plan.level_ptr[L]:plan.level_ptr[L + 1]]
+        ee = e_ess[ess_ptr[L]:ess_ptr[L + 1]]
+        if len(ee):
+            grp, gp = c.edge_group[ee], npos[ee]
+            grp_starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+            gpos = gp[grp_starts]
+            pos_starts = np.flatnonzero(np.r_[True, gpos[1:] != gpos[:-1]])
             grp_pos = gpos[pos_starts]
         else:
-            grp_starts = pos_starts = grp_pos = np.zeros(0, dtype=np.int64)
-        e_ne = edges[in_level & ~ess]
-        ne_npos = pos_of[dst[e_ne]]
-        o = np.argsort(ne_npos, kind="stable")
-        e_ne, ne_npos = e_ne[o], ne_npos[o]
-        if len(e_ne):
+            grp_starts = pos_starts = grp_pos = empty
+        en = e_ne[ne_ptr[L]:ne_ptr[L + 1]]
+        if len(en):
+            ne_npos = npos[en]
             ne_starts = np.flatnonzero(np.r_[True, ne_npos[1:] != ne_npos[:-1]])
             ne_pos = ne_npos[ne_starts]
         else:
-            ne_starts = ne_pos = np.zeros(0, dtype=np.int64)
-        levels.append(LevelPlan(
-            nodes=nodes, cyclic=bool(c.cyclic[nodes].any()),
-            ess_src=c.in_src[e_ess], ess_edge=e_ess, grp_starts=grp_starts, grp_pos=grp_pos,
-            pos_starts=pos_starts, ne_src=c.in_src[e_ne], ne_edge=e_ne, ne_starts=ne_starts,
-            ne_pos=ne_pos))
+            ne_starts = ne_pos = empty
+        out.append(LevelPlan(
+            nodes=nodes, cyclic=bool(plan.level_cyclic[L]), ess_src=c.in_src[ee], ess_edge=ee,
+            grp_starts=grp_starts, grp_pos=grp_pos, pos_starts=pos_starts,
+            ne_src=c.in_src[en], ne_edge=en, ne_starts=ne_starts, ne_pos=ne_pos))
+    return tuple(out)
+
+
+def _build_plan(c: Compiled) -> Plan:
+    n, m = c.n, c.m
+    dst = c.in_dst
+    ess = c.edge_essential
+    # levels are numbered 0, 1, ... without gaps (Kahn's algorithm on the condensation)
+    order = c.order.astype(np.int64)
+    level_ptr = np.asarray(c.level_ptr, dtype=np.int64)
+    node_level = np.asarray(c.level, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    n_levels = len(level_ptr) - 1
+    level_cyclic = np.zeros(n_levels, dtype=np.bool_)
+    if n:
+        level_cyclic[node_level[c.cyclic]] = True
     # flat layout for the kernel
     non_ess = (~ess).astype(np.int64)
     o = np.lexsort((c.edge_group, non_ess, dst)) if m else np.zeros(0, dtype=np.int64)
@@ -196,22 +215,27 @@ def _build_plan(c: Compiled) -> Plan:
         new = np.r_[True, (e_dst[1:] != e_dst[:-1]) | (e_grp[1:] != e_grp[:-1])]
         kind[~e_ne] = np.where(new[~e_ne], 0, 1)
     eptr = np.searchsorted(e_dst, np.arange(n + 1)).astype(np.int64)
-    lv_nodes = [lv.nodes for lv in levels]
-    order = np.concatenate(lv_nodes).astype(np.int64) if lv_nodes else np.zeros(0, np.int64)
-    level_ptr = np.r_[0, np.cumsum([len(x) for x in lv_nodes])].astype(np.int64)
-    node_level = np.zeros(n, dtype=np.int64)
-    for i, lv in enumerate(levels):
-        node_level[lv.nodes] = i
     country_level = np.full(len(c.countries), np.iinfo(np.int64).max, dtype=np.int64)
     row_node = np.repeat(np.arange(n), np.diff(c.supply.indptr))
     np.minimum.at(country_level, c.supply.indices, node_level[row_node])
     by_src = np.argsort(c.in_src, kind="stable")
     optr = np.searchsorted(c.in_src[by_src], np.arange(n + 1)).astype(np.int64)
-    return Plan(n=n, m=m, levels=tuple(levels), order=order, level_ptr=level_ptr,
-                level_cyclic=np.array([lv.cyclic for lv in levels], dtype=np.bool_),
+    return Plan(n=n, m=m, order=order, level_ptr=level_ptr, level_cyclic=level_cyclic,
                 eptr=eptr, e_src=c.in_src[o].astype(np.int64), e_edge=o.astype(np.int64),
                 e_kind=kind, node_level=node_level, country_level=country_level, optr=optr,
-                o_dst=dst[by_src].astype(np.int64))
+                o_dst=dst[by_src].astype(np.int64), compiled=c)
+
+
+def reach_bound(c: Compiled, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, an upper bound of the end-use ``weight`` it can reach, and whether a
+    cycle lies in its downstream cone (see :func:`riskmodel._cone.reach_bound`)."""
+    from . import _cone
+
+    plan = plan_for(c)
+    R, amp = _cone.reach_bound(plan.order, plan.level_ptr, plan.level_cyclic,
+                               c.in_ptr.astype(np.int64), c.in_src.astype(np.int64), weight,
+                               c.cyclic.astype(np.bool_))
+    return np.minimum(R, 1.0), amp
 
 
 def column_limits(plan: Plan, nodes: np.ndarray, cols: np.ndarray, k: int,
@@ -321,6 +345,8 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
         weight = _col(c.weight)
     else:
         v = np.where(_col(c.end_use), np.nan_to_num(_col(value), nan=0.0), 0.0)
+        top = v.max(axis=0, keepdims=True) if len(v) else np.zeros((1, v.shape[1]))
+        v = v / np.where(top > 0, top, 1.0)  # to at most 1 first, so that the sum is finite
         tot = v.sum(axis=0, keepdims=True)
         weight = np.where(tot > 0, v / np.where(tot > 0, tot, 1), _col(c.weight))
     return Params(
@@ -449,20 +475,27 @@ class CountryTable:
     fraction: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    #: each country's place in the table (-1: no column cuts all of it); the table
+    #: spans only these countries, so 200,000 supplier keys cost nothing here
+    slot: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def build(cls, cuts: CutSpec, atoms: np.ndarray, n_countries: int) -> CountryTable:
-        key = cuts.country[atoms] * cuts.k + cuts.col[atoms]
+        assert cuts.country is not None
+        present = np.unique(cuts.country[atoms])
+        slot = np.full(n_countries, -1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        key = slot[cuts.country[atoms]] * cuts.k + cuts.col[atoms]
         o = np.argsort(key, kind="stable")
         a = atoms[o]
-        ptr = np.searchsorted(key[o], np.arange(n_countries * cuts.k + 1)).astype(np.int64)
+        ptr = np.searchsorted(key[o], np.arange(len(present) * cuts.k + 1)).astype(np.int64)
         return cls(cuts.k, cuts.country[a].astype(np.int64), cuts.col[a].astype(np.int64), ptr,
                    cuts.fraction[a].astype(float), cuts.start[a].astype(float),
-                   cuts.end[a].astype(float))
+                   cuts.end[a].astype(float), slot)
 
     def kernel_args(self, c: Compiled, p: Params) -> tuple:
         return (self.k, self.ptr, self.fraction, self.start, self.end,
-                c.supply.indptr.astype(np.int64), p.row_country.astype(np.int64),
+                c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
                 p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
                 np.ascontiguousarray(p.lead, dtype=float))
@@ -648,7 +681,8 @@ TINY = 1e-9
 
 def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
                 dep: np.ndarray, ind: np.ndarray, k: int, months: int, *, stock: bool,
-                backend: str | None = None, last: bool = False) -> Cones | None:
+                backend: str | None = None, last: bool = False,
+                cap: int | None = None) -> Cones | None:
     """End-use losses by the cone kernel (:mod:`riskmodel._cone`), or None where it
     does not apply or would not pay (then use :func:`propagate`).
 
@@ -657,11 +691,12 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
     stocks (else no stock, as :func:`static`). ``last`` also gives the last month's
     reach and stopped end-use nodes (:class:`Cones`). ``backend="cone"`` forces it (no
     work cap); the cone kernel needs numba and one column of numbers (no Monte Carlo
-    draws).
+    draws). ``cap`` replaces the work cap by this many steps (input reads plus node
+    evaluations): None then means the cuts needed more.
     """
     plan = plan_for(c)
     choice = backend or BACKEND
-    forced = choice == "cone"
+    forced = choice == "cone" or (cap is not None and choice == "auto")
     single = max(p.covers.shape[1], p.ne_share.shape[1], p.dep0.shape[1],
                  p.inventory.shape[1], p.weight.shape[1]) == 1
     if not forced and (choice != "auto" or not single or not _use_numba(plan, k, None)
@@ -678,7 +713,9 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
     np.add.at(c_dep, (t_idx, inv[None, :]), np.broadcast_to(dep, (months, len(node))))
     np.add.at(c_ind, (t_idx, inv[None, :]), np.broadcast_to(ind, (months, len(node))))
     u_col, u_node = uniq // n, uniq % n
-    if forced:
+    if cap is not None:
+        cap = int(min(cap, np.iinfo(np.int64).max // 2))
+    elif forced:
         cap = np.iinfo(np.int64).max // 2
     else:
         limit = column_limits(plan, u_node, u_col, k)
@@ -791,34 +828,37 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
 
 
 def _cone_ok(cuts: CutSpec, k: int, backend: str | None) -> bool:
-    """Whether to try the cone kernel: few cut rows per column, no whole-country cut
-    (or forced)."""
+    """Whether to try the cone kernel: few cut rows per column (a cut of everything a
+    country supplies counts its rows), or forced."""
     choice = backend or BACKEND
     if choice != "auto":
         return choice == "cone"
-    if cuts.country is not None and np.any(cuts.country >= 0):
-        return False
     return sum(len(r) for r in cuts.rows) <= CONE_MAX_CUTS * k
 
 
 def static_loss(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
-                backend: str | None = None, chunk: int | None = None) -> np.ndarray:
+                backend: str | None = None, chunk: int | None = None,
+                cap: int | None = None) -> np.ndarray | None:
     """End-use loss ``(k,)`` of :func:`static` availability: by the cone kernel where
     each column cuts little (:func:`cone_losses`), else ``chunk`` columns at a time if
-    given (one column of numbers only)."""
+    given (one column of numbers only). With ``cap``, the cone kernel runs with that
+    work limit wherever it applies, and None means the cuts needed more."""
     if mode not in ("immediate", "long_run"):
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
     k = max(cuts.k, p.k)
-    if _cone_ok(cuts, k, backend):
+    if _cone_ok(cuts, k, backend) or (cap is not None and (backend or BACKEND) == "auto"
+                                      and p.k == 1):
         prepared = cuts.pairs()
         pn, pc = p.row_node[prepared[0]], prepared[1]
         x = cuts.net(None, prepared, _pair_param(p.subst, pn, pc), _pair_param(p.lead, pn, pc),
                      ramp=0.0 if mode == "immediate" else 1.0)
         w = _withheld(p, prepared, x)
         res = cone_losses(c, p, w.node, w.col, w.dep[None, :], w.ind[None, :], k, 1,
-                          stock=False, backend=backend)
+                          stock=False, backend=backend, cap=cap)
         if res is not None:
             return res.loss[0]
+        if cap is not None and (backend or BACKEND) == "auto":
+            return None
     if chunk is None or k <= chunk or p.k > 1:
         return end_use_loss(p, static(c, p, cuts, mode=mode, backend=backend))
     return np.concatenate([

@@ -183,8 +183,10 @@ def compile_data(data: ChainData) -> Compiled:
 
     value = col("value", math.nan)
     w = np.where(end_use, np.nan_to_num(value, nan=0.0), 0.0)
-    if end_use.any() and w.sum() <= 0:
+    if end_use.any() and not (w > 0).any():
         w = end_use.astype(float)
+    if (w > 0).any():
+        w = w / w.max()  # first to at most 1: values near the largest float add up
     weight = w / w.sum() if w.sum() > 0 else w
 
     persp = h.get("perspective", "global")

@@ -34,12 +34,27 @@ by at most ``δ`` when each member drops by at most ``δ``; a non-essential inpu
 ``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
 ``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
 reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
-On chains larger than ``exact_limit`` nodes, :func:`score` takes nodes in decreasing
-order of bound (2), computes their immediate bound, and the dynamic choke score for
-those whose immediate bound can still beat the ``top``-th best exact score, stopping
-when the next bound (2) falls below it: every node that could rank in the top ``top`` is
-scored exactly; the rest keep ``choke_exact=False`` (``choke_score`` NaN, and
-``choke_immediate`` NaN where bound (2) alone ruled them out).
+(3) Without stocks the dynamics are memoryless, so the month-``h`` availability is at
+least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
+(the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
+exposure × (1 − s·ρ(h)) × R``.
+On chains larger than ``exact_limit`` nodes, and on chains whose exact scoring would
+cost more than ``SCORE_WORK`` steps (cuts that reach far down a deep chain cost the
+square of its depth; measured before any dynamics run, by the immediate pass, which
+touches every node the dynamics can touch), :func:`score` takes nodes in decreasing
+order of bound (3) (ties: nearest the end use first), computes their immediate bound,
+and the dynamic choke score for those whose bounds can still beat the ``top``-th best
+exact score, stopping when the next bound is at most it: every node that could score
+above the ``top``-th best is scored exactly (a node whose bound equals it can at most
+tie, and may be left unscored); the rest keep ``choke_exact=False`` (``choke_score``
+NaN, and ``choke_immediate`` NaN where the cheap bound alone ruled them out). On the
+deep chains the search itself stays within ``SCORE_WORK`` steps; if that stops it,
+``.attrs["exact"]`` says that the top is not guaranteed.
+
+**Groups.** The supplier cut is chosen among the chain's supplier keys by what a full
+cut withholds: a declared group withholds its own row and its members' rows (as a
+scenario's cut of the group does, so scores and simulations agree), a member only its
+own row, never a part of a group row that includes it.
 
 Examples
 --------
@@ -53,6 +68,7 @@ drivetrain ranks 1st of 13: a full cut by JP costs 61% of end-use value at month
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +76,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from . import engine
 from .engine import CutSpec, Params, Withheld
@@ -70,6 +87,11 @@ __all__ = ["PolicyAlignment", "explain", "leverage", "policy_alignment", "score"
 
 EC_HHI_THRESHOLD = 0.4
 MEMORY_BUDGET = 2 * 1024**3
+#: Work (input reads and node evaluations) up to which :func:`score` scores every node of
+#: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
+#: chains, where the work grows with the square of the depth), it prunes as on larger
+#: chains. About 20 s of work at the speed measured on a deep chain (5 ns a step).
+SCORE_WORK = 4_000_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -95,10 +117,9 @@ def classic_indicators(c: Compiled) -> pd.DataFrame:
     top_share[r_sorted[first]] = d_sorted[first]
     top_sup[r_sorted[first]] = countries[c_sorted[first]]
     # cumulative shares within each row → countries to reach 75%
-    csum = np.cumsum(d_sorted)
+    csum = np.r_[0.0, np.cumsum(d_sorted)]  # csum[i]: the shares before entry i
     row_start = np.searchsorted(r_sorted, np.arange(n))
-    before = np.where(row_start > 0, csum[np.maximum(row_start - 1, 0)], 0.0)
-    within = csum - before[r_sorted] if len(o) else csum
+    within = csum[1:] - csum[row_start[r_sorted]]
     rank_in_row = np.arange(len(o)) - row_start[r_sorted] + 1 if len(o) else np.zeros(0)
     reach = within >= 0.75 - 1e-12
     c75 = np.full(n, np.nan)
@@ -170,24 +191,93 @@ def _chunk(n: int, k: int, extra: int = 0) -> int:
     return int(max(1, min(k, MEMORY_BUDGET // (8 * (max(1, n) * 8 + extra)))))
 
 
+def expansion(chain: Chain) -> sparse.csr_matrix:
+    """Supplier key × supplier key: a cut by key ``x`` withholds the rows of the keys
+    ``E[x]``, itself and, for a declared group, its members that the chain names (as
+    :func:`riskmodel.scenario.expand_country`). A cut by a member withholds its own rows
+    only, never a part of a group row that includes it (the data do not split a group's
+    share among its members)."""
+    c = chain.compiled
+    k = len(c.countries)
+    cindex = {x: i for i, x in enumerate(c.countries)}
+    rows, cols = list(range(k)), list(range(k))
+    for name, group in chain.groups.items():
+        i = cindex.get(name)
+        if i is None or not isinstance(group, dict):
+            continue
+        for y in group.get("members") or []:
+            j = cindex.get(y)
+            if j is not None and j != i:
+                rows.append(i)
+                cols.append(j)
+    e = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, k))
+    e.sum_duplicates()
+    e.data[:] = 1.0
+    return e
+
+
+def cut_shares(c: Compiled, expand: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Node × key: the share of each node a full cut by each key withholds (its own
+    row plus, for a group, its members' rows)."""
+    out = (c.supply @ expand.T).tocsr()
+    out.sum_duplicates()
+    return out
+
+
+def _dominant(c: Compiled, shares: sparse.csr_matrix) -> tuple[list[str | None], np.ndarray]:
+    """Per node, the key whose full cut is scored and the share it withholds: the key
+    with the largest positive cut share other than the home country (ties: first by
+    name); None and 0 where nothing foreign supplies a positive share."""
+    n = c.n
+    rows = np.repeat(np.arange(n), np.diff(shares.indptr))
+    cols = shares.indices
+    data = np.asarray(shares.data, dtype=float)
+    home_col = c.countries.index(c.home) if c.home is not None else -1
+    ok = (cols != home_col) & (data > 0)
+    rows, cols, data = rows[ok], cols[ok], data[ok]
+    o = np.lexsort((cols, -data, rows))
+    rows, cols, data = rows[o], cols[o], data[o]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    keys: list[str | None] = [None] * n
+    exposure = np.zeros(n)
+    for j, x, d in zip(rows[first].tolist(), cols[first].tolist(), data[first].tolist(),
+                       strict=True):
+        keys[j] = c.countries[x]
+        exposure[j] = d
+    return keys, exposure
+
+
 def _single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[str | None],
-                 fraction: float = 1.0) -> CutSpec:
-    """One column per node: ``countries[i]`` cuts all it supplies of ``nodes[i]``."""
+                 fraction: float = 1.0, *, expand: sparse.csr_matrix | None = None
+                 ) -> CutSpec:
+    """One column per node: ``countries[i]`` cuts all it supplies of ``nodes[i]`` (for a
+    group, with its members' rows, as ``expand`` says; see :func:`expansion`)."""
     sup = c.supply
     cindex = {x: i for i, x in enumerate(c.countries)}
     nc = max(1, len(c.countries))
+    if expand is None:
+        expand = sparse.identity(len(c.countries), format="csr")
     code = np.array([-1 if x is None else cindex[x] for x in countries], dtype=np.int64)
+    nodes = np.asarray(nodes, dtype=np.int64)
+    # every (column, key) the cuts expand to
+    safe = np.maximum(code, 0)
+    cnt = np.where(code >= 0, np.diff(expand.indptr)[safe] if len(code) else 0, 0)
+    cnt = np.asarray(cnt, dtype=np.int64)
+    total = int(cnt.sum())
+    q_of = np.repeat(np.arange(len(code)), cnt)
+    start = expand.indptr[safe] if len(code) else np.zeros(0, dtype=np.int64)
+    idx = np.repeat(start - np.cumsum(cnt) + cnt, cnt) + np.arange(total)
+    want = nodes[q_of] * nc + expand.indices[idx]
     # supplier rows by (node, country); a node names each country once
     row_key = np.repeat(np.arange(c.n), np.diff(sup.indptr)) * nc + sup.indices
     by_key = np.argsort(row_key, kind="stable")
-    want = np.asarray(nodes, dtype=np.int64) * nc + code
-    pos = np.minimum(np.searchsorted(row_key[by_key], want), max(len(row_key) - 1, 0))
-    if len(row_key):
-        hit = (code >= 0) & (row_key[by_key][pos] == want)
-    else:
-        hit = np.zeros(len(code), dtype=bool)
-    cols = np.flatnonzero(hit)
-    rows = list(by_key[pos[cols]].astype(np.int64).reshape(-1, 1))
+    keys_sorted = row_key[by_key]
+    pos = np.minimum(np.searchsorted(keys_sorted, want), max(len(row_key) - 1, 0))
+    hit = keys_sorted[pos] == want if len(row_key) else np.zeros(len(want), dtype=bool)
+    q_hit = q_of[hit]
+    rows_hit = by_key[pos[hit]].astype(np.int64)
+    cols, first = np.unique(q_hit, return_index=True)
+    rows = np.split(rows_hit, first[1:]) if len(cols) else []
     q = len(cols)
     return CutSpec(len(nodes), cols.astype(np.int64), rows, np.full(q, fraction), np.zeros(q),
                    np.full(q, math.inf))
@@ -226,14 +316,6 @@ def _knockouts(c: Compiled, p: Params, nodes: np.ndarray
     return loss, reach, dead_lists
 
 
-def _dominant_cut(ind: pd.DataFrame, c: Compiled) -> list[str | None]:
-    """The supplier whose cut is scored: the largest foreign one (largest in a global view)."""
-    out = []
-    for sup, share in zip(ind["top_foreign_supplier"], ind["top_foreign_share"], strict=True):
-        out.append(sup if isinstance(sup, str) and share > 0 else None)
-    return out
-
-
 @dataclass
 class _Choke:
     immediate: np.ndarray
@@ -245,8 +327,9 @@ class _Choke:
 def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
            horizon: int, *, what: tuple[str, ...] = ("immediate", "long_run", "dynamic",
                                                       "no_stock"),
-           progress: Any = None) -> _Choke:
-    """Choke losses of the given nodes (each cut by its country), in memory-bounded chunks."""
+           progress: Any = None, expand: sparse.csr_matrix | None = None) -> _Choke:
+    """Choke losses of the given nodes (each cut by its country, expanded by ``expand``:
+    see :func:`expansion`), in memory-bounded chunks."""
     k = len(nodes)
     out = {w: np.full(k, np.nan) for w in ("immediate", "long_run", "dynamic", "no_stock")}
     # columns in topological order, so that each node computes only the cuts above it
@@ -256,7 +339,7 @@ def _choke(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     countries = [countries[i] for i in perm]
     size = _chunk(c.n, k)
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory)})
-    spec = _single_cuts(c, p, nodes, countries)
+    spec = _single_cuts(c, p, nodes, countries, expand=expand)
     for w in what:
         if w in ("immediate", "long_run"):
             out[w][:] = engine.static_loss(c, p, spec, mode=w, chunk=size)
@@ -322,39 +405,50 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     bc, bc_note = _betweenness(chain, betweenness_limit)
     ind["betweenness"] = bc
     nodes = np.arange(c.n)
-    countries = _dominant_cut(ind, c)
+    expand = expansion(chain)
+    countries, exposure = _dominant(c, cut_shares(c, expand))
+    choke = functools.partial(_choke, expand=expand)
     cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
     cut_countries = [countries[j] for j in cut_nodes]
     large = c.n > exact_limit
+    complete = True
+    probe = None if large else _immediate_within(c, p, cut_nodes, cut_countries, expand,
+                                                 SCORE_WORK // (horizon + 3))
+    deep = not large and probe is False
+    large = large or deep
     immediate = np.zeros(c.n)
     long_run = np.full(c.n, np.nan) if large else np.zeros(c.n)
     dyn = np.zeros(c.n)
     no_stock = np.full(c.n, np.nan)
     with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
         if large:
-            # a cheap bound first (module docstring), then immediate bounds and dynamics
+            # cheap bounds first (module docstring), then immediate bounds and dynamics
             # only where they can still matter
             R, amp = _reach_bound(c, p)
-            expo = ind["top_foreign_share"].to_numpy(dtype=float)
-            bound = np.where(amp, R, np.minimum(R, expo * R))[cut_nodes]
-            chosen, chosen_dyn, seen, seen_imm = _prune(c, p, cut_nodes, cut_countries, bound,
-                                                        horizon, top)
+            ramp = np.where(c.lead_time > 0, np.minimum(1.0, horizon / np.where(
+                c.lead_time > 0, c.lead_time, 1.0)), 1.0)
+            relief = 1.0 - c.substitutability * ramp
+            bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
+            chosen, chosen_dyn, seen, seen_imm, complete = _prune(
+                c, p, cut_nodes, cut_countries, bound, horizon, top, choke,
+                work=SCORE_WORK if deep else math.inf)
             immediate[:] = np.nan
             immediate[[j for j in nodes if countries[j] is None]] = 0.0
             immediate[cut_nodes[seen]] = seen_imm
         else:
-            immediate[cut_nodes] = _choke(c, p, cut_nodes, cut_countries, horizon,
-                                          what=("immediate",), progress=bar).immediate
+            immediate[cut_nodes] = probe if isinstance(probe, np.ndarray) else choke(
+                c, p, cut_nodes, cut_countries, horizon, what=("immediate",),
+                progress=bar).immediate
             chosen = np.arange(len(cut_nodes))
-            chosen_dyn = _choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
-                                progress=bar).dynamic
+            chosen_dyn = choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
+                               progress=bar).dynamic
         dyn[cut_nodes[chosen]] = chosen_dyn
-        long_run[cut_nodes[chosen]] = _choke(c, p, cut_nodes[chosen],
+        long_run[cut_nodes[chosen]] = choke(c, p, cut_nodes[chosen],
                                              [cut_countries[i] for i in chosen], horizon,
                                              what=("long_run",), progress=bar).long_run
         # the relief split, for the nodes a report explains
         split = chosen[np.argsort(-chosen_dyn, kind="stable")[:decompose]]
-        no_stock[cut_nodes[split]] = _choke(c, p, cut_nodes[split],
+        no_stock[cut_nodes[split]] = choke(c, p, cut_nodes[split],
                                             [cut_countries[i] for i in split], horizon,
                                             what=("no_stock",), progress=bar).no_stock
     # structure: knockouts (on large chains, for the nodes scored exactly)
@@ -383,8 +477,6 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     ind["choke_immediate"] = immediate
     ind["choke_long_run"] = long_run
     ind["choke_exact"] = exact
-    exposure = np.where(np.array([x is not None for x in countries]),
-                        ind["top_foreign_share"].to_numpy(dtype=float), 0.0)
     ind["exposure"] = exposure
     with np.errstate(divide="ignore", invalid="ignore"):
         ind["transmission"] = np.where(exposure > 0, immediate / exposure, 0.0)
@@ -406,10 +498,18 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     out = ind.iloc[order].copy()
     out.insert(2, "rank", np.arange(1, c.n + 1))
     out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
-                 "exact": "all nodes" if c.n <= exact_limit else
-                 f"top {top} guaranteed exact (pruned by the reach and immediate bounds); "
-                 "immediate bound only where the reach bound left a chance; knockout "
-                 "indicators and the long-run bound for the exactly scored nodes only",
+                 "exact": "all nodes" if not large else
+                 (f"chain larger than {exact_limit} nodes" if not deep else
+                  f"cuts reach too far to score every node within {SCORE_WORK:.0e} steps")
+                 + (f": top {top} guaranteed exact (pruned by the reach, substitution and "
+                    "immediate bounds; a node left unscored cannot score above the "
+                    f"{_ordinal(top)} exact score, though it may tie with it)" if complete else
+                    f": the top {top} is NOT guaranteed (the work limit of {SCORE_WORK:.0e} "
+                    "steps stopped the search; the nodes marked choke_exact, nearest the end "
+                    "use among the highest bounds, are scored exactly)")
+                 + "; immediate bound "
+                 "only where the reach bound left a chance; knockout indicators and the "
+                 "long-run bound for the exactly scored nodes only",
                  "chain": chain.name, "nodes": c.n}
     return out
 
@@ -418,38 +518,34 @@ def _reach_bound(c: Compiled, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """``(R, amplifies)`` per node: an upper bound of the end-use weight the node can
     reach (``min(1, own weight + Σ successors' R)``, which may count a product twice but
     never misses one), and whether its downstream cone holds a cycle."""
-    plan = engine.plan_for(c)
     w = np.abs(p.weight).max(axis=1) if p.weight.ndim == 2 else p.weight
-    R = np.zeros(c.n)
-    acc = np.zeros(c.n)
-    amp = c.cyclic.copy()
-    amp_acc = np.zeros(c.n, dtype=bool)
-    dst = c.in_dst
-    e_level = plan.node_level[dst] if c.m else np.zeros(0, dtype=np.int64)
-    for L in range(len(plan.levels) - 1, -1, -1):
-        nodes = plan.levels[L].nodes
-        R[nodes] = np.minimum(1.0, w[nodes] + acc[nodes])
-        amp[nodes] |= amp_acc[nodes]
-        if plan.levels[L].cyclic:
-            R[nodes] = np.maximum(R[nodes], np.where(acc[nodes] > 0, 1.0, R[nodes]))
-        e = np.flatnonzero(e_level == L)
-        np.add.at(acc, c.in_src[e], R[dst[e]])
-        np.logical_or.at(amp_acc, c.in_src[e], amp[dst[e]])
-    return np.minimum(R, 1.0), amp
+    return engine.reach_bound(c, np.ascontiguousarray(w, dtype=float))
 
 
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-           bound: np.ndarray, horizon: int, top: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Score exactly every node that can rank in the top ``top`` (module docstring).
+           bound: np.ndarray, horizon: int, top: int, choke: Any = _choke,
+           work: float = math.inf
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Score exactly every node that can score above the ``top``-th best (module
+    docstring).
 
-    Nodes are taken in decreasing ``bound`` (an upper bound of the immediate loss); each
-    batch gets its immediate bound, and the dynamics run for those whose immediate bound
-    can still beat the ``top``-th best exact score so far. It stops when the next
-    ``bound`` falls below that score. Returns the exactly scored indices (into ``nodes``)
-    and their scores, and the indices that got an immediate bound, with it.
+    Nodes are taken in decreasing ``bound`` (an upper bound of the choke score); each
+    batch gets its immediate bound, and the dynamics run for those whose bounds can
+    still beat the ``top``-th best exact score so far. It stops when the next ``bound``
+    is at most that score: such a node can at best tie with it (on a deep chain of like
+    nodes, thousands tie, and scoring them all is what costs the square of the depth).
+    Ties in ``bound`` go nearest the end use first (shorter cones, fewer stocks below).
+    A batch whose cuts could cost more than what is left of ``work`` steps (the
+    column-block kernel's reads, an upper bound of the cone kernel's) is not started:
+    then the last value returned is False (the top is not guaranteed).
+    Returns the exactly scored indices (into ``nodes``) and their scores, the indices
+    that got an immediate bound, with it, and whether the search completed.
     """
-    order = np.argsort(-bound, kind="stable")
+    plan = engine.plan_for(c)
+    level = plan.node_level[nodes]
+    order = np.lexsort((-level, -bound))
+    reads = np.diff(plan.eptr) + 1
+    complete = True
     chosen: list[int] = []
     best: list[float] = []
     seen: list[int] = []
@@ -457,23 +553,59 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     batch = max(4 * top, 256)
     i = 0
     while i < len(order):
-        thr = sorted(best, reverse=True)[top - 1] if len(best) >= top else -np.inf
-        if bound[order[i]] < thr:
+        full = len(best) >= top
+        thr = sorted(best, reverse=True)[top - 1] if full else -np.inf
+        if full and bound[order[i]] <= thr:
             break
         idx = order[i:i + batch]
-        imm = _choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
-                     what=("immediate",)).immediate
+        cost = (horizon + 3) * float(engine.column_limits(
+            plan, nodes[idx][np.argsort(level[idx], kind="stable")], np.arange(len(idx)),
+            len(idx)) @ reads)
+        if cost > work:
+            complete = False
+            break
+        work -= cost
+        imm = choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
+                    what=("immediate",)).immediate
         seen.extend(idx.tolist())
         seen_imm.extend(imm.tolist())
-        need = idx[imm >= thr]
+        need = idx[np.minimum(imm, bound[idx]) > thr] if full else idx
         if len(need):
-            res = _choke(c, p, nodes[need], [countries[j] for j in need], horizon,
-                         what=("dynamic",))
+            res = choke(c, p, nodes[need], [countries[j] for j in need], horizon,
+                        what=("dynamic",))
             chosen.extend(need.tolist())
             best.extend(res.dynamic.tolist())
         i += batch
     return (np.array(chosen, dtype=np.int64), np.array(best), np.array(seen, dtype=np.int64),
-            np.array(seen_imm))
+            np.array(seen_imm), complete)
+
+
+def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
+                      countries: list[str | None], expand: sparse.csr_matrix,
+                      cap: int) -> np.ndarray | bool | None:
+    """The immediate choke losses of ``nodes`` if they cost at most ``cap`` steps; False
+    if they would cost more (then exact scores of every node would cost more than
+    ``SCORE_WORK``: the dynamics at month ``h`` touch at most the nodes the immediate cut
+    touches, in each of ``h + 1`` months); None where nothing needs checking.
+
+    The column-block kernel's work is known in advance; only when it is over ``cap`` is
+    the cone kernel tried, with ``cap`` as its limit.
+    """
+    if not len(nodes):
+        return None
+    plan = engine.plan_for(c)
+    level = plan.node_level
+    perm = np.argsort(level[nodes], kind="stable")
+    limit = engine.column_limits(plan, nodes[perm], np.arange(len(nodes)), len(nodes))
+    if float(limit @ (np.diff(plan.eptr) + 1)) <= cap:
+        return None
+    spec = _single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
+    res = engine.static_loss(c, p, spec, cap=cap)
+    if res is None:
+        return False
+    out = np.empty(len(nodes))
+    out[perm] = res
+    return out
 
 
 def _ordinal(k: int) -> str:
@@ -570,33 +702,46 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     ['drivetrain', 'motors', 'battery_cells']
     """
     from .scenario import Cut, Scenario
-    from .simulation import cut_spec
+    from .simulation import chunk_size, cut_spec
 
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    cands = [x for x in c.countries if x != c.home]
+    expand = expansion(chain)
+    # node × key shares a full cut by each key withholds; the candidates are the keys
+    # that withhold something (a country named only with a zero share supplies nothing)
+    shares = cut_shares(c, expand).tocsc()
+    shares.eliminate_zeros()
+    supplied = np.diff(shares.indptr)
+    cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
+    cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
-        return pd.DataFrame(columns=["leverage", "immediate", "long_run", "nodes_supplied",
-                                     "carriers"])
-    scs = [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands]
-    spec = cut_spec(chain, scs, p)
-    imm = engine.end_use_loss(p, engine.static(c, p, spec))
-    lr = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
-    dyn = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
-    sup = c.supply.tocsc()
+        out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
+        out.attrs = {"horizon": horizon, "chain": chain.name}
+        return out
+    # one column per candidate: the cone kernel follows each where cuts are small,
+    # else memory-bounded chunks of columns
+    size = chunk_size(c.n, len(cands))
+    spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands], p)
+    imm = engine.static_loss(c, p, spec, chunk=size)
+    lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
+    dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
+    # carriers: every (node, key) cut at once, one column each
+    code = pd.Index(c.countries).get_indexer(cands)
+    starts, ends = shares.indptr[code], shares.indptr[code + 1]
+    cnt = ends - starts
+    idx = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+    pair_node = shares.indices[idx].astype(np.int64)
+    pair_key = np.repeat(np.arange(len(cands)), cnt)
+    single = _choke(c, p, pair_node, [cands[i] for i in pair_key], horizon,
+                    what=("immediate",), expand=expand).immediate
+    o = np.lexsort((np.arange(len(single)), -single, pair_key))
+    ptr = np.r_[0, np.cumsum(cnt)]
     rows_out = []
     for i, x in enumerate(cands):
-        col = c.countries.index(x)
-        nodes = sup.indices[sup.indptr[col]:sup.indptr[col + 1]]
-        nodes = nodes[np.asarray(sup.data[sup.indptr[col]:sup.indptr[col + 1]]) > 0]
-        top: list[str] = []
-        if len(nodes):
-            single = _choke(c, p, nodes.astype(np.int64), [x] * len(nodes), horizon,
-                            what=("immediate",)).immediate
-            keep = np.argsort(-single, kind="stable")[:carriers]
-            top = [str(c.ids[nodes[j]]) for j in keep if single[j] > 0]
+        mine = o[ptr[i]:ptr[i + 1]][:carriers]
+        top = [str(c.ids[pair_node[j]]) for j in mine if single[j] > 0]
         rows_out.append({"country": x, "leverage": dyn[i], "immediate": imm[i],
-                         "long_run": lr[i], "nodes_supplied": len(nodes), "carriers": top})
+                         "long_run": lr[i], "nodes_supplied": int(cnt[i]), "carriers": top})
     out = pd.DataFrame(rows_out).set_index("country")
     out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
     out.attrs = {"horizon": horizon, "chain": chain.name}
@@ -707,8 +852,9 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     """
     from scipy.stats import rankdata
 
-    from .uncertainty import numbers_per_draw, sample_params
+    from .uncertainty import check_draws, numbers_per_draw, sample_params
 
+    check_draws(draws, horizon)
     scores = scores if scores is not None else score(chain, horizon=horizon)
     c = chain.compiled
     rng = np.random.default_rng(seed)
@@ -716,11 +862,12 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
                  for x in scores["cut_country"].reindex(c.ids)]
     nodes = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
     cc = [countries[j] for j in nodes]
+    expand = expansion(chain)
     m = len(nodes)
     results = np.zeros((draws, c.n))
     # every column holds its draw's numbers where they are ranged
     per_chunk = max(1, _chunk(c.n, m * draws, extra=numbers_per_draw(chain)) // max(m, 1))
-    done = 0
+    done = 0 if m else draws  # no node to cut: every choke score is 0 in every draw
     while done < draws:
         d = min(per_chunk, draws - done)
         p_d, _ = sample_params(chain, d, rng)
@@ -732,7 +879,7 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
         p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
             "weight")}})
-        spec = _single_cuts(c, p, np.tile(nodes, d), cc * d)
+        spec = _single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand)
         loss = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
         results[done:done + d, nodes] = loss.reshape(d, m)
         done += d

@@ -33,7 +33,7 @@ import pandas as pd
 from . import engine
 from .engine import CutSpec, Params
 from .model import Chain, Compiled
-from .scenario import Cut, Scenario, expand_country, resolve
+from .scenario import Cut, Scenario, resolve
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
@@ -64,9 +64,13 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
         ends.append(math.inf if cut.duration is None else cut.start + cut.duration)
         whole.append(country)
 
+    groups = chain.groups
     for j, sc in enumerate(scenarios):
         for cut in sc.cuts:
-            codes = [cindex[x] for x in expand_country(chain.groups, cut.country, c.countries)]
+            # as expand_country, by dictionary look-ups (not a set of every country per
+            # cut: with 200,000 supplier keys, one scenario per key took quadratic time)
+            members = (groups.get(cut.country) or {}).get("members") or []
+            codes = [cindex[x] for x in [cut.country, *members] if x in cindex]
             if not codes:
                 continue
             if cut.nodes is None:  # everything each country supplies: one atom each
@@ -157,19 +161,22 @@ def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarr
              long_run: np.ndarray, total_value: float) -> pd.DataFrame:
     tts, ttr = engine.time_to(loss, start, threshold)
     cum = loss.sum(axis=0)
+    with np.errstate(over="ignore"):  # value-months past the largest float are inf
+        value_loss = cum * total_value if total_value > 0 else np.full(len(cum), np.nan)
     return pd.DataFrame({
         "immediate_loss": immediate, "long_run_loss": long_run,
         "peak_loss": loss.max(axis=0) if len(loss) else np.zeros(loss.shape[1]),
         "final_loss": loss[-1] if len(loss) else np.zeros(loss.shape[1]),
         "cumulative_loss": cum,
-        "cumulative_value_loss": cum * total_value if total_value > 0 else np.nan,
+        "cumulative_value_loss": value_loss,
         "time_to_survive": tts, "time_to_recover": ttr,
     })
 
 
 def _total_value(c: Compiled) -> float:
     v = np.nan_to_num(c.value[c.end_use], nan=0.0)
-    return float(v.sum())
+    with np.errstate(over="ignore"):  # past the largest float: inf (validation refuses it)
+        return float(v.sum())
 
 
 def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = None, *,
@@ -329,9 +336,11 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     True
     """
     from ._progress import Progress
-    from .uncertainty import numbers_per_draw, sample_params
+    from .uncertainty import check_draws, numbers_per_draw, sample_params
 
+    check_draws(draws, 0 if months is None else months)
     sc = _as_scenario(chain, scenario, months)
+    check_draws(draws, sc.months)
     c = chain.compiled
     rng = np.random.default_rng(seed)
     # a draw holds its own numbers where they are ranged (and copies while they are made)

@@ -4,7 +4,9 @@ Every number written with ``low``/``high`` is drawn from its distribution:
 ``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier
 shares are drawn together and scaled down when they sum above 1, so each drawn
 vector is still a set of shares. Draws come from a ``numpy.random.Generator`` so that
-the same seed gives the same numbers.
+the same seed gives the same numbers; each field's ranged values draw in the order of
+their identity (node id, node and country, edge), so reordering the nodes, edges or
+supplier keys of a file changes no number.
 """
 
 from __future__ import annotations
@@ -13,17 +15,45 @@ import numpy as np
 import pandas as pd
 
 from . import engine
+from ._errors import ArgumentError
 from .engine import Params
 from .model import Chain
 
-__all__ = ["ranged_count", "sample_params"]
+__all__ = ["MAX_DRAWS", "MAX_MONTHS", "check_draws", "ranged_count", "sample_params"]
+
+#: Most Monte Carlo draws one call takes (each draw is a full simulation of the chain).
+MAX_DRAWS = 100_000
+#: Longest horizon in months, as for scenarios.
+MAX_MONTHS = 600
+
+
+def check_draws(draws: object, months: object = 0) -> None:
+    """Refuse, before any work, a number of draws or a horizon out of its limits.
+
+    >>> check_draws(0)
+    Traceback (most recent call last):
+    ...
+    riskmodel._errors.ArgumentError: draws must be at least 1, found 0
+    """
+    for name, v, lo, hi in (("draws", draws, 1, MAX_DRAWS), ("months", months, 0, MAX_MONTHS)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ArgumentError(f"{name} must be a whole number, found {v!r}")
+        if v < lo:
+            raise ArgumentError(f"{name} must be at least {lo}, found {v}")
+        if v > hi:
+            raise ArgumentError(f"{name} must be at most {hi:,}, found {v:,}; "
+                                f"use at most {hi:,} {name}")
 
 
 def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
-          base: np.ndarray) -> tuple[np.ndarray, int]:
+          base: np.ndarray, identity: np.ndarray) -> tuple[np.ndarray, int]:
     """``(rows, k)`` draws of ``field``; rows without a range keep ``base``. With no
     ranged row at all, ``base`` as one column ``(rows, 1)``: the engine takes a single
-    column for every draw, which spares memory and work."""
+    column for every draw, which spares memory and work.
+
+    The ranged rows draw in the order of their ``identity`` (node id; node and country;
+    edge), never in the order of the file, so that the same seed gives the same numbers
+    however the chain's nodes, edges and supplier keys are ordered."""
     lo_col, hi_col = f"{field}.low", f"{field}.high"
     if lo_col not in df or hi_col not in df:
         return base.reshape(-1, 1).astype(float), 0
@@ -34,6 +64,7 @@ def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
         np.full(len(df), None)
     ranged = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(mode) & (hi > lo)
     idx = np.flatnonzero(ranged)
+    idx = idx[np.argsort(identity[idx], kind="stable")]
     if len(idx) == 0:
         return base.reshape(-1, 1).astype(float), 0
     out = np.repeat(base.reshape(-1, 1), k, axis=1).astype(float)
@@ -52,13 +83,15 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
     data = chain.to_data()
     c = chain.compiled
     n_pos = c.index.get_indexer(data.nodes["id"])
+    node_key = data.nodes["id"].astype(str).to_numpy()
     count = 0
 
     def node_field(field: str, base: np.ndarray, default: float) -> np.ndarray:
         nonlocal count
         col = data.nodes[field].to_numpy(dtype=float) if field in data.nodes else np.full(
             len(data.nodes), np.nan)
-        draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col))
+        draws, used = _draw(data.nodes, field, k, rng, np.where(np.isnan(col), default, col),
+                            node_key)
         count += used
         if used == 0:
             return base.reshape(-1, 1).astype(float)
@@ -84,7 +117,9 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         keys = (c.index.get_indexer(sups["node"]) * ncountry
                 + pd.Index(c.countries).get_indexer(sups["country"]))
         pos = np.searchsorted(csr_keys, keys)
-        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float))
+        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float),
+                            (sups["node"].astype(str) + "\0" + sups["country"].astype(str))
+                            .to_numpy())
         count += used
         if used:
             row_share = np.repeat(row_share, k, axis=1)
@@ -102,12 +137,14 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
         epos = order[np.searchsorted(ckeys[order], ekeys)]
         grouped = e["group"].notna().to_numpy()
         cov_base = np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0)
-        d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped])
+        edge_key = (e["from"].astype(str) + "\0" + e["to"].astype(str)).to_numpy()
+        d, used = _draw(e[grouped], "covers", k, rng, cov_base[grouped], edge_key[grouped])
         count += used
         if used:
             covers = np.repeat(covers, k, axis=1)
             covers[epos[grouped]] = d
-        d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)))
+        d, used = _draw(e, "share", k, rng, np.nan_to_num(e["share"].to_numpy(dtype=float)),
+                        edge_key)
         count += used
         if used:
             share = np.repeat(share, k, axis=1)
