@@ -45,9 +45,9 @@ SHAPES = {
         [*_nodes({"JP": 0.5}), {"id": "d", "stage": "end_use", "value": 0}],
         [*LINE, {"from": "b", "to": "d"}]),
     "all_values_zero": (_nodes({"JP": 0.5}, value=0.0), LINE),
-    "huge_values": (
-        [*_nodes({"JP": 0.5}, value=1e300), {"id": "d", "stage": "end_use", "value": 5e307},
-         {"id": "e", "stage": "end_use", "value": 5e307}],
+    "huge_values": (  # the largest that validation accepts: a total of at most 1e300
+        [*_nodes({"JP": 0.5}, value=3e299), {"id": "d", "stage": "end_use", "value": 3e299},
+         {"id": "e", "stage": "end_use", "value": 3e299}],
         [*LINE, {"from": "b", "to": "d"}, {"from": "a", "to": "e"}]),
     "end_uses_without_inputs": (
         [{"id": "a", "stage": "upstream", "suppliers": {"JP": 0.5}},
