@@ -18,8 +18,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._errors import (
+    ArgumentError,
     ChainValidationError,
     ConvergenceError,
+    NodeNotFoundError,
+    OutputError,
+    OutputExistsError,
+    OutputFormatError,
     Problem,
     RiskmodelError,
     ScenarioError,
@@ -50,12 +55,17 @@ _SUBMODULES = {"coalitions", "engine", "io", "model", "plot", "provenance", "ref
                "validation"}
 
 __all__ = [
+    "ArgumentError",
     "Chain",
     "ChainGraph",
     "ChainValidationError",
     "Compiled",
     "ConvergenceError",
     "Cut",
+    "NodeNotFoundError",
+    "OutputError",
+    "OutputExistsError",
+    "OutputFormatError",
     "Problem",
     "Result",
     "RiskmodelError",

@@ -10,7 +10,13 @@ A small hierarchy, re-exported from the package:
   does not converge within its iteration cap.
 - :class:`ArgumentError` (also a ``ValueError``): an argument of a computation is out of
   range, names nothing the chain supplies, or would start more work than a documented
-  limit allows; the message gives the numbers and the fix.
+  limit allows; the message gives the numbers and the fix. :class:`NodeNotFoundError`
+  (also a ``KeyError``) when a node id names no node of the chain.
+- :class:`OutputError` (also an ``OSError``): an output cannot be written where asked
+  (see :mod:`riskmodel._write`); :class:`OutputExistsError` (also a
+  ``FileExistsError``) when the target exists and is not riskmodel's to replace, and
+  :class:`OutputFormatError` (also a ``ValueError``) when the name does not say the
+  format.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ __all__ = [
     "ArgumentError",
     "ChainValidationError",
     "ConvergenceError",
+    "NodeNotFoundError",
+    "OutputError",
+    "OutputExistsError",
+    "OutputFormatError",
     "Problem",
     "RiskmodelError",
     "ScenarioError",
@@ -160,3 +170,36 @@ class ArgumentError(RiskmodelError, ValueError):
     >>> isinstance(err, ValueError), isinstance(err, RiskmodelError)
     (True, True)
     """
+
+
+class NodeNotFoundError(ArgumentError, KeyError):
+    """A node id names no node of the chain; the message suggests the nearest id.
+
+    Also a ``KeyError``, as a missing key of a mapping would be.
+
+    Examples
+    --------
+    >>> err = NodeNotFoundError("no node 'gaers' in chain 'tiny'; did you mean 'gears'?")
+    >>> print(err)  # no quotes around the message, unlike a plain KeyError
+    no node 'gaers' in chain 'tiny'; did you mean 'gears'?
+    >>> isinstance(err, KeyError), isinstance(err, ValueError)
+    (True, True)
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class OutputError(RiskmodelError, OSError):
+    """An output cannot be written where asked; the message names the target and the fix.
+
+    Also an ``OSError``, so code that catches file-system errors catches it too.
+    """
+
+
+class OutputExistsError(OutputError, FileExistsError):
+    """The target exists, and riskmodel will not replace or write into it."""
+
+
+class OutputFormatError(OutputError, ValueError):
+    """The output's name does not say which format to write (e.g. ``out.txt``)."""

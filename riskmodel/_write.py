@@ -39,7 +39,7 @@ Examples
 >>> write_file(folder, "x")
 Traceback (most recent call last):
 ...
-riskmodel._write.OutputExistsError: ... is a folder; give a file name, not a folder
+riskmodel._errors.OutputExistsError: ... is a folder; give a file name, not a folder
 >>> sorted(p.name for p in folder.iterdir())
 ['a.txt']
 """
@@ -56,10 +56,9 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
-from ._errors import RiskmodelError
+from ._errors import OutputError, OutputExistsError
 
-__all__ = ["OutputError", "OutputExistsError", "OutputFormatError", "check_file",
-           "check_folder", "sweep", "write_file", "write_folder"]
+__all__ = ["check_file", "check_folder", "sweep", "write_file", "write_folder"]
 
 TEMP_PREFIX = ".riskmodel-tmp-"
 _TEMP = re.compile(r"^\.riskmodel-tmp-(\d+)-[0-9a-f]+-")
@@ -68,21 +67,6 @@ _FD_LINK = re.compile(r"^/(?:dev/(?:stdout|stderr|fd/\d+)|proc/self/fd/\d+)$")
 
 PathLike = str | os.PathLike[str]
 Content = bytes | str
-
-
-class OutputError(RiskmodelError, OSError):
-    """An output cannot be written where asked; the message names the target and the fix.
-
-    Also an ``OSError``, so code that catches file-system errors catches it too.
-    """
-
-
-class OutputExistsError(OutputError, FileExistsError):
-    """The target exists, and riskmodel will not replace or write into it."""
-
-
-class OutputFormatError(OutputError, ValueError):
-    """The output's name does not say which format to write (e.g. ``out.txt``)."""
 
 
 _REASONS: dict[int, tuple[str, str]] = {
@@ -237,7 +221,7 @@ def check_file(target: PathLike, *, inputs: Iterable[PathLike] = (), force: bool
     >>> check_file("")
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputError: the output path is empty; give a file name, e.g. --out result.csv
+    riskmodel._errors.OutputError: the output path is empty; give a file name, e.g. --out result.csv
     """
     path = _as_path(target)
     _inspect(path, target, inputs=inputs, force=force, folder=False)
@@ -418,7 +402,7 @@ def write_file(target: PathLike, content: Content, *, inputs: Iterable[PathLike]
     >>> write_file(chain, "scores", inputs=[chain])
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputExistsError: ... is an input of this command; writing there would ...
+    riskmodel._errors.OutputExistsError: ... is an input of this command; writing there would ...
     >>> chain.read_text()
     'name: x\\n'
     """
@@ -483,7 +467,7 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
     >>> write_folder(d, {"chain.yaml": "name: x\\n"})
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputExistsError: ... is a folder that is not empty; ... pass --force ...
+    riskmodel._errors.OutputExistsError: ... is a folder that is not empty; ... pass --force ...
     >>> _ = write_folder(d, {"chain.yaml": "name: x\\n"}, force=True)
     >>> sorted(p.name for p in d.iterdir())
     ['chain.yaml', 'notes.txt']

@@ -308,15 +308,15 @@ def _cmd_cutsets(args: argparse.Namespace) -> int:
 def _check_node(chain: Any, node: str | None, *, where: str) -> None:
     if node is None:
         return
-    from ._errors import Problem, ScenarioError
+    from ._errors import NodeNotFoundError
     from .validation import suggest
 
     if node not in chain.compiled.index:
         hint = suggest(node, list(chain.compiled.ids))
-        raise ScenarioError([Problem("error", f"no node '{node}' in chain '{chain.name}'",
-                                     where=where, found=node,
-                                     fix=f"did you mean `{hint}`?" if hint else
-                                     "give a node id of the chain")])
+        raise NodeNotFoundError(f"{where} {node}: no node '{node}' in chain '{chain.name}'; "
+                                + (f"did you mean `{hint}`?" if hint else
+                                   "give a node id of the chain (`riskmodel score "
+                                   "CHAIN --top 0` lists them)"))
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

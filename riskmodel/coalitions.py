@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine
-from ._errors import ArgumentError
+from ._errors import ArgumentError, NodeNotFoundError
 from .model import Chain
 
 __all__ = ["coalition", "cutsets"]
@@ -66,8 +66,8 @@ def _check(chain: Chain, target: str | None, mode: str) -> None:
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
     if target is not None and target not in chain.compiled.index:
         hint = suggest(target, list(chain.compiled.ids))
-        raise KeyError(f"no node '{target}' in chain '{chain.name}'"
-                       + (f"; did you mean '{hint}'?" if hint else ""))
+        raise NodeNotFoundError(f"no node '{target}' in chain '{chain.name}'"
+                                + (f"; did you mean '{hint}'?" if hint else ""))
 
 
 def candidate_sets(n: int, max_size: int, limit: int) -> int:

@@ -37,8 +37,8 @@ from typing import Any
 
 import yaml
 
-from ._errors import ChainValidationError, Problem
-from ._write import OutputFormatError, write_file, write_folder
+from ._errors import ChainValidationError, OutputFormatError, Problem
+from ._write import write_file, write_folder
 
 __all__ = [
     "BUNDLE_HEADER",
@@ -883,7 +883,7 @@ def write_document(header: dict[str, Any], tables: dict[str, Any] | None,
     >>> write_document({"name": "x"}, None, out.parent)
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputExistsError: ... is a folder that is not empty; ...
+    riskmodel._errors.OutputExistsError: ... is a folder that is not empty; ...
     """
     target = Path(path)
     fmt = format or _format_for(target)
@@ -908,7 +908,7 @@ def _format_for(target: Path) -> str:
     >>> _format_for(Path("out.txt"))
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputFormatError: out.txt: cannot tell the format from the extension ...
+    riskmodel._errors.OutputFormatError: out.txt: cannot tell the format from the extension ...
     """
     suffix = target.suffix.lower()
     if suffix in (".yaml", ".yml"):

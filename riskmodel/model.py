@@ -530,7 +530,7 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     bundle goes into a new or empty folder; into a folder holding other files only
     with ``force=True``, and then only its four files are written. A symbolic link is
     written through only with ``force=True``. The files in ``inputs`` are never
-    written. Errors raise :class:`riskmodel._write.OutputError` (an ``OSError``) naming
+    written. Errors raise :class:`riskmodel.OutputError` (an ``OSError``) naming
     ``path`` and the fix.
 
     Examples
@@ -544,7 +544,7 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     >>> rm.save(bike, out)  # a folder holding other files
     Traceback (most recent call last):
     ...
-    riskmodel._write.OutputExistsError: ... is a folder that is not empty; ...
+    riskmodel._errors.OutputExistsError: ... is a folder that is not empty; ...
     """
     data = chain.to_data()
     target = Path(path)

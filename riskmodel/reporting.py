@@ -54,8 +54,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._errors import OutputExistsError
 from ._version import __version__
-from ._write import OutputExistsError
 
 if TYPE_CHECKING:  # heavy modules load on use, so that ``riskmodel --help`` stays instant
     import pandas as pd
@@ -472,7 +472,7 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     FileExistsError
         ``out`` is a file, a symbolic link (without ``force``), one of the chain's own
         files or folders, or a non-empty folder that is not a report (without ``force``).
-        It is a :class:`riskmodel._write.OutputError`, as are failed writes.
+        It is a :class:`riskmodel.OutputError`, as are failed writes.
 
     Examples
     --------
@@ -562,7 +562,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 def cli_report(args: argparse.Namespace) -> int:
     """Run ``riskmodel report``: write the report, print the written paths; return the
     exit code (1 when the output folder is refused)."""
-    from ._write import OutputError
+    from ._errors import OutputError
 
     try:
         if getattr(args, "timestamp", False):

@@ -79,6 +79,7 @@ import pandas as pd
 from scipy import sparse
 
 from . import engine
+from ._errors import NodeNotFoundError
 from .engine import CutSpec, Params, Withheld
 from .model import Chain, Compiled
 
@@ -626,8 +627,8 @@ def explain(scores: pd.DataFrame, node: str) -> str:
         from .validation import suggest
 
         hint = suggest(node, list(scores.index))
-        raise KeyError(f"no node '{node}' in the scores" + (f"; did you mean '{hint}'?"
-                                                            if hint else ""))
+        raise NodeNotFoundError(f"no node '{node}' in the scores"
+                                + (f"; did you mean '{hint}'?" if hint else ""))
     r = scores.loc[node]
     h = scores.attrs.get("horizon", 12)
     n = len(scores)
