@@ -42,6 +42,11 @@ class RiskmodelError(Exception):
     """Base class of the exceptions riskmodel raises on purpose."""
 
 
+def _cap(text: str, most: int = 300) -> str:
+    """``text`` cut to ``most`` characters (a 50,000-character id is not shown whole)."""
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding of validation: where it is, what was expected and found, the fix.
@@ -82,12 +87,12 @@ class Problem:
         text = (f"{self.place()}: " if known else "") + f"{self.severity}: "
         subject = []
         if self.where:
-            subject.append(self.where)
+            subject.append(_cap(self.where))
         if self.field:
-            subject.append(f"field '{self.field}'")
+            subject.append(f"field '{_cap(self.field)}'")
         if subject:
             text += ", ".join(subject) + ": "
-        text += self.message
+        text += _cap(self.message)
         if self.expected is not None or self.found is not None:
             bits = []
             if self.expected is not None:
@@ -97,7 +102,7 @@ class Problem:
             text += "; " + ", ".join(bits)
         text += "."
         if self.fix:
-            fix = self.fix.rstrip(".")
+            fix = _cap(self.fix.rstrip("."))
             text += f" Fix: {fix}" + ("" if fix.endswith("?") else ".")
         return text
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-__all__ = ["SafeStream", "escape", "inert_cell"]
+from ._errors import RiskmodelError
+
+__all__ = ["SafeStream", "StreamError", "escape", "inert_cell"]
 
 #: C0 controls but tab and line feed, DEL, C1 controls, bidi embeddings/overrides and
 #: isolates, and lone surrogates (which cannot even be encoded)
@@ -57,6 +59,10 @@ def inert_cell(value: Any) -> Any:
     return value
 
 
+class StreamError(RiskmodelError):
+    """Standard output or error is closed or cannot take the text (a full disk)."""
+
+
 class SafeStream:
     """A text stream that escapes control characters on their way to ``stream``.
 
@@ -64,18 +70,47 @@ class SafeStream:
     progress bar). Everything else is delegated to the wrapped stream.
     """
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: TextIO | None, name: str = "output"):
         self._stream = stream
+        self._name = name
+
+    def _failed(self, e: OSError | None) -> StreamError:
+        why = "it is closed" if e is None else (e.strerror or str(e))
+        return StreamError(f"cannot write to the standard {self._name}: {why}; "
+                           "give it a file or a pipe that can take the text")
 
     def write(self, text: str) -> int:
-        self._stream.write(escape(text))
+        if self._stream is None:
+            if self._name == "error":  # diagnostics are best effort: never fail a run
+                return len(text)
+            raise self._failed(None)
+        try:
+            self._stream.write(escape(text))
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            if self._name != "error":
+                raise self._failed(e) from None
         return len(text)
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            if self._name != "error":
+                raise self._failed(e) from None
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
             self.write(line)
 
     def write_control(self, text: str) -> int:
+        if self._stream is None:
+            raise self._failed(None)
         return self._stream.write(text)
 
     def __getattr__(self, name: str) -> Any:

@@ -83,7 +83,8 @@ _REASONS: dict[int, tuple[str, str]] = {
     errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
     errno.EISDIR: ("it is a folder", "give a file name, not a folder"),
     errno.ELOOP: ("too many levels of symbolic links", "check the path"),
-    errno.ENXIO: ("no program is reading from it", "start the reader first"),
+    errno.ENXIO: ("no program is reading from it, or the device is not there (a "
+                  "terminal with no session)", "start the reader first, or write elsewhere"),
     errno.EPIPE: ("the program reading from it has stopped", "check the reader"),
     errno.EIO: ("input/output error", "check the device, or write elsewhere"),
     errno.EBUSY: ("the file is busy", "close the program that uses it"),
@@ -544,7 +545,10 @@ def _remove_own(folder: Path, rel: str, inputs: Iterable[PathLike]) -> None:
         st = os.lstat(p)
     except OSError:
         return
-    if not stat.S_ISREG(st.st_mode) or _input_of(p, inputs) is not None:
+    # a folder on the way that is a symbolic link leads out of the report: leave it
+    inside = os.path.realpath(p.parent) == os.path.join(os.path.realpath(folder),
+                                                         *PurePosixPath(rel).parts[:-1])
+    if not inside or not stat.S_ISREG(st.st_mode) or _input_of(p, inputs) is not None:
         return
     try:
         os.unlink(p)

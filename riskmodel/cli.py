@@ -512,7 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._terminal import SafeStream
 
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, "error")
     try:
         parser = build_parser()
         try:
@@ -527,22 +527,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+def _say(message: str) -> None:
+    """Print an error line on stderr; a closed or full stderr cannot take it: stay quiet."""
+    from ._terminal import StreamError
+
+    with contextlib.suppress(OSError, StreamError):
+        print(message, file=sys.stderr)
+
+
+def _discard_stdout() -> None:
+    """Point a failed stdout at /dev/null so the exit does not retry the lost text."""
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else -1
+        if fd >= 0:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; turn expected errors into one clear line and exit 1."""
     from ._errors import RiskmodelError
+    from ._terminal import StreamError
 
     previous = _trap_signals()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk or closed stdout is an error, not a shutdown noise
+        return code
     except _UsageError as e:
-        print(f"riskmodel: usage error: {e}", file=sys.stderr)
+        _say(f"riskmodel: usage error: {e}")
         return EXIT_USAGE
     except FileNotFoundError as e:
-        print(f"riskmodel: error: {e}", file=sys.stderr)
+        _say(f"riskmodel: error: {e}")
+        return EXIT_ERROR
+    except StreamError as e:
+        _discard_stdout()
+        _say(f"riskmodel: error: {e}")
         return EXIT_ERROR
     except RiskmodelError as e:
         text = str(e)
-        print(f"riskmodel: error: {text}", file=sys.stderr)
+        _say(f"riskmodel: error: {text}")
         return EXIT_ERROR
     except KeyboardInterrupt as e:
         signum = getattr(e, "signum", 2)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import engine
 from ._errors import ArgumentError, NodeNotFoundError
-from .model import Chain
+from .model import Chain, require_chain
 
 __all__ = ["coalition", "cutsets"]
 
@@ -62,6 +62,7 @@ def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
 def _check(chain: Chain, target: str | None, mode: str) -> None:
     from .validation import suggest
 
+    require_chain(chain, "cutsets")
     if mode not in ("immediate", "long_run"):
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
     if target is not None and target not in chain.compiled.index:
@@ -116,7 +117,13 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     _check(chain, target, mode)
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:
         raise ArgumentError(f"max_size must be a whole number of at least 1, found {max_size!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+            or not 0 <= threshold <= 1:
+        raise ArgumentError(f"threshold must be a number in [0, 1] (an availability), "
+                            f"found {threshold!r:.60}")
     c = chain.compiled
+    if isinstance(countries, str):  # "US,JP", not the letters U, S, J, P
+        countries = [x.strip() for x in countries.split(",") if x.strip()]
     if countries is not None:
         cands = list(dict.fromkeys(countries))
     else:
@@ -164,7 +171,9 @@ def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = No
     """The share of ``target`` (default: all end use) that survives when ``countries``
     jointly cut everything they supply."""
     _check(chain, target, mode)
-    members = [str(x) for x in countries]
+    if isinstance(countries, str):  # "US,JP", not the letters U, S, J, P
+        countries = [x.strip() for x in countries.split(",") if x.strip()]
+    members = list(dict.fromkeys(str(x) for x in countries))
     supplying = _supplying(chain)
     listed = ", ".join(sorted(supplying)) or "none"
     if not members:

@@ -521,6 +521,21 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     return chain
 
 
+def require_chain(obj: object, what: str) -> None:
+    """Refuse, in plain words, something that is not a :class:`Chain`.
+
+    >>> require_chain("bicycle", "score")
+    Traceback (most recent call last):
+    ...
+    TypeError: rm.score needs a Chain (from rm.load), not str; load it first: ...
+    """
+    if not isinstance(obj, Chain):
+        hint = (f"; load it first: rm.{what}(rm.load({obj!r:.80}))"
+                if isinstance(obj, (str, os.PathLike)) else "")
+        raise TypeError(f"rm.{what} needs a Chain (from rm.load), not "
+                        f"{type(obj).__name__}{hint}")
+
+
 def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = None,
          force: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
     """Write a chain as YAML, JSON or a CSV bundle (by extension; none = bundle).
@@ -546,6 +561,7 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     ...
     riskmodel._errors.OutputExistsError: ... is a folder that is not empty; ...
     """
+    require_chain(chain, "save")
     data = chain.to_data()
     target = Path(path)
     fmt = format or _format_for(target)

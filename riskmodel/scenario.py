@@ -210,7 +210,8 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
     check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=())
     errors = [
         Problem(p.severity, p.message, where=(p.where or "").replace(
-            "scenario 'scenario'", f"scenario '{scenario.name}'"), field=p.field,
+            "scenario 'scenario'", f"scenario '{scenario.name}'" if scenario.name
+            != "scenario" else "the given cuts"), field=p.field,
             expected=p.expected, found=p.found, fix=p.fix, code=p.code)
         for p in c.finish() if p.severity == "error"]
     if errors:
@@ -345,6 +346,12 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                       where=cw, field="start", expected="a whole number in [0, 600]",
                       found=_short(start), fix="write the starting month, e.g. 0")
                 start = 0
+            elif start >= months:
+                c.add("error", "range", "the cut starts after the scenario's last month, so "
+                      "it would cut nothing", path=(*cp, "start"), where=cw, field="start",
+                      expected=f"a month before the horizon of {months} months",
+                      found=_short(start),
+                      fix="start the cut earlier, or give the scenario more `months`")
             dur = cut.get("duration")
             if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
                                     or not 0 <= dur <= 600):

@@ -81,7 +81,7 @@ from scipy import sparse
 from . import engine
 from ._errors import NodeNotFoundError
 from .engine import CutSpec, Params, Withheld
-from .model import Chain, Compiled
+from .model import Chain, Compiled, require_chain
 
 __all__ = ["PolicyAlignment", "explain", "leverage", "policy_alignment", "score",
            "score_uncertainty"]
@@ -398,6 +398,7 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     battery_cells       0.306            0.438          CN
     frames              0.200            0.400          TW
     """
+    require_chain(chain, "score")
     from ._progress import Progress
 
     c = chain.compiled
@@ -702,6 +703,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     >>> lev.loc["JP", "carriers"]
     ['drivetrain', 'motors', 'battery_cells']
     """
+    require_chain(chain, "leverage")
     from .scenario import Cut, Scenario
     from .simulation import chunk_size, cut_spec
 
@@ -851,11 +853,13 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     >>> bool(u.loc["drivetrain", "p_top"] > 0.9)
     True
     """
+    require_chain(chain, "score_uncertainty")
     from scipy.stats import rankdata
 
-    from .uncertainty import check_draws, numbers_per_draw, sample_params
+    from .uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
 
     check_draws(draws, horizon)
+    check_seed(seed)
     scores = scores if scores is not None else score(chain, horizon=horizon)
     c = chain.compiled
     rng = np.random.default_rng(seed)

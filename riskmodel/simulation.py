@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import engine
 from .engine import CutSpec, Params
-from .model import Chain, Compiled
+from .model import Chain, Compiled, require_chain
 from .scenario import Cut, Scenario, resolve
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
@@ -92,13 +92,28 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
 
 def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
                  months: int | None) -> Scenario:
+    require_chain(chain, "simulate")
     if scenario is None:
         raise TypeError("simulate needs a scenario: a Scenario, a standard scenario name, "
                         "or a list of Cut")
     if isinstance(scenario, str):
         scenario = Scenario.from_chain(chain, scenario)
+    elif isinstance(scenario, Mapping):  # the file form {id, months, cuts: [...]}
+        from .scenario import check_scenarios
+
+        d = {"id": "scenario", **scenario}
+        scenario = Scenario.from_dict(check_scenarios(None, [d], None, None)[0])
     elif not isinstance(scenario, Scenario):
-        scenario = Scenario(list(scenario))
+        if not isinstance(scenario, Iterable):
+            raise TypeError(f"simulate needs a scenario: a Scenario, a standard scenario "
+                            f"name, a mapping {{cuts: [...]}} or a list of Cut, not "
+                            f"{type(scenario).__name__}")
+        cuts = list(scenario)
+        bad = [x for x in cuts if not isinstance(x, Cut)]
+        if bad:
+            raise TypeError(f"a scenario's cuts must be riskmodel.Cut objects, e.g. "
+                            f"rm.Cut('JP'); found {type(bad[0]).__name__} {bad[0]!r:.60}")
+        scenario = Scenario(cuts)
     if months is not None:
         scenario = Scenario(scenario.cuts, name=scenario.name, title=scenario.title,
                             months=months, description=scenario.description,
@@ -336,9 +351,10 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     True
     """
     from ._progress import Progress
-    from .uncertainty import check_draws, numbers_per_draw, sample_params
+    from .uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
 
     check_draws(draws, 0 if months is None else months)
+    check_seed(seed)
     sc = _as_scenario(chain, scenario, months)
     check_draws(draws, sc.months)
     c = chain.compiled

@@ -45,6 +45,20 @@ def check_draws(draws: object, months: object = 0) -> None:
                                 f"use at most {hi:,} {name}")
 
 
+def check_seed(seed: object) -> None:
+    """Refuse a seed numpy cannot take (a negative number, text), in riskmodel's words.
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    riskmodel._errors.ArgumentError: seed must be None or a whole number >= 0, found -1
+    """
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ArgumentError(f"seed must be None or a whole number >= 0, found {seed!r:.60}")
+
+
 def _draw(df: pd.DataFrame, field: str, k: int, rng: np.random.Generator,
           base: np.ndarray, identity: np.ndarray) -> tuple[np.ndarray, int]:
     """``(rows, k)`` draws of ``field``; rows without a range keep ``base``. With no

@@ -220,7 +220,9 @@ def _check_header(c: _Collector, h: dict[str, Any], *, combined: bool = False) -
 
 
 def _slugify(s: str) -> str:
-    return re.sub(r"[^a-z0-9_]+", "_", s.strip().lower()).strip("_") or "x"
+    """A slug to suggest for ``s``: at most 60 characters; ``x_1`` when ``s`` has no
+    ASCII letter or digit to keep (``а``, Cyrillic, is not ``a``)."""
+    return re.sub(r"[^a-z0-9_]+", "_", s.strip().lower()).strip("_")[:60].strip("_") or "x_1"
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""A second adversarial pass: Python API misuse and closed or full standard streams.
+
+The command-line cases of the same pass are in tests/data/hardening/adversarial/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import riskmodel as rm
+from riskmodel._errors import ArgumentError, ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bike() -> rm.Chain:
+    return rm.load("bicycle")
+
+
+def test_score_of_a_name_is_a_clear_type_error(bike: rm.Chain) -> None:
+    with pytest.raises(TypeError, match=r"rm.score needs a Chain .*rm.load\('bicycle'\)"):
+        rm.score("bicycle")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"rm\.simulate needs a Chain"):
+        rm.simulate(None, "china_cut")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"rm\.cutsets needs a Chain"):
+        rm.cutsets({"nodes": []})  # type: ignore[arg-type]
+
+
+def test_simulate_takes_a_scenario_mapping_and_checks_it(bike: rm.Chain) -> None:
+    res = rm.simulate(bike, {"cuts": [{"country": "JP"}], "months": 12})
+    assert res.summary["immediate_loss"] == pytest.approx(0.7)
+    with pytest.raises(ScenarioError, match="months"):
+        rm.simulate(bike, {"id": "x", "months": "12", "cuts": [{"country": "JP"}]})
+    with pytest.raises(ScenarioError, match="fraction"):
+        rm.simulate(bike, {"cuts": [{"country": "JP", "fraction": float("nan")}]})
+
+
+def test_simulate_list_of_text_is_a_clear_type_error(bike: rm.Chain) -> None:
+    with pytest.raises(TypeError, match=r"riskmodel.Cut objects"):
+        rm.simulate(bike, ["JP"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not int"):
+        rm.simulate(bike, 123)  # type: ignore[arg-type]
+
+
+def test_unnamed_cuts_are_not_called_scenario_scenario(bike: rm.Chain) -> None:
+    with pytest.raises(ScenarioError) as e:
+        rm.simulate(bike, [rm.Cut("ZZ")])
+    assert "scenario 'scenario'" not in str(e.value)
+    assert "the given cuts" in str(e.value)
+
+
+@pytest.mark.parametrize("seed", [-1, "a", 1.5, True])
+def test_bad_seed_is_an_argument_error(bike: rm.Chain, seed: object) -> None:
+    with pytest.raises(ArgumentError, match="seed must be"):
+        rm.monte_carlo(bike, "china_cut", draws=2, seed=seed)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="seed must be"):
+        rm.score_uncertainty(bike, draws=2, seed=seed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), float("inf"), -0.1, 2, "0.5"])
+def test_cutsets_threshold_out_of_range(bike: rm.Chain, threshold: object) -> None:
+    with pytest.raises(ArgumentError, match="threshold must be"):
+        rm.cutsets(bike, threshold=threshold)  # type: ignore[arg-type]
+
+
+def test_coalition_of_one_text_is_not_its_letters(bike: rm.Chain) -> None:
+    assert rm.coalition(bike, "JP") == pytest.approx(rm.coalition(bike, ["JP"]))
+    assert rm.coalition(bike, "JP,CN") == pytest.approx(rm.coalition(bike, ["JP", "CN"]))
+
+
+def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RISKMODEL_NO_PROGRESS": "1"}
+    return subprocess.run([sys.executable, "-m", "riskmodel", *argv], env=env, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL, **kw)  # type: ignore[call-overload]
+
+
+def test_closed_stdout_is_one_clear_error() -> None:
+    r = _run(["score", "bicycle"], stderr=subprocess.PIPE,
+             preexec_fn=lambda: os.close(1))
+    assert r.returncode == 1
+    assert "standard output" in r.stderr and "closed" in r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_stdout_is_one_clear_error() -> None:
+    with open("/dev/full", "w") as full:
+        r = _run(["score", "bicycle"], stdout=full, stderr=subprocess.PIPE)
+    assert r.returncode == 1
+    assert "No space left" in r.stderr
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr
+    assert "Exception ignored" not in r.stderr
+
+
+def test_closed_stderr_does_not_fail_a_run(tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    r = _run(["score", "bicycle", "--format", "csv", "--out", str(out)],
+             stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert r.returncode == 0
+    assert out.read_text().startswith("node,")
