@@ -57,7 +57,8 @@ def linear_chain(n: int, *, home: str | None = "CN"):
               "perspective": {"home": home} if home else "global",
               "stages": ["upstream", "midstream", "downstream", "end_use"],
               "groups": {}, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, nodes, complete(sup, empty_suppliers()), edges))
+    return Chain.from_data(ChainData(header, nodes, complete(sup, empty_suppliers()), edges),
+                           checked=True)
 
 
 def groups_chain(groups: int, *, nodes: int = 1000, home: str = "CN"):
@@ -100,7 +101,8 @@ def groups_chain(groups: int, *, nodes: int = 1000, home: str = "CN"):
               "perspective": {"home": home},
               "stages": ["upstream", "midstream", "downstream", "end_use"],
               "groups": gdecl, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, node_t, complete(sup, empty_suppliers()), edges))
+    return Chain.from_data(ChainData(header, node_t, complete(sup, empty_suppliers()), edges),
+                           checked=True)
 
 
 def _step(kind: str, size: int, what: str, queue: mp.Queue) -> None:

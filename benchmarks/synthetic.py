@@ -86,4 +86,4 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
               "perspective": {"home": home} if home else "global",
               "stages": ["upstream", "midstream", "downstream", "end_use"],
               "groups": {}, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, nodes, suppliers, edges))
+    return Chain.from_data(ChainData(header, nodes, suppliers, edges), checked=True)

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from ._errors import ChainValidationError
+from ._errors import ChainValidationError, Problem
 from ._tables import (
     ChainData,
 )
@@ -320,12 +320,17 @@ class Chain:
         self._data_version = -1
         self._compiled: Compiled | None = None
         self._compiled_key: tuple[Any, ...] | None = None
+        self._checked_key: tuple[Any, ...] | None = None
         self.path: str | None = None
 
     # construction ------------------------------------------------------------
     @classmethod
-    def from_data(cls, data: ChainData) -> Chain:
-        """A chain over tables; the graph is built only when first asked for."""
+    def from_data(cls, data: ChainData, *, checked: bool = False) -> Chain:
+        """A chain over tables; the graph is built only when first asked for.
+
+        The tables are checked when the chain is first compiled, unless ``checked``
+        says they were already (read and validated, or valid by construction).
+        """
         self = cls.__new__(cls)
         self._header = copy.deepcopy(data.header)
         self._header.setdefault("stages", list(schema.DEFAULT_STAGES))
@@ -334,6 +339,7 @@ class Chain:
         self._data_version = 0
         self._compiled = None
         self._compiled_key = None
+        self._checked_key = self._key() if checked else None
         self.path = data.path
         return self
 
@@ -451,12 +457,40 @@ class Chain:
 
     @property
     def compiled(self) -> Compiled:
-        """The chain as arrays; cached, and recompiled after any edit."""
+        """The chain as arrays; cached, and recompiled after any edit.
+
+        A chain that was edited since it was loaded (or was built in Python) is
+        checked first, as :func:`load` checks a file: its errors raise
+        :class:`~riskmodel.ChainValidationError`, so no computation runs on NaN, text
+        where a number belongs, or shares out of range.
+        """
         key = self._key()
         if self._compiled is None or self._compiled_key != key:
+            if self._checked_key != key:
+                errors = [p for p in self.check() if p.severity == "error"]
+                if errors:
+                    raise ChainValidationError(errors)
+                self._checked_key = key
             self._compiled = compile_data(self.to_data())
             self._compiled_key = key
         return self._compiled
+
+    def check(self, *, require_sources: bool = False) -> list[Problem]:
+        """Every problem in the chain as it stands (edits in Python included).
+
+        >>> import riskmodel as rm
+        >>> bike = rm.load("bicycle")
+        >>> bike.graph.nodes["frames"]["substitutability"] = float("nan")
+        >>> [(p.where, p.field, p.message) for p in bike.check()]
+        [("node 'frames'", 'substitutability', 'not a finite number')]
+        """
+        from .validation import check_data, check_graph
+
+        if self._graph is not None:
+            problems = check_graph(self._graph)
+            if any(p.severity == "error" for p in problems):
+                return problems  # the graph cannot become tables
+        return check_data(self.to_data(), require_sources=require_sources)
 
     def compile(self) -> Compiled:
         """Same as :attr:`compiled`."""
@@ -477,6 +511,7 @@ class Chain:
         new._data_version = -1
         new._compiled = None
         new._compiled_key = None
+        new._checked_key = None
         new.path = self.path
         return new
 
@@ -516,7 +551,7 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     failing = rep.errors + (rep.warnings if strict else [])
     if failing:
         raise ChainValidationError(failing, warnings=rep.warnings)
-    chain = Chain.from_data(data)
+    chain = Chain.from_data(data, checked=True)  # checked above, as read
     chain.path = str(path) if path else None
     return chain
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,8 @@ from ._tables import (
 from .io import Document, read_document, resolve_path
 from .scenario import check_scenarios
 
-__all__ = ["ValidationReport", "build", "check_scenarios", "suggest", "validate"]
+__all__ = ["ValidationReport", "build", "check_graph", "check_scenarios", "suggest",
+           "validate"]
 
 
 @dataclass
@@ -526,13 +527,13 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                               "alone")
         has_other = set(sups.loc[ctry == OTHER, "node"])
         first_row = {k: i for i, k in reversed(list(enumerate(sups["node"])))}
+        node_row = {k: i for i, k in reversed(list(enumerate(ids)))}
         for node, total in sums.items():
             r = first_row[node]
             if total > 1 + SHARE_TOLERANCE:
                 c.add("error", "share-sum", "supplier shares sum to more than 1",
                       table="nodes" if not c.csv.get("suppliers") else "suppliers",
-                      row=(int(np.flatnonzero((ids == node).to_numpy())[0])
-                           if not c.csv.get("suppliers") else r),
+                      row=node_row[node] if not c.csv.get("suppliers") else r,
                       field="suppliers" if not c.csv.get("suppliers") else "share",
                       where=f"node '{node}'", expected=f"a total ≤ 1 (± {SHARE_TOLERANCE})",
                       found=f"{total:.3g}", fix="correct the shares; the rest is 'other'")
@@ -540,8 +541,7 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                 c.add("warning", "share-rest", f"supplier shares sum to {total:.3g} with no "
                       f"`other` declared; the remaining {1 - total:.3g} is treated as other "
                       "producers", table="nodes" if not c.csv.get("suppliers") else "suppliers",
-                      row=(int(np.flatnonzero((ids == node).to_numpy())[0])
-                           if not c.csv.get("suppliers") else r),
+                      row=node_row[node] if not c.csv.get("suppliers") else r,
                       field="suppliers" if not c.csv.get("suppliers") else "share",
                       where=f"node '{node}'", fix="declare the rest as `other: "
                       f"{1 - total:.3g}` or complete the shares")
@@ -614,9 +614,10 @@ def _check_tables(c: _Collector, data: ChainData) -> None:
                       found=str(edges["essential"].loc[r]).lower(),
                       fix="make every member of the group essential, or none")
         sums = edges.groupby("to", sort=False)["share"].sum(min_count=1)
+        to_row = {k: i for i, k in reversed(list(enumerate(edges["to"])))}
         for node, total in sums.items():
             if pd.notna(total) and total > 1 + SHARE_TOLERANCE:
-                r = int(np.flatnonzero((edges["to"] == node).to_numpy())[0])
+                r = to_row[node]
                 c.add("error", "input-share-sum", f"input shares of '{node}' sum to more than 1",
                       table="edges", row=r, field="share", where=f"node '{node}'",
                       expected=f"a total ≤ 1 (± {SHARE_TOLERANCE})", found=f"{total:.3g}",
@@ -712,6 +713,89 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
     return data, c.finish()
 
 
+#: node and edge attributes that hold text (None leaves them unset)
+_NODE_TEXT = ("label", "stage", "description", "note")
+_EDGE_TEXT = ("group", "note")
+
+
+def _bad_number(x: Any) -> bool:
+    """Whether a graph attribute that must be a number is not a finite real number."""
+    if x is None:
+        return False
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer,
+                                                            np.floating)):
+        return True
+    return not np.isfinite(x)
+
+
+def check_graph(graph: Any) -> list[Problem]:
+    """Problems in the attributes of a chain's graph, as edited in Python.
+
+    A file's values are checked as they are read; values set on ``chain.graph`` are
+    checked here before the graph becomes tables: numbers must be finite real numbers
+    (not NaN, not text, not ``True``), texts must be text, ``suppliers`` a mapping of
+    country to share, ``essential`` ``True`` or ``False``. ``None`` leaves a value unset.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_node("ore", stage="upstream", substitutability=float("nan"))
+    >>> g.add_node("steel", stage="end_use", value=10.0)
+    >>> g.add_edge("ore", "steel", essential="no")
+    >>> for p in check_graph(g): print(p.where, p.field, "|", p.message, "| found", p.found)
+    node 'ore' substitutability | not a finite number | found nan
+    edge ore → steel essential | not true or false | found 'no'
+    """
+    out: list[Problem] = []
+
+    def bad(where: str, field: str, message: str, expected: str, found: Any, fix: str
+            ) -> None:
+        out.append(Problem("error", message, where=where, field=field, expected=expected,
+                           found=_short(found), fix=fix))
+
+    def numbers(where: str, attrs: Any, fields: Iterable[str]) -> None:
+        for f in fields:
+            if _bad_number(attrs.get(f)):
+                bad(where, f, "not a finite number", "a finite number", attrs.get(f),
+                    "set a number, or delete the attribute to leave it unset")
+
+    def texts(where: str, attrs: Any, fields: Iterable[str]) -> None:
+        for f in fields:
+            if attrs.get(f) is not None and not isinstance(attrs.get(f), str):
+                bad(where, f, "not text", "text", attrs.get(f), "set a text (a str)")
+
+    for n, a in graph.nodes(data=True):
+        where = f"node '{n}'"
+        if not isinstance(n, str):
+            bad(where, "id", "node id is not text", "a text id such as `gears`", n,
+                "name the node with a text id")
+        numbers(where, a, NODE_NUMBERS)
+        texts(where, a, _NODE_TEXT)
+        sup = a.get("suppliers")
+        if sup is None:
+            continue
+        if not isinstance(sup, Mapping):
+            bad(where, "suppliers", "not a mapping", "a mapping of country to share", sup,
+                "set a dict such as {'JP': 0.6, 'CN': 0.4}")
+            continue
+        for country, share in sup.items():
+            if not isinstance(country, str):
+                bad(where, "suppliers", "a supplier key is not text", "a country code",
+                    country, "key suppliers by country code, e.g. 'JP'")
+            if share is None or _bad_number(share):
+                bad(f"{where}, supplier '{country}'", "share", "not a finite number",
+                    "a share in [0, 1]", share, "set a number, or delete the entry")
+    for u, v, a in graph.edges(data=True):
+        where = f"edge {u} → {v}"
+        numbers(where, a, EDGE_NUMBERS)
+        texts(where, a, _EDGE_TEXT)
+        if "essential" in a and not isinstance(a["essential"], (bool, np.bool_)):
+            bad(where, "essential", "not true or false", "True or False", a["essential"],
+                "set True or False (a Python bool)")
+    return out
+
+
 def check_data(data: ChainData, *, require_sources: bool = False) -> list[Problem]:
     """Problems in an in-memory chain (no file positions)."""
     c = _Collector(None, data.path)
@@ -792,25 +876,22 @@ def validate(chain_or_path: Any, *, strict: bool = False,
     4 value out of range | give a value in range
     7 edge refers to unknown node 'gear' | did you mean `gears`?
     """
-    if hasattr(chain_or_path, "to_data"):
-        data = chain_or_path.to_data()
-        problems = check_data(data, require_sources=require_sources)
-        path = data.path
+    if hasattr(chain_or_path, "check"):
+        problems = chain_or_path.check(require_sources=require_sources)
+        path = chain_or_path.path
     else:
         path_obj = resolve_path(chain_or_path)
         if path_obj is None:
             from .model import combined_data
 
-            data, problems = combined_data(require_sources=require_sources)
+            _, problems = combined_data(require_sources=require_sources)
             path = "combined"
         else:
             doc = read_document(path_obj)
             from .combined import build_combined, is_combined
 
-            if is_combined(doc):  # a combined view's file, given by its path
-                data, problems = build_combined(doc, require_sources=require_sources)
-            else:
-                data, problems = build(doc, require_sources=require_sources)
+            build_doc = build_combined if is_combined(doc) else build  # by path too
+            _, problems = build_doc(doc, require_sources=require_sources)
             path = str(path_obj)
     rep = split(problems, path)
     failing = rep.errors + (rep.warnings if strict else [])

@@ -228,12 +228,7 @@ class _Tags(HTMLParser):
 def hostile(tmp_path):
     path = tmp_path / "hostile.yaml"
     path.write_text(HOSTILE_YAML, encoding="utf-8")
-    chain = rm.load(path)
-    # a name no file may carry: only a chain built in Python can have it
-    return rm.Chain(chain.graph, name="../../etc/passwd<x>", title=chain.title,
-                    description=chain.description, perspective=chain.perspective,
-                    currency=chain.currency, stages=chain.stages, sources=chain.sources,
-                    scenarios=chain.scenarios)
+    return rm.load(path)
 
 
 def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
@@ -278,16 +273,18 @@ def test_hostile_strings_are_inert_in_markdown(hostile, tmp_path):
     assert len(tables) > 10 and all(len(set(t)) == 1 for t in tables)  # no table broken
 
 
-def test_hostile_chain_name_gives_safe_file_names(hostile, tmp_path):
-    out = tmp_path / "rep"
+def test_hostile_chain_name_is_refused_before_anything_is_written(hostile, tmp_path):
+    # a name no file may carry, set in Python: checked before any work, as a file is
+    # (and were it let through, safe_name would still keep it in the report folder)
+    chain = rm.Chain(hostile.graph, name="../../etc/passwd<x>", title=hostile.title,
+                     perspective=hostile.perspective, stages=hostile.stages,
+                     sources=hostile.sources)
     before = set(tmp_path.parent.iterdir())
-    paths = rm.report(hostile, out, mc=5)
-    assert {p.name for p in out.iterdir()} == {"etc_passwd_x.html", "etc_passwd_x.md",
-                                               "etc_passwd_x.json", "figures",
-                                               reporting.REPORT_MARKER}
-    assert all(p.parent == out for k, p in paths.items() if k != "dir")
+    with pytest.raises(rm.ChainValidationError, match="the chain name is not a slug"):
+        rm.report(chain, tmp_path / "rep", mc=5)
     assert set(tmp_path.parent.iterdir()) == before
-    assert set(tmp_path.iterdir()) == {tmp_path / "rep", tmp_path / "hostile.yaml"}
+    assert set(tmp_path.iterdir()) == {tmp_path / "hostile.yaml"}
+    assert reporting.safe_name(chain.name) == "etc_passwd_x"
 
 
 def test_safe_name():
