@@ -11,7 +11,8 @@
   timing :func:`riskmodel.leverage`, :func:`riskmodel.cutsets` and
   :func:`riskmodel.report` (JSON only).
 
-Run ``python benchmarks/bench_hardening.py [--sizes 10000 100000] [--groups 200000]``;
+Run ``python benchmarks/bench_hardening.py [--sizes 10000 100000] [--groups 200000]``
+(``--smallest``: one small size of each, as the test suite runs it);
 figures go to ``benchmarks/results/hardening.json`` (git-ignored). A step that runs
 past ``--budget`` seconds is stopped and recorded as such (each step runs in a
 subprocess).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import platform
 import sys
 import tempfile
@@ -157,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--groups", type=int, nargs="*", default=[200_000])
     ap.add_argument("--budget", type=float, default=300.0, help="seconds per step")
     ap.add_argument("--out", default=str(HERE / "results" / "hardening.json"))
+    ap.add_argument("--smallest", action="store_true", help="2,000 nodes and groups only")
     args = ap.parse_args(argv)
+    if args.smallest:
+        args.sizes, args.groups = [2_000], [2_000]
+    load_before = os.getloadavg()
     rows = []
     for n in args.sizes:
         for kind in ("linear", "linear_global"):
@@ -170,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"python": sys.version.split()[0], "machine": platform.machine(),
-                               "results": rows}, indent=2), encoding="utf-8")
+                               "cpus": os.cpu_count(), "load_before": load_before,
+                               "load_after": os.getloadavg(), "results": rows}, indent=2),
+                   encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

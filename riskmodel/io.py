@@ -817,7 +817,16 @@ _TABLE_HEADERS = {"suppliers": "node,country,share", "edges": "from,to"}
 # ---------------------------------------------------------------------------
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """PyYAML's safe dumper, quoting any text that a YAML 1.1 *or* a YAML 1.2 reader
+    would take for something else (``yes`` and ``1:30`` for 1.1, ``0E0`` for 1.2), so
+    what riskmodel writes reads back the same here and in other tools."""
+
+
+_Dumper.yaml_implicit_resolvers = {
+    k: list(v) for k, v in yaml.SafeDumper.yaml_implicit_resolvers.items()}
+for _first, _entries in _Loader.yaml_implicit_resolvers.items():
+    _Dumper.yaml_implicit_resolvers.setdefault(_first, []).extend(
+        e for e in _entries if e[0] != "tag:yaml.org,2002:merge")
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:

@@ -33,3 +33,12 @@ def test_score_benchmark_smallest(tmp_path: Path) -> None:
     (row,) = data["score"]
     assert row["n"] == 1000 and row["exact_nodes"] == 1000 and len(row["top5"]) == 5
     assert data["cutsets"]["countries"] == 39 and data["cutsets"]["evaluated"] > 9000
+
+
+def test_hardening_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_hardening.py", tmp_path)
+    rows = {(r["kind"], r["what"]): r for r in data["results"]}
+    assert set(rows) == {("linear", "score"), ("linear_global", "score"),
+                         ("groups", "leverage"), ("groups", "cutsets"), ("groups", "report")}
+    assert all(r["size"] == 2000 and r["seconds"] > 0 for r in rows.values())
+    assert rows[("linear", "score")]["note"] == "all nodes"  # every node scored exactly

@@ -326,3 +326,16 @@ def test_combined_view_file_validates_and_loads_by_path() -> None:
     by_name = rm.validate("combined", require_sources=True)
     assert by_path.ok and len(by_path.all()) == len(by_name.all())
     assert rm.load(path).to_dict() == rm.load("combined").to_dict()
+
+
+@pytest.mark.parametrize("text", ["0E0", "1e5", ".5", "010", "0o17", "0x1F", "1:30", "1_0",
+                                  "yes", "off", "~", "Null", "-.inf", ".NaN", "true"])
+def test_text_that_looks_like_a_number_is_saved_quoted(tmp_path, text) -> None:
+    # the writer quotes what either a YAML 1.1 or a YAML 1.2 reader takes for a number,
+    # boolean or null (found by the round-trip property: a note of "0E0" came back "0.0")
+    bike = rm.load("bicycle")
+    bike.graph.nodes["frames"]["note"] = text
+    bike.graph.nodes["frames"]["label"] = text
+    rm.save(bike, tmp_path / "b.yaml")
+    back = rm.load(tmp_path / "b.yaml").graph.nodes["frames"]
+    assert (back["note"], back["label"]) == (text, text)
