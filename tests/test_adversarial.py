@@ -104,3 +104,74 @@ def test_closed_stderr_does_not_fail_a_run(tmp_path: Path) -> None:
              stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
     assert r.returncode == 0
     assert out.read_text().startswith("node,")
+
+
+# --- a third pass: small defects left by the second -----------------------------------
+
+_GEARS = """\
+schema: riskmodel/chain@1
+name: gears
+currency: USD bn
+perspective: {home: CN}
+groups:
+  EU: {label: European Union, members: [DE, FR]}
+nodes:
+  - {id: steel, stage: upstream, suppliers: {CN: 0.8, EU: 0.2}}
+  - {id: gears, stage: upstream, suppliers: {JP: 0.6, CN: 0.4}}
+  - {id: robots, stage: midstream, suppliers: {CN: 0.7, DE: 0.3}}
+  - {id: cars, stage: end_use, value: 10}
+edges:
+  - {from: steel, to: gears}
+  - {from: gears, to: robots}
+  - {from: robots, to: cars}
+"""
+
+
+def test_diff_reports_header_changes_first(tmp_path: Path) -> None:
+    from riskmodel.diff import diff, render
+
+    a = tmp_path / "a.yaml"
+    a.write_text(_GEARS)
+    b = tmp_path / "b.yaml"
+    b.write_text(_GEARS.replace("perspective: {home: CN}", "perspective: global")
+                 .replace("members: [DE, FR]", "members: [DE]")
+                 .replace("name: gears", "name: gears2").replace("USD bn", "EUR bn")
+                 .replace("  EU:", "  ASEAN: {label: ASEAN, members: [VN]}\n  EU:"))
+    d = diff(rm.load(a), rm.load(b))
+    rows = {r.field: (r.status, r.old, r.new) for r in d.header.itertuples()}
+    assert rows == {
+        "name": ("changed", "gears", "gears2"),
+        "currency": ("changed", "USD bn", "EUR bn"),
+        "perspective": ("changed", {"home": "CN"}, "global"),
+        "groups.ASEAN": ("added", None, {"label": "ASEAN", "members": ["VN"]}),
+        "groups.EU": ("changed", {"label": "European Union", "members": ["DE", "FR"]},
+                      {"label": "European Union", "members": ["DE"]}),
+    }
+    assert d.perspective_changed and not d.empty
+    assert d.values.empty and not d.nodes_added  # only the header changed ...
+    assert d.ranking["rank_move"].abs().sum() > 0  # ... yet the ranking moved
+    text = render(d)
+    assert text.index("Header changed (5)") < text.index("Choke ranking moves")
+    assert "- perspective: home CN -> global" in text
+    assert "- groups.EU: members DE, FR; label European Union -> members DE;" in text
+    assert "partly come from that change" in text
+    md = render(d, "md")
+    assert md.index("## Header changed (5)") < md.index("## Choke ranking moves")
+    assert "**Note:** The perspective changed" in md
+    import json
+
+    data = json.loads(render(d, "json"))
+    assert list(data)[:5] == ["old", "new", "settings", "header", "notes"]
+    assert data["header"][2] == {"field": "perspective", "status": "changed",
+                                 "old": {"home": "CN"}, "new": "global"}
+    assert "partly come from that change" in data["notes"][0]
+    # removing a group, or changing the stages, is reported too
+    c = tmp_path / "c.yaml"
+    c.write_text(_GEARS.replace("  EU: {label: European Union, members: [DE, FR]}\n", "")
+                 .replace("EU: 0.2", "KR: 0.2")
+                 .replace("currency", "stages: [upstream, midstream, end_use]\ncurrency"))
+    d = diff(rm.load(a), rm.load(c), scores=False)
+    assert [(r.field, r.status) for r in d.header.itertuples()] == [
+        ("stages", "changed"), ("groups.EU", "removed")]
+    assert not d.perspective_changed
+    assert "- groups.EU: members DE, FR; label European Union -> (none)" in render(d)
