@@ -272,11 +272,17 @@ def _cmd_cutsets(args: argparse.Namespace) -> int:
     from .coalitions import coalition, cutsets
     from .model import load
 
+    members: list[str] = []
+    if args.coalition is not None:
+        members = [x.strip() for x in args.coalition.split(",") if x.strip()]
+        if not members:
+            raise _usage(f"--coalition {args.coalition!r} names no country; give country "
+                         "codes separated by commas (e.g. --coalition CN,JP), or leave out "
+                         "--coalition for the cut-set search")
     _check_out(args)
     chain = load(args.chain)
     _check_node(chain, args.target, where="--target")
-    if args.coalition:
-        members = [x.strip() for x in args.coalition.split(",") if x.strip()]
+    if members:
         share = coalition(chain, members, target=args.target, mode=args.mode)
         what = args.target or "all end use"
         if args.format == "json":
