@@ -43,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 from ._tables import EDGE_NUMBERS, NODE_NUMBERS
+from ._terminal import one_line
 from .model import Chain
 
 __all__ = ["ChainDiff", "diff", "render"]
@@ -263,9 +264,12 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     def esc(x: object) -> str:
         return _md_escape(str(x)) if md else str(x)
 
+    def path(x: object) -> str:  # a user's file name, on one line
+        return _md_escape(str(x)) if md else one_line(x)
+
     h = "## " if md else ""
-    lines = [f"{'# ' if md else ''}Changes from {esc(d.settings['old'])} to "
-             f"{esc(d.settings['new'])}", ""]
+    lines = [f"{'# ' if md else ''}Changes from {path(d.settings['old'])} to "
+             f"{path(d.settings['new'])}", ""]
     if len(d.header):
         lines.append(f"{h}Header changed ({len(d.header)})")
         for r in d.header.itertuples():

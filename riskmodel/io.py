@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from ._errors import ChainValidationError, OutputFormatError, Problem
+from ._terminal import one_line
 from ._write import write_file, write_folder
 
 __all__ = [
@@ -738,7 +739,7 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     try:
         st = os.stat(p)  # a chain file named directly may be a symbolic link: followed
     except FileNotFoundError:
-        raise FileNotFoundError(f"{shown}: no such file or folder") from None
+        raise FileNotFoundError(f"{one_line(shown)}: no such file or folder") from None
     except OSError as e:
         raise _unreadable(shown, e) from None
     if stat.S_ISDIR(st.st_mode):
@@ -957,7 +958,7 @@ def resolve_path(name_or_path: str | os.PathLike[str]) -> Path | None:
         hint = f" Did you mean `{close[0]}`?" if close else ""
         raise FileNotFoundError(f"{name}: no such file, and no built-in chain of that name "
                                 f"(built-in chains: {', '.join(names)}).{hint}")
-    raise FileNotFoundError(f"{name}: no such file or folder")
+    raise FileNotFoundError(f"{one_line(name)}: no such file or folder")
 
 
 def from_eto(path: str | os.PathLike[str], **kw: Any) -> Any:
