@@ -24,6 +24,7 @@ columns named ``<field>.<key>``: ``substitutability``, ``substitutability.low``,
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -210,9 +211,36 @@ def _too_large(shown: str, size: int) -> ChainValidationError:
                  "allowed", fix="split the chain, or give a smaller file", code="too-large")
 
 
+def _wide_unicode(raw: bytes) -> bool:
+    r"""Whether ``raw`` is UTF-16 or UTF-32 text: a byte-order mark, or NUL bytes where
+    those encodings put them (the high bytes of every ASCII character).
+
+    >>> _wide_unicode("name: x\n".encode("utf-16-le")), _wide_unicode(b"\xff\xfe")
+    (True, True)
+    >>> _wide_unicode("name: x\n".encode("utf-32-be")), _wide_unicode(b"\x00\x01\x02binary")
+    (True, False)
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+        return True  # the UTF-32 little-endian mark starts with the UTF-16 one
+    n = min(len(raw), 4096) // 4 * 4
+    if n < 8:
+        return False
+    for width, low, high in ((2, (0,), (1,)), (2, (1,), (0,)),
+                             (4, (0,), (2, 3)), (4, (3,), (0, 1))):
+        nul = [raw[i:n:width].count(0) / (n // width) for i in range(width)]
+        # the byte carrying an ASCII character is (almost) never NUL; the high ones are
+        if all(nul[i] <= 0.05 for i in low) and all(nul[i] >= 0.7 for i in high):
+            return True
+    return False
+
+
 def _read_text(path: Path, shown: str, *, follow: bool = True) -> str:
     """Read a file as UTF-8 text, with clear errors for binary or mis-encoded files."""
     raw = _read_bytes(path, shown, follow=follow)
+    if _wide_unicode(raw):
+        raise _fail(shown, "the file is UTF-16 (or UTF-32); save it as UTF-8",
+                    fix="save it again choosing the UTF-8 encoding (most editors and "
+                        "spreadsheets offer it under 'Save as')")
     if b"\x00" in raw[:65536]:
         raise _fail(shown, "file is binary (it contains NUL bytes), not a text chain file",
                     fix="give a YAML, JSON or CSV text file")

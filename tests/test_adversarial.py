@@ -175,3 +175,33 @@ def test_diff_reports_header_changes_first(tmp_path: Path) -> None:
         ("stages", "changed"), ("groups.EU", "removed")]
     assert not d.perspective_changed
     assert "- groups.EU: members DE, FR; label European Union -> (none)" in render(d)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                                      "utf-32-le", "utf-32-be"])
+def test_utf16_file_is_named_as_such_not_binary(tmp_path: Path, encoding: str) -> None:
+    p = tmp_path / "wide.yaml"
+    p.write_bytes(_GEARS.encode(encoding))
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(p)
+    text = str(e.value)
+    assert "the file is UTF-16 (or UTF-32); save it as UTF-8" in text
+    assert "binary" not in text
+
+
+def test_binary_file_is_still_binary(tmp_path: Path) -> None:
+    p = tmp_path / "bin.yaml"
+    p.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(rm.ChainValidationError, match="file is binary"):
+        rm.load(p)
+
+
+def test_utf16_file_on_the_command_line(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from riskmodel.cli import main
+
+    p = tmp_path / "wide.yaml"
+    p.write_bytes(_GEARS.encode("utf-16"))  # what Windows editors write as "Unicode"
+    assert main(["validate", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert "the file is UTF-16 (or UTF-32); save it as UTF-8" in err and "binary" not in err
