@@ -319,6 +319,14 @@ def is_plain_number(text: str) -> bool:
     return bool(_CORE_INT.fullmatch(t) or _CORE_FLOAT.fullmatch(t)) and "nan" not in t.lower()
 
 
+def _first_at(first: Position | None, line: int) -> str:
+    """Where a repeated key first appeared, for its message (the column on one line)."""
+    if first is None:
+        return ""
+    return (f" (first at column {first[1]} of this line)" if first[0] == line
+            else f" (first on line {first[0]})")
+
+
 class _YamlBuilder:
     """Builds plain Python data from a composed YAML node tree, recording positions."""
 
@@ -382,12 +390,15 @@ class _YamlBuilder:
             k = self._scalar_value(k_node)
             if isinstance(k, (int, float, bool)) or k is None:
                 k = str(k_node.value)
-            if k in out:
-                self.doc.problems.append(self.doc.problem(
-                    "error", f"key '{k}' appears twice in the same mapping", (*path, k),
-                    fix="keep one of the two", code="duplicate-key"))
+            first = self.doc.positions.get((*path, k)) if k in out else None
+            # the repeat wins (its value is kept), so the key's place is the repeat's
             self.doc.positions[(*path, k)] = (k_node.start_mark.line + 1,
                                               k_node.start_mark.column + 1)
+            if k in out:
+                self.doc.problems.append(self.doc.problem(
+                    "error", f"key '{k}' appears twice in the same mapping"
+                    + _first_at(first, k_node.start_mark.line + 1), (*path, k),
+                    fix="keep one of the two", code="duplicate-key"))
             out[k] = self.build(v_node, (*path, k), depth + 1)
         return out
 
@@ -522,11 +533,13 @@ def _parse_json(text: str, doc: Document) -> Any:
                     key, j = _DECODER.raw_decode(text, i)
                 except json.JSONDecodeError as e:
                     raise err(e.pos, e.msg) from None
+                first = doc.positions.get((*path, key)) if key in out else None
+                doc.positions[(*path, key)] = pos(i)  # the repeat's value is kept
                 if key in out:
                     doc.problems.append(doc.problem(
-                        "error", f"key '{key}' appears twice in the same object",
+                        "error", f"key '{key}' appears twice in the same object"
+                        + _first_at(first, pos(i)[0]),
                         (*path, key), fix="keep one of the two", code="duplicate-key"))
-                doc.positions[(*path, key)] = pos(i)
                 j = _WS.match(text, j).end()
                 if not text.startswith(":", j):
                     raise err(j, "expected ':' after the key")

@@ -205,3 +205,23 @@ def test_utf16_file_on_the_command_line(tmp_path: Path,
     assert main(["validate", str(p)]) == 1
     err = capsys.readouterr().err
     assert "the file is UTF-16 (or UTF-32); save it as UTF-8" in err and "binary" not in err
+
+
+def test_repeated_key_points_at_the_repeat(tmp_path: Path) -> None:
+    p = tmp_path / "dup.yaml"
+    p.write_text(_GEARS.replace("name: gears\n", "name: gears\ncurrency: EUR\n"))
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(p)
+    (prob,) = e.value.problems
+    assert (prob.line, prob.column) == (4, 1)  # the second `currency:`, not the first
+    assert "key 'currency' appears twice in the same mapping (first on line 3)" in prob.message
+    j = tmp_path / "dup.json"
+    j.write_text('{"schema": "riskmodel/chain@1",\n "name": "t",\n'
+                 ' "nodes": [{"id": "a", "stage": "end_use", "stage": "end_use"}],\n'
+                 ' "name": "u"}\n')
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(j)
+    places = {(p.line, p.column, p.message) for p in e.value.problems}
+    assert (4, 2, "key 'name' appears twice in the same object (first on line 2)") in places
+    assert (3, 44, "key 'stage' appears twice in the same object (first at column 24 of "
+                   "this line)") in places
