@@ -225,3 +225,24 @@ def test_repeated_key_points_at_the_repeat(tmp_path: Path) -> None:
     assert (4, 2, "key 'name' appears twice in the same object (first on line 2)") in places
     assert (3, 44, "key 'stage' appears twice in the same object (first at column 24 of "
                    "this line)") in places
+
+
+def test_explain_takes_a_chain_and_refuses_other_things(bike: rm.Chain) -> None:
+    from riskmodel._errors import NodeNotFoundError
+
+    text = rm.explain(bike, "drivetrain")
+    assert text == rm.explain(rm.score(bike), "drivetrain")
+    assert text.startswith("drivetrain ranks 1st of 13")
+    assert "at month 24" in rm.explain(bike, "drivetrain", horizon=24)
+    with pytest.raises(NodeNotFoundError, match="no node 'drivetrian' in chain 'bicycle'; "
+                                                "did you mean 'drivetrain'"):
+        rm.explain(bike, "drivetrian")
+    with pytest.raises(TypeError, match=r"rm\.explain needs the table from rm\.score\(chain\), "
+                                        r"or the Chain itself, not str; load it first"):
+        rm.explain("bicycle", "drivetrain")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not NoneType"):
+        rm.explain(None, "drivetrain")  # type: ignore[arg-type]
+    import pandas as pd
+
+    with pytest.raises(TypeError, match=r"a DataFrame without the columns of rm\.score's table"):
+        rm.explain(pd.DataFrame({"rank": [1]}, index=["drivetrain"]), "drivetrain")
