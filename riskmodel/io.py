@@ -212,16 +212,28 @@ def _too_large(shown: str, size: int) -> ChainValidationError:
 
 
 def _wide_unicode(raw: bytes) -> bool:
-    r"""Whether ``raw`` is UTF-16 or UTF-32 text: a byte-order mark, or NUL bytes where
-    those encodings put them (the high bytes of every ASCII character).
+    r"""Whether ``raw`` is UTF-16 or UTF-32 text: a byte-order mark before text with a
+    chain file's punctuation, or NUL bytes where those encodings put them (the high
+    bytes of every ASCII character).
 
-    >>> _wide_unicode("name: x\n".encode("utf-16-le")), _wide_unicode(b"\xff\xfe")
-    (True, True)
+    >>> _wide_unicode("name: x\n".encode("utf-16-le"))
+    True
+    >>> _wide_unicode("\ufeff名: 値".encode("utf-16-be"))  # a mark, then text
+    True
     >>> _wide_unicode("name: x\n".encode("utf-32-be")), _wide_unicode(b"\x00\x01\x02binary")
     (True, False)
+    >>> _wide_unicode(b"\xff\xfe garbage")  # a mark, but no UTF-16 text after it
+    False
     """
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
-        return True  # the UTF-32 little-endian mark starts with the UTF-16 one
+    for bom, enc, width in ((codecs.BOM_UTF32_LE, "utf-32-le", 4),
+                            (codecs.BOM_UTF32_BE, "utf-32-be", 4),
+                            (codecs.BOM_UTF16_LE, "utf-16-le", 2),
+                            (codecs.BOM_UTF16_BE, "utf-16-be", 2)):
+        if raw.startswith(bom):
+            body = raw[len(bom):len(bom) + 4096]
+            text = body[:len(body) // width * width].decode(enc, errors="replace")
+            if any(c in text for c in ":\n{[,"):
+                return True
     n = min(len(raw), 4096) // 4 * 4
     if n < 8:
         return False
