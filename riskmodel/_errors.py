@@ -47,6 +47,9 @@ def _cap(text: str, most: int = 300) -> str:
     return text if len(text) <= most else text[:most - 1] + "…"
 
 
+_LINE_BREAKS = {0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding of validation: where it is, what was expected and found, the fix.
@@ -75,7 +78,9 @@ class Problem:
 
     def place(self) -> str:
         """``file:line:column``, as much of it as is known."""
-        parts = [self.file or "<chain>"]
+        # a file name with a line break stays on its line (control characters are
+        # escaped on their way to the terminal)
+        parts = [(self.file or "<chain>").translate(_LINE_BREAKS)]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from ._errors import RiskmodelError
 
-__all__ = ["SafeStream", "StreamError", "escape", "inert_cell"]
+__all__ = ["SafeStream", "StreamError", "escape", "inert_cell", "one_line"]
 
 #: C0 controls but tab and line feed, DEL, C1 controls, bidi embeddings/overrides and
 #: isolates, and lone surrogates (which cannot even be encoded)
@@ -46,6 +46,22 @@ def escape(text: str) -> str:
     True
     """
     return _UNSAFE.sub(_visible, text)
+
+
+_LINE_BREAKS = {"\n": "\\n", "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def one_line(text: object) -> str:
+    r"""``text`` (a user's file name, say) shown on one line: control characters, line
+    breaks and tabs all as visible escapes.
+
+    >>> print(one_line("a\nb.csv"), one_line("x\x1b[2Jy\tz"))
+    a\nb.csv x\u001b[2Jy\tz
+    """
+    out = escape(str(text))
+    for ch, shown in _LINE_BREAKS.items():
+        out = out.replace(ch, shown)
+    return out
 
 
 def inert_cell(value: Any) -> Any:

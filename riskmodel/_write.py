@@ -57,6 +57,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from ._errors import OutputError, OutputExistsError
+from ._terminal import one_line
 
 __all__ = ["check_file", "check_folder", "sweep", "write_file", "write_folder"]
 
@@ -225,17 +226,17 @@ def check_file(target: PathLike, *, inputs: Iterable[PathLike] = (), force: bool
     riskmodel._errors.OutputError: the output path is empty; give a file name, e.g. --out result.csv
     """
     path = _as_path(target)
-    _inspect(path, target, inputs=inputs, force=force, folder=False)
+    _inspect(path, one_line(target), inputs=inputs, force=force, folder=False)
 
 
 def check_folder(target: PathLike, *, inputs: Iterable[PathLike] = (), force: bool = False,
                  existing_ok: bool = False, parents: bool = False) -> None:
     """Raise :class:`OutputError` now if :func:`write_folder` would refuse ``target``."""
     path = _as_path(target)
-    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True,
+    kind, real = _inspect(path, one_line(target), inputs=inputs, force=force, folder=True,
                           parents=parents)
     if kind == "folder":
-        _check_folder_use(real, target, force=force, existing_ok=existing_ok)
+        _check_folder_use(real, one_line(target), force=force, existing_ok=existing_ok)
 
 
 def _check_folder_use(real: Path, shown: object, *, force: bool, existing_ok: bool) -> None:
@@ -410,8 +411,8 @@ def write_file(target: PathLike, content: Content, *, inputs: Iterable[PathLike]
     path = _as_path(target)
     inputs = list(inputs)
     data = _data(content)
-    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=False)
-    shown = target if real == path else f"{target} (→ {real})"
+    kind, real = _inspect(path, one_line(target), inputs=inputs, force=force, folder=False)
+    shown = one_line(target if real == path else f"{target} (→ {real})")
     if kind == "stream":
         _stream(real, data, shown)
     else:
@@ -477,9 +478,9 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
     inputs = list(inputs)
     plan = {str(_relative(rel)): _data(content) for rel, content in files.items()}
     stale = [str(_relative(rel)) for rel in remove if str(_relative(rel)) not in plan]
-    kind, real = _inspect(path, target, inputs=inputs, force=force, folder=True,
+    kind, real = _inspect(path, one_line(target), inputs=inputs, force=force, folder=True,
                           parents=parents)
-    shown = target if real == path else f"{target} (→ {real})"
+    shown = one_line(target if real == path else f"{target} (→ {real})")
     if kind == "new":
         if parents:
             try:

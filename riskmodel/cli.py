@@ -53,11 +53,13 @@ def _cmd_chains(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ._errors import ChainValidationError
+    from ._terminal import one_line
     from .validation import validate
 
     results = []
     status = EXIT_OK
     for path in args.files:
+        shown = one_line(path)
         try:
             rep = validate(path, strict=args.strict, require_sources=args.require_sources)
             results.append({"file": path, "valid": True,
@@ -65,7 +67,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             if args.format == "text":
                 extra = ", ".join(f"{len(v)} {k}" for k, v in
                                   (("warnings", rep.warnings), ("notes", rep.info)) if v)
-                print(f"{path}: valid" + (f" ({extra})" if extra else ""))
+                print(f"{shown}: valid" + (f" ({extra})" if extra else ""))
                 for p in rep.warnings + rep.info:
                     print(f"  {p}")
         except FileNotFoundError as e:
@@ -73,14 +75,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             results.append({"file": path, "valid": False, "problems": [
                 {"severity": "error", "message": str(e), "file": path}]})
             if args.format == "text":
-                print(f"{path}: error: {e}", file=sys.stderr)
+                print(f"{shown}: error: {e}", file=sys.stderr)
         except ChainValidationError as e:
             status = EXIT_ERROR
             results.append({"file": path, "valid": False,
                             "problems": [p.as_dict() for p in e.problems + e.warnings]})
             if args.format == "text":
                 n = len(e.problems)
-                print(f"{path}: invalid, {n} problem{'s' if n != 1 else ''}:", file=sys.stderr)
+                print(f"{shown}: invalid, {n} problem{'s' if n != 1 else ''}:", file=sys.stderr)
                 _print_problems(e.problems)
                 if e.warnings:
                     print(f"  and {len(e.warnings)} warning(s):", file=sys.stderr)
@@ -122,10 +124,11 @@ def _emit(text: str, args: argparse.Namespace) -> None:
     if args.out is None:
         print(text)
         return
+    from ._terminal import one_line
     from ._write import write_file
 
     write_file(args.out, text + "\n", inputs=_inputs(args), force=args.force)
-    print(f"wrote {args.out}", file=sys.stderr)
+    print(f"wrote {one_line(args.out)}", file=sys.stderr)
 
 
 def _scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
@@ -272,11 +275,17 @@ def _cmd_cutsets(args: argparse.Namespace) -> int:
     from .coalitions import coalition, cutsets
     from .model import load
 
+    members: list[str] = []
+    if args.coalition is not None:
+        members = [x.strip() for x in args.coalition.split(",") if x.strip()]
+        if not members:
+            raise _usage(f"--coalition {args.coalition!r} names no country; give country "
+                         "codes separated by commas (e.g. --coalition CN,JP), or leave out "
+                         "--coalition for the cut-set search")
     _check_out(args)
     chain = load(args.chain)
     _check_node(chain, args.target, where="--target")
-    if args.coalition:
-        members = [x.strip() for x in args.coalition.split(",") if x.strip()]
+    if members:
         share = coalition(chain, members, target=args.target, mode=args.mode)
         what = args.target or "all end use"
         if args.format == "json":

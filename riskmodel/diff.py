@@ -3,8 +3,11 @@
 :func:`diff` compares two chains (say, a built-in chain before and after an edit, or
 the ETO import under two conversion rules) and reports nodes, edges and values added,
 removed or changed, and how the choke ranking and the country leverage moved.
-Detection returns a :class:`ChainDiff` of DataFrames; :func:`render` formats it as a
-text table, JSON or Markdown.
+Changes to the header (the chain's name and currency, its perspective, stages and
+country groups) are reported first: a new perspective or new groups move every ranking,
+so the ranking moves below them are read in that light. Detection returns a
+:class:`ChainDiff` of DataFrames; :func:`render` formats it as a text table, JSON or
+Markdown.
 
 Examples
 --------
@@ -18,6 +21,16 @@ Examples
 [('drivetrain', 'suppliers.JP', 0.7, 0.5), ('drivetrain', 'suppliers.TW', 0.2, 0.4)]
 >>> d.ranking.loc["drivetrain", ["old_choke", "new_choke"]].round(3).tolist()
 [0.607, 0.433]
+
+A change of perspective is a header change, reported before everything else:
+
+>>> glob = old.copy()
+>>> glob.perspective = "global"
+>>> d = diff(old, glob)
+>>> [(r.field, r.old, r.new) for r in d.header.itertuples()]
+[('perspective', {'home': 'DE'}, 'global')]
+>>> d.perspective_changed
+True
 """
 
 from __future__ import annotations
@@ -30,11 +43,15 @@ from typing import Any
 import pandas as pd
 
 from ._tables import EDGE_NUMBERS, NODE_NUMBERS
+from ._terminal import one_line
 from .model import Chain
 
 __all__ = ["ChainDiff", "diff", "render"]
 
 TEXT_FIELDS = ("label", "stage", "description", "note")
+#: header fields compared by :func:`diff`, in the order they are reported (groups last,
+#: one row per group)
+HEADER_FIELDS = ("name", "title", "currency", "perspective", "stages")
 
 
 @dataclass
@@ -51,11 +68,20 @@ class ChainDiff:
     ranking: pd.DataFrame        #: per node: old/new rank and choke score, their moves
     leverage: pd.DataFrame       #: per country: old/new leverage and its move
     settings: dict[str, Any] = field(default_factory=dict)
+    #: header changes: field (``name``, ``title``, ``currency``, ``perspective``,
+    #: ``stages``, ``groups.<ID>``), status, old, new
+    header: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["field", "status", "old", "new"]))
+
+    @property
+    def perspective_changed(self) -> bool:
+        """Whether the perspective changed (so every ranking moves with it)."""
+        return bool(len(self.header)) and "perspective" in set(self.header["field"])
 
     @property
     def empty(self) -> bool:
         return not (self.nodes_added or self.nodes_removed or self.edges_added
-                    or self.edges_removed or len(self.values))
+                    or self.edges_removed or len(self.values) or len(self.header))
 
 
 def _node_values(chain: Chain) -> dict[tuple[str, str, str], Any]:
@@ -75,6 +101,28 @@ def _node_values(chain: Chain) -> dict[tuple[str, str, str], Any]:
             if v is not None and not (isinstance(v, float) and math.isnan(v)):
                 out["edge", key, f] = v
     return out
+
+
+def _header_values(chain: Chain) -> dict[str, Any]:
+    h = chain.header
+    out: dict[str, Any] = {"name": chain.name, "title": str(h.get("title") or ""),
+                           "currency": chain.currency, "perspective": chain.perspective,
+                           "stages": chain.stages}
+    for gid, g in sorted((h.get("groups") or {}).items()):
+        out[f"groups.{gid}"] = g
+    return out
+
+
+def _header_changes(old: Chain, new: Chain) -> pd.DataFrame:
+    a, b = _header_values(old), _header_values(new)
+    rows = []
+    for key in [*HEADER_FIELDS, *sorted(k for k in set(a) | set(b) if k.startswith("groups."))]:
+        va, vb = a.get(key), b.get(key)
+        if va == vb:
+            continue
+        status = "added" if va is None else "removed" if vb is None else "changed"
+        rows.append({"field": key, "status": status, "old": va, "new": vb})
+    return pd.DataFrame(rows, columns=["field", "status", "old", "new"])
 
 
 def _value_changes(old: Chain, new: Chain, common_nodes: set[str],
@@ -101,8 +149,12 @@ def _value_changes(old: Chain, new: Chain, common_nodes: set[str],
 
 
 def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> ChainDiff:
-    """Compare two chains: structure, values, and (``scores=True``) how the choke ranking
-    and the country leverage moved."""
+    """Compare two chains: header, structure, values, and (``scores=True``) how the choke
+    ranking and the country leverage moved.
+
+    The header rows (``ChainDiff.header``) cover the name, title, currency, perspective,
+    stages and each country group; a changed perspective or group moves the rankings by
+    itself, which ``ChainDiff.perspective_changed`` flags."""
     from .scoring import leverage, score
 
     on, nn = set(old.graph.nodes), set(new.graph.nodes)
@@ -131,7 +183,8 @@ def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> C
     return ChainDiff(old.name, new.name, sorted(nn - on), sorted(on - nn), sorted(ne - oe),
                      sorted(oe - ne), values, ranking, lev,
                      settings={"horizon": horizon, "scores": scores,
-                               "old": old.path or old.name, "new": new.path or new.name})
+                               "old": old.path or old.name, "new": new.path or new.name},
+                     header=_header_changes(old, new))
 
 
 # ---------------------------------------------------------------------------
@@ -148,13 +201,50 @@ def _moved(d: ChainDiff, top: int) -> pd.DataFrame:
     return moved.head(top)
 
 
+def _show_header_value(fld: str, v: Any) -> str:
+    """A header value on one line: ``home CN``, ``upstream, end_use``, a group's members."""
+    return " ".join(_header_value_text(fld, v).splitlines())
+
+
+def _header_value_text(fld: str, v: Any) -> str:
+    if v is None:
+        return "(none)"
+    if fld == "perspective":
+        return f"home {v['home']}" if isinstance(v, dict) and "home" in v else str(v)
+    if fld == "stages" and isinstance(v, list):
+        return ", ".join(map(str, v))
+    if fld.startswith("groups.") and isinstance(v, dict):
+        parts = []
+        if "members" in v:
+            parts.append("members " + (", ".join(map(str, v["members"] or [])) or "none"))
+        parts += [f"{k} {val}" for k, val in v.items() if k != "members"]
+        return "; ".join(parts) or "(no fields)"
+    return repr(v) if v == "" else str(v)
+
+
+def _notes(d: ChainDiff) -> list[str]:
+    """Plain warnings about header changes that move the rankings by themselves."""
+    out = []
+    if d.perspective_changed:
+        r = d.header.set_index("field").loc["perspective"]
+        out.append(f"The perspective changed ({_show_header_value('perspective', r['old'])} "
+                   f"-> {_show_header_value('perspective', r['new'])}): the choke ranking "
+                   "and leverage moves below partly come from that change, not only from "
+                   "the edits to nodes, edges and values.")
+    if len(d.header) and d.header["field"].str.startswith("groups.").any():
+        out.append("The country groups changed: the leverage moves below partly come from "
+                   "that change.")
+    return out
+
+
 def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
-    """The diff as ``text``, ``json`` or ``md``."""
+    """The diff as ``text``, ``json`` or ``md``; header changes come first."""
     if fmt == "json":
         from ._render import to_jsonable
 
         return json.dumps(to_jsonable({
             "old": d.settings["old"], "new": d.settings["new"], "settings": d.settings,
+            "header": d.header.to_dict("records"), "notes": _notes(d),
             "nodes_added": d.nodes_added, "nodes_removed": d.nodes_removed,
             "edges_added": [list(e) for e in d.edges_added],
             "edges_removed": [list(e) for e in d.edges_removed],
@@ -174,11 +264,25 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     def esc(x: object) -> str:
         return _md_escape(str(x)) if md else str(x)
 
+    def path(x: object) -> str:  # a user's file name, on one line
+        return _md_escape(str(x)) if md else one_line(x)
+
     h = "## " if md else ""
-    lines = [f"{'# ' if md else ''}Changes from {esc(d.settings['old'])} to "
-             f"{esc(d.settings['new'])}", ""]
-    if d.empty:
-        lines.append("No differences in nodes, edges or values.")
+    lines = [f"{'# ' if md else ''}Changes from {path(d.settings['old'])} to "
+             f"{path(d.settings['new'])}", ""]
+    if len(d.header):
+        lines.append(f"{h}Header changed ({len(d.header)})")
+        for r in d.header.itertuples():
+            lines.append(f"- {esc(r.field)}: {esc(_show_header_value(r.field, r.old))} -> "
+                         f"{esc(_show_header_value(r.field, r.new))}")
+        lines.append("")
+        for n in _notes(d):  # in Markdown, one paragraph each
+            lines += [f"**Note:** {esc(n)}", ""] if md else [f"Note: {n}"]
+        if _notes(d) and not md:
+            lines.append("")
+    if not (d.nodes_added or d.nodes_removed or d.edges_added or d.edges_removed
+            or len(d.values)):
+        lines += ["No differences in nodes, edges or values.", ""]
     struct = [("Nodes added", d.nodes_added), ("Nodes removed", d.nodes_removed),
               ("Edges added", [f"{u} -> {v}" for u, v in d.edges_added]),
               ("Edges removed", [f"{u} -> {v}" for u, v in d.edges_removed])]

@@ -116,6 +116,7 @@ from ._errors import ChainValidationError, Problem
 from ._eto_cli import COVERS, QUALITATIVE, VARIANTS, add_import_parser
 from ._eto_read import EUROPE, FILES, PSEUDO, check_rows, lines_ref, r4, read_tables, year
 from ._eto_shares import DATASET, supplier_shares, unused_note
+from ._terminal import one_line
 
 __all__ = ["add_import_parser", "cli_import", "example_folder", "from_eto"]
 
@@ -227,8 +228,8 @@ def from_eto(path: str | Path, *, variants: str = "any",
     _check_option("covers", covers, COVERS)
     folder = Path(path)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder (expected the ETO dataset folder "
-                                f"holding {', '.join(FILES)})")
+        raise FileNotFoundError(f"{one_line(folder)}: no such folder (expected the ETO "
+                                f"dataset folder holding {', '.join(FILES)})")
     t = read_tables(folder)
     errors, lookups = check_rows(folder, t)
     if errors:
@@ -673,10 +674,10 @@ def cli_import(args: argparse.Namespace) -> int:
                  for e in d.get("provenance", {}).values())
     n_all = chain.header["provenance"]["values"]
     warn = sum(p.severity == "warning" for p in problems)
-    print(f"imported {source}: {len(chain)} nodes, {chain.number_of_edges()} edges, "
+    print(f"imported {one_line(source)}: {len(chain)} nodes, {chain.number_of_edges()} edges, "
           f"stages {'/'.join(chain.stages)}, groups {'/'.join(chain.groups) or 'none'}; "
           f"{n_all - n_est} values sourced, {n_est} estimated; {warn} warning(s); "
-          f"wrote {out}")
+          f"wrote {one_line(out)}")
     return 0
 
 

@@ -24,6 +24,7 @@ columns named ``<field>.<key>``: ``substitutability``, ``substitutability.low``,
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -38,6 +39,7 @@ from typing import Any
 import yaml
 
 from ._errors import ChainValidationError, OutputFormatError, Problem
+from ._terminal import one_line
 from ._write import write_file, write_folder
 
 __all__ = [
@@ -209,9 +211,48 @@ def _too_large(shown: str, size: int) -> ChainValidationError:
                  "allowed", fix="split the chain, or give a smaller file", code="too-large")
 
 
+def _wide_unicode(raw: bytes) -> bool:
+    r"""Whether ``raw`` is UTF-16 or UTF-32 text: a byte-order mark before text with a
+    chain file's punctuation, or NUL bytes where those encodings put them (the high
+    bytes of every ASCII character).
+
+    >>> _wide_unicode("name: x\n".encode("utf-16-le"))
+    True
+    >>> _wide_unicode("\ufeff名: 値".encode("utf-16-be"))  # a mark, then text
+    True
+    >>> _wide_unicode("name: x\n".encode("utf-32-be")), _wide_unicode(b"\x00\x01\x02binary")
+    (True, False)
+    >>> _wide_unicode(b"\xff\xfe garbage")  # a mark, but no UTF-16 text after it
+    False
+    """
+    for bom, enc, width in ((codecs.BOM_UTF32_LE, "utf-32-le", 4),
+                            (codecs.BOM_UTF32_BE, "utf-32-be", 4),
+                            (codecs.BOM_UTF16_LE, "utf-16-le", 2),
+                            (codecs.BOM_UTF16_BE, "utf-16-be", 2)):
+        if raw.startswith(bom):
+            body = raw[len(bom):len(bom) + 4096]
+            text = body[:len(body) // width * width].decode(enc, errors="replace")
+            if any(c in text for c in ":\n{[,"):
+                return True
+    n = min(len(raw), 4096) // 4 * 4
+    if n < 8:
+        return False
+    for width, low, high in ((2, (0,), (1,)), (2, (1,), (0,)),
+                             (4, (0,), (2, 3)), (4, (3,), (0, 1))):
+        nul = [raw[i:n:width].count(0) / (n // width) for i in range(width)]
+        # the byte carrying an ASCII character is (almost) never NUL; the high ones are
+        if all(nul[i] <= 0.05 for i in low) and all(nul[i] >= 0.7 for i in high):
+            return True
+    return False
+
+
 def _read_text(path: Path, shown: str, *, follow: bool = True) -> str:
     """Read a file as UTF-8 text, with clear errors for binary or mis-encoded files."""
     raw = _read_bytes(path, shown, follow=follow)
+    if _wide_unicode(raw):
+        raise _fail(shown, "the file is UTF-16 (or UTF-32); save it as UTF-8",
+                    fix="save it again choosing the UTF-8 encoding (most editors and "
+                        "spreadsheets offer it under 'Save as')")
     if b"\x00" in raw[:65536]:
         raise _fail(shown, "file is binary (it contains NUL bytes), not a text chain file",
                     fix="give a YAML, JSON or CSV text file")
@@ -290,6 +331,14 @@ def is_plain_number(text: str) -> bool:
     return bool(_CORE_INT.fullmatch(t) or _CORE_FLOAT.fullmatch(t)) and "nan" not in t.lower()
 
 
+def _first_at(first: Position | None, line: int) -> str:
+    """Where a repeated key first appeared, for its message (the column on one line)."""
+    if first is None:
+        return ""
+    return (f" (first at column {first[1]} of this line)" if first[0] == line
+            else f" (first on line {first[0]})")
+
+
 class _YamlBuilder:
     """Builds plain Python data from a composed YAML node tree, recording positions."""
 
@@ -353,12 +402,15 @@ class _YamlBuilder:
             k = self._scalar_value(k_node)
             if isinstance(k, (int, float, bool)) or k is None:
                 k = str(k_node.value)
-            if k in out:
-                self.doc.problems.append(self.doc.problem(
-                    "error", f"key '{k}' appears twice in the same mapping", (*path, k),
-                    fix="keep one of the two", code="duplicate-key"))
+            first = self.doc.positions.get((*path, k)) if k in out else None
+            # the repeat wins (its value is kept), so the key's place is the repeat's
             self.doc.positions[(*path, k)] = (k_node.start_mark.line + 1,
                                               k_node.start_mark.column + 1)
+            if k in out:
+                self.doc.problems.append(self.doc.problem(
+                    "error", f"key '{k}' appears twice in the same mapping"
+                    + _first_at(first, k_node.start_mark.line + 1), (*path, k),
+                    fix="keep one of the two", code="duplicate-key"))
             out[k] = self.build(v_node, (*path, k), depth + 1)
         return out
 
@@ -493,11 +545,13 @@ def _parse_json(text: str, doc: Document) -> Any:
                     key, j = _DECODER.raw_decode(text, i)
                 except json.JSONDecodeError as e:
                     raise err(e.pos, e.msg) from None
+                first = doc.positions.get((*path, key)) if key in out else None
+                doc.positions[(*path, key)] = pos(i)  # the repeat's value is kept
                 if key in out:
                     doc.problems.append(doc.problem(
-                        "error", f"key '{key}' appears twice in the same object",
+                        "error", f"key '{key}' appears twice in the same object"
+                        + _first_at(first, pos(i)[0]),
                         (*path, key), fix="keep one of the two", code="duplicate-key"))
-                doc.positions[(*path, key)] = pos(i)
                 j = _WS.match(text, j).end()
                 if not text.startswith(":", j):
                     raise err(j, "expected ':' after the key")
@@ -738,7 +792,7 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     try:
         st = os.stat(p)  # a chain file named directly may be a symbolic link: followed
     except FileNotFoundError:
-        raise FileNotFoundError(f"{shown}: no such file or folder") from None
+        raise FileNotFoundError(f"{one_line(shown)}: no such file or folder") from None
     except OSError as e:
         raise _unreadable(shown, e) from None
     if stat.S_ISDIR(st.st_mode):
@@ -966,7 +1020,7 @@ def resolve_path(name_or_path: str | os.PathLike[str]) -> Path | None:
         hint = f" Did you mean `{close[0]}`?" if close else ""
         raise FileNotFoundError(f"{name}: no such file, and no built-in chain of that name "
                                 f"(built-in chains: {', '.join(names)}).{hint}")
-    raise FileNotFoundError(f"{name}: no such file or folder")
+    raise FileNotFoundError(f"{one_line(name)}: no such file or folder")
 
 
 def from_eto(path: str | os.PathLike[str], **kw: Any) -> Any:

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import OutputExistsError
+from ._terminal import one_line
 from ._version import __version__
 
 if TYPE_CHECKING:  # heavy modules load on use, so that ``riskmodel --help`` stays instant
@@ -580,5 +581,5 @@ def cli_report(args: argparse.Namespace) -> int:
         return 1
     for key in FORMATS:
         if key in paths:
-            print(paths[key])
+            print(one_line(paths[key]))
     return 0

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -615,15 +616,65 @@ def _ordinal(k: int) -> str:
     return f"{k}{suffix}"
 
 
-def explain(scores: pd.DataFrame, node: str) -> str:
+#: the columns of :func:`score`'s table that :func:`explain` reads
+_EXPLAIN_COLUMNS = ("rank", "cut_country", "choke_exact", "choke_score", "choke_immediate",
+                    "exposure", "hhi", "hhi_flag", "transmission", "relief_substitution",
+                    "relief_stock", "substitutability", "lead_time_months", "spof_count",
+                    "spof")
+
+
+def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12) -> str:
     """Why ``node`` ranks where it does, in sentences with numbers.
 
+    Parameters
+    ----------
+    scores : DataFrame or Chain
+        The table from :func:`score`; or a :class:`~riskmodel.Chain`, which is scored
+        first (with ``horizon``). Scoring once and explaining several nodes from the
+        table is faster.
+    node : str
+        A node id.
+    horizon : int
+        The month of the choke score, when ``scores`` is a Chain (a table keeps the
+        horizon it was scored with).
+
+    Raises
+    ------
+    NodeNotFoundError
+        When ``node`` is not in the chain or the table.
+    TypeError
+        When ``scores`` is neither a Chain nor a table from :func:`score`.
+
+    Examples
+    --------
     >>> import riskmodel as rm
     >>> s = rm.score(rm.load("bicycle"))
     >>> text = rm.explain(s, "battery_cells")
     >>> "70% of its supply comes from CN" in text
     True
+
+    A chain is scored first:
+
+    >>> rm.explain(rm.load("bicycle"), "battery_cells") == text
+    True
     """
+    if isinstance(scores, Chain):
+        if node not in scores.compiled.index:
+            from .validation import suggest
+
+            hint = suggest(node, list(scores.compiled.ids))
+            raise NodeNotFoundError(f"no node '{node}' in chain '{scores.name}'"
+                                    + (f"; did you mean '{hint}'?" if hint else ""))
+        scores = score(scores, horizon=horizon)
+    elif not (isinstance(scores, pd.DataFrame)
+              and all(c in scores.columns for c in _EXPLAIN_COLUMNS)):
+        what = ("a DataFrame without the columns of rm.score's table"
+                if isinstance(scores, pd.DataFrame) else type(scores).__name__)
+        fix = (f"load it first: rm.explain(rm.load({scores!r:.80}), {node!r:.80})"
+               if isinstance(scores, (str, os.PathLike)) else
+               f"e.g. rm.explain(rm.score(chain), {node!r:.80})")
+        raise TypeError(f"rm.explain needs the table from rm.score(chain), or the Chain "
+                        f"itself, not {what}; {fix}")
     if node not in scores.index:
         from .validation import suggest
 

@@ -104,3 +104,145 @@ def test_closed_stderr_does_not_fail_a_run(tmp_path: Path) -> None:
              stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
     assert r.returncode == 0
     assert out.read_text().startswith("node,")
+
+
+# --- a third pass: small defects left by the second -----------------------------------
+
+_GEARS = """\
+schema: riskmodel/chain@1
+name: gears
+currency: USD bn
+perspective: {home: CN}
+groups:
+  EU: {label: European Union, members: [DE, FR]}
+nodes:
+  - {id: steel, stage: upstream, suppliers: {CN: 0.8, EU: 0.2}}
+  - {id: gears, stage: upstream, suppliers: {JP: 0.6, CN: 0.4}}
+  - {id: robots, stage: midstream, suppliers: {CN: 0.7, DE: 0.3}}
+  - {id: cars, stage: end_use, value: 10}
+edges:
+  - {from: steel, to: gears}
+  - {from: gears, to: robots}
+  - {from: robots, to: cars}
+"""
+
+
+def test_diff_reports_header_changes_first(tmp_path: Path) -> None:
+    from riskmodel.diff import diff, render
+
+    a = tmp_path / "a.yaml"
+    a.write_text(_GEARS)
+    b = tmp_path / "b.yaml"
+    b.write_text(_GEARS.replace("perspective: {home: CN}", "perspective: global")
+                 .replace("members: [DE, FR]", "members: [DE]")
+                 .replace("name: gears", "name: gears2").replace("USD bn", "EUR bn")
+                 .replace("  EU:", "  ASEAN: {label: ASEAN, members: [VN]}\n  EU:"))
+    d = diff(rm.load(a), rm.load(b))
+    rows = {r.field: (r.status, r.old, r.new) for r in d.header.itertuples()}
+    assert rows == {
+        "name": ("changed", "gears", "gears2"),
+        "currency": ("changed", "USD bn", "EUR bn"),
+        "perspective": ("changed", {"home": "CN"}, "global"),
+        "groups.ASEAN": ("added", None, {"label": "ASEAN", "members": ["VN"]}),
+        "groups.EU": ("changed", {"label": "European Union", "members": ["DE", "FR"]},
+                      {"label": "European Union", "members": ["DE"]}),
+    }
+    assert d.perspective_changed and not d.empty
+    assert d.values.empty and not d.nodes_added  # only the header changed ...
+    assert d.ranking["rank_move"].abs().sum() > 0  # ... yet the ranking moved
+    text = render(d)
+    assert text.index("Header changed (5)") < text.index("Choke ranking moves")
+    assert "- perspective: home CN -> global" in text
+    assert "- groups.EU: members DE, FR; label European Union -> members DE;" in text
+    assert "partly come from that change" in text
+    md = render(d, "md")
+    assert md.index("## Header changed (5)") < md.index("## Choke ranking moves")
+    assert "**Note:** The perspective changed" in md
+    import json
+
+    data = json.loads(render(d, "json"))
+    assert list(data)[:5] == ["old", "new", "settings", "header", "notes"]
+    assert data["header"][2] == {"field": "perspective", "status": "changed",
+                                 "old": {"home": "CN"}, "new": "global"}
+    assert "partly come from that change" in data["notes"][0]
+    # removing a group, or changing the stages, is reported too
+    c = tmp_path / "c.yaml"
+    c.write_text(_GEARS.replace("  EU: {label: European Union, members: [DE, FR]}\n", "")
+                 .replace("EU: 0.2", "KR: 0.2")
+                 .replace("currency", "stages: [upstream, midstream, end_use]\ncurrency"))
+    d = diff(rm.load(a), rm.load(c), scores=False)
+    assert [(r.field, r.status) for r in d.header.itertuples()] == [
+        ("stages", "changed"), ("groups.EU", "removed")]
+    assert not d.perspective_changed
+    assert "- groups.EU: members DE, FR; label European Union -> (none)" in render(d)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                                      "utf-32-le", "utf-32-be"])
+def test_utf16_file_is_named_as_such_not_binary(tmp_path: Path, encoding: str) -> None:
+    p = tmp_path / "wide.yaml"
+    p.write_bytes(_GEARS.encode(encoding))
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(p)
+    text = str(e.value)
+    assert "the file is UTF-16 (or UTF-32); save it as UTF-8" in text
+    assert "binary" not in text
+
+
+def test_binary_file_is_still_binary(tmp_path: Path) -> None:
+    p = tmp_path / "bin.yaml"
+    p.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(rm.ChainValidationError, match="file is binary"):
+        rm.load(p)
+
+
+def test_utf16_file_on_the_command_line(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from riskmodel.cli import main
+
+    p = tmp_path / "wide.yaml"
+    p.write_bytes(_GEARS.encode("utf-16"))  # what Windows editors write as "Unicode"
+    assert main(["validate", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert "the file is UTF-16 (or UTF-32); save it as UTF-8" in err and "binary" not in err
+
+
+def test_repeated_key_points_at_the_repeat(tmp_path: Path) -> None:
+    p = tmp_path / "dup.yaml"
+    p.write_text(_GEARS.replace("name: gears\n", "name: gears\ncurrency: EUR\n"))
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(p)
+    (prob,) = e.value.problems
+    assert (prob.line, prob.column) == (4, 1)  # the second `currency:`, not the first
+    assert "key 'currency' appears twice in the same mapping (first on line 3)" in prob.message
+    j = tmp_path / "dup.json"
+    j.write_text('{"schema": "riskmodel/chain@1",\n "name": "t",\n'
+                 ' "nodes": [{"id": "a", "stage": "end_use", "stage": "end_use"}],\n'
+                 ' "name": "u"}\n')
+    with pytest.raises(rm.ChainValidationError) as e:
+        rm.load(j)
+    places = {(p.line, p.column, p.message) for p in e.value.problems}
+    assert (4, 2, "key 'name' appears twice in the same object (first on line 2)") in places
+    assert (3, 44, "key 'stage' appears twice in the same object (first at column 24 of "
+                   "this line)") in places
+
+
+def test_explain_takes_a_chain_and_refuses_other_things(bike: rm.Chain) -> None:
+    from riskmodel._errors import NodeNotFoundError
+
+    text = rm.explain(bike, "drivetrain")
+    assert text == rm.explain(rm.score(bike), "drivetrain")
+    assert text.startswith("drivetrain ranks 1st of 13")
+    assert "at month 24" in rm.explain(bike, "drivetrain", horizon=24)
+    with pytest.raises(NodeNotFoundError, match="no node 'drivetrian' in chain 'bicycle'; "
+                                                "did you mean 'drivetrain'"):
+        rm.explain(bike, "drivetrian")
+    with pytest.raises(TypeError, match=r"rm\.explain needs the table from rm\.score\(chain\), "
+                                        r"or the Chain itself, not str; load it first"):
+        rm.explain("bicycle", "drivetrain")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not NoneType"):
+        rm.explain(None, "drivetrain")  # type: ignore[arg-type]
+    import pandas as pd
+
+    with pytest.raises(TypeError, match=r"a DataFrame without the columns of rm\.score's table"):
+        rm.explain(pd.DataFrame({"rank": [1]}, index=["drivetrain"]), "drivetrain")
