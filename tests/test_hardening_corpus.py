@@ -24,6 +24,7 @@ Each area is a folder with ``CASES.yaml`` (a list of cases) and, optionally,
       stdout: ["..."]                    # substrings that must appear (optional)
       stderr: ["is a folder"]            # substrings that must appear (optional)
       not_stderr: ["..."]                # substrings that must not appear (optional)
+      not_stdout: ["..."]                # likewise on stdout
       unchanged: [keep]                  # paths (files or trees) identical afterwards
       exists: [out.csv]                  # paths that must exist afterwards
       absent: [out.csv]                  # paths that must not exist afterwards
@@ -57,7 +58,7 @@ from riskmodel.cli import main
 CORPUS = Path(__file__).parent / "data" / "hardening"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FORBIDDEN = ("Traceback", "internal error", "This is a bug")
-KEYS = {"id", "why", "setup", "argv", "exit", "stdout", "stderr", "not_stderr",
+KEYS = {"id", "why", "setup", "argv", "exit", "stdout", "stderr", "not_stderr", "not_stdout",
         "unchanged", "exists", "absent", "timeout", "env", "as_root", "not_root"}
 
 
@@ -187,6 +188,8 @@ def test_case(area: Path, case: dict, tmp_path: Path) -> None:
         assert frag in err, f"{frag!r} not in stderr\n{shown}"
     for frag in case.get("not_stderr", []):
         assert frag not in err, f"{frag!r} in stderr\n{shown}"
+    for frag in case.get("not_stdout", []):
+        assert frag not in out, f"{frag!r} in stdout\n{shown}"
     for p, fp in before.items():
         assert _fingerprint(work / p) == fp, f"{p} changed\n{shown}"
     for p in case.get("exists", []):
