@@ -1,4 +1,4 @@
-"""Minimum country cut sets and coalitions (design §2).
+"""Minimum country cut sets and coalitions (see docs/model.md §2.6).
 
 A *cut set* is a set of countries whose joint, full cut of everything they supply
 drives a target below ``threshold`` availability (default 5%): one end-use node, or

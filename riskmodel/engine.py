@@ -1,4 +1,4 @@
-"""The fast propagation engine: the equations of the design (§1.4–1.5) on arrays.
+"""The fast propagation engine: the equations of docs/model.md §1.4–1.5 on arrays.
 
 Everything here works on :class:`~riskmodel.model.Compiled` arrays and evaluates
 ``k`` scenarios (or Monte Carlo draws) at once as the columns of ``(n, k)`` matrices.
@@ -879,7 +879,7 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             record: np.ndarray | bool = False,
             on_month: Callable[[int], None] | None = None,
             backend: str | None = None, chunk: int | None = None) -> Dynamics:
-    """Month-by-month simulation with stocks and substitution ramps (design §1.5).
+    """Month-by-month simulation with stocks and substitution ramps (docs/model.md §1.5).
 
     ``record`` is False (end-use loss only), True (every node) or an index array of
     nodes whose availability to keep. With ``record`` False the cone kernel answers

@@ -275,7 +275,7 @@ class Chain:
     name, title, description, currency : str
         Metadata.
     perspective : ``"global"`` or ``{"home": "CN"}``
-        Whose supply the chain describes (see the design, §1.3).
+        Whose supply the chain describes (see docs/model.md §1.3).
     stages : sequence of str
         Ordered stages; the last holds the end uses.
     groups, sources : mapping

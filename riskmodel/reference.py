@@ -1,10 +1,11 @@
 """The reference implementation: the model's equations, node by node, on the graph.
 
 This module is the specification in code. It reads the networkx graph of a
-:class:`~riskmodel.Chain` directly (not its compiled arrays) and follows the design
-(§1.4–1.5) one node at a time, in topological order of the strongly connected
-components, iterating each cycle downward from 1 to the greatest fixed point. It is
-slow by design; the fast engine (:mod:`riskmodel.engine`) must agree with it to 1e-9.
+:class:`~riskmodel.Chain` directly (not its compiled arrays) and follows the model
+(docs/model.md §1.4–1.5) one node at a time, in topological order of the strongly
+connected components, iterating each cycle downward from 1 to the greatest fixed
+point. It is slow by design; the fast engine (:mod:`riskmodel.engine`) must agree with
+it to 1e-9.
 
 Examples
 --------

@@ -1,5 +1,5 @@
 """Choke-point scoring: indicators, an explainable choke score, country leverage,
-policy alignment and uncertainty (design §2).
+policy alignment and uncertainty (see docs/model.md §2).
 
 :func:`score` returns one row per node, sorted by choke score, with:
 

@@ -1,10 +1,10 @@
 """Simulating cut-offs: one scenario, many at once, or a Monte Carlo over the data.
 
-:func:`simulate` plays a :class:`~riskmodel.scenario.Scenario` month by month (design
-§1.5) and returns a :class:`Result` of DataFrames: availability of every node by
-month, the end-use loss series, and a summary with the immediate and long-run bounds,
-cumulative loss, time-to-survive and time-to-recover. :func:`simulate_many` evaluates
-many scenarios as the columns of one matrix, in memory-bounded chunks, and
+:func:`simulate` plays a :class:`~riskmodel.scenario.Scenario` month by month (see
+docs/model.md §1.5) and returns a :class:`Result` of DataFrames: availability of every
+node by month, the end-use loss series, and a summary with the immediate and long-run
+bounds, cumulative loss, time-to-survive and time-to-recover. :func:`simulate_many`
+evaluates many scenarios as the columns of one matrix, in memory-bounded chunks, and
 :func:`monte_carlo` samples every ranged number of the chain (reproducibly, from a
 ``seed``) and reports percentiles.
 

@@ -1,4 +1,4 @@
-"""Sampling the uncertainty in a chain's numbers (design §1.6).
+"""Sampling the uncertainty in a chain's numbers (see docs/model.md §1.6).
 
 Every number written with ``low``/``high`` is drawn from its distribution:
 ``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier
