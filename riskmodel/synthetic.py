@@ -1,4 +1,4 @@
-"""A generator of layered synthetic chains, for benchmarks and tests.
+"""Generators of synthetic chains, for benchmarks and tests.
 
 :func:`synthetic_chain` draws a chain of any size that looks like a real supply chain
 to the engine and to scoring: nodes in layers (upstream first, end uses last), about
@@ -6,9 +6,10 @@ five inputs per node drawn from earlier layers with a few popular (hub) inputs, 
 non-essential inputs and alternatives groups, and one to four supplier countries per
 node with a few popular countries. The same arguments give the same chain, table for
 table, so a benchmark or a test can name a chain by its size and seed.
+:func:`linear_chain` is the opposite case, a deep path where every cut reaches far.
 
-It builds the tables directly with numpy (no networkx), so that a million-node chain
-takes seconds. Its tables are valid by construction, so the chain comes from
+Both build the tables directly with numpy (no networkx), so that a million-node chain
+takes seconds. Their tables are valid by construction, so the chains come from
 :meth:`~riskmodel.model.Chain.from_data` with ``checked=True`` and compiling it skips
 the table checks.
 """
@@ -21,7 +22,7 @@ import pandas as pd
 from ._tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
 from .model import Chain
 
-__all__ = ["synthetic_chain"]
+__all__ = ["linear_chain", "synthetic_chain"]
 
 COUNTRIES = ["US", "CN", "JP", "DE", "KR", "TW", "NL", "FR", "GB", "IT", "IN", "BR", "CA", "MX",
              "AU", "SG", "MY", "TH", "VN", "ID", "PH", "CH", "SE", "ES", "PL", "IL", "SA", "AE",
@@ -143,3 +144,51 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
               "stages": ["upstream", "midstream", "downstream", "end_use"],
               "groups": {}, "sources": {}, "scenarios": []}
     return Chain.from_data(ChainData(header, nodes, suppliers, edges), checked=True)
+
+
+def linear_chain(n: int, *, home: str | None = "CN") -> Chain:
+    """A deep chain: the path ``a1 → a2 → … → an``, where every cut reaches everything
+    below it (so an exact score of every node costs the square of the depth).
+
+    Parameters
+    ----------
+    n : int
+        The number of nodes; ``a1`` is upstream, ``an`` the end use (value 10), the
+        others midstream.
+    home : str or None
+        The home country of the chain's perspective, which supplies 40% of every node;
+        None for a global view (the 40% then comes from ``US``).
+
+    Returns
+    -------
+    Chain
+        A chain named ``linear_<n>``: 60% of each node comes from JP (from KR every
+        third node), and substitution, lead times and stocks cycle through a few
+        values. Nothing in it is random.
+
+    Examples
+    --------
+    >>> from riskmodel.synthetic import linear_chain
+    >>> chain = linear_chain(5)
+    >>> list(chain.nodes.index), chain.number_of_edges()
+    (['a1', 'a2', 'a3', 'a4', 'a5'], 4)
+    """
+    ids = np.char.add("a", np.arange(1, n + 1).astype(str)).astype(object)
+    stage = np.where(np.arange(n) < n - 1, "midstream", "end_use").astype(object)
+    stage[0] = "upstream"
+    nodes = complete(pd.DataFrame({
+        "id": ids, "stage": stage, "value": np.where(stage == "end_use", 10.0, np.nan),
+        "substitutability": np.resize([0.2, 0.5, 0.0], n),
+        "lead_time_months": np.resize([6.0, 12.0, 0.0], n),
+        "inventory_months": np.resize([0.0, 1.0, 3.0, 0.0], n),
+    }), empty_nodes())
+    foreign = np.where(np.arange(n) % 3 == 2, "KR", "JP").astype(object)
+    sup = pd.DataFrame({"node": np.r_[ids, ids], "country": np.r_[foreign, [home or "US"] * n],
+                        "share": np.r_[np.full(n, 0.6), np.full(n, 0.4)]})
+    edges = complete(pd.DataFrame({"from": ids[:-1], "to": ids[1:]}), empty_edges())
+    header = {"schema": "riskmodel/chain@1", "name": f"linear_{n}",
+              "perspective": {"home": home} if home else "global",
+              "stages": ["upstream", "midstream", "downstream", "end_use"],
+              "groups": {}, "sources": {}, "scenarios": []}
+    return Chain.from_data(ChainData(header, nodes, complete(sup, empty_suppliers()), edges),
+                           checked=True)
