@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ETO_DIR
 
 import riskmodel as rm
 
@@ -227,8 +228,6 @@ def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
-ETO_DIR = Path(os.environ.get("RISKMODEL_ETO_DIR")
-               or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eto")
 
 
 @pytest.mark.skipif(not (ETO_DIR / "provision.csv").is_file(),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import time
 from pathlib import Path
 
 import pytest
+from helpers import ETO_DIR
 
 import riskmodel as rm
 from riskmodel.cli import main
@@ -514,8 +514,6 @@ def test_io_wrapper(eto: Path) -> None:
 # the real dataset (CC BY-NC: read from outside the repository, never committed)
 # ---------------------------------------------------------------------------
 
-ETO_DIR = Path(os.environ.get("RISKMODEL_ETO_DIR")
-               or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eto")
 _HAVE_ETO = all((ETO_DIR / f).is_file() for f in (
     "inputs.csv", "stages.csv", "sequence.csv", "providers.csv", "provision.csv"))
 

@@ -6,20 +6,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import random_chain
+from helpers import chain_of, random_chain
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskmodel as rm
-
-
-def chain_of(nodes: dict, edges: list, **kw) -> rm.Chain:
-    g = nx.DiGraph()
-    for name, attrs in nodes.items():
-        g.add_node(name, **attrs)
-    for u, v, attrs in edges:
-        g.add_edge(u, v, **attrs)
-    return rm.Chain(g, name="hand", perspective=kw.pop("perspective", {"home": "CN"}), **kw)
+from riskmodel.synthetic import synthetic_chain
 
 
 def test_central_node_is_not_the_choke_point() -> None:
@@ -263,12 +255,6 @@ def test_scores_do_not_depend_on_node_order(seed: int, perm: int) -> None:
 def test_pruning_bounds_keep_the_exact_top(case: str) -> None:
     """The reach bound and the immediate bound never drop a node of the true top."""
     if case == "synthetic":
-        import sys
-        from pathlib import Path
-
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-        from synthetic import synthetic_chain
-
         chains = [synthetic_chain(400, seed=s) for s in (1, 2)]
     else:
         chains = [random_chain(s, cyclic=True, n=12) for s in range(6)]
