@@ -219,7 +219,8 @@ def test_alternatives_under_any_with_market_covers(eto: Path) -> None:
 
 
 def test_all_reading_and_overrides(eto: Path) -> None:
-    chain, _ = from_eto(eto, variants="all")
+    chain, problems = from_eto(eto, variants="all")
+    assert len(chain) == N_INPUTS + 2 and problems
     assert all("group" not in d for *_, d in chain.graph.edges(data=True))
     for key in ("N4", "patterning_tools"):
         over, _ = from_eto(eto, variant_overrides={key: "all"})
@@ -503,11 +504,6 @@ def test_cli_import_errors(eto: Path, tmp_path: Path,
     with pytest.raises(rm.ChainValidationError, match=r"inputs\.csv"):
         cli_import(args)
     assert not (tmp_path / "x.yaml").exists()
-
-
-def test_io_wrapper(eto: Path) -> None:
-    chain, problems = rm.io.from_eto(eto, variants="all")
-    assert len(chain) == N_INPUTS + 2 and problems
 
 
 # ---------------------------------------------------------------------------
