@@ -33,14 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from riskmodel import engine, reference
+from riskmodel.scenario import Cut, Scenario
+from riskmodel.simulation import chunk_size, cut_spec
+from riskmodel.synthetic import synthetic_chain
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from synthetic import synthetic_chain  # noqa: E402
-
-from riskmodel import engine, reference  # noqa: E402
-from riskmodel.scenario import Cut, Scenario  # noqa: E402
-from riskmodel.simulation import chunk_size, cut_spec  # noqa: E402
 
 
 def timed(fn, repeats: int) -> tuple[float, list[float]]:

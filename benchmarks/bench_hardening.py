@@ -33,34 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.synthetic import linear_chain
+
 HERE = Path(__file__).resolve().parent
-
-
-def linear_chain(n: int, *, home: str | None = "CN"):
-    """The path ``a1 → … → an``: 60% of each node from JP (or KR every third node), the
-    rest at home; some substitution, lead time and stock; ``an`` is the end use."""
-    from riskmodel._tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
-    from riskmodel.model import Chain
-
-    ids = np.char.add("a", np.arange(1, n + 1).astype(str)).astype(object)
-    stage = np.where(np.arange(n) < n - 1, "midstream", "end_use").astype(object)
-    stage[0] = "upstream"
-    nodes = complete(pd.DataFrame({
-        "id": ids, "stage": stage, "value": np.where(stage == "end_use", 10.0, np.nan),
-        "substitutability": np.resize([0.2, 0.5, 0.0], n),
-        "lead_time_months": np.resize([6.0, 12.0, 0.0], n),
-        "inventory_months": np.resize([0.0, 1.0, 3.0, 0.0], n),
-    }), empty_nodes())
-    foreign = np.where(np.arange(n) % 3 == 2, "KR", "JP").astype(object)
-    sup = pd.DataFrame({"node": np.r_[ids, ids], "country": np.r_[foreign, [home or "US"] * n],
-                        "share": np.r_[np.full(n, 0.6), np.full(n, 0.4)]})
-    edges = complete(pd.DataFrame({"from": ids[:-1], "to": ids[1:]}), empty_edges())
-    header = {"schema": "riskmodel/chain@1", "name": f"linear_{n}",
-              "perspective": {"home": home} if home else "global",
-              "stages": ["upstream", "midstream", "downstream", "end_use"],
-              "groups": {}, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, nodes, complete(sup, empty_suppliers()), edges),
-                           checked=True)
 
 
 def groups_chain(groups: int, *, nodes: int = 1000, home: str = "CN"):

@@ -25,13 +25,11 @@ import sys
 import time
 from pathlib import Path
 
+import riskmodel as rm
+from riskmodel import engine
+from riskmodel.synthetic import synthetic_chain
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from synthetic import synthetic_chain  # noqa: E402
-
-import riskmodel as rm  # noqa: E402
-from riskmodel import engine  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

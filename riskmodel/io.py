@@ -1021,10 +1021,3 @@ def resolve_path(name_or_path: str | os.PathLike[str]) -> Path | None:
         raise FileNotFoundError(f"{name}: no such file, and no built-in chain of that name "
                                 f"(built-in chains: {', '.join(names)}).{hint}")
     raise FileNotFoundError(f"{one_line(name)}: no such file or folder")
-
-
-def from_eto(path: str | os.PathLike[str], **kw: Any) -> Any:
-    """Import the ETO semiconductor supply chain dataset; see :func:`riskmodel.eto.from_eto`."""
-    from .eto import from_eto as f
-
-    return f(path, **kw)

@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny chains written as literals."""
+"""Fixtures and pytest configuration; helpers that test files import are in helpers.py."""
 
 from __future__ import annotations
 
@@ -18,59 +18,11 @@ settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-#: A valid three-stage chain used as the base of validation tests: each test
-#: breaks one thing.
-VALID_YAML = """\
-schema: riskmodel/chain@1
-name: tiny
-title: Tiny test chain
-perspective: {home: CN}
-currency: USD bn
-sources:
-  src: {title: A test source, year: 2025}
-nodes:
-  - id: gears
-    stage: upstream
-    suppliers:
-      JP: {value: 0.6, low: 0.5, high: 0.7, source: src, ref: "line 3", note: "quoted"}
-      CN: 0.3
-      other: 0.1
-    substitutability: 0.3
-    lead_time_months: 18
-    inventory_months: 3
-  - id: motors
-    stage: upstream
-    suppliers: {JP: 0.5, DE: 0.2, CN: 0.3}
-  - id: steel
-    stage: upstream
-    suppliers: {CN: 0.9, KR: 0.1}
-  - id: alloy
-    stage: upstream
-    suppliers: {CN: 1.0}
-  - id: robots
-    stage: midstream
-    suppliers: {CN: 0.7, JP: 0.3}
-  - id: cars
-    stage: end_use
-    value: 10
-  - id: phones
-    stage: end_use
-    value: 5
-edges:
-  - {from: gears, to: robots, share: 0.3}
-  - {from: motors, to: robots, share: 0.2}
-  - {from: steel, to: robots, group: metal}
-  - {from: alloy, to: robots, group: metal, covers: 0.5}
-  - {from: robots, to: cars, share: 0.4}
-  - {from: robots, to: phones, essential: false, share: 0.1}
-scenarios:
-  - id: japan
-    cuts: [{country: JP, nodes: [gears], duration: 12}]
-"""
-
 
 @pytest.fixture
 def valid_yaml() -> str:
+    from helpers import VALID_YAML  # here, so that loading conftest imports no riskmodel
+
     return VALID_YAML
 
 
@@ -88,84 +40,3 @@ def write(tmp_path: Path):
         return p
 
     return _write
-
-
-COUNTRIES = ["US", "JP", "CN", "NL", "DE", "KR"]
-
-
-def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
-                 n: int | None = None):
-    """A random chain for engine tests: layered, with alternatives groups, non-essential
-    inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges."""
-    import networkx as nx
-    import numpy as np
-
-    import riskmodel as rm
-
-    rng = np.random.default_rng(seed)
-    n = n or int(rng.integers(4, 14))
-    g = nx.DiGraph()
-    stages = ["upstream", "midstream", "downstream", "end_use"]
-    for i in range(n):
-        stage = stages[min(3, i * 4 // n)] if i < n - 1 else "end_use"
-        attrs: dict = {"stage": stage}
-        if i == 0 or rng.random() < 0.8:  # at least one node has suppliers to cut
-            picked = rng.choice(COUNTRIES, size=int(rng.integers(1, 4)), replace=False)
-            w = rng.dirichlet(np.ones(len(picked) + 1))
-            attrs["suppliers"] = {str(c): float(x) for c, x in zip(picked, w[:-1], strict=True)}
-            if rng.random() < 0.2:
-                attrs["suppliers"]["other"] = float(w[-1] / 2)
-        if rng.random() < 0.7:
-            attrs["substitutability"] = float(rng.random())
-            attrs["lead_time_months"] = float(rng.integers(0, 8))
-        if rng.random() < 0.5:
-            attrs["inventory_months"] = float(rng.choice([0.0, 0.5, 1.0, 2.5]))
-        if stage == "end_use":
-            attrs["value"] = float(rng.integers(1, 10))
-        g.add_node(f"n{i}", **attrs)
-    for j in range(1, n):
-        k = int(rng.integers(1, min(j, 4) + 1))
-        for src in rng.choice(j, size=k, replace=False):
-            u, v = f"n{src}", f"n{j}"
-            r = rng.random()
-            if r < 0.15:
-                g.add_edge(u, v, essential=False, share=float(rng.random() * 0.3))
-            elif r < 0.45:
-                g.add_edge(u, v, group="alt", covers=float(rng.uniform(0.2, 1.0)))
-            else:
-                g.add_edge(u, v)
-        alts = [u for u, _, d in g.in_edges(f"n{j}", data=True) if d.get("group") == "alt"]
-        if len(alts) == 1:  # keeps its `covers`, which must then have no effect
-            del g.edges[alts[0], f"n{j}"]["group"]
-        elif alts:  # the alternatives together must cover the whole need
-            g.edges[alts[0], f"n{j}"]["covers"] = 1.0
-    if cyclic:
-        for _ in range(int(rng.integers(1, 4))):
-            a, b = sorted(rng.choice(n, size=2, replace=False))
-            if not g.has_edge(f"n{b}", f"n{a}") and not g.has_edge(f"n{a}", f"n{b}"):
-                g.add_edge(f"n{b}", f"n{a}")
-    persp = {"home": home} if home else "global"
-    return rm.Chain(g, name=f"random{seed}", perspective=persp)
-
-
-def random_scenario(chain, seed: int, *, months: int = 6):
-    import numpy as np
-
-    from riskmodel.scenario import Cut, Scenario
-
-    rng = np.random.default_rng(seed + 10_000)
-    countries = chain.compiled.countries
-    nodes = list(chain.graph.nodes)
-    cuts = []
-    for _ in range(int(rng.integers(1, 4))):
-        country = str(rng.choice(countries))
-        sel = None
-        if rng.random() < 0.6:
-            sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 4)),
-                                                    replace=False))
-        duration = None if rng.random() < 0.5 else int(rng.integers(1, months))
-        # fractions from [0.2, 1]: a near-zero cut on a fully dependent global cycle
-        # decays at a rate near 1, too slowly for the reference's plain sweeps
-        cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.uniform(0.2, 1.0)])),
-                        int(rng.integers(0, 3)), duration))
-    return Scenario(cuts, name=f"s{seed}", months=months)

@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,9 +19,8 @@ from riskmodel import scoring
 from riskmodel._errors import ArgumentError
 from riskmodel.coalitions import MAX_CANDIDATES, candidate_sets
 from riskmodel.scenario import Cut, Scenario
+from riskmodel.synthetic import linear_chain
 from riskmodel.uncertainty import MAX_DRAWS, MAX_MONTHS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
 def _many_countries(k: int) -> rm.Chain:
@@ -92,8 +88,6 @@ def test_coalition_errors_speak_of_the_coalition() -> None:
 
 def test_deep_linear_chain_is_scored_within_the_work_limit(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench_hardening import linear_chain
-
     chain = linear_chain(2000, home=None)
     full = rm.score(chain)
     assert full["choke_exact"].all() and full.attrs["exact"] == "all nodes"
@@ -109,8 +103,6 @@ def test_deep_linear_chain_is_scored_within_the_work_limit(
 
 def test_deep_linear_chain_keeps_the_top_when_the_bounds_allow(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench_hardening import linear_chain
-
     chain = linear_chain(200, home="CN")
     full = rm.score(chain)
     monkeypatch.setattr(scoring, "SCORE_WORK", 10**12)

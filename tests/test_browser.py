@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ETO_DIR
 
 import riskmodel as rm
+from riskmodel.eto import from_eto
 
 CHROMIUM = next((shutil.which(x) for x in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(x)), None)
@@ -227,15 +229,11 @@ def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
-ETO_DIR = Path(os.environ.get("RISKMODEL_ETO_DIR")
-               or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eto")
-
-
 @pytest.mark.skipif(not (ETO_DIR / "provision.csv").is_file(),
                     reason=f"ETO dataset not found at {ETO_DIR} (CC BY-NC, not in the "
                     "repository); set RISKMODEL_ETO_DIR to its folder")
 def test_eto_report_in_chromium(browser, tmp_path):
-    chain, _ = rm.io.from_eto(ETO_DIR)
+    chain, _ = from_eto(ETO_DIR)
     paths = rm.report(chain, tmp_path / "eto", formats="html", mc=10)
     state = _check_page(browser, paths["html"])
     assert state["images"] >= 8  # no policy figures: the dataset has no support data

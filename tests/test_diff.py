@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import write_text
 
 import riskmodel as rm
 from riskmodel.cli import main
@@ -36,14 +37,8 @@ def _after(edit) -> str:
     return yaml.safe_dump(doc, sort_keys=False)
 
 
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    p = tmp_path / name
-    p.write_text(text)
-    return p
-
-
 def test_identical_chains_have_no_differences(tmp_path: Path) -> None:
-    a = rm.load(_write(tmp_path, "a.yaml", BEFORE))
+    a = rm.load(write_text(tmp_path, "a.yaml", BEFORE))
     d = diff(a, a.copy())
     assert d.empty and d.values.empty
     assert (d.ranking["rank_move"] == 0).all()
@@ -58,8 +53,8 @@ def test_structure_and_values(tmp_path: Path) -> None:
         doc["edges"].append({"from": "sensors", "to": "robots"})
         doc["edges"] = [e for e in doc["edges"] if e["from"] != "steel"]
         doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "steel"]
-    old = rm.load(_write(tmp_path, "a.yaml", BEFORE))
-    new = rm.load(_write(tmp_path, "b.yaml", _after(edit)))
+    old = rm.load(write_text(tmp_path, "a.yaml", BEFORE))
+    new = rm.load(write_text(tmp_path, "b.yaml", _after(edit)))
     d = diff(old, new)
     assert d.nodes_added == ["sensors"] and d.nodes_removed == ["steel"]
     assert d.edges_added == [("sensors", "robots")]
@@ -95,8 +90,8 @@ def pd_isna(x: object) -> bool:
 
 
 def test_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    a = _write(tmp_path, "a.yaml", BEFORE)
-    b = _write(tmp_path, "b.yaml", BEFORE.replace("{JP: 0.6, CN: 0.4}", "{JP: 0.9, CN: 0.1}"))
+    a = write_text(tmp_path, "a.yaml", BEFORE)
+    b = write_text(tmp_path, "b.yaml", BEFORE.replace("{JP: 0.6, CN: 0.4}", "{JP: 0.9, CN: 0.1}"))
     assert main(["diff", str(a), str(b), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["values"] == [{"kind": "node", "id": "gears", "field": "suppliers.CN",
@@ -114,7 +109,7 @@ def test_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_markdown_escapes_chain_strings(tmp_path: Path) -> None:
-    a = rm.load(_write(tmp_path, "a.yaml", BEFORE))
+    a = rm.load(write_text(tmp_path, "a.yaml", BEFORE))
     b = a.copy()
     b.graph.add_node("x_<b>", stage="upstream", suppliers={"US": 1.0})
     b.graph.add_edge("x_<b>", "robots")

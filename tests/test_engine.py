@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import random_chain, random_scenario
+from helpers import chain_of, random_chain, random_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,15 +14,7 @@ import riskmodel as rm
 from riskmodel import engine, reference
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import cut_spec
-
-
-def chain_of(edges, nodes, **kw) -> rm.Chain:
-    g = nx.DiGraph()
-    for name, attrs in nodes.items():
-        g.add_node(name, **attrs)
-    for u, v, attrs in edges:
-        g.add_edge(u, v, **attrs)
-    return rm.Chain(g, name="hand", **kw)
+from riskmodel.synthetic import synthetic_chain
 
 
 def static(chain: rm.Chain, cuts, mode: str = "immediate") -> dict[str, float]:
@@ -36,9 +28,9 @@ def static(chain: rm.Chain, cuts, mode: str = "immediate") -> dict[str, float]:
 
 def test_essential_input_cut() -> None:
     # gears 60% JP, 40% CN; robots need gears (AND); home CN
-    ch = chain_of([("gears", "robots", {})],
-                  {"gears": {"stage": "upstream", "suppliers": {"JP": 0.6, "CN": 0.4}},
+    ch = chain_of({"gears": {"stage": "upstream", "suppliers": {"JP": 0.6, "CN": 0.4}},
                    "robots": {"stage": "end_use", "value": 1.0}},
+                  [("gears", "robots", {})],
                   perspective={"home": "CN"})
     A = static(ch, [Cut("JP")])
     assert A["gears"] == pytest.approx(0.4)
@@ -54,7 +46,7 @@ def test_alternatives_group_with_partial_covers() -> None:
              "frames": {"stage": "end_use", "value": 1.0}}
     edges = [("steel", "frames", {"group": "metal"}),
              ("alu", "frames", {"group": "metal", "covers": 0.5})]
-    ch = chain_of(edges, nodes, perspective={"home": "DE"})
+    ch = chain_of(nodes, edges, perspective={"home": "DE"})
     assert static(ch, [Cut("CN")])["frames"] == pytest.approx(0.5)   # aluminium covers half
     assert static(ch, [Cut("AU")])["frames"] == pytest.approx(1.0)   # steel covers all
     assert static(ch, [Cut("CN"), Cut("AU")])["frames"] == pytest.approx(0.0)
@@ -64,7 +56,7 @@ def test_alternatives_group_with_partial_covers() -> None:
 def test_non_essential_input_by_cost_share() -> None:
     nodes = {"paint": {"stage": "upstream", "suppliers": {"CN": 1.0}},
              "bikes": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("paint", "bikes", {"essential": False, "share": 0.1})], nodes,
+    ch = chain_of(nodes, [("paint", "bikes", {"essential": False, "share": 0.1})],
                   perspective={"home": "DE"})
     assert static(ch, [Cut("CN")])["bikes"] == pytest.approx(0.9)
 
@@ -75,8 +67,8 @@ def test_home_versus_global_perspective() -> None:
              "widgets": {"stage": "end_use", "value": 1.0,
                          "suppliers": {"DE": 0.5, "US": 0.5}}}
     edges = [("chips", "widgets", {})]
-    home = chain_of(edges, nodes, perspective={"home": "DE"})
-    world = chain_of(edges, nodes, perspective="global")
+    home = chain_of(nodes, edges, perspective={"home": "DE"})
+    world = chain_of(nodes, edges, perspective="global")
     # home view: US imports are not limited by the home shortage of chips
     assert static(home, [Cut("CN")])["widgets"] == pytest.approx(0.5)
     # global view: every producer draws on the one world market for chips
@@ -89,7 +81,7 @@ def test_cycle_greatest_fixed_point() -> None:
              "robots": {"stage": "midstream", "suppliers": {"CN": 0.8, "JP": 0.2}},
              "cars": {"stage": "end_use", "value": 1.0}}
     edges = [("chips", "robots", {}), ("robots", "chips", {}), ("robots", "cars", {})]
-    ch = chain_of(edges, nodes, perspective={"home": "CN"})
+    ch = chain_of(nodes, edges, perspective={"home": "CN"})
     assert static(ch, [])["cars"] == pytest.approx(1.0)  # no cut: everything at 1
     # Cut JP robots: r = 0.8 c + 0 ; c = 0.5 r + 0.5  =>  r = 0.4 r + 0.4 => r = 2/3
     A = static(ch, [Cut("JP")])
@@ -102,7 +94,7 @@ def test_cycle_greatest_fixed_point() -> None:
 def test_inventory_delays_the_loss() -> None:
     nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "inventory_months": 2.5},
              "robots": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    ch = chain_of(nodes, [("gears", "robots", {})], perspective={"home": "CN"})
     res = rm.simulate(ch, [Cut("JP")], months=5)
     # months 0, 1: stock covers; month 2: half a month left; then nothing
     assert res.end_use_loss.round(12).tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
@@ -114,7 +106,7 @@ def test_substitution_ramp() -> None:
     nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "substitutability": 0.6,
                        "lead_time_months": 4},
              "robots": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    ch = chain_of(nodes, [("gears", "robots", {})], perspective={"home": "CN"})
     res = rm.simulate(ch, [Cut("JP")], months=6)
     # replaced share 0.6 * min(1, months since cut / 4): 0, .15, .3, .45, .6, .6
     assert res.end_use_loss.round(12).tolist() == [1.0, 0.85, 0.7, 0.55, 0.4, 0.4]
@@ -124,7 +116,7 @@ def test_substitution_ramp() -> None:
 def test_cut_that_ends_and_recovers() -> None:
     nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 0.5, "KR": 0.5}},
              "robots": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    ch = chain_of(nodes, [("gears", "robots", {})], perspective={"home": "CN"})
     res = rm.simulate(ch, [Cut("JP", start=2, duration=3)], months=8)
     assert res.end_use_loss.round(12).tolist() == [0, 0, 0.5, 0.5, 0.5, 0, 0, 0]
     # TTS and TTR count from the start of the cut (month 2)
@@ -136,7 +128,7 @@ def test_cut_that_ends_and_recovers() -> None:
 def test_tts_and_ttr_with_stock_and_no_recovery() -> None:
     nodes = {"gears": {"stage": "upstream", "suppliers": {"JP": 1.0}, "inventory_months": 3},
              "robots": {"stage": "end_use", "value": 2.0}}
-    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"})
+    ch = chain_of(nodes, [("gears", "robots", {})], perspective={"home": "CN"})
     res = rm.simulate(ch, [Cut("JP")], months=6, threshold=0.05)
     assert res.summary["time_to_survive"] == 3
     assert res.summary["time_to_recover"] == float("inf")
@@ -147,7 +139,7 @@ def test_tts_and_ttr_with_stock_and_no_recovery() -> None:
 def test_group_cut_withholds_its_members() -> None:
     nodes = {"gears": {"stage": "upstream", "suppliers": {"DE": 0.3, "FR": 0.2, "CN": 0.5}},
              "robots": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("gears", "robots", {})], nodes, perspective={"home": "CN"},
+    ch = chain_of(nodes, [("gears", "robots", {})], perspective={"home": "CN"},
                   groups={"EU": {"label": "EU", "members": ["DE", "FR"]}})
     assert static(ch, [Cut("EU")])["gears"] == pytest.approx(0.5)
 
@@ -156,7 +148,7 @@ def test_convergence_cap_raises_clearly(monkeypatch: pytest.MonkeyPatch) -> None
     nodes = {"a": {"stage": "midstream", "suppliers": {"CN": 0.9, "US": 0.1}},
              "b": {"stage": "midstream", "suppliers": {"CN": 0.9, "US": 0.1}},
              "c": {"stage": "end_use", "value": 1.0}}
-    ch = chain_of([("a", "b", {}), ("b", "a", {}), ("b", "c", {})], nodes,
+    ch = chain_of(nodes, [("a", "b", {}), ("b", "a", {}), ("b", "c", {})],
                   perspective={"home": "CN"})
     monkeypatch.setattr(engine, "MAX_ITER", 3)
     for backend in BACKENDS:
@@ -314,12 +306,6 @@ def test_monte_carlo_keeps_shares_consistent() -> None:
 
 
 def test_backends_agree_on_a_large_batch() -> None:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from synthetic import synthetic_chain
-
     chain = synthetic_chain(3000, seed=4)
     c = chain.compiled
     p = engine.params_from_compiled(c)
@@ -344,12 +330,6 @@ def test_chunked_batch_equals_one_chunk() -> None:
 
 def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from synthetic import synthetic_chain
-
     from riskmodel.scoring import _single_cuts
 
     chain = synthetic_chain(3000, seed=4)

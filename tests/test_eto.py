@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import time
 from pathlib import Path
 
 import pytest
+from helpers import ETO_DIR
 
 import riskmodel as rm
 from riskmodel.cli import main
@@ -219,7 +219,8 @@ def test_alternatives_under_any_with_market_covers(eto: Path) -> None:
 
 
 def test_all_reading_and_overrides(eto: Path) -> None:
-    chain, _ = from_eto(eto, variants="all")
+    chain, problems = from_eto(eto, variants="all")
+    assert len(chain) == N_INPUTS + 2 and problems
     assert all("group" not in d for *_, d in chain.graph.edges(data=True))
     for key in ("N4", "patterning_tools"):
         over, _ = from_eto(eto, variant_overrides={key: "all"})
@@ -505,17 +506,10 @@ def test_cli_import_errors(eto: Path, tmp_path: Path,
     assert not (tmp_path / "x.yaml").exists()
 
 
-def test_io_wrapper(eto: Path) -> None:
-    chain, problems = rm.io.from_eto(eto, variants="all")
-    assert len(chain) == N_INPUTS + 2 and problems
-
-
 # ---------------------------------------------------------------------------
 # the real dataset (CC BY-NC: read from outside the repository, never committed)
 # ---------------------------------------------------------------------------
 
-ETO_DIR = Path(os.environ.get("RISKMODEL_ETO_DIR")
-               or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "eto")
 _HAVE_ETO = all((ETO_DIR / f).is_file() for f in (
     "inputs.csv", "stages.csv", "sequence.csv", "providers.csv", "provision.csv"))
 

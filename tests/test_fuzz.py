@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import VALID_YAML
+from helpers import VALID_YAML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import write_text
 
 import riskmodel as rm
 from riskmodel import io as rio
@@ -35,12 +36,6 @@ edges:
 """
 
 
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8", errors="surrogatepass")
-    return p
-
-
 # ---------------------------------------------------------------------------
 # unreadable files
 # ---------------------------------------------------------------------------
@@ -57,7 +52,7 @@ def _deny_open(monkeypatch: pytest.MonkeyPatch, target: Path, err: OSError) -> N
 
 def test_permission_denied_is_a_located_problem(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    p = _write(tmp_path, "locked.yaml", TINY)
+    p = write_text(tmp_path, "locked.yaml", TINY)
     _deny_open(monkeypatch, p, PermissionError(errno.EACCES, "Permission denied"))
     with pytest.raises(rm.ChainValidationError) as e:
         rm.validate(p)
@@ -69,7 +64,7 @@ def test_permission_denied_is_a_located_problem(tmp_path: Path,
 
 def test_io_error_while_reading_is_a_located_problem(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    p = _write(tmp_path, "bad_disk.yaml", TINY)
+    p = write_text(tmp_path, "bad_disk.yaml", TINY)
 
     class Broken:
         def __init__(self, fd: int, *a: object, **kw: object):
@@ -97,7 +92,7 @@ def test_io_error_while_reading_is_a_located_problem(tmp_path: Path,
 def test_multi_file_validate_reports_the_unreadable_file_and_carries_on(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    a, locked, b = (_write(tmp_path, n, TINY) for n in ("a.yaml", "locked.yaml", "b.yaml"))
+    a, locked, b = (write_text(tmp_path, n, TINY) for n in ("a.yaml", "locked.yaml", "b.yaml"))
     _deny_open(monkeypatch, locked, PermissionError(errno.EACCES, "Permission denied"))
     assert main(["validate", str(a), str(locked), str(b)]) == 1
     out, err = capsys.readouterr()
@@ -110,7 +105,7 @@ def test_multi_file_validate_reports_the_unreadable_file_and_carries_on(
 def test_a_file_that_lies_about_its_size_is_cut_off(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The size cap holds while reading, not only at stat time (a growing file)."""
-    p = _write(tmp_path, "grows.yaml", TINY + "#" * 500 + "\n")
+    p = write_text(tmp_path, "grows.yaml", TINY + "#" * 500 + "\n")
     monkeypatch.setattr(rio, "MAX_FILE_BYTES", 200)
     real_fstat = os.fstat
 
@@ -139,13 +134,13 @@ def test_a_file_that_lies_about_its_size_is_cut_off(tmp_path: Path,
     ("'7'", "7"), ('"1.5"', "1.5"),
 ])
 def test_yaml_scalars_follow_the_core_schema(tmp_path: Path, text: str, value: object) -> None:
-    doc = read_document(_write(tmp_path, "s.yaml", f"x: {text}\n"))
+    doc = read_document(write_text(tmp_path, "s.yaml", f"x: {text}\n"))
     got = doc.data["x"]
     assert got == value and type(got) is type(value)
 
 
 def test_unquoted_yaml_11_numbers_are_text_with_an_accurate_fix(tmp_path: Path) -> None:
-    p = _write(tmp_path, "c.yaml", TINY.replace("value: 10", "value: 1:30").replace(
+    p = write_text(tmp_path, "c.yaml", TINY.replace("value: 10", "value: 1:30").replace(
         "stage: upstream,", "stage: upstream, substitutability: '0.3', inventory_months: 6e-1,"))
     with pytest.raises(rm.ChainValidationError) as e:
         rm.validate(p)
@@ -181,9 +176,9 @@ def test_yaml_value_limit_scales_with_the_file(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rio, "MAX_VALUES", 50)
     many = "x: [" + ", ".join(["1"] * 300) + "]\n"
-    assert len(read_document(_write(tmp_path, "m.yaml", many)).data["x"]) == 300
+    assert len(read_document(write_text(tmp_path, "m.yaml", many)).data["x"]) == 300
     # JSON has no aliases: no count limit at all, only the file size
-    assert len(read_document(_write(tmp_path, "m.json", json.dumps({"x": [1] * 300}))
+    assert len(read_document(write_text(tmp_path, "m.json", json.dumps({"x": [1] * 300}))
                              ).data["x"]) == 300
 
 
@@ -192,7 +187,7 @@ def test_a_yaml_alias_bomb_stays_small(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
     lines[0] = "a0: &a0 [x, x, x, x, x, x, x, x, x]"
     with pytest.raises(rm.ChainValidationError):  # a mapping, not a chain: still invalid
-        rm.validate(_write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
+        rm.validate(write_text(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
 
 
 # ---------------------------------------------------------------------------
@@ -214,7 +209,7 @@ def test_a_long_cell_survives_a_bundle_round_trip(tmp_path: Path) -> None:
 
 
 def test_bundle_without_edges_or_suppliers_warns(tmp_path: Path) -> None:
-    rm.save(rm.load(_write(tmp_path, "tiny.yaml", TINY)), tmp_path / "b")
+    rm.save(rm.load(write_text(tmp_path, "tiny.yaml", TINY)), tmp_path / "b")
     assert rm.validate(tmp_path / "b").warnings == []
     (tmp_path / "b" / "edges.csv").unlink()
     rep = rm.validate(tmp_path / "b")
@@ -230,7 +225,7 @@ def test_bundle_without_edges_or_suppliers_warns(tmp_path: Path) -> None:
 
 def test_bundle_member_symlink_is_refused_without_reading_it(tmp_path: Path) -> None:
     rm.save(rm.load("bicycle"), tmp_path / "b")
-    secret = _write(tmp_path, "secret.csv", "id,stage\nTOP_SECRET_VALUE,end_use\n")
+    secret = write_text(tmp_path, "secret.csv", "id,stage\nTOP_SECRET_VALUE,end_use\n")
     (tmp_path / "b" / "nodes.csv").unlink()
     (tmp_path / "b" / "nodes.csv").symlink_to(secret)
     with pytest.raises(rm.ChainValidationError) as e:
@@ -249,14 +244,14 @@ def test_lone_surrogates_are_refused_wherever_they_are(tmp_path: Path) -> None:
         "{id: cars, stage: end_use, value: 10}",
         '{id: cars, stage: end_use, value: 10, note: "\\udc80"}')
     with pytest.raises(rm.ChainValidationError) as e:
-        rm.validate(_write(tmp_path, "s.yaml", text))
+        rm.validate(write_text(tmp_path, "s.yaml", text))
     enc = [p for p in e.value.problems if p.code == "encoding"]
     assert sorted(p.line for p in enc) == [3, 4, 7]
     assert all("UTF-8" in p.message for p in enc)
 
 
 def test_lone_surrogate_in_a_scenario_file(tmp_path: Path) -> None:
-    p = _write(tmp_path, "sc.json",
+    p = write_text(tmp_path, "sc.json",
                '[{"id": "s", "title": "\\ud800", "cuts": [{"country": "JP"}]}]')
     with pytest.raises(rm.ScenarioError) as e:
         read_scenarios(p)
@@ -266,13 +261,13 @@ def test_lone_surrogate_in_a_scenario_file(tmp_path: Path) -> None:
 def test_control_characters_in_free_text_warn(tmp_path: Path) -> None:
     text = TINY.replace("{id: cars, stage: end_use, value: 10}",
                         '{id: cars, stage: end_use, value: 10, label: "Cars \\e[31m"}')
-    rep = rm.validate(_write(tmp_path, "c.yaml", text))
+    rep = rm.validate(write_text(tmp_path, "c.yaml", text))
     (w,) = [p for p in rep.warnings if p.code == "control"]
     assert (w.line, w.field) == (5, "label")
 
 
 def test_control_characters_in_a_bundle_cell_warn(tmp_path: Path) -> None:
-    rm.save(rm.load(_write(tmp_path, "tiny.yaml", TINY)), tmp_path / "b")
+    rm.save(rm.load(write_text(tmp_path, "tiny.yaml", TINY)), tmp_path / "b")
     nodes = tmp_path / "b" / "nodes.csv"
     text = nodes.read_text(encoding="utf-8").splitlines()
     header = text[0].split(",")
@@ -290,13 +285,13 @@ def test_control_characters_in_a_bundle_cell_warn(tmp_path: Path) -> None:
 def test_control_characters_in_group_names_are_refused(tmp_path: Path, name: str) -> None:
     text = TINY.replace("nodes:", f'groups: {{"{name}": {{members: [DE]}}}}\nnodes:')
     with pytest.raises(rm.ChainValidationError) as e:
-        rm.validate(_write(tmp_path, "g.yaml", text))
+        rm.validate(write_text(tmp_path, "g.yaml", text))
     assert any("a group name must be upper case" in p.message for p in e.value.problems)
 
 
 def test_chain_name_with_a_trailing_line_break_is_refused(tmp_path: Path) -> None:
     with pytest.raises(rm.ChainValidationError) as e:
-        rm.validate(_write(tmp_path, "n.yaml", TINY.replace("name: tiny", 'name: "tiny\\n"')))
+        rm.validate(write_text(tmp_path, "n.yaml", TINY.replace("name: tiny", 'name: "tiny\\n"')))
     assert any("not a slug" in p.message for p in e.value.problems)
 
 
@@ -307,13 +302,13 @@ def test_chain_name_with_a_trailing_line_break_is_refused(tmp_path: Path) -> Non
 def test_a_group_listed_with_its_member_warns(tmp_path: Path) -> None:
     text = TINY.replace("nodes:", "groups: {EU: {members: [DE, FR]}}\nnodes:").replace(
         "{JP: 0.6, CN: 0.4}", "{EU: 0.3, DE: 0.2, JP: 0.5}")
-    rep = rm.validate(_write(tmp_path, "o.yaml", text))
+    rep = rm.validate(write_text(tmp_path, "o.yaml", text))
     (w,) = [p for p in rep.warnings if p.code == "group-overlap"]
     assert "group 'EU' is listed with its own member DE" in w.message
 
 
 def test_big_but_summable_values_are_accepted(tmp_path: Path) -> None:
-    rm.validate(_write(tmp_path, "v.yaml", TINY.replace("value: 10", "value: 1.0e300")))
+    rm.validate(write_text(tmp_path, "v.yaml", TINY.replace("value: 10", "value: 1.0e300")))
 
 
 # ---------------------------------------------------------------------------

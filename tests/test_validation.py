@@ -13,7 +13,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import yaml
-from conftest import VALID_YAML
+from helpers import VALID_YAML
 
 import riskmodel as rm
 
