@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -220,11 +220,15 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
 
 
 def expand_country(chain_groups: Mapping[str, Any], country: str,
-                   countries: Iterable[str]) -> list[str]:
-    """The supplier keys a cut of ``country`` withholds: itself, plus a group's members."""
-    members = list((chain_groups.get(country) or {}).get("members") or [])
-    present = set(countries)
-    return [c for c in [country, *members] if c in present]
+                   countries: Container[str]) -> list[str]:
+    """The supplier keys a cut of ``country`` withholds: itself, plus a group's members,
+    among ``countries`` (pass a set or a mapping: one look-up per key).
+
+    >>> expand_country({"EU": {"members": ["DE", "FR"]}}, "EU", {"DE": 0, "EU": 1})
+    ['EU', 'DE']
+    """
+    members = (chain_groups.get(country) or {}).get("members") or []
+    return [c for c in [country, *members] if c in countries]
 
 
 def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cli") -> Scenario:

@@ -33,7 +33,7 @@ import pandas as pd
 from . import engine
 from .engine import CutSpec, Params
 from .model import Chain, Compiled, require_chain
-from .scenario import Cut, Scenario, resolve
+from .scenario import Cut, Scenario, expand_country, resolve
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
@@ -67,10 +67,7 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
     groups = chain.groups
     for j, sc in enumerate(scenarios):
         for cut in sc.cuts:
-            # as expand_country, by dictionary look-ups (not a set of every country per
-            # cut: with 200,000 supplier keys, one scenario per key took quadratic time)
-            members = (groups.get(cut.country) or {}).get("members") or []
-            codes = [cindex[x] for x in [cut.country, *members] if x in cindex]
+            codes = [cindex[x] for x in expand_country(groups, cut.country, cindex)]
             if not codes:
                 continue
             if cut.nodes is None:  # everything each country supplies: one atom each
