@@ -50,7 +50,7 @@ _LAZY = {
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
 }
-_SUBMODULES = {"coalitions", "engine", "io", "model", "plot", "provenance", "reference",
+_SUBMODULES = {"coalitions", "engine", "io", "limits", "model", "plot", "provenance", "reference",
                "reporting", "scenario", "schema", "scoring", "simulation", "uncertainty",
                "validation"}
 

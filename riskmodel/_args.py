@@ -1,8 +1,8 @@
 """Argument types shared by the command-line parsers (argparse only: loads instantly).
 
-The upper bounds match the library's own limits: a scenario runs for 1 to 600 months
-(and cuts start and last up to 600 months), so horizons do too; Monte Carlo runs take
-at most :data:`MAX_DRAWS` draws.
+The upper bounds are the library's own limits (:mod:`riskmodel.limits`): a scenario runs
+for 1 to 600 months (and cuts start and last up to 600 months), so horizons do too;
+Monte Carlo runs take at most :data:`~riskmodel.limits.MAX_DRAWS` draws.
 """
 
 from __future__ import annotations
@@ -10,12 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-#: the longest scenario, in months (``months`` of a scenario; ``start``/``duration`` of
-#: a cut), and so the longest horizon
-MAX_MONTHS = 600
-#: the most Monte Carlo draws the command line runs (each draw holds a copy of every
-#: ranged number, and the results one row per draw)
-MAX_DRAWS = 100_000
+from .limits import MAX_DRAWS, MAX_MONTHS
 
 
 def int_at_least(low: int, high: int | None = None) -> Callable[[str], int]:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from . import schema
 from ._collect import _SLUG, _Collector, _did_you_mean, _short, _type_name, _unknown_keys
 from ._errors import Problem, ScenarioError
+from .limits import MAX_MONTHS
 
 if TYPE_CHECKING:
     from .model import Chain
@@ -280,10 +281,10 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                   where=where, field="id", fix="rename one of them")
         seen.add(str(sid))
         months = sc.get("months", 24)
-        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 600:
+        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
             c.add("error", "range", "`months` must be a whole number of months",
                   path=(*p, "months"), where=where, field="months",
-                  expected="a whole number in [1, 600]", found=_short(months),
+                  expected=f"a whole number in [1, {MAX_MONTHS}]", found=_short(months),
                   fix="write e.g. `months: 24`")
             months = 24
         cuts_out = []
@@ -345,9 +346,10 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                       found=_short(frac), fix="write the share withheld, e.g. 0.9")
                 frac = 1.0
             start = cut.get("start", 0)
-            if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= 600:
+            if (isinstance(start, bool) or not isinstance(start, int)
+                    or not 0 <= start <= MAX_MONTHS):
                 c.add("error", "range", "cut start must be a month", path=(*cp, "start"),
-                      where=cw, field="start", expected="a whole number in [0, 600]",
+                      where=cw, field="start", expected=f"a whole number in [0, {MAX_MONTHS}]",
                       found=_short(start), fix="write the starting month, e.g. 0")
                 start = 0
             elif start >= months:
@@ -358,10 +360,10 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                       fix="start the cut earlier, or give the scenario more `months`")
             dur = cut.get("duration")
             if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
-                                    or not 0 <= dur <= 600):
+                                    or not 0 <= dur <= MAX_MONTHS):
                 c.add("error", "range", "cut duration must be whole months",
                       path=(*cp, "duration"), where=cw, field="duration",
-                      expected="a whole number in [0, 600], or omitted for permanent",
+                      expected=f"a whole number in [0, {MAX_MONTHS}], or omitted for permanent",
                       found=_short(dur), fix="write e.g. `duration: 12`")
                 dur = None
             cuts_out.append({"country": country, "nodes": nodes, "fraction": float(frac),

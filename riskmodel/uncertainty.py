@@ -17,14 +17,11 @@ import pandas as pd
 from . import engine
 from ._errors import ArgumentError
 from .engine import Params
+from .limits import MAX_DRAWS, MAX_MONTHS
 from .model import Chain
 
-__all__ = ["MAX_DRAWS", "MAX_MONTHS", "check_draws", "ranged_count", "sample_params"]
+__all__ = ["check_draws", "ranged_count", "sample_params"]
 
-#: Most Monte Carlo draws one call takes (each draw is a full simulation of the chain).
-MAX_DRAWS = 100_000
-#: Longest horizon in months, as for scenarios.
-MAX_MONTHS = 600
 
 
 def check_draws(draws: object, months: object = 0) -> None:
