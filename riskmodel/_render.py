@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -60,6 +61,31 @@ def to_jsonable(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
+
+
+_PUNCT = re.compile(r"([\\`*\[\]|~$])")
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_SPACE = re.compile(r"[\x00-\x1f\x7f\s]+")
+
+
+def md_escape(x: Any) -> str:
+    """Text made inert for Markdown, on one line.
+
+    >>> md_escape('<script>alert(1)</script>')
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    >>> md_escape("[click](javascript:alert(1))")
+    '\\\\[click\\\\](javascript:alert(1))'
+    >>> md_escape("reduction_gears")
+    'reduction_gears'
+    """
+    s = _SPACE.sub(" ", "" if x is None else str(x)).strip()
+    s = re.sub(r"&(?=#?\w+;)", "&amp;", s).replace("<", "&lt;").replace(">", "&gt;")
+    s = _PUNCT.sub(r"\\\1", s)
+    s = _UNDERSCORE.sub(r"\\_", s)
+    if s[:1] in ("-", "+", "#", "=", ":"):
+        s = "\\" + s
+    s = re.sub(r"^(\d+)([.)])(?=\s|$)", r"\1\\\2", s)
+    return s
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:

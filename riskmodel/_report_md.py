@@ -1,7 +1,8 @@
 """The Markdown renderer of reports: GitHub-flavoured Markdown, figures as PNG files
 beside it.
 
-Every string from a chain is escaped with :func:`md_escape`: ``<`` and ``>`` (and an
+Every string from a chain is escaped with :func:`riskmodel._render.md_escape` (the one
+Markdown escaper, shared with ``riskmodel diff``): ``<`` and ``>`` (and an
 ``&`` that would start an entity) become entities, so no raw HTML gets through;
 brackets, pipes, backticks, emphasis and math marks are backslash-escaped, so
 ``](javascript:...)`` cannot make a link nor a name break a table; and newlines are
@@ -11,37 +12,12 @@ heading or a list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any
 
+from ._render import md_escape
 from ._report_data import ReportData, Section, Table
 from ._report_html import table_rows
 from ._version import __version__
-
-_PUNCT = re.compile(r"([\\`*\[\]|~$])")
-_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_SPACE = re.compile(r"[\x00-\x1f\x7f\s]+")
-
-
-def md_escape(x: Any) -> str:
-    """Text made inert for Markdown, on one line.
-
-    >>> md_escape('<script>alert(1)</script>')
-    '&lt;script&gt;alert(1)&lt;/script&gt;'
-    >>> md_escape("[click](javascript:alert(1))")
-    '\\\\[click\\\\](javascript:alert(1))'
-    >>> md_escape("reduction_gears")
-    'reduction_gears'
-    """
-    s = _SPACE.sub(" ", "" if x is None else str(x)).strip()
-    s = re.sub(r"&(?=#?\w+;)", "&amp;", s).replace("<", "&lt;").replace(">", "&gt;")
-    s = _PUNCT.sub(r"\\\1", s)
-    s = _UNDERSCORE.sub(r"\\_", s)
-    if s[:1] in ("-", "+", "#", "=", ":"):
-        s = "\\" + s
-    s = re.sub(r"^(\d+)([.)])(?=\s|$)", r"\1\\\2", s)
-    return s
 
 
 def _cell(v: str | tuple[str, str]) -> str:

@@ -254,7 +254,7 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     if fmt not in ("text", "md"):
         raise ValueError(f"unknown format {fmt!r}; valid formats: text, json, md")
     md = fmt == "md"
-    from ._render import table
+    from ._render import md_escape, table
 
     def tbl(df: pd.DataFrame, index: bool = True) -> str:
         if md:
@@ -262,10 +262,10 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
         return table(df, index=index)
 
     def esc(x: object) -> str:
-        return _md_escape(str(x)) if md else str(x)
+        return md_escape(str(x)) if md else str(x)
 
     def path(x: object) -> str:  # a user's file name, on one line
-        return _md_escape(str(x)) if md else one_line(x)
+        return md_escape(str(x)) if md else one_line(x)
 
     h = "## " if md else ""
     lines = [f"{'# ' if md else ''}Changes from {path(d.settings['old'])} to "
@@ -310,16 +310,11 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md_escape(s: str) -> str:
-    out = s.replace("\\", "\\\\")
-    for ch in "`*_[]<>|#!":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
-
-
 def _md_table(df: pd.DataFrame, *, index: bool) -> str:
     frame = df.reset_index() if index else df
-    cols = [_md_escape(str(c)) for c in frame.columns]
+    from ._render import md_escape
+
+    cols = [md_escape(c) for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in frame.itertuples(index=False):
         cells = []
@@ -329,6 +324,6 @@ def _md_table(df: pd.DataFrame, *, index: bool) -> str:
             elif isinstance(v, float):
                 cells.append(f"{v:.4g}")
             else:
-                cells.append(_md_escape(str(v)))
+                cells.append(md_escape(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
