@@ -319,10 +319,11 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _stream(path: Path, data: bytes, shown: object) -> None:
     flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    mode = os.stat(path).st_mode
+    fifo = stat.S_ISFIFO(mode)
     if fifo:
         flags |= os.O_NONBLOCK  # a pipe nobody reads fails at once (ENXIO), never hangs
-    elif stat.S_ISREG(os.stat(path).st_mode):
+    elif stat.S_ISREG(mode):
         flags |= os.O_APPEND  # /dev/stdout redirected to a file: add, never overwrite
     try:
         fd = os.open(path, flags)

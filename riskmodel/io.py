@@ -116,8 +116,7 @@ def _fail(path: str, message: str, *, line: int | None = None, column: int | Non
 
 
 _KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
-          stat.S_IFLNK: "a symbolic link"}
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
 
 
 def _unreadable(shown: str, e: OSError) -> ChainValidationError:
@@ -162,10 +161,10 @@ def _read_bytes(path: Path, shown: str, *, follow: bool = True) -> bytes:
         raise _unreadable(shown, e) from None
     try:
         with os.fdopen(fd, "rb") as f:
-            _check_kind(os.fstat(f.fileno()).st_mode, shown)
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise _too_large(shown, size)
+            st = os.fstat(f.fileno())
+            _check_kind(st.st_mode, shown)
+            if st.st_size > MAX_FILE_BYTES:
+                raise _too_large(shown, st.st_size)
             raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise _unreadable(shown, e) from None
