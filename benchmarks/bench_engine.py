@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from riskmodel import engine, reference
+from riskmodel import engine
+from riskmodel.engine import reference
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import chunk_size, cut_spec
 from riskmodel.synthetic import synthetic_chain

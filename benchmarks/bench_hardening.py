@@ -42,7 +42,7 @@ def groups_chain(groups: int, *, nodes: int = 1000, home: str = "CN"):
     """``nodes`` nodes in four layers; group ``Gi`` (members: two of a few real countries)
     supplies 0.5/(groups/nodes) of node ``i mod nodes``, so every node has ``groups/nodes``
     group suppliers beside JP and the home country."""
-    from riskmodel._tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
+    from riskmodel.io.tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
     from riskmodel.model import Chain
 
     rng = np.random.default_rng(0)

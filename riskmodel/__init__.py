@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._errors import (
+from riskmodel._errors import (
     ArgumentError,
     ChainValidationError,
     ConvergenceError,
@@ -29,17 +29,17 @@ from ._errors import (
     RiskmodelError,
     ScenarioError,
 )
-from ._version import __version__
+from riskmodel._version import __version__
 
 if TYPE_CHECKING:
-    from . import plot, reporting
-    from .coalitions import coalition, cutsets
-    from .model import Chain, ChainGraph, Compiled, builtin_chains, load, save
-    from .reporting import report
-    from .scenario import Cut, Scenario
-    from .scoring import explain, leverage, policy_alignment, score, score_uncertainty
-    from .simulation import Result, monte_carlo, simulate, simulate_many
-    from .validation import ValidationReport, validate
+    from riskmodel import plot, reporting
+    from riskmodel.coalitions import coalition, cutsets
+    from riskmodel.model import Chain, ChainGraph, Compiled, builtin_chains, load, save
+    from riskmodel.reporting import report
+    from riskmodel.scenario import Cut, Scenario
+    from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
+    from riskmodel.simulation import Result, monte_carlo, simulate, simulate_many
+    from riskmodel.validation import ValidationReport, validate
 
 _LAZY = {
     "Chain": "model", "ChainGraph": "model", "Compiled": "model", "builtin_chains": "model",

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import engine
-from ._errors import ArgumentError, NodeNotFoundError
-from .model import Chain, require_chain
+from riskmodel import engine
+from riskmodel._errors import ArgumentError, NodeNotFoundError
+from riskmodel.model import Chain, require_chain
 
 __all__ = ["coalition", "cutsets"]
 
@@ -42,8 +42,8 @@ MAX_CANDIDATES = 2_000_000
 
 def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
                          target: str | None, mode: str) -> np.ndarray:
-    from .scenario import Cut, Scenario
-    from .simulation import chunk_size, cut_spec
+    from riskmodel.scenario import Cut, Scenario
+    from riskmodel.simulation import chunk_size, cut_spec
 
     c = chain.compiled
     p = engine.params_from_compiled(c)
@@ -60,7 +60,7 @@ def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
 
 
 def _check(chain: Chain, target: str | None, mode: str) -> None:
-    from .validation import suggest
+    from riskmodel.io.collect import suggest
 
     require_chain(chain, "cutsets")
     if mode not in ("immediate", "long_run"):
@@ -112,7 +112,7 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
         ``availability`` of the target under that cut; sorted by size then availability.
         ``.attrs`` records the settings and how many candidate sets were evaluated.
     """
-    from .simulation import chunk_size
+    from riskmodel.simulation import chunk_size
 
     _check(chain, target, mode)
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:

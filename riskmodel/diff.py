@@ -42,9 +42,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._tables import EDGE_NUMBERS, NODE_NUMBERS
-from ._terminal import one_line
-from .model import Chain
+from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS
+from riskmodel.io.terminal import one_line
+from riskmodel.model import Chain
 
 __all__ = ["ChainDiff", "diff", "render"]
 
@@ -155,7 +155,7 @@ def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> C
     The header rows (``ChainDiff.header``) cover the name, title, currency, perspective,
     stages and each country group; a changed perspective or group moves the rankings by
     itself, which ``ChainDiff.perspective_changed`` flags."""
-    from .scoring import leverage, score
+    from riskmodel.scoring import leverage, score
 
     on, nn = set(old.graph.nodes), set(new.graph.nodes)
     oe, ne = set(old.graph.edges), set(new.graph.edges)
@@ -240,7 +240,7 @@ def _notes(d: ChainDiff) -> list[str]:
 def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     """The diff as ``text``, ``json`` or ``md``; header changes come first."""
     if fmt == "json":
-        from ._render import to_jsonable
+        from riskmodel.io.render import to_jsonable
 
         return json.dumps(to_jsonable({
             "old": d.settings["old"], "new": d.settings["new"], "settings": d.settings,
@@ -254,7 +254,7 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
     if fmt not in ("text", "md"):
         raise ValueError(f"unknown format {fmt!r}; valid formats: text, json, md")
     md = fmt == "md"
-    from ._render import md_escape, table
+    from riskmodel.io.render import md_escape, table
 
     def tbl(df: pd.DataFrame, index: bool = True) -> str:
         if md:
@@ -312,7 +312,7 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
 
 def _md_table(df: pd.DataFrame, *, index: bool) -> str:
     frame = df.reset_index() if index else df
-    from ._render import md_escape
+    from riskmodel.io.render import md_escape
 
     cols = [md_escape(c) for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

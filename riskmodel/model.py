@@ -30,235 +30,38 @@ False
 from __future__ import annotations
 
 import copy
-import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
-from . import schema
-from ._errors import ChainValidationError, Problem
-from ._tables import (
+from riskmodel import schema
+from riskmodel._errors import ChainValidationError, Problem
+from riskmodel.engine.compiled import Compiled, compile_data
+from riskmodel.io.document import (
+    builtin_names,
+    format_for,
+    resolve_path,
+    write_document,
+)
+from riskmodel.io.tables import (
     ChainData,
 )
-from .io import _format_for, builtin_names, read_document, resolve_path, write_document
-from .validation import OTHER, build, split
+from riskmodel.validation import read_checked
 
 __all__ = ["Chain", "ChainGraph", "Compiled", "builtin_chains", "load", "save"]
 
 
-from ._convert import (
-    _bundle_tables,
-    _data_from_graph,
-    _graph_from_data,
+from riskmodel.io.convert import (
+    bundle_tables,
+    data_from_graph,
     document_from_data,
+    graph_from_data,
 )
-from ._graph import ChainGraph, _rebuild_graph
-
-# ---------------------------------------------------------------------------
-# compiled arrays
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class Compiled:
-    """A chain as arrays, ready for the engine.
-
-    Nodes are numbered ``0..n-1`` in the order of :attr:`ids`. Inputs are stored by
-    the node that uses them (CSR): the inputs of node ``j`` are
-    ``in_src[in_ptr[j]:in_ptr[j+1]]``, with the matching edge attributes.
-    """
-
-    ids: np.ndarray                 #: node ids (object array)
-    index: pd.Index                 #: id → position
-    stages: tuple[str, ...]         #: the chain's stage names
-    stage: np.ndarray               #: stage number of each node (int8)
-    end_use: np.ndarray             #: bool mask of end-use nodes
-    weight: np.ndarray              #: end-use weights (value / total; 0 elsewhere)
-    value: np.ndarray               #: market value (NaN if absent)
-    substitutability: np.ndarray    #: 0..1 (default 0)
-    lead_time: np.ndarray           #: months (default 0)
-    inventory: np.ndarray           #: months (default 0)
-    rd_intensity: np.ndarray
-    subsidy_intensity: np.ndarray
-    profit_margin: np.ndarray
-    countries: list[str]            #: supplier countries/groups, sorted (no "other")
-    supply: Any                     #: scipy.sparse CSR, n × len(countries): shares
-    other: np.ndarray               #: share from "other" producers (remainder)
-    other_dependent: np.ndarray     #: bool: does node j's "other" share depend on P?
-    home: str | None                #: home country, or None for a global view
-    in_ptr: np.ndarray              #: CSR pointer over inputs (n + 1)
-    in_src: np.ndarray              #: input node of each edge (m)
-    edge_share: np.ndarray          #: cost share (NaN if absent)
-    edge_essential: np.ndarray      #: bool
-    edge_covers: np.ndarray         #: covers (default 1)
-    edge_group: np.ndarray          #: requirement group of an essential edge, else -1
-    group_node: np.ndarray          #: node each requirement group belongs to
-    level: np.ndarray               #: topological level (of the SCC, for cycles)
-    order: np.ndarray               #: nodes sorted by level
-    level_ptr: np.ndarray           #: order[level_ptr[k]:level_ptr[k+1]] is level k
-    scc: np.ndarray                 #: strongly connected component label of each node
-    cyclic: np.ndarray              #: bool: node lies on a cycle
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-    @property
-    def m(self) -> int:
-        return len(self.in_src)
-
-    @property
-    def has_cycles(self) -> bool:
-        return bool(self.cyclic.any())
-
-    @property
-    def in_dst(self) -> np.ndarray:
-        """The node that uses each input (expanded from the CSR pointer)."""
-        return np.repeat(np.arange(self.n), np.diff(self.in_ptr))
-
-
-def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                               np.ndarray]:
-    """Topological levels of the SCC condensation; returns (level, scc, cyclic)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if len(src) == 0:
-        z = np.zeros(n, dtype=np.int64)
-        return z, np.arange(n), np.zeros(n, dtype=bool)
-    adj = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
-    k, labels = connected_components(adj, directed=True, connection="strong")
-    sizes = np.bincount(labels, minlength=k)
-    cyclic = sizes[labels] > 1
-    cs, cd = labels[src], labels[dst]
-    keep = cs != cd
-    cs, cd = cs[keep], cd[keep]
-    # Kahn's algorithm, one level at a time (vectorised)
-    indeg = np.bincount(cd, minlength=k)
-    order_e = np.argsort(cs, kind="stable")
-    cs_sorted, cd_sorted = cs[order_e], cd[order_e]
-    ptr = np.searchsorted(cs_sorted, np.arange(k + 1))
-    comp_level = np.zeros(k, dtype=np.int64)
-    frontier = np.flatnonzero(indeg == 0)
-    lvl = 0
-    while len(frontier):
-        comp_level[frontier] = lvl
-        starts, ends = ptr[frontier], ptr[frontier + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        if total == 0:
-            break
-        idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
-        succ = cd_sorted[idx]
-        np.subtract.at(indeg, succ, 1)
-        cand = np.unique(succ)
-        frontier = cand[indeg[cand] == 0]
-        lvl += 1
-    return comp_level[labels], labels, cyclic
-
-
-def compile_data(data: ChainData) -> Compiled:
-    """Compile chain tables into :class:`Compiled` arrays (vectorised)."""
-    from scipy.sparse import csr_matrix
-
-    nodes, sups, edges = data.nodes, data.suppliers, data.edges
-    h = data.header
-    stages = tuple(h.get("stages") or schema.DEFAULT_STAGES)
-    ids = nodes["id"].to_numpy(dtype=object)
-    index = pd.Index(ids)
-    n = len(ids)
-    stage_no = pd.Categorical(nodes["stage"], categories=list(stages)).codes.astype(np.int8)
-    end_use = stage_no == len(stages) - 1
-
-    def col(name: str, default: float) -> np.ndarray:
-        if name not in nodes:
-            return np.full(n, default)
-        v = nodes[name].to_numpy(dtype=float)
-        return np.where(np.isnan(v), default, v) if not math.isnan(default) else v.copy()
-
-    value = col("value", math.nan)
-    w = np.where(end_use, np.nan_to_num(value, nan=0.0), 0.0)
-    if end_use.any() and not (w > 0).any():
-        w = end_use.astype(float)
-    if (w > 0).any():
-        w = w / w.max()  # first to at most 1: values near the largest float add up
-    weight = w / w.sum() if w.sum() > 0 else w
-
-    persp = h.get("perspective", "global")
-    home = persp["home"] if isinstance(persp, Mapping) else None
-    sup = sups[sups["country"] != OTHER]
-    explicit_other = sups[sups["country"] == OTHER].groupby("node")["share"].sum()
-    countries = sorted(set(sup["country"].astype(str)) | ({home} if home else set()))
-    cindex = pd.Index(countries)
-    rows = index.get_indexer(sup["node"])
-    cols = cindex.get_indexer(sup["country"])
-    shares = sup["share"].to_numpy(dtype=float)
-    ok = (rows >= 0) & (cols >= 0) & ~np.isnan(shares)
-    rows, cols, shares = rows[ok], cols[ok], shares[ok]
-    has_sup = np.zeros(n, dtype=bool)
-    has_sup[rows] = True
-    has_sup[index.get_indexer(explicit_other.index)[index.get_indexer(explicit_other.index) >= 0]
-            ] = True
-    if home is not None:
-        # a node without suppliers is made at home by producers that need its inputs
-        lone = np.flatnonzero(~has_sup)
-        rows = np.concatenate([rows, lone])
-        cols = np.concatenate([cols, np.full(len(lone), cindex.get_loc(home))])
-        shares = np.concatenate([shares, np.ones(len(lone))])
-    supply = csr_matrix((shares, (rows, cols)), shape=(n, len(countries)))
-    supply.sum_duplicates()
-    total = np.asarray(supply.sum(axis=1)).ravel()
-    other = np.clip(1.0 - total, 0.0, None)
-    if home is None:
-        # global view: every producer, "other" included, draws on the world market
-        other[~has_sup] = 1.0
-        other_dep = np.ones(n, dtype=bool)
-    else:
-        other_dep = np.zeros(n, dtype=bool)
-
-    src = index.get_indexer(edges["from"]) if len(edges) else np.zeros(0, dtype=np.int64)
-    dst = index.get_indexer(edges["to"]) if len(edges) else np.zeros(0, dtype=np.int64)
-    keep = (src >= 0) & (dst >= 0)
-    order = np.lexsort((src[keep], dst[keep]))
-    src, dst = src[keep][order], dst[keep][order]
-    e = edges[keep].iloc[order] if len(edges) else edges
-    in_ptr = np.searchsorted(dst, np.arange(n + 1)).astype(np.int64)
-    share = e["share"].to_numpy(dtype=float) if len(e) else np.zeros(0)
-    essential = e["essential"].fillna(True).to_numpy(dtype=bool) if len(e) else np.zeros(
-        0, dtype=bool)
-    gcodes = pd.factorize(e["group"])[0] if len(e) else np.zeros(0, dtype=np.int64)
-    # covers only means something for an alternative in a group
-    covers = np.where(gcodes >= 0, np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0),
-                      1.0) if len(e) else np.zeros(0)
-    ng = int(gcodes.max()) + 1 if len(gcodes) and gcodes.max() >= 0 else 0
-    key = np.where(gcodes >= 0, dst.astype(np.int64) * (ng + 1) + gcodes + 1,
-                   -(np.arange(len(dst), dtype=np.int64) + 1))
-    key = np.where(essential, key, np.iinfo(np.int64).min)
-    uniq, inv = np.unique(key, return_inverse=True)
-    first_ess = 1 if (len(uniq) and uniq[0] == np.iinfo(np.int64).min) else 0
-    edge_group = np.where(essential, inv - first_ess, -1).astype(np.int64)
-    group_node = np.full(len(uniq) - first_ess, -1, dtype=np.int64)
-    group_node[edge_group[essential]] = dst[essential]
-    level, scc, cyclic = _levels(n, src, dst)
-    order_nodes = np.argsort(level, kind="stable")
-    level_ptr = np.searchsorted(level[order_nodes], np.arange(level.max() + 2 if n else 1))
-    return Compiled(
-        ids=ids, index=index, stages=stages, stage=stage_no, end_use=end_use, weight=weight,
-        value=value, substitutability=col("substitutability", 0.0),
-        lead_time=col("lead_time_months", 0.0), inventory=col("inventory_months", 0.0),
-        rd_intensity=col("rd_intensity", math.nan),
-        subsidy_intensity=col("subsidy_intensity", math.nan),
-        profit_margin=col("profit_margin", math.nan), countries=countries, supply=supply,
-        other=other, other_dependent=other_dep, home=home, in_ptr=in_ptr,
-        in_src=src.astype(np.int64), edge_share=share, edge_essential=essential,
-        edge_covers=covers, edge_group=edge_group, group_node=group_node, level=level,
-        order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)
-
+from riskmodel.io.graph import ChainGraph, rebuild_graph
 
 # ---------------------------------------------------------------------------
 # the Chain
@@ -314,7 +117,7 @@ class Chain:
         }
         if provenance:
             self._header["provenance"] = dict(provenance)
-        self._graph: ChainGraph | None = _rebuild_graph(graph) if graph is not None else \
+        self._graph: ChainGraph | None = rebuild_graph(graph) if graph is not None else \
             ChainGraph()
         self._data: ChainData | None = None
         self._data_version = -1
@@ -404,7 +207,7 @@ class Chain:
         """The networkx graph (built from the tables on first access)."""
         if self._graph is None:
             assert self._data is not None
-            self._graph = _graph_from_data(self._data)
+            self._graph = graph_from_data(self._data)
             self._data_version = self._graph.version
         return self._graph
 
@@ -416,7 +219,7 @@ class Chain:
             data.header = copy.deepcopy(self._header)
             return data
         if self._data is None or self._data_version != self._graph.version:
-            self._data = _data_from_graph(self._graph, self._header, self.path)
+            self._data = data_from_graph(self._graph, self._header, self.path)
             self._data_version = self._graph.version
         self._data.header = copy.deepcopy(self._header)
         return self._data
@@ -484,7 +287,7 @@ class Chain:
         >>> [(p.where, p.field, p.message) for p in bike.check()]
         [("node 'frames'", 'substitutability', 'not a finite number')]
         """
-        from .validation import check_data, check_graph
+        from riskmodel.validation.checks import check_data, check_graph
 
         if self._graph is not None:
             problems = check_graph(self._graph)
@@ -506,7 +309,7 @@ class Chain:
             return new
         new = Chain.__new__(Chain)
         new._header = copy.deepcopy(self._header)
-        new._graph = _rebuild_graph(self._graph)
+        new._graph = rebuild_graph(self._graph)
         new._data = None
         new._data_version = -1
         new._compiled = None
@@ -538,21 +341,12 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     >>> rm.load("bicycle").name
     'bicycle'
     """
-    path = resolve_path(name_or_path)
-    if path is None:
-        data, problems = combined_data()
-    else:
-        doc = read_document(path)
-        from .combined import build_combined, is_combined
-
-        # a combined view's file given by its path reads as the combined view
-        data, problems = build_combined(doc) if is_combined(doc) else build(doc)
-    rep = split(problems, str(path) if path else "combined")
+    data, rep = read_checked(name_or_path)
     failing = rep.errors + (rep.warnings if strict else [])
     if failing:
         raise ChainValidationError(failing, warnings=rep.warnings)
     chain = Chain.from_data(data, checked=True)  # checked above, as read
-    chain.path = str(path) if path else None
+    chain.path = None if resolve_path(name_or_path) is None else rep.path  # None: combined
     return chain
 
 
@@ -599,11 +393,11 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     require_chain(chain, "save")
     data = chain.to_data()
     target = Path(path)
-    fmt = format or _format_for(target)
+    fmt = format or format_for(target)
     doc = document_from_data(data)
     if fmt == "bundle":
         header = {k: v for k, v in doc.items() if k not in ("nodes", "edges")}
-        return write_document(header, _bundle_tables(data), target, format="bundle",
+        return write_document(header, bundle_tables(data), target, format="bundle",
                               inputs=inputs, force=force)
     return write_document(doc, None, target, format=fmt, inputs=inputs, force=force)
 
@@ -628,10 +422,3 @@ def builtin_chains() -> pd.DataFrame:
                      "edges": ch.number_of_edges(),
                      "perspective": f"home {p['home']}" if isinstance(p, Mapping) else p})
     return pd.DataFrame(rows).set_index("name")
-
-
-def combined_data(*, require_sources: bool = False) -> tuple[ChainData, list]:
-    """The combined view of the built-in chains (see ``chains/combined.yaml``)."""
-    from .combined import build_combined
-
-    return build_combined(require_sources=require_sources)

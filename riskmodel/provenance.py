@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._tables import EDGE_NUMBERS, NODE_NUMBERS
-from .model import Chain
+from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS
+from riskmodel.model import Chain
 
 __all__ = ["provenance", "summary"]
 

@@ -29,13 +29,13 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import schema
-from ._collect import _SLUG, _Collector, _did_you_mean, _short, _type_name, _unknown_keys
-from ._errors import Problem, ScenarioError
-from .limits import MAX_MONTHS
+from riskmodel import schema
+from riskmodel._errors import Problem, ScenarioError
+from riskmodel.io.collect import SLUG, Collector, did_you_mean, short, type_name, unknown_keys
+from riskmodel.limits import MAX_MONTHS
 
 if TYPE_CHECKING:
-    from .model import Chain
+    from riskmodel.model import Chain
 
 __all__ = ["Cut", "Scenario", "check_scenarios", "parse_cut", "read_scenarios", "resolve"]
 
@@ -106,7 +106,7 @@ class Scenario:
         for d in chain.scenarios:
             if d.get("id") == name:
                 return cls.from_dict(d)
-        from .validation import suggest
+        from riskmodel.io.collect import suggest
 
         names = [str(d.get("id")) for d in chain.scenarios]
         s = suggest(name, names)
@@ -182,14 +182,14 @@ def read_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
     with its line); node and country names are checked later against a chain by
     :func:`resolve`.
     """
-    from .io import read_document
+    from riskmodel.io.document import read_document
 
     doc = read_document(path)
     data = doc.data
     base: tuple[Any, ...] = ()
     if isinstance(data, dict) and "scenarios" in data:
         data, base = data["scenarios"], ("scenarios",)
-    c = _Collector(doc, doc.path)
+    c = Collector(doc, doc.path)
     c.problems.extend(doc.problems)
     out = check_scenarios(c, data, None, None, base_path=base)
     errors = [p for p in c.finish() if p.severity == "error"]
@@ -204,7 +204,7 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
     Countries must supply the chain (or be declared groups, or the home country);
     nodes must exist; fractions must lie in [0, 1]; months must be whole and ≥ 0.
     """
-    c = _Collector(None, chain.path)
+    c = Collector(None, chain.path)
     compiled = chain.compiled
     countries = set(compiled.countries) | set(chain.groups)
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
@@ -240,7 +240,7 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
     return Scenario(list(cuts), name=name, title=f"cut {title}", months=months)
 
 
-def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
+def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
                     countries: Iterable[str] | None, *,
                     base_path: tuple[Any, ...] = ("scenarios",),
                     path: str | None = None) -> list[dict[str, Any]]:
@@ -250,7 +250,7 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
     file read before the chain it applies to is known)."""
     own = c is None
     if c is None:
-        c = _Collector(None, path)
+        c = Collector(None, path)
     out: list[dict[str, Any]] = []
     ids = list(node_ids) if node_ids is not None else None
     id_set = set(ids) if ids is not None else None
@@ -258,7 +258,7 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
     known_set = set(known) if known is not None else None
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
-              expected="a list of `{id, cuts: [...]}`", found=_type_name(scenarios),
+              expected="a list of `{id, cuts: [...]}`", found=type_name(scenarios),
               fix="write each scenario as a list item")
         scenarios = []
     seen: set[str] = set()
@@ -267,15 +267,15 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
         if not isinstance(sc, dict):
             c.add("error", "type", "a scenario must be a mapping", path=p,
                   where=f"scenario #{i + 1}", expected="{id: ..., cuts: [...]}",
-                  found=_type_name(sc), fix="write `- {id: ..., cuts: [...]}`")
+                  found=type_name(sc), fix="write `- {id: ..., cuts: [...]}`")
             continue
         sid = sc.get("id")
         where = f"scenario '{sid}'" if isinstance(sid, str) else f"scenario #{i + 1}"
-        _unknown_keys(c, sc, schema.names("scenario"), where, p)
-        if not isinstance(sid, str) or not _SLUG.match(sid):
+        unknown_keys(c, sc, schema.names("scenario"), where, p)
+        if not isinstance(sid, str) or not SLUG.match(sid):
             c.add("error", "pattern", "scenario id is missing or not a slug", path=(*p, "id"),
                   where=where, field="id", expected="a slug like `japan_cut`",
-                  found=_short(sid), fix="add `id:` with lowercase letters, digits and _")
+                  found=short(sid), fix="add `id:` with lowercase letters, digits and _")
         elif sid in seen:
             c.add("error", "duplicate", f"scenario id '{sid}' is used twice", path=(*p, "id"),
                   where=where, field="id", fix="rename one of them")
@@ -284,7 +284,7 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
         if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
             c.add("error", "range", "`months` must be a whole number of months",
                   path=(*p, "months"), where=where, field="months",
-                  expected=f"a whole number in [1, {MAX_MONTHS}]", found=_short(months),
+                  expected=f"a whole number in [1, {MAX_MONTHS}]", found=short(months),
                   fix="write e.g. `months: 24`")
             months = 24
         cuts_out = []
@@ -292,7 +292,7 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
         if not isinstance(cuts, list) or not cuts:
             c.add("error", "required", "a scenario needs a non-empty list of cuts",
                   path=(*p, "cuts"), where=where, field="cuts",
-                  expected="[{country: JP, nodes: [...]}]", found=_short(cuts),
+                  expected="[{country: JP, nodes: [...]}]", found=short(cuts),
                   fix="add `cuts: [{country: XX}]`")
             cuts = []
         for j, cut in enumerate(cuts):
@@ -300,10 +300,10 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
             cw = f"{where}, cut #{j + 1}"
             if not isinstance(cut, dict):
                 c.add("error", "type", "a cut must be a mapping", path=cp, where=cw,
-                      expected="{country: JP}", found=_type_name(cut),
+                      expected="{country: JP}", found=type_name(cut),
                       fix="write `{country: XX, nodes: [...]}`")
                 continue
-            _unknown_keys(c, cut, schema.names("cut"), cw, cp)
+            unknown_keys(c, cut, schema.names("cut"), cw, cp)
             country = cut.get("country")
             if not isinstance(country, str) or (known_set is not None
                                                 and country not in known_set):
@@ -312,15 +312,15 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                       expected="a country that supplies this chain (" + ", ".join(
                           sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
                       + ")" if known is not None else "a country code",
-                      found=_short(country),
-                      fix=_did_you_mean(str(country).upper(), known or [],
+                      found=short(country),
+                      fix=did_you_mean(str(country).upper(), known or [],
                                         "use a country that appears in the suppliers"))
             nodes = cut.get("nodes")
             if nodes is not None:
                 if not isinstance(nodes, list) or not all(isinstance(x, str) for x in nodes):
                     c.add("error", "type", "`nodes` must be a list of node ids",
                           path=(*cp, "nodes"), where=cw, field="nodes",
-                          expected="[node_a, node_b]", found=_short(nodes),
+                          expected="[node_a, node_b]", found=short(nodes),
                           fix="list node ids")
                     nodes = None
                 elif not nodes:
@@ -335,28 +335,28 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                         if id_set is not None and x not in id_set:
                             c.add("error", "unknown-node", f"cut names unknown node '{x}'",
                                   path=(*cp, "nodes"), where=cw, field="nodes",
-                                  expected="a node id of the chain", found=_short(x),
-                                  fix=_did_you_mean(x, ids or [],
+                                  expected="a node id of the chain", found=short(x),
+                                  fix=did_you_mean(x, ids or [],
                                                     "use a node id of the chain"))
             frac = cut.get("fraction", 1.0)
             if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (
                     0 <= frac <= 1):
                 c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
                       where=cw, field="fraction", expected="a number in [0, 1]",
-                      found=_short(frac), fix="write the share withheld, e.g. 0.9")
+                      found=short(frac), fix="write the share withheld, e.g. 0.9")
                 frac = 1.0
             start = cut.get("start", 0)
             if (isinstance(start, bool) or not isinstance(start, int)
                     or not 0 <= start <= MAX_MONTHS):
                 c.add("error", "range", "cut start must be a month", path=(*cp, "start"),
                       where=cw, field="start", expected=f"a whole number in [0, {MAX_MONTHS}]",
-                      found=_short(start), fix="write the starting month, e.g. 0")
+                      found=short(start), fix="write the starting month, e.g. 0")
                 start = 0
             elif start >= months:
                 c.add("error", "range", "the cut starts after the scenario's last month, so "
                       "it would cut nothing", path=(*cp, "start"), where=cw, field="start",
                       expected=f"a month before the horizon of {months} months",
-                      found=_short(start),
+                      found=short(start),
                       fix="start the cut earlier, or give the scenario more `months`")
             dur = cut.get("duration")
             if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
@@ -364,7 +364,7 @@ def check_scenarios(c: _Collector | None, scenarios: Any, node_ids: Iterable[str
                 c.add("error", "range", "cut duration must be whole months",
                       path=(*cp, "duration"), where=cw, field="duration",
                       expected=f"a whole number in [0, {MAX_MONTHS}], or omitted for permanent",
-                      found=_short(dur), fix="write e.g. `duration: 12`")
+                      found=short(dur), fix="write e.g. `duration: 12`")
                 dur = None
             cuts_out.append({"country": country, "nodes": nodes, "fraction": float(frac),
                              "start": start, "duration": dur})

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import engine
-from .engine import CutSpec, Params
-from .model import Chain, Compiled, require_chain
-from .scenario import Cut, Scenario, expand_country, resolve
+from riskmodel import engine
+from riskmodel.engine import CutSpec, Params
+from riskmodel.model import Chain, Compiled, require_chain
+from riskmodel.scenario import Cut, Scenario, expand_country, resolve
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
@@ -96,7 +96,7 @@ def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
     if isinstance(scenario, str):
         scenario = Scenario.from_chain(chain, scenario)
     elif isinstance(scenario, Mapping):  # the file form {id, months, cuts: [...]}
-        from .scenario import check_scenarios
+        from riskmodel.scenario import check_scenarios
 
         d = {"id": "scenario", **scenario}
         scenario = Scenario.from_dict(check_scenarios(None, [d], None, None)[0])
@@ -267,7 +267,7 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     >>> rm.simulate_many(bike, many)["peak_loss"].round(3).to_dict()
     {'CN': 0.461, 'JP': 0.661, 'TW': 0.4}
     """
-    from ._progress import Progress
+    from riskmodel._progress import Progress
 
     scs = [_as_scenario(chain, s, months) for s in scenarios]
     if not scs:
@@ -347,8 +347,8 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     >>> bool(q["P5"] < 0.7 < q["P95"])
     True
     """
-    from ._progress import Progress
-    from .uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
+    from riskmodel._progress import Progress
+    from riskmodel.uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
 
     check_draws(draws, 0 if months is None else months)
     check_seed(seed)

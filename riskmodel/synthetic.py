@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
-from .model import Chain
+from riskmodel.io.tables import ChainData, complete, empty_edges, empty_nodes, empty_suppliers
+from riskmodel.model import Chain
 
 __all__ = ["linear_chain", "synthetic_chain"]
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import engine
-from ._errors import ArgumentError
-from .engine import Params
-from .limits import MAX_DRAWS, MAX_MONTHS
-from .model import Chain
+from riskmodel import engine
+from riskmodel._errors import ArgumentError
+from riskmodel.engine import Params
+from riskmodel.limits import MAX_DRAWS, MAX_MONTHS
+from riskmodel.model import Chain
 
 __all__ = ["check_draws", "ranged_count", "sample_params"]
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskmodel as rm
-from riskmodel import engine, reference
+from riskmodel import engine
+from riskmodel.engine import reference
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import cut_spec
 from riskmodel.synthetic import synthetic_chain

@@ -18,7 +18,8 @@ from helpers import ETO_DIR
 
 import riskmodel as rm
 from riskmodel.cli import main
-from riskmodel.eto import add_import_parser, cli_import, from_eto
+from riskmodel.cli.eto import add_import_parser, cli_import
+from riskmodel.eto import from_eto
 
 # An invented dataset covering every quirk the importer handles:
 # - N4 "Patterning tools": alternatives (three scanner generations) with market sizes,
@@ -473,7 +474,7 @@ def test_cli_import(eto: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = tmp_path / "eto.yaml"
     args = _parser().parse_args(["import", "eto", str(eto), "-o", str(out),
                                  "--override", "N4=all", "--qualitative", "zero"])
-    assert args.func.__module__ == "riskmodel._eto_cli"  # runs cli_import when called
+    assert args.func.__module__ == "riskmodel.cli.eto"
     assert args.func(args) == 0
     cap = capsys.readouterr()
     assert cap.out.startswith(f"imported eto: {N_INPUTS + 2} nodes, {N_SEQUENCE_ROWS + 2} edges")

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 import riskmodel as rm
-from riskmodel import _write, reporting
+from riskmodel import reporting
 from riskmodel.cli import main
+from riskmodel.io import write as _write
 
 
 def _tree(path: Path) -> dict[str, bytes]:

@@ -24,5 +24,10 @@ def test_wheel_contains_chains_and_data(tmp_path: Path) -> None:
     for needed in ("riskmodel/py.typed", "riskmodel/data/attributes.csv",
                    "riskmodel/data/countries.csv"):
         assert needed in names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "riskmodel").rglob("*.py")
+               if "__pycache__" not in p.parts}
+    missing = sorted(modules - names)
+    assert not missing, f"modules left out of the wheel (add their package to pyproject.toml): "\
+                        f"{missing}"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "riskmodel = riskmodel.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

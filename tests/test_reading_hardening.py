@@ -20,8 +20,8 @@ import yaml
 from helpers import write_text
 
 import riskmodel as rm
-from riskmodel import io as rio
 from riskmodel.cli import main
+from riskmodel.io import document as rio
 from riskmodel.io import read_document
 from riskmodel.scenario import read_scenarios
 

@@ -15,6 +15,7 @@ import pytest
 import riskmodel as rm
 from riskmodel import reporting
 from riskmodel._errors import ScenarioError
+from riskmodel.cli.report import add_report_parser
 
 SECTION_TITLES = ["Summary", "Chain diagram", "Choke points", "Country leverage",
                   "Minimum cut sets", "Standard scenarios", "Policy alignment", "Uncertainty",
@@ -335,7 +336,7 @@ def test_a_previous_report_is_replaced(tmp_path):
 
 
 def test_a_failure_mid_write_leaves_no_partial_folder(tmp_path, monkeypatch):
-    import riskmodel._report_md as md
+    import riskmodel.reporting.md as md
 
     def boom(*args, **kwargs):
         raise RuntimeError("renderer failed")
@@ -369,7 +370,7 @@ def test_unknown_format_lists_the_valid_ones(tmp_path):
 
 def _cli(argv):
     parser = argparse.ArgumentParser(prog="riskmodel")
-    reporting.add_report_parser(parser.add_subparsers(dest="command"))
+    add_report_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["report", *argv])
     return args.func(args)
 
@@ -478,7 +479,7 @@ def test_the_cli_hook_imports_nothing_heavy():
     import subprocess
     import sys
 
-    code = ("import sys, argparse; from riskmodel.reporting import add_report_parser; "
+    code = ("import sys, argparse; from riskmodel.cli.report import add_report_parser; "
             "add_report_parser(argparse.ArgumentParser().add_subparsers()); "
             "print([m for m in ('numpy', 'pandas', 'networkx', 'matplotlib') "
             "if m in sys.modules])")

@@ -292,7 +292,7 @@ def test_compiled_betweenness_matches_networkx(cyclic: bool) -> None:
     """Exact betweenness equals networkx's; the sampled estimate is networkx's estimator
     (Σ over sampled sources, scaled as ``betweenness_centrality(k=...)`` scales it)."""
     from riskmodel import engine
-    from riskmodel._centrality import betweenness
+    from riskmodel.engine.centrality import betweenness
 
     for seed in range(6):
         c = random_chain(seed, cyclic=cyclic, n=40).compiled

@@ -10,8 +10,8 @@ import re
 import pytest
 import yaml
 
-from riskmodel._terminal import SafeStream, escape, inert_cell
 from riskmodel.cli import main
+from riskmodel.io.terminal import SafeStream, escape, inert_cell
 
 #: raw controls a terminal would act on (what escape() must leave none of)
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -1,0 +1,291 @@
+"""Cone propagation: many scenarios that each disturb a small part of the chain.
+
+When each column cuts a few nodes (the choke score cuts one node per column), most of
+the ``(n, k)`` availability matrix stays at its undisturbed value, 1, and the column
+block kernel of :mod:`riskmodel._kernel` spends nearly all its time reading ones. This
+kernel instead follows each column on its own, month by month, through the cone of
+nodes its cuts reach: a node is evaluated only when it is cut, when one of its inputs
+fell below 1 this month, or when its own stock has been drawn (its stock then differs
+from the undisturbed one, so it is evaluated every month after). Nodes are taken level
+by level from per-level buckets; a cyclic level is swept as a whole, from 1, as the
+column-block kernel does. The equations are those of :mod:`riskmodel.engine`.
+
+A node counts as disturbed when its availability is below ``1 − EPS`` or its stock
+below its undisturbed stock by more than ``EPS``: rounding at the last bit (shares
+that add up to 1 − 1e-16) does not spread through the whole cone, at an error of at
+most ``EPS`` per node along a path.
+
+Work is counted (edges read plus nodes evaluated); a block that exceeds its share of
+``cap`` stops and the kernel returns -2, so the caller can fall back to the column
+block kernel when the cuts reach too far for this to pay.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from riskmodel.engine.kernel import KIND_NEW_GROUP, KIND_SAME_GROUP
+
+EPS = 1e-14
+
+
+@nb.njit(cache=True, nogil=True)
+def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, cut_of,
+            cut_at, c_dep, c_ind, val, stamp, tid):
+    """Supply ``a·P + b`` of node ``j`` in month ``t`` (less its cut, if column ``cid``
+    cuts it); an input reads ``val`` if stamped this month, else its undisturbed
+    availability 1."""
+    a = dep0[j, 0]
+    b = ind0[j, 0]
+    if cut_of[j] == cid:
+        a -= c_dep[t, cut_at[j]]
+        b -= c_ind[t, cut_at[j]]
+    P = 1.0
+    g = 0.0
+    ne = 0.0
+    started = False
+    for e in range(eptr[j], eptr[j + 1]):
+        src = e_src[e]
+        x = val[src] if stamp[src] == tid else 1.0
+        kind = e_kind[e]
+        if kind == KIND_NEW_GROUP:
+            if started:
+                P = min(P, min(g, 1.0))
+            g = covers[e_edge[e], 0] * x
+            started = True
+        elif kind == KIND_SAME_GROUP:
+            g += covers[e_edge[e], 0] * x
+        else:
+            ne += ne_share[e_edge[e], 0] * (1.0 - x)
+    if started:
+        P = min(P, min(g, 1.0))
+    return a * max(0.0, min(P, 1.0 - ne)) + b
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _push(j, tid, queued, nxt, head, node_level):
+    """Queue node ``j`` in its level's bucket for month ``tid`` (once): its level, or -1
+    if it was queued already."""
+    if queued[j] == tid:
+        return -1
+    queued[j] = tid
+    lv = node_level[j]
+    nxt[j] = head[lv]
+    head[lv] = j
+    return lv
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _draw(j, v, s, st, cid, own, stk, touched, n_touched, inventory):
+    """Draw node ``j``'s stock ``st`` by what it supplied, ``v − s``; a stock that now
+    differs from the undisturbed one becomes the column's own (``touched``). Returns the
+    number of touched nodes."""
+    new = max(0.0, st - (v - s))
+    if own[j] == cid or new < inventory[j, 0] - EPS:
+        if own[j] != cid:
+            own[j] = cid
+            touched[n_touched] = j
+            n_touched += 1
+        stk[j] = new
+    return n_touched
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, tiny):
+    """Record end-use node ``j`` (availability ``v`` < 1) in the last month: its weight
+    into ``reach`` if it lost more than ``tiny``; itself among the dead if ``v ≤ tiny``
+    (counted into ``dead_ptr[col + 1]``, or written after ``dead_ptr[col]`` when
+    ``fill_dead``). Returns the column's dead written so far."""
+    if 1.0 - v > tiny:
+        reach[col] += weight[j, 0]
+    if v <= tiny:
+        if fill_dead:
+            dead_nodes[dead_ptr[col] + nd] = j
+        else:
+            dead_ptr[col + 1] += 1
+        nd += 1
+    return nd
+
+
+@nb.njit(cache=True, nogil=True)
+def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level, eptr,
+             e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+             cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
+             fill_dead, tiny, tol, max_iter, cap):
+    n = len(node_level)
+    n_levels = len(level_ptr) - 1
+    val = np.ones(n)
+    stamp = np.zeros(n, dtype=np.int64)      # month id when val was set
+    queued = np.zeros(n, dtype=np.int64)     # month id when queued
+    nxt = np.full(n, -1, dtype=np.int64)
+    head = np.full(n_levels, -1, dtype=np.int64)
+    stk = np.zeros(n)
+    own = np.zeros(n, dtype=np.int64)        # column id + 1 when stk holds its stock
+    cut_at = np.zeros(n, dtype=np.int64)
+    cut_of = np.zeros(n, dtype=np.int64)     # column id + 1 when cut_at is valid
+    touched = np.empty(n, dtype=np.int64)
+    work = 0
+    for col in range(c0, c1, stride):
+        cid = col + 1
+        n_touched = 0
+        nd = 0
+        for q in range(cptr[col], cptr[col + 1]):
+            cut_at[c_node[q]] = q
+            cut_of[c_node[q]] = cid
+        for t in range(months):
+            tid = col * months + t + 1
+            lo_level = n_levels
+            hi_level = -1
+            # seeds: nodes cut this month, and nodes whose stock has been drawn
+            for i in range(cptr[col + 1] - cptr[col] + n_touched):
+                q = cptr[col] + i
+                if q < cptr[col + 1]:
+                    if c_dep[t, q] == 0.0 and c_ind[t, q] == 0.0:
+                        continue
+                    j = c_node[q]
+                else:
+                    j = touched[q - cptr[col + 1]]
+                lv = _push(j, tid, queued, nxt, head, node_level)
+                if lv >= 0:
+                    lo_level = min(lo_level, lv)
+                    hi_level = max(hi_level, lv)
+            lost = 0.0
+            lv = lo_level
+            while lv <= hi_level:
+                if head[lv] < 0:
+                    lv += 1
+                    continue
+                if level_cyclic[lv]:
+                    # the whole level, swept from 1 to its greatest fixed point
+                    head[lv] = -1
+                    lo, hi = level_ptr[lv], level_ptr[lv + 1]
+                    for i in range(lo, hi):
+                        val[order[i]] = 1.0
+                        stamp[order[i]] = tid
+                    change = tol + 1.0
+                    it = 0
+                    while change > tol and it < max_iter:
+                        change = 0.0
+                        for i in range(lo, hi):
+                            j = order[i]
+                            s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
+                                        ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
+                                        val, stamp, tid)
+                            st = (stk[j] if own[j] == cid else inventory[j, 0]) \
+                                if has_stock else 0.0
+                            v = min(1.0, s + st)
+                            change = max(change, abs(v - val[j]))
+                            val[j] = v
+                            work += eptr[j + 1] - eptr[j] + 1
+                        it += 1
+                    if change > tol:
+                        return lv
+                    i0, i1, whole = lo, hi, True
+                else:
+                    j = head[lv]
+                    head[lv] = nxt[j]
+                    s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                                ind0, cut_of, cut_at, c_dep, c_ind, val, stamp, tid)
+                    work += eptr[j + 1] - eptr[j] + 1
+                    st = (stk[j] if own[j] == cid else inventory[j, 0]) if has_stock else 0.0
+                    v = min(1.0, s + st)
+                    if v < 1.0 - EPS:
+                        val[j] = v
+                        stamp[j] = tid
+                    i0, i1, whole = 0, 1, False
+                # the nodes just settled (the cyclic level, or node j): stocks, end-use
+                # loss, and the successors of those now below 1
+                for i in range(i0, i1):
+                    if whole:
+                        j = order[i]
+                        v = val[j]
+                        if has_stock:  # drawn from the level's final availabilities
+                            s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
+                                        ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
+                                        val, stamp, tid)
+                    if has_stock:
+                        st = stk[j] if own[j] == cid else inventory[j, 0]
+                        n_touched = _draw(j, v, s, st, cid, own, stk, touched, n_touched,
+                                          inventory)
+                    if v >= 1.0 - EPS:
+                        continue
+                    if end_pos[j] >= 0:
+                        lost += weight[j, 0] * (1.0 - v)
+                        if t == months - 1:
+                            nd = _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes,
+                                             fill_dead, nd, tiny)
+                    for e in range(optr[j], optr[j + 1]):
+                        d = o_dst[e]
+                        if node_level[d] != lv:
+                            hi_level = max(hi_level,
+                                           _push(d, tid, queued, nxt, head, node_level))
+                if whole:
+                    lv += 1
+            loss[t, col] = lost
+            if work > cap:
+                return -2
+    return -1
+
+
+@nb.njit(cache=True, nogil=True, parallel=True)
+def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
+                    e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+                    cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
+                    dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks):
+    """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
+    ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
+    dependent and independent shares). In the last month, ``reach`` gets the weight of
+    the end-use nodes (``end_pos`` ≥ 0) that lost more than ``tiny``, and the dead ones
+    (availability ≤ ``tiny``) are counted, or listed (see :func:`_last_month`).
+    Returns -1; a cyclic level that did not converge; or -2 when the work exceeded
+    ``cap``."""
+    k = len(cptr) - 1
+    nb_ = max(1, min(blocks, k))
+    status = np.full(nb_, -1, dtype=np.int64)
+    share = cap // nb_ + 1
+    # interleaved columns: callers sort them by level, and cones shrink downstream
+    for blk in nb.prange(nb_):
+        if blk < k:
+            status[blk] = _columns(blk, k, nb_, months, order, level_ptr, level_cyclic, node_level,
+                                   eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
+                                   dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
+                                   weight, end_pos, loss, reach, dead_ptr, dead_nodes,
+                                   fill_dead, tiny, tol, max_iter, share)
+    for blk in range(nb_):
+        if status[blk] == -2:
+            return -2
+    for blk in range(nb_):
+        if status[blk] >= 0:
+            return status[blk]
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def reach_bound(order, level_ptr, level_cyclic, in_ptr, in_src, weight, cyclic):
+    """``(R, amplifies)`` per node, levels taken from the last: ``R`` is
+    ``min(1, own weight + Σ successors' R)`` (1 on a cyclic level whose nodes feed
+    anything) and ``amplifies`` whether a cycle lies at or below the node. Linear in
+    the chain's size, however deep it is."""
+    n = len(weight)
+    R = np.zeros(n)
+    acc = np.zeros(n)
+    amp = cyclic.copy()
+    amp_acc = np.zeros(n, dtype=np.bool_)
+    for L in range(len(level_ptr) - 2, -1, -1):
+        lo, hi = level_ptr[L], level_ptr[L + 1]
+        for i in range(lo, hi):
+            j = order[i]
+            r = min(1.0, weight[j] + acc[j])
+            if level_cyclic[L] and acc[j] > 0:
+                r = 1.0
+            R[j] = r
+            amp[j] = amp[j] or amp_acc[j]
+        for i in range(lo, hi):
+            j = order[i]
+            for e in range(in_ptr[j], in_ptr[j + 1]):
+                s = in_src[e]
+                acc[s] += R[j]
+                if amp[j]:
+                    amp_acc[s] = True
+    return R, amp

@@ -1,0 +1,346 @@
+"""From a read document to chain tables: type conversion with every problem collected.
+
+YAML and JSON documents are walked value by value (they are small); a CSV bundle is
+converted column by column, vectorised, so that a million-row bundle stays fast. Bad
+cells become problems at their place, never exceptions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import schema
+from riskmodel._errors import Problem
+from riskmodel.io.collect import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    VALUE_KEYS,
+    Collector,
+    percent_fix,
+    short,
+    suggest,
+    type_name,
+    unknown_keys,
+)
+from riskmodel.io.document import Document, is_plain_number
+from riskmodel.io.tables import (
+    EDGE_NUMBERS,
+    NODE_NUMBERS,
+    NODE_TEXT,
+    PROV_KEYS,
+    complete,
+    empty_edges,
+    empty_nodes,
+    empty_suppliers,
+)
+
+
+def _number(c: Collector, cell: Any, path: tuple[Any, ...], where: str, name: str,
+            sources: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """A bare or sourced number from a YAML/JSON cell."""
+    prov: dict[str, Any] = {}
+
+    def plain(x: Any, p: tuple[Any, ...], label: str) -> float:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            fix = "write a plain number (e.g. 0.28)"
+            if isinstance(x, str) and x.strip().endswith("%"):
+                fix = percent_fix(x)
+            elif isinstance(x, str) and c.doc is not None and p in c.doc.unquoted_text:
+                # not quoted: a YAML 1.1 number form that YAML 1.2 reads as text
+                if re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+", x.strip()):
+                    fix = ("write one plain number (`1:30` is text; YAML 1.1 read it as "
+                           "90, in base 60)")
+                elif "_" in x and is_plain_number(x.replace("_", "")):
+                    fix = f"write the number without `_` separators ({x.replace('_', '')})"
+            elif isinstance(x, str):
+                fix = "remove the quotes: write a plain number"
+            c.add("error", "type", "not a number", path=p, where=where, field=label,
+                  expected="a number", found=type_name(x), fix=fix)
+            return math.nan
+        try:
+            v = float(x)
+        except OverflowError:  # an integer too large for a float
+            v = math.inf
+        if not math.isfinite(v):
+            c.add("error", "type", "not a finite number", path=p, where=where, field=label,
+                  expected="a finite number", found=short(x), fix="write a finite number")
+            return math.nan
+        return v
+
+    if isinstance(cell, dict):
+        unknown_keys(c, cell, list(VALUE_KEYS), where, path)
+        if "value" not in cell:
+            c.add("error", "required", "a sourced value needs `value`", path=path, where=where,
+                  field=name, expected="{value: ..., source: ..., ref: ...}",
+                  found="no `value` key", fix="add `value:` with the number")
+            value = math.nan
+        else:
+            value = plain(cell["value"], (*path, "value"), name)
+        for key in ("low", "high"):
+            if key in cell:
+                prov[key] = plain(cell[key], (*path, key), f"{name}.{key}")
+        for key in ("source", "ref", "note"):
+            if key in cell and cell[key] is not None:
+                v = cell[key]
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    v = str(v)
+                if not isinstance(v, str):
+                    c.add("error", "type", f"`{key}` must be text", path=(*path, key),
+                          where=where, field=f"{name}.{key}", expected="text",
+                          found=type_name(v), fix="write it as text")
+                    continue
+                prov[key] = v
+        if "dist" in cell:
+            if cell["dist"] not in ("triangular", "uniform"):
+                c.add("error", "choice", "unknown distribution", path=(*path, "dist"),
+                      where=where, field=f"{name}.dist", expected="triangular or uniform",
+                      found=short(cell["dist"]), fix="use `triangular` or `uniform`")
+            else:
+                prov["dist"] = cell["dist"]
+        if "estimate" in cell:
+            if not isinstance(cell["estimate"], bool):
+                c.add("error", "type", "`estimate` must be true or false",
+                      path=(*path, "estimate"), where=where, field=f"{name}.estimate",
+                      expected="true or false", found=type_name(cell["estimate"]),
+                      fix="write `estimate: true`")
+            else:
+                prov["estimate"] = cell["estimate"]
+        return value, prov
+    return plain(cell, path, name), prov
+
+
+def edge_where(u: Any, v: Any) -> str:
+    """``edge 'a' -> 'b'``; an end that is missing shows as ``?``."""
+    def end(x: Any) -> str:
+        return "?" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+    return f"edge '{end(u)}' -> '{end(v)}'"
+
+
+def text_value(c: Collector, item: dict, key: str, path: tuple[Any, ...], where: str) -> Any:
+    v = item.get(key)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and key not in ("id",):
+        return str(v)
+    if not isinstance(v, str):
+        c.add("error", "type", f"`{key}` must be text", path=(*path, key), where=where,
+              field=key, expected="text", found=type_name(v), fix=f"write `{key}` as text")
+        return None
+    return v
+
+
+def from_mapping(doc: Document, c: Collector, header: dict[str, Any]) -> tuple[
+        pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    sources = header.get("sources") if isinstance(header.get("sources"), dict) else {}
+    node_rows: list[dict[str, Any]] = []
+    sup_rows: list[dict[str, Any]] = []
+    edge_rows: list[dict[str, Any]] = []
+    c.rows = {"nodes": [], "suppliers": [], "edges": []}
+    raw_nodes = header.get("nodes")
+    if raw_nodes is not None and not isinstance(raw_nodes, list):
+        c.add("error", "type", "`nodes` must be a list", path=("nodes",), field="nodes",
+              expected="a list of node mappings (`- id: ...`)", found=type_name(raw_nodes),
+              fix="write each node as a list item starting with `- id:`")
+        raw_nodes = []
+    node_keys = schema.names("node")
+    for i, item in enumerate(raw_nodes or []):
+        path = ("nodes", i)
+        if not isinstance(item, dict):
+            c.add("error", "type", "a node must be a mapping", path=path, where=f"node #{i + 1}",
+                  expected="a mapping with `id` and `stage`", found=type_name(item),
+                  fix="write the node as `- {id: ..., stage: ...}`")
+            continue
+        nid = item.get("id")
+        where = f"node '{nid}'" if isinstance(nid, str) else f"node #{i + 1}"
+        unknown_keys(c, item, node_keys, where, path)
+        row: dict[str, Any] = {k: text_value(c, item, k, path, where) if k != "id" else None
+                               for k in NODE_TEXT}
+        if nid is None or isinstance(nid, str):
+            row["id"] = text_value(c, item, "id", path, where)
+        else:
+            c.add("error", "type", "node id must be text", path=(*path, "id"), where=where,
+                  field="id", expected="a slug like `reduction_gears`", found=type_name(nid),
+                  fix="write the id as lowercase letters, digits and underscores")
+            row["_bad_id"] = True
+        for f in NODE_NUMBERS:
+            if f in item:
+                v, prov = _number(c, item[f], (*path, f), where, f, sources)
+                row[f] = v
+                row.update({f"{f}.{k}": x for k, x in prov.items()})
+        c.rows["nodes"].append(path)
+        node_rows.append(row)
+        sup = item.get("suppliers")
+        if sup is None:
+            continue
+        if not isinstance(sup, dict):
+            c.add("error", "type", "`suppliers` must be a mapping of country to share",
+                  path=(*path, "suppliers"), where=where, field="suppliers",
+                  expected="{JP: 0.6, CN: 0.3}", found=type_name(sup),
+                  fix="write suppliers as `{CC: share, ...}`")
+            continue
+        for country, cell in sup.items():
+            spath = (*path, "suppliers", country)
+            v, prov = _number(c, cell, spath, f"{where}, supplier '{country}'", "share",
+                              sources)
+            sup_rows.append({"node": row["id"], "country": str(country), "share": v,
+                             **{f"share.{k}": x for k, x in prov.items()}})
+            c.rows["suppliers"].append(spath)
+    raw_edges = header.get("edges")
+    if raw_edges is not None and not isinstance(raw_edges, list):
+        c.add("error", "type", "`edges` must be a list", path=("edges",), field="edges",
+              expected="a list of `{from: ..., to: ...}`", found=type_name(raw_edges),
+              fix="write each edge as a list item `- {from: a, to: b}`")
+        raw_edges = []
+    edge_keys = schema.names("edge")
+    for i, item in enumerate(raw_edges or []):
+        path = ("edges", i)
+        if not isinstance(item, dict):
+            c.add("error", "type", "an edge must be a mapping", path=path, where=f"edge #{i + 1}",
+                  expected="{from: a, to: b}", found=type_name(item),
+                  fix="write the edge as `- {from: a, to: b}`")
+            continue
+        where = edge_where(item.get("from"), item.get("to"))
+        unknown_keys(c, item, edge_keys, where, path)
+        row = {k: text_value(c, item, k, path, where) for k in ("from", "to", "group", "note")}
+        ess = item.get("essential", True)
+        if not isinstance(ess, bool):
+            c.add("error", "type", "`essential` must be true or false",
+                  path=(*path, "essential"), where=where, field="essential",
+                  expected="true or false", found=type_name(ess), fix="write true or false")
+            ess = True
+        row["essential"] = ess
+        for f in EDGE_NUMBERS:
+            if f in item:
+                v, prov = _number(c, item[f], (*path, f), where, f, sources)
+                row[f] = v
+                row.update({f"{f}.{k}": x for k, x in prov.items()})
+        c.rows["edges"].append(path)
+        edge_rows.append(row)
+    nodes = complete(pd.DataFrame(node_rows), empty_nodes()) if node_rows else empty_nodes()
+    suppliers = complete(pd.DataFrame(sup_rows), empty_suppliers()) if sup_rows \
+        else empty_suppliers()
+    edges = complete(pd.DataFrame(edge_rows), empty_edges()) if edge_rows else empty_edges()
+    return nodes, suppliers, edges
+
+
+def _row_where(table: str, df: pd.DataFrame) -> Callable[[int], str | None]:
+    """Names the node, supplier or edge of a bundle row, for problems in its cells."""
+    def cell(col: str, r: int) -> str | None:
+        return (str(df[col].iloc[r]).strip() or None) if col in df.columns else None
+
+    def where(r: int) -> str | None:
+        if table == "nodes":
+            nid = cell("id", r)
+            return f"node '{nid}'" if nid else None
+        if table == "suppliers":
+            return f"node '{cell('node', r) or '?'}', supplier '{cell('country', r) or '?'}'"
+        return edge_where(cell("from", r), cell("to", r))
+    return where
+
+
+def _csv_bool(c: Collector, s: pd.Series, table: str, col: str, default: bool,
+              where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
+    low = s.str.strip().str.lower()
+    out = pd.Series(default, index=s.index, dtype=bool)
+    out[low.isin(TRUE_WORDS)] = True
+    out[low.isin(FALSE_WORDS)] = False
+    bad = ~(low.isin(TRUE_WORDS) | low.isin(FALSE_WORDS) | (low == ""))
+    for r in np.flatnonzero(bad.to_numpy()):
+        c.add("error", "type", "not true or false", table=table, row=int(r), field=col,
+              where=where(int(r)), expected="true or false", found=short(s.iloc[r]),
+              fix="write true or false")
+    return out
+
+
+def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
+                where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
+    stripped = s.str.strip()
+    out = pd.to_numeric(stripped.where(stripped != "", None), errors="coerce").astype(float)
+    bad = (stripped != "") & ~np.isfinite(out.to_numpy())
+    for r in np.flatnonzero(bad.to_numpy()):
+        fix = "write a plain number (e.g. 0.28)"
+        if str(s.iloc[r]).strip().endswith("%"):
+            fix = percent_fix(str(s.iloc[r]))
+        c.add("error", "type", "not a number", table=table, row=int(r), field=col,
+              where=where(int(r)), expected="a finite number", found=short(s.iloc[r]),
+              fix=fix)
+    out[bad.to_numpy()] = math.nan
+    return out
+
+
+def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    specs = {
+        "nodes": (list(NODE_TEXT), list(NODE_NUMBERS), [], ["id"]),
+        "suppliers": (["node", "country"], ["share"], [], ["node", "country", "share"]),
+        "edges": (["from", "to", "group", "note"], list(EDGE_NUMBERS), ["essential"],
+                  ["from", "to"]),
+    }
+    out = {}
+    for table, (texts, numbers, bools, required) in specs.items():
+        df = doc.tables.get(table)
+        file = doc.files.get(table, doc.path)
+        if df is None:
+            out[table] = {"nodes": empty_nodes, "suppliers": empty_suppliers,
+                          "edges": empty_edges}[table]()
+            continue
+        c.csv[table] = (file, list(df.columns))
+        valid = [*texts, *numbers, *bools] + [f"{f}.{k}" for f in numbers for k in PROV_KEYS]
+        for col in df.columns:
+            if col not in valid:
+                s = suggest(col, valid)
+                c.problems.append(Problem(
+                    "error", f"unknown column '{col}'", file=file, line=c.line(table, None),
+                    column=list(df.columns).index(col) + 1, code="unknown-key",
+                    expected="columns from " + ", ".join(
+                        valid[: len(texts) + len(numbers) + len(bools)]) + " and <field>.low …",
+                    found=short(col),
+                    fix=f"did you mean `{s}`?" if s else "remove the column or rename it"))
+        for col in required:
+            if col not in df.columns:
+                c.problems.append(Problem("error", f"missing required column '{col}'", file=file,
+                                          line=c.line(table, None), code="required",
+                                          fix=f"add a `{col}` column"))
+        res = pd.DataFrame(index=df.index)
+        where = _row_where(table, df)
+        for col in texts:
+            if col in df.columns:
+                s = df[col] if col in ("label", "description", "note") else df[col].str.strip()
+                res[col] = s.where(s.str.strip() != "", None).astype(object)
+            else:
+                res[col] = pd.Series(None, index=df.index, dtype=object)
+        for col in numbers:
+            res[col] = (_csv_number(c, df[col], table, col, where) if col in df.columns
+                        else math.nan)
+            for k in PROV_KEYS:
+                name = f"{col}.{k}"
+                if name not in df.columns:
+                    continue
+                if k in ("low", "high"):
+                    res[name] = _csv_number(c, df[name], table, name, where)
+                elif k == "estimate":
+                    res[name] = _csv_bool(c, df[name], table, name, False, where)
+                else:
+                    s = df[name] if k == "note" else df[name].str.strip()
+                    res[name] = s.where(s.str.strip() != "", None).astype(object)
+                    if k == "dist":
+                        bad = res[name].notna() & ~res[name].isin(["triangular", "uniform"])
+                        for r in np.flatnonzero(bad.to_numpy()):
+                            c.add("error", "choice", "unknown distribution", table=table,
+                                  row=int(r), field=name, where=where(int(r)),
+                                  expected="triangular or uniform",
+                                  found=short(df[name].iloc[r]),
+                                  fix="use `triangular` or `uniform`")
+        for col in bools:
+            res[col] = (_csv_bool(c, df[col], table, col, True, where) if col in df.columns
+                        else True)
+        out[table] = complete(res, {"nodes": empty_nodes, "suppliers": empty_suppliers,
+                                    "edges": empty_edges}[table]())
+    return out["nodes"], out["suppliers"], out["edges"]
+
+

@@ -1,0 +1,79 @@
+"""The columnar form of a chain that loaders produce and the model compiles.
+
+Tables rather than a graph: a million-node bundle goes from CSV to arrays without
+building networkx objects. Numbers are float columns (NaN where absent); a sourced
+value's other keys sit in columns named ``<field>.<key>`` (``substitutability.low``,
+``substitutability.source`` ...), the same names the CSV bundle uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from riskmodel import schema
+
+PROV_KEYS = ("low", "high", "dist", "source", "ref", "note", "estimate")
+NODE_TEXT = ("id", "label", "stage", "description", "note")
+NODE_NUMBERS = tuple(n for n in schema.names("node")
+                     if schema.attribute("node", n).type == "number")
+EDGE_NUMBERS = ("share", "covers")
+
+
+@dataclass
+class ChainData:
+    """A chain as tables: header mapping plus node, supplier and edge DataFrames."""
+
+    header: dict[str, Any]
+    nodes: pd.DataFrame
+    suppliers: pd.DataFrame
+    edges: pd.DataFrame
+    path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def copy(self) -> ChainData:
+        import copy
+
+        return ChainData(copy.deepcopy(self.header), self.nodes.copy(), self.suppliers.copy(),
+                         self.edges.copy(), self.path, dict(self.extra))
+
+
+def empty_nodes() -> pd.DataFrame:
+    cols: dict[str, Any] = {c: pd.Series([], dtype=object) for c in NODE_TEXT}
+    cols.update({c: pd.Series([], dtype=float) for c in NODE_NUMBERS})
+    return pd.DataFrame(cols)
+
+
+def empty_suppliers() -> pd.DataFrame:
+    return pd.DataFrame({"node": pd.Series([], dtype=object),
+                         "country": pd.Series([], dtype=object),
+                         "share": pd.Series([], dtype=float)})
+
+
+def empty_edges() -> pd.DataFrame:
+    return pd.DataFrame({"from": pd.Series([], dtype=object), "to": pd.Series([], dtype=object),
+                         "share": pd.Series([], dtype=float),
+                         "essential": pd.Series([], dtype=bool),
+                         "group": pd.Series([], dtype=object),
+                         "covers": pd.Series([], dtype=float),
+                         "note": pd.Series([], dtype=object)})
+
+
+def prov_columns(df: pd.DataFrame, fields: tuple[str, ...]) -> list[str]:
+    """The provenance columns of ``df`` for ``fields``, in canonical order."""
+    return [f"{f}.{k}" for f in fields for k in PROV_KEYS if f"{f}.{k}" in df.columns]
+
+
+def complete(df: pd.DataFrame, template: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every column of ``template`` (absent ones empty, of the right type)."""
+    for c in template.columns:
+        if c not in df.columns:
+            if template[c].dtype == bool:
+                df[c] = True
+            elif template[c].dtype == float:
+                df[c] = float("nan")
+            else:
+                df[c] = pd.Series(None, index=df.index, dtype=object)
+    return df

@@ -1,0 +1,192 @@
+"""The combined view: several chains joined by cross-chain links.
+
+``chains/combined.yaml`` (format ``riskmodel/combined@1``) names the chains to join
+and the links between them. Node ids become qualified, ``chain.node``; a link is an
+edge between qualified ids, with the keys of any edge. The chains must share their
+perspective, stages and currency, so that one cut can propagate through all of them
+and end-use losses add up in one unit.
+
+Examples
+--------
+>>> import riskmodel as rm
+>>> combined = rm.load("combined")
+>>> "semiconductors.euv_lithography" in combined.graph
+True
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+
+from riskmodel import schema
+from riskmodel._errors import Problem
+from riskmodel.io.document import Document, read_document, resolve_path
+from riskmodel.io.tables import ChainData
+from riskmodel.validation.checks import (
+    OTHER,
+    Collector,
+    check_scenarios,
+    check_sources,
+    check_tables,
+    from_mapping,
+    load_data,
+    unknown_keys,
+)
+
+__all__ = ["build_combined", "is_combined"]
+
+COMBINED_KEYS = ["schema", "name", "title", "description", "chains", "sources", "links",
+                 "scenarios"]
+
+
+def _qualify(data: ChainData, chain: str) -> ChainData:
+    q = f"{chain}."
+    nodes = data.nodes.copy()
+    nodes["id"] = q + nodes["id"].astype(str)
+    sups = data.suppliers.copy()
+    sups["node"] = q + sups["node"].astype(str)
+    edges = data.edges.copy()
+    edges["from"] = q + edges["from"].astype(str)
+    edges["to"] = q + edges["to"].astype(str)
+    return ChainData(data.header, nodes, sups, edges, data.path)
+
+
+def _qualified_scenarios(scenarios: list[dict[str, Any]], chain: str) -> list[dict[str, Any]]:
+    out = []
+    for sc in scenarios:
+        sc = copy.deepcopy(sc)
+        sc["id"] = f"{chain}_{sc['id']}"
+        sc["title"] = f"[{chain}] {sc.get('title', sc['id'])}"
+        for cut in sc.get("cuts", []):
+            if cut.get("nodes") is not None:
+                cut["nodes"] = [f"{chain}.{n}" for n in cut["nodes"]]
+        out.append(sc)
+    return out
+
+
+def is_combined(doc: Document) -> bool:
+    """Whether a read file is a combined view (``schema: riskmodel/combined@1``) rather
+    than a chain: the two formats are told apart by their content, not their name."""
+    return (doc.format != "bundle" and isinstance(doc.data, dict)
+            and doc.data.get("schema") == schema.COMBINED_SCHEMA_ID)
+
+
+def build_combined(path: Any = None, *, require_sources: bool = False
+                   ) -> tuple[ChainData, list[Problem]]:
+    """Read a combined-view file (default: the built-in one) into tables and problems.
+
+    ``path`` may also be the file already read, as a :class:`~riskmodel.io.Document`.
+    """
+    if path is None:
+        from importlib import resources
+
+        path = str(resources.files("riskmodel").joinpath("chains", "combined.yaml"))
+    doc: Document = path if isinstance(path, Document) else read_document(path)
+    c = Collector(doc, doc.path)
+    c.problems.extend(doc.problems)
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    unknown_keys(c, raw, COMBINED_KEYS, "combined view", ())
+    if raw.get("schema") != schema.COMBINED_SCHEMA_ID:
+        c.add("error", "schema", "not a combined-view file", path=("schema",),
+              where="combined view", field="schema", expected=schema.COMBINED_SCHEMA_ID,
+              found=str(raw.get("schema")), fix=f"write `schema: {schema.COMBINED_SCHEMA_ID}`")
+    names = raw.get("chains")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        c.add("error", "required", "`chains` must list the chains to join", path=("chains",),
+              where="combined view", field="chains", expected="[chain_a, chain_b]",
+              found=str(names), fix="list built-in chain names or chain files")
+        names = []
+    parts: list[ChainData] = []
+    problems: list[Problem] = []
+    for i, name in enumerate(names):
+        try:
+            sub_path = resolve_path(name)
+        except FileNotFoundError as e:
+            c.add("error", "unknown-chain", str(e), path=("chains", i), where="combined view",
+                  field="chains", fix="name a built-in chain or a chain file")
+            continue
+        if sub_path is None:
+            c.add("error", "unknown-chain", "a combined view cannot include itself",
+                  path=("chains", i), where="combined view", field="chains",
+                  fix="list the chains to join")
+            continue
+        data, sub_problems = load_data(sub_path, require_sources=require_sources)
+        problems += sub_problems
+        parts.append(_qualify(data, str(data.header.get("name") or name)))
+    if any(p.severity == "error" for p in problems) or not parts:
+        return _empty(raw, doc.path), problems + c.finish()
+
+    header: dict[str, Any] = {"schema": schema.SCHEMA_ID, "name": raw.get("name", "combined"),
+                              "title": raw.get("title", ""),
+                              "description": raw.get("description", "")}
+    for key in ("perspective", "stages", "currency"):
+        values = {repr(p.header.get(key)) for p in parts}
+        if len(values) > 1:
+            c.add("error", "mismatch", f"the chains disagree on `{key}`", path=("chains",),
+                  where="combined view", field=key, expected="the same in every chain",
+                  found=", ".join(sorted(values)),
+                  fix=f"give the joined chains one `{key}`")
+        header[key] = parts[0].header.get(key)
+    header["groups"], header["sources"] = {}, {}
+    own_sources = raw.get("sources") if isinstance(raw.get("sources"), dict) else {}
+    for part in [*parts, ChainData({"groups": {}, "sources": own_sources}, *[None] * 3)]:
+        for key in ("groups", "sources"):
+            for k, v in (part.header.get(key) or {}).items():
+                if k in header[key] and _norm(header[key][k]) != _norm(v):
+                    c.add("error", "mismatch", f"{key[:-1]} '{k}' is declared differently "
+                          "in two chains", path=("chains",), where="combined view", field=key,
+                          expected="one declaration", found="two",
+                          fix=f"give the {key[:-1]} one id per meaning")
+                header[key].setdefault(k, v)
+    link_doc = {"nodes": [], "edges": raw.get("links", [])}
+    if not isinstance(raw.get("links", []), list):
+        c.add("error", "type", "`links` must be a list", path=("links",), field="links",
+              expected="[{from: chain.node, to: chain.node}]", found="something else",
+              fix="write each link as a list item")
+        link_doc["edges"] = []
+    doc.positions.update({("edges", *k[1:]): v for k, v in doc.positions.items()
+                          if k[:1] == ("links",)})
+    _, _, links = from_mapping(doc, c, {**link_doc, "sources": header["sources"]})
+    link_rows = c.rows["edges"]
+    nodes = pd.concat([p.nodes for p in parts], ignore_index=True)
+    sups = pd.concat([p.suppliers for p in parts], ignore_index=True)
+    chain_edges = pd.concat([p.edges for p in parts], ignore_index=True)
+    edges = pd.concat([chain_edges, links], ignore_index=True) if len(links) else chain_edges
+    c.rows = {"edges": [None] * len(chain_edges) + link_rows}
+    data = ChainData(header, nodes, sups, edges, doc.path)
+    check_tables(c, data)
+    countries = sorted((set(sups["country"].astype(str)) | set(header["groups"])) - {OTHER})
+    persp = header.get("perspective")
+    if isinstance(persp, dict):
+        countries = sorted(set(countries) | {persp["home"]})
+    scenarios = []
+    for part in parts:
+        scenarios += _qualified_scenarios(part.header.get("scenarios", []),
+                                          str(part.header.get("name")))
+    scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(nodes["id"]),
+                                 countries)
+    header["scenarios"] = scenarios
+    if require_sources:
+        check_sources(c, ChainData(header, nodes.iloc[:0], sups.iloc[:0], links, doc.path))
+    return data, problems + c.finish()
+
+
+def _norm(x: Any) -> Any:
+    """What makes two declarations the same: a source's file and year (or title), a
+    group's members. Labels and wording may differ between chains."""
+    if not isinstance(x, dict):
+        return x
+    if "members" in x or ("label" in x and "title" not in x):
+        return sorted(x.get("members") or [])
+    return (x.get("file") or x.get("title"), x.get("year"))
+
+
+def _empty(raw: dict[str, Any], path: str) -> ChainData:
+    from riskmodel.io.tables import empty_edges, empty_nodes, empty_suppliers
+
+    return ChainData({"name": raw.get("name", "combined"), "stages":
+                      list(schema.DEFAULT_STAGES)}, empty_nodes(), empty_suppliers(),
+                     empty_edges(), path)
