@@ -38,7 +38,6 @@ from riskmodel.scenario import Cut, Scenario, expand_country, resolve
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
 DEFAULT_THRESHOLD = 0.05
-MEMORY_BUDGET = 3 * 1024**3
 MAX_CHUNK = 192
 
 
@@ -236,17 +235,17 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
                             "currency": chain.currency})
 
 
-def chunk_size(n: int, k: int, *, budget: int = MEMORY_BUDGET, extra: int = 0) -> int:
-    """How many scenario columns fit the memory budget.
+def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
+    """How many scenario columns a simulation evaluates at once.
 
     The compiled backend (used for large work) holds 2 ``(n, k)`` arrays at a time
     (availability and stock); the numpy backend (small work) about 14, which small
     chains can afford. ``extra`` is any further numbers held per column (a Monte Carlo
     draw's parameters).
     """
-    per_column = 8 * (max(n, 1) * (2 if n * k >= engine.NUMBA_MIN_WORK else 14) + extra)
+    arrays = 2 if n * k >= engine.NUMBA_MIN_WORK else 14
     # past about 200 columns the wider rows stop paying (measured at 10^5 nodes)
-    return int(max(1, min(k, MAX_CHUNK, budget // per_column)))
+    return engine.batch_columns(n, k, arrays=arrays, extra=extra, cap=MAX_CHUNK)
 
 
 def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,

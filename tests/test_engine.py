@@ -364,7 +364,8 @@ def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
 
 
 def test_chunks_fit_the_memory_budget_with_monte_carlo_parameters() -> None:
-    from riskmodel.simulation import MEMORY_BUDGET, chunk_size
+    from riskmodel.limits import MEMORY_BUDGET
+    from riskmodel.simulation import chunk_size
 
     n, extra = 1_000_000, 2 * (2_500_000 + 3 * 4_500_000 + 10 * 1_000_000)
     plain, mc = chunk_size(n, 1000), chunk_size(n, 1000, extra=extra)

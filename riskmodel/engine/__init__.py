@@ -52,6 +52,7 @@ from scipy import sparse
 
 from riskmodel._errors import ConvergenceError
 from riskmodel.engine.compiled import Compiled
+from riskmodel.limits import MEMORY_BUDGET
 
 __all__ = [
     "Cones",
@@ -602,6 +603,24 @@ def _not_converged(plan: Plan, level: int, ids: Sequence[Any] | None) -> None:
     names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
     raise ConvergenceError(f"availability on the cycle through {', '.join(names) or 'a cycle'} "
                            f"did not converge within {MAX_ITER} iterations")
+
+
+def batch_columns(n: int, k: int, *, arrays: int, extra: int = 0, cap: int | None = None
+                  ) -> int:
+    """How many of ``k`` scenario columns to evaluate at once within the memory budget.
+
+    Each column holds ``arrays`` float64 arrays of the ``n`` nodes and ``extra`` further
+    numbers (a Monte Carlo draw's parameters); a batch stays within
+    :data:`riskmodel.limits.MEMORY_BUDGET`, takes at least one column and at most
+    ``cap``.
+
+    >>> batch_columns(10**6, 500, arrays=2)   # 2 GiB / 16 MB a column
+    134
+    >>> batch_columns(100, 500, arrays=14, cap=192)
+    192
+    """
+    per_column = 8 * (max(n, 1) * arrays + extra)
+    return int(max(1, min(k, cap or k, MEMORY_BUDGET // per_column)))
 
 
 def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k: int, *,

@@ -88,7 +88,6 @@ __all__ = ["PolicyAlignment", "explain", "leverage", "policy_alignment", "score"
            "score_uncertainty"]
 
 EC_HHI_THRESHOLD = 0.4
-MEMORY_BUDGET = 2 * 1024**3
 #: Work (input reads and node evaluations) up to which :func:`score` scores every node of
 #: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
 #: chains, where the work grows with the square of the depth), it prunes as on larger
@@ -190,7 +189,7 @@ def _betweenness(chain: Chain, limit: int) -> tuple[np.ndarray, str]:
 def _chunk(n: int, k: int, extra: int = 0) -> int:
     """Columns per batch within the memory budget (sized for 8 ``(n, k)`` arrays: wider
     batches were slower in bench_score), with ``extra`` further numbers per column."""
-    return int(max(1, min(k, MEMORY_BUDGET // (8 * (max(1, n) * 8 + extra)))))
+    return engine.batch_columns(n, k, arrays=8, extra=extra)
 
 
 def expansion(chain: Chain) -> sparse.csr_matrix:
