@@ -21,8 +21,9 @@ from helpers import write_text
 
 import riskmodel as rm
 from riskmodel.cli import main
-from riskmodel.io import document as rio
+from riskmodel.io import files as io_files
 from riskmodel.io import read_document
+from riskmodel.io import yaml as io_yaml
 from riskmodel.scenario import read_scenarios
 
 TINY = """\
@@ -106,7 +107,7 @@ def test_a_file_that_lies_about_its_size_is_cut_off(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The size cap holds while reading, not only at stat time (a growing file)."""
     p = write_text(tmp_path, "grows.yaml", TINY + "#" * 500 + "\n")
-    monkeypatch.setattr(rio, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(io_files, "MAX_FILE_BYTES", 200)
     real_fstat = os.fstat
 
     def small(fd: int) -> os.stat_result:
@@ -174,7 +175,7 @@ def test_builtin_chains_read_as_plain_yaml_would() -> None:
 
 def test_yaml_value_limit_scales_with_the_file(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rio, "MAX_VALUES", 50)
+    monkeypatch.setattr(io_yaml, "MAX_VALUES", 50)
     many = "x: [" + ", ".join(["1"] * 300) + "]\n"
     assert len(read_document(write_text(tmp_path, "m.yaml", many)).data["x"]) == 300
     # JSON has no aliases: no count limit at all, only the file size

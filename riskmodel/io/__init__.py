@@ -1,12 +1,18 @@
 """Reading and writing chain files, and the checks on what is read.
 
-The parts, lowest first:
+The modules, lowest first:
 
 - ``terminal``: text made safe for a terminal (control characters escaped);
 - ``write``: the one safe writer every output goes through (atomic rename, never over
   an input, a folder or a device);
-- ``document``: YAML, JSON and CSV-bundle files read into a :class:`Document` with the
-  line and column of every value, and written back;
+- ``files``: a file's bytes and UTF-8 text, read with bounds (regular files only, at
+  most ``MAX_FILE_BYTES``), and the error that names the file and place;
+- ``yaml``: the YAML 1.2 loader that keeps each value's place, and the YAML dumper;
+- ``jsonparse``: JSON read with each value's place;
+- ``textcheck``: lone surrogates and control characters in what was read;
+- ``csvtable``: a bundle's CSV tables read as text, with the line of every row;
+- ``document``: YAML, JSON and CSV-bundle files read into a :class:`Document`, and
+  written back; built-in chains found by name;
 - ``tables``: the chain as three tables (:class:`~riskmodel.io.tables.ChainData`);
 - ``collect``: the problem collector that names file, place, field and fix;
 - ``parse``: documents into tables, every value checked for type;
@@ -20,10 +26,10 @@ from riskmodel.io.document import (
     Document,
     builtin_names,
     read_document,
-    read_file_bytes,
     resolve_path,
     write_document,
 )
+from riskmodel.io.files import read_file_bytes
 
 __all__ = [
     "BUNDLE_HEADER",

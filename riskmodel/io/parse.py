@@ -28,7 +28,7 @@ from riskmodel.io.collect import (
     type_name,
     unknown_keys,
 )
-from riskmodel.io.document import Document, is_plain_number
+from riskmodel.io.document import Document
 from riskmodel.io.tables import (
     EDGE_NUMBERS,
     NODE_NUMBERS,
@@ -39,6 +39,7 @@ from riskmodel.io.tables import (
     empty_nodes,
     empty_suppliers,
 )
+from riskmodel.io.yaml import is_plain_number
 
 
 def _number(c: Collector, cell: Any, path: tuple[Any, ...], where: str, name: str,

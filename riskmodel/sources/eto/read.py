@@ -19,7 +19,7 @@ import pandas as pd
 
 from riskmodel import schema
 from riskmodel._errors import ChainValidationError, Problem
-from riskmodel.io.document import read_file_bytes
+from riskmodel.io.files import read_file_bytes
 
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "inputs.csv": (("input_id", "input_name", "type", "stage_id"),

@@ -1,0 +1,139 @@
+"""The CSV tables of a bundle: read as text cells, with the line of every row.
+
+Every cell is read as text by pandas (nothing is converted yet). Before that, the
+standard library's ``csv`` module walks the text to find the header and the line each
+row starts on (blank lines and quoted line breaks move them), and to refuse what
+pandas would silently accept: a row with more or fewer fields than the header, a
+header naming a column twice, an unclosed quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from riskmodel._errors import ChainValidationError, Problem
+from riskmodel.io.files import MAX_LISTED_ROWS, read_error, read_text
+from riskmodel.io.textcheck import CONTROL, check_table_texts
+
+if TYPE_CHECKING:  # the document module imports this one: only hints come from it
+    from riskmodel.io.document import Document
+
+__all__ = ["read_csv_table"]
+
+_RAGGED_FIX = "make every row have as many fields as the header; quote a cell that holds a comma"
+
+
+def _csv_layout(text: str, shown: str) -> tuple[list[str], list[int]]:
+    """The header of a CSV text and the line of the header and of each row.
+
+    Rows with more or fewer fields than the header are errors (pandas would silently
+    pad them, or take a longer first row's extra field as an index), and so is a
+    header that names a column twice (pandas would rename it ``name.1``).
+    """
+    # the csv module refuses a cell over 131,072 characters by default; a cell cannot
+    # be longer than the (bounded) file, so the limit is lifted to the file's length
+    # here and restored after, leaving the process-wide setting as it was
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, len(text) + 1))
+    try:
+        return _csv_rows(csv.reader(io.StringIO(text, newline=""), strict=True), shown)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _csv_rows(reader: Any, shown: str) -> tuple[list[str], list[int]]:
+    """The header and the line of the header and of each row, from a ``csv.reader``."""
+    header: list[str] | None = None
+    lines: list[int] = []
+    ragged: list[Problem] = []
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record or (len(record) == 1 and record[0] != "" and not record[0].strip()):
+                continue  # a blank line, which pandas skips too
+            if header is None:
+                header = [c.strip() for c in record]
+            elif len(record) != len(header):
+                ragged.append(Problem(
+                    "error", f"row has {len(record)} field{'s' if len(record) != 1 else ''}, "
+                    f"but the header has {len(header)}", file=shown, line=start,
+                    expected=f"{len(header)} field{'s' if len(header) != 1 else ''} "
+                             f"({', '.join(header)})",
+                    found=f"{len(record)}", fix=_RAGGED_FIX, code="csv"))
+            lines.append(start)
+    except csv.Error as e:
+        raise read_error(shown, f"CSV syntax error: {e}", line=reader.line_num,
+                         code="csv", fix="close every quoted cell, and put a comma right "
+                                         "after its closing quote") from None
+    if header is None:
+        raise read_error(shown, "CSV file has no header row", code="csv",
+                         fix="give a header row and one row per record")
+    if ragged:
+        more = len(ragged) - MAX_LISTED_ROWS
+        listed = ragged[:MAX_LISTED_ROWS]
+        if more > 0:
+            listed.append(Problem("error", f"... and {more} more rows with the wrong number "
+                                  "of fields (not listed)", file=shown, code="csv"))
+        raise ChainValidationError(listed)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in seen:
+            raise read_error(shown, f"CSV header repeats column '{name}' (columns "
+                             f"{seen[name] + 1} and {i + 1})", line=lines[0], column=i + 1,
+                             fix="give each column once", code="csv")
+        seen[name] = i
+    return header, lines
+
+
+def read_csv_table(path: Path, shown: str, doc: Document, name: str) -> Any:
+    """The bundle table ``name`` read from ``path`` as a DataFrame of text cells.
+
+    The table's file is recorded in ``doc.files``, the lines of its rows in
+    ``doc.lines`` when they are not simply 2, 3, ..., and control characters in its
+    cells as warnings in ``doc.problems``. A symbolic link is refused unread.
+
+    Raises :class:`~riskmodel.ChainValidationError` naming the file, with the line
+    where there is one, for a file that cannot be read or parsed as CSV.
+
+    >>> import pathlib, tempfile
+    >>> from riskmodel.io.document import Document
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "edges.csv"
+    >>> _ = p.write_text("from,to\\n\\na,b\\n")
+    >>> doc = Document("chain.yaml", "bundle")
+    >>> read_csv_table(p, str(p), doc, "edges").to_dict("records"), doc.lines["edges"]
+    ([{'from': 'a', 'to': 'b'}], [1, 3])
+    """
+    import warnings
+
+    import pandas as pd
+
+    text = read_text(path, shown, follow=False)
+    header, lines = _csv_layout(text, shown)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                             na_filter=False, engine="c", index_col=False)
+    except pd.errors.ParserError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise read_error(shown, f"CSV syntax error: {str(e).strip()}",
+                         line=int(m.group(1)) if m else None, fix=_RAGGED_FIX,
+                         code="csv") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserWarning, ValueError) as e:
+        raise read_error(shown, f"CSV file could not be read: {e}", code="csv",
+                         fix="give a header row and one row per record") from None
+    if len(df.columns) != len(header):
+        raise read_error(shown, "CSV file could not be read: the rows do not match the "
+                         "header", code="csv", fix=_RAGGED_FIX)
+    df.columns = header
+    if len(lines) == len(df) + 1 and lines[-1] != len(lines):
+        doc.lines[name] = lines
+    doc.files[name] = shown
+    if CONTROL.search(text):
+        check_table_texts(doc, name, df)
+    return df
