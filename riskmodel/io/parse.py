@@ -138,96 +138,135 @@ def text_value(c: Collector, item: dict, key: str, path: tuple[Any, ...], where:
 
 def from_mapping(doc: Document, c: Collector, header: dict[str, Any]) -> tuple[
         pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The node, supplier and edge tables of a YAML or JSON chain document.
+
+    Every value is checked for type; a bad one is a problem in ``c`` at its place, and
+    its cell is left empty. ``c.rows`` records the document path of each table row.
+    """
     sources = header.get("sources") if isinstance(header.get("sources"), dict) else {}
+    c.rows = {"nodes": [], "suppliers": [], "edges": []}
     node_rows: list[dict[str, Any]] = []
     sup_rows: list[dict[str, Any]] = []
-    edge_rows: list[dict[str, Any]] = []
-    c.rows = {"nodes": [], "suppliers": [], "edges": []}
-    raw_nodes = header.get("nodes")
-    if raw_nodes is not None and not isinstance(raw_nodes, list):
-        c.add("error", "type", "`nodes` must be a list", path=("nodes",), field="nodes",
-              expected="a list of node mappings (`- id: ...`)", found=type_name(raw_nodes),
-              fix="write each node as a list item starting with `- id:`")
-        raw_nodes = []
-    node_keys = schema.names("node")
-    for i, item in enumerate(raw_nodes or []):
-        path = ("nodes", i)
-        if not isinstance(item, dict):
-            c.add("error", "type", "a node must be a mapping", path=path, where=f"node #{i + 1}",
-                  expected="a mapping with `id` and `stage`", found=type_name(item),
-                  fix="write the node as `- {id: ..., stage: ...}`")
-            continue
-        nid = item.get("id")
-        where = f"node '{nid}'" if isinstance(nid, str) else f"node #{i + 1}"
-        unknown_keys(c, item, node_keys, where, path)
-        row: dict[str, Any] = {k: text_value(c, item, k, path, where) if k != "id" else None
-                               for k in NODE_TEXT}
-        if nid is None or isinstance(nid, str):
-            row["id"] = text_value(c, item, "id", path, where)
-        else:
-            c.add("error", "type", "node id must be text", path=(*path, "id"), where=where,
-                  field="id", expected="a slug like `reduction_gears`", found=type_name(nid),
-                  fix="write the id as lowercase letters, digits and underscores")
-            row["_bad_id"] = True
-        for f in NODE_NUMBERS:
-            if f in item:
-                v, prov = _number(c, item[f], (*path, f), where, f, sources)
-                row[f] = v
-                row.update({f"{f}.{k}": x for k, x in prov.items()})
-        c.rows["nodes"].append(path)
-        node_rows.append(row)
-        sup = item.get("suppliers")
-        if sup is None:
-            continue
-        if not isinstance(sup, dict):
-            c.add("error", "type", "`suppliers` must be a mapping of country to share",
-                  path=(*path, "suppliers"), where=where, field="suppliers",
-                  expected="{JP: 0.6, CN: 0.3}", found=type_name(sup),
-                  fix="write suppliers as `{CC: share, ...}`")
-            continue
-        for country, cell in sup.items():
-            spath = (*path, "suppliers", country)
-            v, prov = _number(c, cell, spath, f"{where}, supplier '{country}'", "share",
-                              sources)
-            sup_rows.append({"node": row["id"], "country": str(country), "share": v,
-                             **{f"share.{k}": x for k, x in prov.items()}})
-            c.rows["suppliers"].append(spath)
-    raw_edges = header.get("edges")
-    if raw_edges is not None and not isinstance(raw_edges, list):
-        c.add("error", "type", "`edges` must be a list", path=("edges",), field="edges",
-              expected="a list of `{from: ..., to: ...}`", found=type_name(raw_edges),
-              fix="write each edge as a list item `- {from: a, to: b}`")
-        raw_edges = []
-    edge_keys = schema.names("edge")
-    for i, item in enumerate(raw_edges or []):
-        path = ("edges", i)
-        if not isinstance(item, dict):
-            c.add("error", "type", "an edge must be a mapping", path=path, where=f"edge #{i + 1}",
-                  expected="{from: a, to: b}", found=type_name(item),
-                  fix="write the edge as `- {from: a, to: b}`")
-            continue
-        where = edge_where(item.get("from"), item.get("to"))
-        unknown_keys(c, item, edge_keys, where, path)
-        row = {k: text_value(c, item, k, path, where) for k in ("from", "to", "group", "note")}
-        ess = item.get("essential", True)
-        if not isinstance(ess, bool):
-            c.add("error", "type", "`essential` must be true or false",
-                  path=(*path, "essential"), where=where, field="essential",
-                  expected="true or false", found=type_name(ess), fix="write true or false")
-            ess = True
-        row["essential"] = ess
-        for f in EDGE_NUMBERS:
-            if f in item:
-                v, prov = _number(c, item[f], (*path, f), where, f, sources)
-                row[f] = v
-                row.update({f"{f}.{k}": x for k, x in prov.items()})
-        c.rows["edges"].append(path)
-        edge_rows.append(row)
+    for i, item in enumerate(_items(c, header, "nodes")):
+        row = _node_row(c, item, ("nodes", i), sources)
+        if row is not None:
+            node_rows.append(row)
+            sup_rows += _supplier_rows(c, item, ("nodes", i), row, sources)
+    edge_rows = [row for i, item in enumerate(_items(c, header, "edges"))
+                 if (row := _edge_row(c, item, ("edges", i), sources)) is not None]
     nodes = complete(pd.DataFrame(node_rows), empty_nodes()) if node_rows else empty_nodes()
     suppliers = complete(pd.DataFrame(sup_rows), empty_suppliers()) if sup_rows \
         else empty_suppliers()
     edges = complete(pd.DataFrame(edge_rows), empty_edges()) if edge_rows else empty_edges()
     return nodes, suppliers, edges
+
+
+#: what a document's `nodes` and `edges` must be, for the problem when they are not
+_LIST_OF = {
+    "nodes": ("a list of node mappings (`- id: ...`)",
+              "write each node as a list item starting with `- id:`"),
+    "edges": ("a list of `{from: ..., to: ...}`",
+              "write each edge as a list item `- {from: a, to: b}`"),
+}
+
+
+def _items(c: Collector, header: dict[str, Any], key: str) -> list[Any]:
+    """The items of the document's ``nodes`` or ``edges`` list (none when not a list)."""
+    raw = header.get(key)
+    if raw is not None and not isinstance(raw, list):
+        expected, fix = _LIST_OF[key]
+        c.add("error", "type", f"`{key}` must be a list", path=(key,), field=key,
+              expected=expected, found=type_name(raw), fix=fix)
+        return []
+    return raw or []
+
+
+def _numbers(c: Collector, item: dict, fields: Any, path: tuple[Any, ...], where: str,
+             sources: dict[str, Any], row: dict[str, Any]) -> None:
+    """The bare or sourced numbers of ``item`` into ``row`` (``field``, ``field.low`` ...)."""
+    for f in fields:
+        if f in item:
+            v, prov = _number(c, item[f], (*path, f), where, f, sources)
+            row[f] = v
+            row.update({f"{f}.{k}": x for k, x in prov.items()})
+
+
+def _node_where(item: dict, i: int) -> str:
+    """``node 'id'``, or ``node #3`` (counted from 1) when the id is not text."""
+    nid = item.get("id")
+    return f"node '{nid}'" if isinstance(nid, str) else f"node #{i + 1}"
+
+
+def _node_row(c: Collector, item: Any, path: tuple[Any, ...],
+              sources: dict[str, Any]) -> dict[str, Any] | None:
+    """The nodes-table row of one node mapping; ``None`` when it is not a mapping."""
+    i = path[-1]
+    if not isinstance(item, dict):
+        c.add("error", "type", "a node must be a mapping", path=path, where=f"node #{i + 1}",
+              expected="a mapping with `id` and `stage`", found=type_name(item),
+              fix="write the node as `- {id: ..., stage: ...}`")
+        return None
+    nid = item.get("id")
+    where = _node_where(item, i)
+    unknown_keys(c, item, schema.names("node"), where, path)
+    row: dict[str, Any] = {k: text_value(c, item, k, path, where) if k != "id" else None
+                           for k in NODE_TEXT}
+    if nid is None or isinstance(nid, str):
+        row["id"] = text_value(c, item, "id", path, where)
+    else:
+        c.add("error", "type", "node id must be text", path=(*path, "id"), where=where,
+              field="id", expected="a slug like `reduction_gears`", found=type_name(nid),
+              fix="write the id as lowercase letters, digits and underscores")
+        row["_bad_id"] = True
+    _numbers(c, item, NODE_NUMBERS, path, where, sources, row)
+    c.rows["nodes"].append(path)
+    return row
+
+
+def _supplier_rows(c: Collector, item: dict, path: tuple[Any, ...], row: dict[str, Any],
+                   sources: dict[str, Any]) -> list[dict[str, Any]]:
+    """The suppliers-table rows of one node mapping (its ``suppliers: {CC: share}``)."""
+    sup = item.get("suppliers")
+    if sup is None:
+        return []
+    where = _node_where(item, path[-1])
+    if not isinstance(sup, dict):
+        c.add("error", "type", "`suppliers` must be a mapping of country to share",
+              path=(*path, "suppliers"), where=where, field="suppliers",
+              expected="{JP: 0.6, CN: 0.3}", found=type_name(sup),
+              fix="write suppliers as `{CC: share, ...}`")
+        return []
+    rows = []
+    for country, cell in sup.items():
+        spath = (*path, "suppliers", country)
+        v, prov = _number(c, cell, spath, f"{where}, supplier '{country}'", "share", sources)
+        rows.append({"node": row["id"], "country": str(country), "share": v,
+                     **{f"share.{k}": x for k, x in prov.items()}})
+        c.rows["suppliers"].append(spath)
+    return rows
+
+
+def _edge_row(c: Collector, item: Any, path: tuple[Any, ...],
+              sources: dict[str, Any]) -> dict[str, Any] | None:
+    """The edges-table row of one edge mapping; ``None`` when it is not a mapping."""
+    if not isinstance(item, dict):
+        c.add("error", "type", "an edge must be a mapping", path=path,
+              where=f"edge #{path[-1] + 1}", expected="{from: a, to: b}",
+              found=type_name(item), fix="write the edge as `- {from: a, to: b}`")
+        return None
+    where = edge_where(item.get("from"), item.get("to"))
+    unknown_keys(c, item, schema.names("edge"), where, path)
+    row = {k: text_value(c, item, k, path, where) for k in ("from", "to", "group", "note")}
+    ess = item.get("essential", True)
+    if not isinstance(ess, bool):
+        c.add("error", "type", "`essential` must be true or false",
+              path=(*path, "essential"), where=where, field="essential",
+              expected="true or false", found=type_name(ess), fix="write true or false")
+        ess = True
+    row["essential"] = ess
+    _numbers(c, item, EDGE_NUMBERS, path, where, sources, row)
+    c.rows["edges"].append(path)
+    return row
 
 
 def _row_where(table: str, df: pd.DataFrame) -> Callable[[int], str | None]:

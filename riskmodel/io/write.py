@@ -491,21 +491,10 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
         _new_folder(real, plan, shown)
         return path
     _check_folder_use(real, shown, force=force, existing_ok=existing_ok)
-    members = {}
-    for rel in plan:  # check everything before writing anything
-        folder = real
-        for part in PurePosixPath(rel).parts[:-1]:
-            folder = folder / part
-            if os.path.lexists(folder):
-                _inspect(folder, os.path.join(str(shown), part), inputs=inputs,
-                         force=force, folder=True)
-        member = real / rel
-        members[rel] = (None if not os.path.lexists(member) else
-                        _inspect(member, os.path.join(str(shown), rel), inputs=inputs,
-                                 force=force, folder=False))
+    existing = _check_members(real, plan, shown, inputs=inputs, force=force)
     for rel, data in plan.items():
         member = real / rel
-        if members[rel] is None:
+        if rel not in existing:
             try:
                 member.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
@@ -514,6 +503,25 @@ def write_folder(target: PathLike, files: Mapping[str, Content], *,
     for rel in stale:
         _remove_own(real, rel, inputs)
     return path
+
+
+def _check_members(real: Path, plan: Mapping[str, bytes], shown: object, *,
+                   inputs: list[PathLike], force: bool) -> set[str]:
+    """Check every file of ``plan`` and the folders on its way, before anything is written
+    into the existing folder ``real``; the files of ``plan`` that exist already."""
+    existing = set()
+    for rel in plan:
+        folder = real
+        for part in PurePosixPath(rel).parts[:-1]:
+            folder = folder / part
+            if os.path.lexists(folder):
+                _inspect(folder, os.path.join(str(shown), part), inputs=inputs,
+                         force=force, folder=True)
+        if os.path.lexists(real / rel):
+            _inspect(real / rel, os.path.join(str(shown), rel), inputs=inputs,
+                     force=force, folder=False)
+            existing.add(rel)
+    return existing
 
 
 def _new_folder(path: Path, plan: Mapping[str, bytes], shown: object) -> None:
