@@ -162,12 +162,26 @@ def _country_key(code: str, alpha3: Mapping[str, str]) -> str | None:
 
 
 def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem], dict]:
-    """Row-level checks; also returns parsed lookups."""
+    """Row-level checks of the tables :func:`read_tables` returned.
+
+    Returns every problem (file, line, column and fix; in file order: inputs and
+    stages, sequence, providers, provision) and the lookups the conversion needs:
+    ``{"key": provider id → supplier key, "kind": provider id → provider type}``.
+    """
     r = _Rows(folder, t)
-    inputs, stages, seq = t["inputs.csv"], t["stages.csv"], t["sequence.csv"]
-    providers, prov = t["providers.csv"], t["provision.csv"]
-    ids = set(inputs["input_id"]) - {""}
-    stage_ids = set(stages["stage_id"]) - {""}
+    ids = set(t["inputs.csv"]["input_id"]) - {""}
+    stage_ids = set(t["stages.csv"]["stage_id"]) - {""}
+    _check_ids(r)
+    _check_inputs(r, stage_ids)
+    _check_sequence(r, ids)
+    key, kinds = _provider_keys(r)
+    _check_provision(r, ids | stage_ids)
+    return r.problems, {"key": key, "kind": kinds}
+
+
+def _check_ids(r: _Rows) -> None:
+    """Every input and stage has an id, given once; there is at least one stage."""
+    inputs, stages = r.tables["inputs.csv"], r.tables["stages.csv"]
     for name, df, col in (("inputs.csv", inputs, "input_id"), ("stages.csv", stages, "stage_id")):
         for i in df.index[df[col] == ""]:
             r.bad(name, i, col, "id is empty", expected="an id like N20", fix="fill in the id")
@@ -175,9 +189,15 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
             r.bad(name, i, col, "id given twice", expected="each id once",
                   fix="remove or renumber the second row")
     if not len(stages):
-        r.problems.append(Problem("error", "no stages", file=str(folder / "stages.csv"),
+        r.problems.append(Problem("error", "no stages", file=str(r.folder / "stages.csv"),
                                   expected="at least one stage row", found="none",
                                   fix="use stages.csv from the ETO dataset", code="eto-row"))
+
+
+def _check_inputs(r: _Rows, stage_ids: set[str]) -> None:
+    """Every input has a name, every process a known stage, every year is a year; some
+    input is the finished product (``ultimate_output``)."""
+    inputs = r.tables["inputs.csv"]
     for i in inputs.index[inputs["input_name"] == ""]:
         r.bad("inputs.csv", i, "input_name", "input has no name", expected="a name",
               fix="fill in the name")
@@ -187,12 +207,18 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
               expected="one of " + ", ".join(sorted(stage_ids)), fix="give the stage id")
     if not (inputs["type"] == "ultimate_output").any():
         r.problems.append(Problem(
-            "error", "no input of type ultimate_output", file=str(folder / "inputs.csv"),
+            "error", "no input of type ultimate_output", file=str(r.folder / "inputs.csv"),
             field="type", expected="the finished product (type ultimate_output)",
             found="none", fix="mark the chain's final product ultimate_output", code="eto-row"))
     for i in inputs.index[~inputs["year"].map(is_year)]:
         r.bad("inputs.csv", i, "year", "year is not a year", expected="a year like 2025",
               fix="write the year as four digits or leave it empty")
+
+
+def _check_sequence(r: _Rows, ids: set[str]) -> None:
+    """Every sequence row links a known input to another known input, through exactly
+    one of ``goes_into_id`` and ``is_type_of_id``."""
+    seq = r.tables["sequence.csv"]
     for col in ("input_id", "goes_into_id", "is_type_of_id"):
         for i in seq.index[(seq[col] != "") & ~seq[col].isin(ids)]:
             r.bad("sequence.csv", i, col, "unknown input id",
@@ -210,7 +236,13 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
                        (seq["input_id"] == seq["is_type_of_id"])]:
         r.bad("sequence.csv", i, "input_id", "input refers to itself",
               expected="two different inputs", fix="remove the row")
-    # providers → supplier key
+
+
+def _provider_keys(r: _Rows) -> tuple[dict[str, str], dict[str, str]]:
+    """The supplier key (ISO alpha-2 code or group) and the type of each provider; a
+    country provider counts for itself, an organisation for its headquarters country
+    (none given: ``ROW``)."""
+    providers = r.tables["providers.csv"]
     alpha3 = schema.country_alpha3()
     key: dict[str, str] = {}
     kinds: dict[str, str] = {}
@@ -241,7 +273,13 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
                   fix="correct one of the rows")
             continue
         key[pid], kinds[pid] = k, ptype
-    known_targets = ids | stage_ids
+    return key, kinds
+
+
+def _check_provision(r: _Rows, known_targets: set[str]) -> None:
+    """Every provision row names a known provider and a known input or stage, once,
+    with a share (a percentage, ``Major``, ``negligible`` or empty) and a year."""
+    providers, prov = r.tables["providers.csv"], r.tables["provision.csv"]
     for i in prov.index[~prov["provider_id"].isin(set(providers["provider_id"]))]:
         r.bad("provision.csv", i, "provider_id", "unknown provider",
               expected="a provider_id of providers.csv", fix="correct the id or add the provider")
@@ -267,7 +305,6 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
     for i in prov.index[dup]:
         r.bad("provision.csv", i, "provider_id", "provider listed twice for the same input",
               expected="one row per provider and input", fix="merge the two rows")
-    return r.problems, {"key": key, "kind": kinds}
 
 
 # ---------------------------------------------------------------------------
