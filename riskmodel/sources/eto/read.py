@@ -50,75 +50,103 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     problems: list[Problem] = []
     out: dict[str, pd.DataFrame] = {}
     for name, (required, optional) in FILES.items():
-        p = folder / name
-        shown = str(p)
-        if not p.exists():
-            problems.append(Problem(
-                "error", "file missing", file=shown, where=f"ETO folder {folder}",
-                expected=f"the five ETO tables ({', '.join(FILES)})", found="no such file",
-                fix=f"put {name} from the ETO dataset download into {folder}", code="eto-file"))
-            continue
-        try:  # bounded, and only a regular file (a FIFO or device is refused)
-            text = read_file_bytes(p).decode("utf-8-sig")
-        except ChainValidationError as e:
-            problems += e.problems
-            continue
-        except UnicodeDecodeError as e:
-            problems.append(Problem("error", "file is not UTF-8 text", file=shown,
-                                    found=str(e), fix="save it as UTF-8 CSV", code="eto-file"))
-            continue
-        reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
-        header: list[str] | None = None
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        last = 0
-        try:
-            for rec in reader:
-                start, last = last + 1, reader.line_num
-                if not any(c.strip() for c in rec):
-                    continue
-                if header is None:
-                    header = [c.strip() for c in rec]
-                elif len(rec) != len(header):
-                    problems.append(Problem(
-                        "error", f"row has {len(rec)} fields but the header has {len(header)}",
-                        file=shown, line=start, expected=f"{len(header)} fields",
-                        found=str(len(rec)), fix="quote cells that hold commas", code="eto-row"))
-                else:
-                    rows.append([c.strip() for c in rec])
-                    lines.append(start)
-        except csv.Error as e:
-            problems.append(Problem("error", f"CSV syntax error: {e}", file=shown,
-                                    line=reader.line_num, fix="close every quoted cell",
-                                    code="eto-file"))
-            continue
-        if header is None:
-            problems.append(Problem("error", "file is empty", file=shown,
-                                    expected="a header row", found="nothing",
-                                    fix=f"use {name} from the ETO dataset", code="eto-file"))
-            continue
-        missing = [c for c in required if c not in header]
-        for c in missing:
-            problems.append(Problem(
-                "error", f"column '{c}' is missing", file=shown, line=1, field=c,
-                expected="columns " + ", ".join(required), found="header " + ", ".join(header),
-                fix=f"add the column `{c}` (is this the ETO {name}?)", code="eto-column"))
-        dupes = sorted({c for c in header if header.count(c) > 1})
-        for c in dupes:
-            problems.append(Problem("error", f"column '{c}' appears twice", file=shown, line=1,
-                                    field=c, fix="keep one of them", code="eto-column"))
-        if missing or dupes:
-            continue
-        df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-            {c: pd.Series([], dtype=object) for c in header})
-        for c in optional:
-            if c not in df.columns:
-                df[c] = ""
-        df["_line"] = lines
-        out[name] = df
+        df = _read_table(folder, name, required, optional, problems)
+        if df is not None:
+            out[name] = df
     if problems:
         raise ChainValidationError(problems)
     return out
+
+
+def _read_table(folder: Path, name: str, required: Sequence[str], optional: Sequence[str],
+                problems: list[Problem]) -> pd.DataFrame | None:
+    """The table ``name`` (an optional column missing is added empty), or None once
+    its problems are added to ``problems``."""
+    p = folder / name
+    shown = str(p)
+    if not p.exists():
+        problems.append(Problem(
+            "error", "file missing", file=shown, where=f"ETO folder {folder}",
+            expected=f"the five ETO tables ({', '.join(FILES)})", found="no such file",
+            fix=f"put {name} from the ETO dataset download into {folder}", code="eto-file"))
+        return None
+    try:  # bounded, and only a regular file (a FIFO or device is refused)
+        text = read_file_bytes(p).decode("utf-8-sig")
+    except ChainValidationError as e:
+        problems += e.problems
+        return None
+    except UnicodeDecodeError as e:
+        problems.append(Problem("error", "file is not UTF-8 text", file=shown,
+                                found=str(e), fix="save it as UTF-8 CSV", code="eto-file"))
+        return None
+    parsed = _parse_csv(text, shown, problems)
+    if parsed is None:
+        return None
+    header, rows, lines = parsed
+    if header is None:
+        problems.append(Problem("error", "file is empty", file=shown,
+                                expected="a header row", found="nothing",
+                                fix=f"use {name} from the ETO dataset", code="eto-file"))
+        return None
+    if not _header_ok(header, required, shown, name, problems):
+        return None
+    df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in header})
+    for c in optional:
+        if c not in df.columns:
+            df[c] = ""
+    df["_line"] = lines
+    return df
+
+
+def _parse_csv(text: str, shown: str, problems: list[Problem]
+               ) -> tuple[list[str] | None, list[list[str]], list[int]] | None:
+    """The header (None for a file without one), the rows of the header's length and
+    the line each starts on (a quoted cell may span lines); blank rows are skipped.
+    A row of another length is a problem; bad CSV syntax is one too, and gives None."""
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last = 0
+    try:
+        for rec in reader:
+            start, last = last + 1, reader.line_num
+            if not any(c.strip() for c in rec):
+                continue
+            if header is None:
+                header = [c.strip() for c in rec]
+            elif len(rec) != len(header):
+                problems.append(Problem(
+                    "error", f"row has {len(rec)} fields but the header has {len(header)}",
+                    file=shown, line=start, expected=f"{len(header)} fields",
+                    found=str(len(rec)), fix="quote cells that hold commas", code="eto-row"))
+            else:
+                rows.append([c.strip() for c in rec])
+                lines.append(start)
+    except csv.Error as e:
+        problems.append(Problem("error", f"CSV syntax error: {e}", file=shown,
+                                line=reader.line_num, fix="close every quoted cell",
+                                code="eto-file"))
+        return None
+    return header, rows, lines
+
+
+def _header_ok(header: list[str], required: Sequence[str], shown: str, name: str,
+               problems: list[Problem]) -> bool:
+    """Whether the header has every required column, each once; add a problem for each
+    missing or repeated column."""
+    missing = [c for c in required if c not in header]
+    for c in missing:
+        problems.append(Problem(
+            "error", f"column '{c}' is missing", file=shown, line=1, field=c,
+            expected="columns " + ", ".join(required), found="header " + ", ".join(header),
+            fix=f"add the column `{c}` (is this the ETO {name}?)", code="eto-column"))
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    for c in dupes:
+        problems.append(Problem("error", f"column '{c}' appears twice", file=shown, line=1,
+                                field=c, fix="keep one of them", code="eto-column"))
+    return not (missing or dupes)
 
 
 class _Rows:
