@@ -18,6 +18,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"riskmodel {__version__}"
 
 
+def test_the_parser_imports_nothing_heavy() -> None:
+    """Building the parser (all commands, `--help`) loads no numpy, pandas, networkx or
+    matplotlib, so that `riskmodel --help` stays instant."""
+    code = ("import sys; from riskmodel.cli import build_parser; build_parser().format_help(); "
+            "print([m for m in ('numpy', 'pandas', 'networkx', 'matplotlib') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert main(["frobnicate"]) == 2

@@ -50,75 +50,103 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     problems: list[Problem] = []
     out: dict[str, pd.DataFrame] = {}
     for name, (required, optional) in FILES.items():
-        p = folder / name
-        shown = str(p)
-        if not p.exists():
-            problems.append(Problem(
-                "error", "file missing", file=shown, where=f"ETO folder {folder}",
-                expected=f"the five ETO tables ({', '.join(FILES)})", found="no such file",
-                fix=f"put {name} from the ETO dataset download into {folder}", code="eto-file"))
-            continue
-        try:  # bounded, and only a regular file (a FIFO or device is refused)
-            text = read_file_bytes(p).decode("utf-8-sig")
-        except ChainValidationError as e:
-            problems += e.problems
-            continue
-        except UnicodeDecodeError as e:
-            problems.append(Problem("error", "file is not UTF-8 text", file=shown,
-                                    found=str(e), fix="save it as UTF-8 CSV", code="eto-file"))
-            continue
-        reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
-        header: list[str] | None = None
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        last = 0
-        try:
-            for rec in reader:
-                start, last = last + 1, reader.line_num
-                if not any(c.strip() for c in rec):
-                    continue
-                if header is None:
-                    header = [c.strip() for c in rec]
-                elif len(rec) != len(header):
-                    problems.append(Problem(
-                        "error", f"row has {len(rec)} fields but the header has {len(header)}",
-                        file=shown, line=start, expected=f"{len(header)} fields",
-                        found=str(len(rec)), fix="quote cells that hold commas", code="eto-row"))
-                else:
-                    rows.append([c.strip() for c in rec])
-                    lines.append(start)
-        except csv.Error as e:
-            problems.append(Problem("error", f"CSV syntax error: {e}", file=shown,
-                                    line=reader.line_num, fix="close every quoted cell",
-                                    code="eto-file"))
-            continue
-        if header is None:
-            problems.append(Problem("error", "file is empty", file=shown,
-                                    expected="a header row", found="nothing",
-                                    fix=f"use {name} from the ETO dataset", code="eto-file"))
-            continue
-        missing = [c for c in required if c not in header]
-        for c in missing:
-            problems.append(Problem(
-                "error", f"column '{c}' is missing", file=shown, line=1, field=c,
-                expected="columns " + ", ".join(required), found="header " + ", ".join(header),
-                fix=f"add the column `{c}` (is this the ETO {name}?)", code="eto-column"))
-        dupes = sorted({c for c in header if header.count(c) > 1})
-        for c in dupes:
-            problems.append(Problem("error", f"column '{c}' appears twice", file=shown, line=1,
-                                    field=c, fix="keep one of them", code="eto-column"))
-        if missing or dupes:
-            continue
-        df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-            {c: pd.Series([], dtype=object) for c in header})
-        for c in optional:
-            if c not in df.columns:
-                df[c] = ""
-        df["_line"] = lines
-        out[name] = df
+        df = _read_table(folder, name, required, optional, problems)
+        if df is not None:
+            out[name] = df
     if problems:
         raise ChainValidationError(problems)
     return out
+
+
+def _read_table(folder: Path, name: str, required: Sequence[str], optional: Sequence[str],
+                problems: list[Problem]) -> pd.DataFrame | None:
+    """The table ``name`` (an optional column missing is added empty), or None once
+    its problems are added to ``problems``."""
+    p = folder / name
+    shown = str(p)
+    if not p.exists():
+        problems.append(Problem(
+            "error", "file missing", file=shown, where=f"ETO folder {folder}",
+            expected=f"the five ETO tables ({', '.join(FILES)})", found="no such file",
+            fix=f"put {name} from the ETO dataset download into {folder}", code="eto-file"))
+        return None
+    try:  # bounded, and only a regular file (a FIFO or device is refused)
+        text = read_file_bytes(p).decode("utf-8-sig")
+    except ChainValidationError as e:
+        problems += e.problems
+        return None
+    except UnicodeDecodeError as e:
+        problems.append(Problem("error", "file is not UTF-8 text", file=shown,
+                                found=str(e), fix="save it as UTF-8 CSV", code="eto-file"))
+        return None
+    parsed = _parse_csv(text, shown, problems)
+    if parsed is None:
+        return None
+    header, rows, lines = parsed
+    if header is None:
+        problems.append(Problem("error", "file is empty", file=shown,
+                                expected="a header row", found="nothing",
+                                fix=f"use {name} from the ETO dataset", code="eto-file"))
+        return None
+    if not _header_ok(header, required, shown, name, problems):
+        return None
+    df = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in header})
+    for c in optional:
+        if c not in df.columns:
+            df[c] = ""
+    df["_line"] = lines
+    return df
+
+
+def _parse_csv(text: str, shown: str, problems: list[Problem]
+               ) -> tuple[list[str] | None, list[list[str]], list[int]] | None:
+    """The header (None for a file without one), the rows of the header's length and
+    the line each starts on (a quoted cell may span lines); blank rows are skipped.
+    A row of another length is a problem; bad CSV syntax is one too, and gives None."""
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last = 0
+    try:
+        for rec in reader:
+            start, last = last + 1, reader.line_num
+            if not any(c.strip() for c in rec):
+                continue
+            if header is None:
+                header = [c.strip() for c in rec]
+            elif len(rec) != len(header):
+                problems.append(Problem(
+                    "error", f"row has {len(rec)} fields but the header has {len(header)}",
+                    file=shown, line=start, expected=f"{len(header)} fields",
+                    found=str(len(rec)), fix="quote cells that hold commas", code="eto-row"))
+            else:
+                rows.append([c.strip() for c in rec])
+                lines.append(start)
+    except csv.Error as e:
+        problems.append(Problem("error", f"CSV syntax error: {e}", file=shown,
+                                line=reader.line_num, fix="close every quoted cell",
+                                code="eto-file"))
+        return None
+    return header, rows, lines
+
+
+def _header_ok(header: list[str], required: Sequence[str], shown: str, name: str,
+               problems: list[Problem]) -> bool:
+    """Whether the header has every required column, each once; add a problem for each
+    missing or repeated column."""
+    missing = [c for c in required if c not in header]
+    for c in missing:
+        problems.append(Problem(
+            "error", f"column '{c}' is missing", file=shown, line=1, field=c,
+            expected="columns " + ", ".join(required), found="header " + ", ".join(header),
+            fix=f"add the column `{c}` (is this the ETO {name}?)", code="eto-column"))
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    for c in dupes:
+        problems.append(Problem("error", f"column '{c}' appears twice", file=shown, line=1,
+                                field=c, fix="keep one of them", code="eto-column"))
+    return not (missing or dupes)
 
 
 class _Rows:
@@ -162,12 +190,26 @@ def _country_key(code: str, alpha3: Mapping[str, str]) -> str | None:
 
 
 def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem], dict]:
-    """Row-level checks; also returns parsed lookups."""
+    """Row-level checks of the tables :func:`read_tables` returned.
+
+    Returns every problem (file, line, column and fix; in file order: inputs and
+    stages, sequence, providers, provision) and the lookups the conversion needs:
+    ``{"key": provider id → supplier key, "kind": provider id → provider type}``.
+    """
     r = _Rows(folder, t)
-    inputs, stages, seq = t["inputs.csv"], t["stages.csv"], t["sequence.csv"]
-    providers, prov = t["providers.csv"], t["provision.csv"]
-    ids = set(inputs["input_id"]) - {""}
-    stage_ids = set(stages["stage_id"]) - {""}
+    ids = set(t["inputs.csv"]["input_id"]) - {""}
+    stage_ids = set(t["stages.csv"]["stage_id"]) - {""}
+    _check_ids(r)
+    _check_inputs(r, stage_ids)
+    _check_sequence(r, ids)
+    key, kinds = _provider_keys(r)
+    _check_provision(r, ids | stage_ids)
+    return r.problems, {"key": key, "kind": kinds}
+
+
+def _check_ids(r: _Rows) -> None:
+    """Every input and stage has an id, given once; there is at least one stage."""
+    inputs, stages = r.tables["inputs.csv"], r.tables["stages.csv"]
     for name, df, col in (("inputs.csv", inputs, "input_id"), ("stages.csv", stages, "stage_id")):
         for i in df.index[df[col] == ""]:
             r.bad(name, i, col, "id is empty", expected="an id like N20", fix="fill in the id")
@@ -175,9 +217,15 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
             r.bad(name, i, col, "id given twice", expected="each id once",
                   fix="remove or renumber the second row")
     if not len(stages):
-        r.problems.append(Problem("error", "no stages", file=str(folder / "stages.csv"),
+        r.problems.append(Problem("error", "no stages", file=str(r.folder / "stages.csv"),
                                   expected="at least one stage row", found="none",
                                   fix="use stages.csv from the ETO dataset", code="eto-row"))
+
+
+def _check_inputs(r: _Rows, stage_ids: set[str]) -> None:
+    """Every input has a name, every process a known stage, every year is a year; some
+    input is the finished product (``ultimate_output``)."""
+    inputs = r.tables["inputs.csv"]
     for i in inputs.index[inputs["input_name"] == ""]:
         r.bad("inputs.csv", i, "input_name", "input has no name", expected="a name",
               fix="fill in the name")
@@ -187,12 +235,18 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
               expected="one of " + ", ".join(sorted(stage_ids)), fix="give the stage id")
     if not (inputs["type"] == "ultimate_output").any():
         r.problems.append(Problem(
-            "error", "no input of type ultimate_output", file=str(folder / "inputs.csv"),
+            "error", "no input of type ultimate_output", file=str(r.folder / "inputs.csv"),
             field="type", expected="the finished product (type ultimate_output)",
             found="none", fix="mark the chain's final product ultimate_output", code="eto-row"))
     for i in inputs.index[~inputs["year"].map(is_year)]:
         r.bad("inputs.csv", i, "year", "year is not a year", expected="a year like 2025",
               fix="write the year as four digits or leave it empty")
+
+
+def _check_sequence(r: _Rows, ids: set[str]) -> None:
+    """Every sequence row links a known input to another known input, through exactly
+    one of ``goes_into_id`` and ``is_type_of_id``."""
+    seq = r.tables["sequence.csv"]
     for col in ("input_id", "goes_into_id", "is_type_of_id"):
         for i in seq.index[(seq[col] != "") & ~seq[col].isin(ids)]:
             r.bad("sequence.csv", i, col, "unknown input id",
@@ -210,7 +264,13 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
                        (seq["input_id"] == seq["is_type_of_id"])]:
         r.bad("sequence.csv", i, "input_id", "input refers to itself",
               expected="two different inputs", fix="remove the row")
-    # providers → supplier key
+
+
+def _provider_keys(r: _Rows) -> tuple[dict[str, str], dict[str, str]]:
+    """The supplier key (ISO alpha-2 code or group) and the type of each provider; a
+    country provider counts for itself, an organisation for its headquarters country
+    (none given: ``ROW``)."""
+    providers = r.tables["providers.csv"]
     alpha3 = schema.country_alpha3()
     key: dict[str, str] = {}
     kinds: dict[str, str] = {}
@@ -241,7 +301,13 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
                   fix="correct one of the rows")
             continue
         key[pid], kinds[pid] = k, ptype
-    known_targets = ids | stage_ids
+    return key, kinds
+
+
+def _check_provision(r: _Rows, known_targets: set[str]) -> None:
+    """Every provision row names a known provider and a known input or stage, once,
+    with a share (a percentage, ``Major``, ``negligible`` or empty) and a year."""
+    providers, prov = r.tables["providers.csv"], r.tables["provision.csv"]
     for i in prov.index[~prov["provider_id"].isin(set(providers["provider_id"]))]:
         r.bad("provision.csv", i, "provider_id", "unknown provider",
               expected="a provider_id of providers.csv", fix="correct the id or add the provider")
@@ -267,7 +333,6 @@ def check_rows(folder: Path, t: dict[str, pd.DataFrame]) -> tuple[list[Problem],
     for i in prov.index[dup]:
         r.bad("provision.csv", i, "provider_id", "provider listed twice for the same input",
               expected="one row per provider and input", fix="merge the two rows")
-    return r.problems, {"key": key, "kind": kinds}
 
 
 # ---------------------------------------------------------------------------

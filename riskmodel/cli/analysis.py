@@ -1,0 +1,224 @@
+"""The analysis commands: ``score`` (the choke-point ranking, with its uncertainty and
+the country leverage) and ``cutsets`` (the smallest sets of countries whose joint cut
+stops a product, or what survives one coalition)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from riskmodel.cli.args import (
+    MAX_DRAWS,
+    draws,
+    fraction,
+    months,
+    nonnegative_int,
+    positive_int,
+    seed,
+)
+from riskmodel.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_out,
+    check_node,
+    check_out,
+    emit,
+    usage_error,
+)
+
+__all__ = ["MAX_SCORE_CELLS", "SCORE_COLUMNS", "add_cutsets_parser", "add_score_parser",
+           "cli_cutsets", "cli_score"]
+
+#: cells (draws × nodes) of the score uncertainty's result table the command line
+#: allows: 8 bytes each, so about 2 GB
+MAX_SCORE_CELLS = 250_000_000
+
+#: the columns of ``riskmodel score``'s table
+SCORE_COLUMNS = ["rank", "stage", "choke_score", "choke_immediate", "choke_long_run",
+                 "cut_country", "exposure", "hhi", "downstream_reach", "spof_count"]
+#: the uncertainty columns ``--mc`` adds
+_MC_COLUMNS = ["p5", "p95", "rank_p5", "rank_p95", "p_top"]
+
+
+def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``score`` command to an ``add_subparsers()`` object; return its parser.
+
+    >>> p = argparse.ArgumentParser(prog="riskmodel")
+    >>> _ = add_score_parser(p.add_subparsers())
+    >>> args = p.parse_args(["score", "bicycle", "--top", "0", "--explain", "frame"])
+    >>> args.chain, args.top, args.horizon, args.explain
+    ('bicycle', 0, 12, ['frame'])
+    """
+    sp = add_command(subparsers, "score", cli_score,
+                     "Rank the choke points: indicators and an explainable choke score per "
+                     "node.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--top", type=nonnegative_int, default=10, help="rows to show (0 = all)")
+    sp.add_argument("--horizon", type=months, default=12,
+                    help="month at which the choke score reads the loss, 1 to 600 "
+                         "(default 12)")
+    sp.add_argument("--explain", action="append", metavar="NODE",
+                    help="explain why NODE ranks where it does; repeatable")
+    sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
+                    help=f"uncertainty: N Monte Carlo draws over the ranged values (at most "
+                         f"{MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_out(sp)
+    return sp
+
+
+def cli_score(args: argparse.Namespace) -> int:
+    """Run ``riskmodel score``: print (or write to ``--out``) the ranking, or the
+    ``--explain`` texts; return 0."""
+    from riskmodel.model import load
+    from riskmodel.scoring import explain, leverage, score, score_uncertainty
+
+    check_out(args)
+    chain = load(args.chain)
+    for node in args.explain or []:
+        check_node(chain, node, where="--explain")
+    if args.mc and args.mc * chain.compiled.n > MAX_SCORE_CELLS:
+        most = max(1, MAX_SCORE_CELLS // chain.compiled.n)
+        raise usage_error(f"--mc {args.mc} on {chain.compiled.n:,} nodes needs "
+                          f"{args.mc * chain.compiled.n * 8 / 1e9:.1f} GB; give --mc "
+                          f"{most:,} or fewer for this chain")
+    scores = score(chain, horizon=args.horizon)
+    if args.explain:
+        emit("\n".join(explain(scores, node) for node in args.explain), args)
+        return EXIT_OK
+    shown = scores if args.top == 0 else scores.head(args.top)
+    unc = None
+    if args.mc:
+        unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
+                                top=min(args.top or 5, 5), scores=scores)
+        shown = shown.join(unc[_MC_COLUMNS])
+    lev = leverage(chain, horizon=args.horizon) if args.leverage else None
+    _emit_scores(chain, scores, shown, unc, lev, args)
+    return EXIT_OK
+
+
+def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
+                 args: argparse.Namespace) -> None:
+    """Emit the shown rows of the ranking (with the uncertainty ``unc`` and the
+    leverage ``lev`` when computed) as a table, CSV (the leverage alone when asked) or
+    JSON."""
+    from riskmodel.io.render import render, to_jsonable
+
+    if args.format == "table":
+        cols = SCORE_COLUMNS + (_MC_COLUMNS if unc is not None else [])
+        head = (f"{chain.title}: choke points ({args.horizon}-month choke score, end-use loss "
+                f"share; {scores.attrs['exact']})")
+        parts = [head, render(shown[cols], "table")]
+        if unc is not None:
+            parts.append(f"Uncertainty ({args.mc} draws, seed {args.seed}): "
+                         f"{unc.attrs['note']}")
+        if lev is not None:
+            parts += ["", "Country leverage (end-use loss if the country cuts everything it "
+                      "supplies):", render(lev, "table")]
+        emit("\n".join(parts), args)
+    elif args.format == "csv":
+        emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
+    else:
+        payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
+                                   "scores": shown}
+        if unc is not None:
+            payload["uncertainty_note"] = unc.attrs["note"]
+        if lev is not None:
+            payload["leverage"] = lev
+        emit(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False), args)
+
+
+def add_cutsets_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``cutsets`` command to an ``add_subparsers()`` object; return its parser.
+
+    >>> p = argparse.ArgumentParser(prog="riskmodel")
+    >>> _ = add_cutsets_parser(p.add_subparsers())
+    >>> args = p.parse_args(["cutsets", "bicycle", "--coalition", "CN,JP"])
+    >>> args.coalition, args.max_size, args.mode
+    ('CN,JP', 3, 'immediate')
+    """
+    sp = add_command(subparsers, "cutsets", cli_cutsets,
+                     "Find the smallest sets of countries whose joint cut stops a product.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--target", metavar="NODE", help="end-use node (default: all end use)")
+    sp.add_argument("--max-size", type=positive_int, default=3,
+                    help="largest set size (default 3)")
+    sp.add_argument("--threshold", type=fraction, default=0.05,
+                    help="availability below which the target counts as stopped (0.05)")
+    sp.add_argument("--mode", choices=("immediate", "long_run"), default="immediate")
+    sp.add_argument("--coalition", metavar="CC,CC,...",
+                    help="instead: the share of the target that survives this coalition")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_out(sp)
+    return sp
+
+
+def cli_cutsets(args: argparse.Namespace) -> int:
+    """Run ``riskmodel cutsets``: print (or write to ``--out``) the minimal cut sets,
+    or with ``--coalition`` the share of the target that survives; return 0."""
+    from riskmodel.model import load
+
+    members = _coalition_members(args.coalition)
+    check_out(args)
+    chain = load(args.chain)
+    check_node(chain, args.target, where="--target")
+    if members:
+        _emit_coalition(chain, members, args)
+    else:
+        _emit_cutsets(chain, args)
+    return EXIT_OK
+
+
+def _coalition_members(text: str | None) -> list[str]:
+    """The country codes of ``--coalition`` (none without it); a usage error if it
+    names none."""
+    if text is None:
+        return []
+    members = [x.strip() for x in text.split(",") if x.strip()]
+    if not members:
+        raise usage_error(f"--coalition {text!r} names no country; give country "
+                          "codes separated by commas (e.g. --coalition CN,JP), or leave out "
+                          "--coalition for the cut-set search")
+    return members
+
+
+def _emit_coalition(chain: Any, members: list[str], args: argparse.Namespace) -> None:
+    """Emit the share of the target that survives the coalition's cut (a sentence or
+    JSON)."""
+    from riskmodel.coalitions import coalition
+
+    share = coalition(chain, members, target=args.target, mode=args.mode)
+    what = args.target or "all end use"
+    if args.format == "json":
+        emit(json.dumps({"chain": chain.name, "coalition": members, "target": what,
+                         "mode": args.mode, "surviving_share": share}), args)
+    else:
+        emit(f"{chain.name}: if {'+'.join(members)} cut everything they supply, "
+             f"{share:.1%} of {what} survives ({args.mode}).", args)
+
+
+def _emit_cutsets(chain: Any, args: argparse.Namespace) -> None:
+    """Search the minimal country cut sets; emit them as a table, CSV or JSON."""
+    from riskmodel.coalitions import cutsets
+    from riskmodel.io.render import render, to_jsonable
+
+    cs = cutsets(chain, target=args.target, max_size=args.max_size, threshold=args.threshold,
+                 mode=args.mode)
+    table = cs.assign(countries=["+".join(x) for x in cs["countries"]])
+    if args.format == "table":
+        head = (f"{chain.name}: minimal country cut sets for {cs.attrs['target']} "
+                f"(availability < {args.threshold:.0%}, {args.mode}; {cs.attrs['evaluated']} "
+                f"sets of up to {args.max_size} of {cs.attrs['candidates']} countries checked)")
+        body = render(table, "table", index=False) if len(cs) else "  none found"
+        emit(head + "\n" + body, args)
+    elif args.format == "csv":
+        emit(render(table, "csv", index=False), args)
+    else:
+        emit(json.dumps(to_jsonable({"settings": cs.attrs, "cutsets": [
+            {"size": int(r.size), "countries": list(r.countries),
+             "availability": float(r.availability)} for r in cs.itertuples()]}), indent=2),
+            args)

@@ -1,0 +1,152 @@
+"""What the command modules share: exit codes, the usage error, ``--out`` handling,
+scenarios from the arguments, and the node check.
+
+Light on purpose (argparse, json, os, sys): everything heavier is imported inside the
+function that needs it, so ``riskmodel --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "UsageError", "add_command", "add_out",
+           "check_node", "check_out", "emit", "inputs", "print_problems", "problem",
+           "scenarios_from_args", "usage_error"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command line that parses but makes no sense: ``main`` prints it and exits 2."""
+
+
+def usage_error(message: str) -> UsageError:
+    """The :class:`UsageError` to raise for ``message``."""
+    return UsageError(message)
+
+
+def add_command(subparsers: Any, name: str, func: Callable[[argparse.Namespace], int],
+                help_: str) -> argparse.ArgumentParser:
+    """Add the command ``name``, run by ``func``, to an ``add_subparsers()`` object.
+
+    >>> p = argparse.ArgumentParser(prog="riskmodel")
+    >>> sp = add_command(p.add_subparsers(), "hello", lambda args: 0, "Say hello.")
+    >>> sp.description, p.parse_args(["hello"]).func(None)
+    ('Say hello.', 0)
+    """
+    sp = subparsers.add_parser(name, help=help_, description=help_)
+    sp.set_defaults(func=func)
+    return sp
+
+
+def add_out(sp: argparse.ArgumentParser) -> None:
+    """Add ``--out FILE`` and ``--force`` to a command that prints one text."""
+    sp.add_argument("--out", metavar="FILE",
+                    help="write the output to FILE (replaced atomically; never a folder, "
+                         "a symbolic link or one of the inputs)")
+    sp.add_argument("--force", action="store_true",
+                    help="write through a symbolic link --out to the file it points to")
+
+
+def print_problems(problems: Sequence[Any], stream: Any = None) -> None:
+    """Print each problem on a line of its own, indented, to ``stream`` (stderr)."""
+    stream = stream or sys.stderr
+    for p in problems:
+        print(f"  {p}", file=stream)
+
+
+def inputs(args: argparse.Namespace) -> list[str]:
+    """The files and folders a command reads: its output must never replace them."""
+    from riskmodel.io.document import resolve_path
+
+    out = []
+    for name in ("chain", "old", "new"):
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        try:
+            path = resolve_path(value)
+        except (FileNotFoundError, OSError, ValueError):
+            continue
+        if path is not None:
+            out.append(str(path))
+    out += [p for p in getattr(args, "scenario_file", None) or [] if os.path.exists(p)]
+    return out
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` before the work starts (see :mod:`riskmodel.io.write`)."""
+    if args.out is not None:
+        from riskmodel.io.write import check_file
+
+        check_file(args.out, inputs=inputs(args), force=args.force)
+
+
+def emit(text: str, args: argparse.Namespace) -> None:
+    """Print ``text``, or write it to ``args.out`` (see :mod:`riskmodel.io.write`)."""
+    if args.out is None:
+        print(text)
+        return
+    from riskmodel.io.terminal import one_line
+    from riskmodel.io.write import write_file
+
+    write_file(args.out, text + "\n", inputs=inputs(args), force=args.force)
+    print(f"wrote {one_line(args.out)}", file=sys.stderr)
+
+
+def scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
+    """The scenarios ``--scenario``, ``--scenario-file`` and ``--cut`` give, in that
+    order; raise :class:`~riskmodel.ScenarioError` when they give none."""
+    from riskmodel._errors import ScenarioError
+    from riskmodel.scenario import Scenario, parse_cut, read_scenarios, scenario_from_cuts
+
+    scenarios: list[Any] = []
+    for name in args.scenario or []:
+        if name == "all":
+            scenarios += [Scenario.from_dict(d) for d in chain.scenarios]
+        else:
+            scenarios.append(Scenario.from_chain(chain, name))
+    for path in args.scenario_file or []:
+        scenarios += read_scenarios(path)
+    if args.cut:
+        for text in args.cut:
+            head, colon, rest = text.partition(":")
+            if colon and not any(x.strip() for x in rest.partition("@")[0].split(",")):
+                raise usage_error(f"--cut {text!r} names no node after ':'; list the nodes "
+                                  f"(e.g. {head.strip()}:node_a,node_b), or leave out the "
+                                  f"':' to cut everything {head.strip()} supplies")
+        cuts = [parse_cut(text, start=args.start, duration=args.duration) for text in args.cut]
+        scenarios.append(scenario_from_cuts(cuts, months=args.months or 24))
+    if not scenarios:
+        names = ", ".join(str(d.get("id")) for d in chain.scenarios) or "none"
+        raise ScenarioError([problem(
+            "no scenario given", fix=f"give --cut CC[:nodes][@fraction], or --scenario NAME "
+            f"(this chain's: {names}; or `all`), or --scenario-file FILE")])
+    return scenarios
+
+
+def problem(message: str, *, fix: str) -> Any:
+    """An error :class:`~riskmodel.Problem` found on the command line."""
+    from riskmodel._errors import Problem
+
+    return Problem("error", message, where="command line", fix=fix)
+
+
+def check_node(chain: Any, node: str | None, *, where: str) -> None:
+    """Raise :class:`~riskmodel.NodeNotFoundError` when ``node`` (given by the option
+    ``where``) is not in ``chain``, suggesting the closest id; accept ``None``."""
+    if node is None:
+        return
+    from riskmodel._errors import NodeNotFoundError
+    from riskmodel.io.collect import suggest
+
+    if node not in chain.compiled.index:
+        hint = suggest(node, list(chain.compiled.ids))
+        raise NodeNotFoundError(f"{where} {node}: no node '{node}' in chain '{chain.name}'; "
+                                + (f"did you mean `{hint}`?" if hint else
+                                   "give a node id of the chain (`riskmodel score "
+                                   "CHAIN --top 0` lists them)"))

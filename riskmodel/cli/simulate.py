@@ -1,0 +1,126 @@
+"""``riskmodel simulate``: play cut-off scenarios month by month (one scenario, several,
+or a Monte Carlo run over one), as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from riskmodel.cli.args import MAX_DRAWS, draws, fraction, month, months, seed
+from riskmodel.cli.common import (
+    EXIT_OK,
+    add_command,
+    add_out,
+    check_out,
+    emit,
+    scenarios_from_args,
+    usage_error,
+)
+
+__all__ = ["add_simulate_parser", "cli_simulate"]
+
+
+def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``simulate`` command to an ``add_subparsers()`` object; return its parser.
+
+    >>> p = argparse.ArgumentParser(prog="riskmodel")
+    >>> _ = add_simulate_parser(p.add_subparsers())
+    >>> args = p.parse_args(["simulate", "bicycle", "--cut", "CN", "--months", "12"])
+    >>> args.chain, args.cut, args.months, args.threshold
+    ('bicycle', ['CN'], 12, 0.05)
+    """
+    sp = add_command(subparsers, "simulate", cli_simulate,
+                     "Play a cut-off scenario month by month: availability, end-use loss, "
+                     "time to survive and recover.")
+    sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
+    sp.add_argument("--cut", action="append", metavar="SPEC",
+                    help="CC[:node,node][@fraction], e.g. JP or US:euv_lithography@0.9; "
+                         "repeat for several cuts")
+    sp.add_argument("--scenario", action="append", metavar="NAME",
+                    help="a standard scenario of the chain (or `all`); repeatable")
+    sp.add_argument("--scenario-file", action="append", metavar="FILE",
+                    help="YAML/JSON file of scenarios")
+    sp.add_argument("--start", type=month, default=0,
+                    help="month the --cut cuts start (0 to 600)")
+    sp.add_argument("--duration", type=month, default=None,
+                    help="months the --cut cuts last, 0 to 600 (default: permanent)")
+    sp.add_argument("--months", type=months, default=None,
+                    help="horizon, 1 to 600 months (default 24)")
+    sp.add_argument("--threshold", type=fraction, default=0.05,
+                    help="end-use loss that counts for time to survive/recover (default 0.05)")
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
+                    help=f"Monte Carlo over the chain's ranged values with N draws "
+                         f"(at most {MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_out(sp)
+    return sp
+
+
+def cli_simulate(args: argparse.Namespace) -> int:
+    """Run ``riskmodel simulate``: print (or write to ``--out``) the scenarios' results;
+    return 0. ``--mc`` takes one scenario; several scenarios give one summary table."""
+    from riskmodel.io.render import render
+    from riskmodel.model import load
+    from riskmodel.simulation import simulate_many
+
+    check_out(args)
+    chain = load(args.chain)
+    scenarios = scenarios_from_args(args, chain)
+    if args.mc:
+        if len(scenarios) != 1:
+            raise usage_error("--mc takes one scenario")
+        _emit_monte_carlo(chain, scenarios[0], args)
+    elif len(scenarios) > 1:
+        table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold)
+        emit(render(table, args.format), args)
+    else:
+        _emit_simulation(chain, scenarios[0], args)
+    return EXIT_OK
+
+
+def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> None:
+    """Run ``args.mc`` draws of one scenario; emit the percentiles (table, JSON) or
+    every draw (CSV)."""
+    from riskmodel.io.render import render, to_jsonable
+    from riskmodel.simulation import monte_carlo
+
+    mc = monte_carlo(chain, scenario, draws=args.mc, seed=args.seed, months=args.months,
+                     threshold=args.threshold)
+    if args.format == "table":
+        emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
+    elif args.format == "csv":
+        emit(render(mc.draws, "csv"), args)
+    else:
+        emit(json.dumps(to_jsonable({
+            "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
+            "seed": args.seed, "ranged_values": mc.ranged_values,
+            "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2), args)
+
+
+def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> None:
+    """Simulate one scenario; emit its summary and monthly end-use loss (table), the
+    loss and every node's availability by month (CSV), or all of it (JSON)."""
+    import pandas as pd
+
+    from riskmodel.io.render import render, to_jsonable
+    from riskmodel.simulation import simulate
+
+    res = simulate(chain, scenario, months=args.months, threshold=args.threshold)
+    if args.format == "table":
+        loss = res.end_use_loss.to_frame("end-use loss")
+        loss["lowest node"] = res.availability.idxmin(axis=0)
+        loss["its availability"] = res.availability.min(axis=0)
+        emit(str(res) + "\n\n" + render(loss, "table"), args)
+    elif args.format == "csv":
+        wide = pd.concat([res.end_use_loss, res.availability.T], axis=1)
+        emit(render(wide, "csv"), args)
+    else:
+        emit(json.dumps(to_jsonable({
+            "chain": chain.name, "scenario": res.scenario.as_dict(),
+            "threshold": args.threshold, "summary": res.summary,
+            "end_use_loss": res.end_use_loss.tolist(),
+            "availability": {k: v.tolist() for k, v in res.availability.iterrows()}}),
+            indent=2), args)
