@@ -4,7 +4,7 @@
 return 1; usage errors return 2. Heavy modules are imported only by the command that
 needs them, so ``riskmodel --help`` is instant.
 
-- ``main``: :func:`main`, the error handling and the signals;
+- ``run``: :func:`main`, the error handling and the signals;
 - ``parser``: :func:`build_parser`, the commands in their order;
 - ``common``: exit codes, the usage error, ``--out``, scenarios from the arguments;
 - ``args``: the argument types (whole numbers, fractions, months, draws, seeds);
@@ -21,8 +21,8 @@ run (``cli_<command>``).
 
 from riskmodel.cli.analysis import MAX_SCORE_CELLS, SCORE_COLUMNS
 from riskmodel.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
-from riskmodel.cli.main import main
 from riskmodel.cli.parser import build_parser
+from riskmodel.cli.run import main
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "MAX_SCORE_CELLS", "SCORE_COLUMNS",
            "build_parser", "main"]
