@@ -16,9 +16,22 @@ __all__ = ["leverage"]
 def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFrame:
     """End-use loss if a country cuts everything it supplies, per country.
 
-    Columns: ``leverage`` (loss at ``horizon`` months, with stocks and substitution),
-    ``immediate``, ``long_run``, ``nodes_supplied``, and ``carriers``: the nodes whose
-    single cut by that country costs most (immediate), which carry the leverage.
+    Parameters
+    ----------
+    chain : Chain
+    horizon : int
+        Month at which ``leverage`` reads the end-use loss (default 12).
+    carriers : int
+        How many carrier nodes to list per country.
+
+    Returns
+    -------
+    DataFrame
+        One row per supplier key other than the home country that supplies something
+        (index: ``country``), sorted by leverage. Columns: ``leverage`` (loss at
+        ``horizon`` months, with stocks and substitution), ``immediate``, ``long_run``,
+        ``nodes_supplied``, and ``carriers``: the nodes whose single cut by that country
+        costs most (immediate), which carry the leverage.
 
     Examples
     --------

@@ -49,6 +49,16 @@ SUPPORT = ("subsidy_intensity", "rd_intensity", "profit_margin")
 def policy_alignment(chain: Chain, scores: pd.DataFrame | None = None) -> PolicyAlignment:
     """Subsidy/R&D/profit by stage, and support against choke score across nodes.
 
+    Parameters
+    ----------
+    chain : Chain
+    scores : DataFrame, optional
+        The chain's table from :func:`~riskmodel.scoring.score`; scored here if None.
+
+    Returns
+    -------
+    PolicyAlignment
+
     Examples
     --------
     >>> import riskmodel as rm
