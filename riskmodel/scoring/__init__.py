@@ -27,16 +27,16 @@ policy alignment and uncertainty (see docs/model.md §2).
   nodes that can reach the top are scored exactly (docs/model.md §2.4; the bounds are in
   :mod:`riskmodel.scoring.choke`).
 
-Modules:
+Modules (each cites its section of docs/model.md):
 
-- ``indicators``: classic indicators and betweenness (§2.1);
-- ``cuts``: batched single-node cuts, their supplier keys, losses and knockouts (§2.2);
-- ``choke``: :func:`score` and the pruning bounds for large chains (§2.3–2.4);
-- ``explain``: :func:`explain`, a node's score in sentences (§2.3);
-- ``leverage``: :func:`leverage`, the loss when a country cuts all it supplies (§2.5);
+- ``indicators``: classic indicators and betweenness;
+- ``cuts``: batched single-node cuts, their supplier keys, losses and knockouts;
+- ``choke``: :func:`score` and the pruning bounds for large chains;
+- ``explain``: :func:`explain`, a node's score in sentences;
+- ``leverage``: :func:`leverage`, the loss when a country cuts all it supplies;
 - ``intervals``: :func:`score_uncertainty`, choke-score intervals over the data's
-  uncertainty (§2.7);
-- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment` (§2.8).
+  uncertainty;
+- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment`.
 
 Examples
 --------
