@@ -78,17 +78,40 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
     True
     """
     rng = np.random.default_rng(seed)
+    layer, stage = _layers(rng, n, layers)
+    src, dst = _inputs(rng, layer, layers, inputs)
+    ids = np.char.add("n", np.arange(n).astype(str)).astype(object)
+    edges = _edge_table(rng, ids, src, dst)
+    nodes = _node_table(rng, ids, stage)
+    suppliers = _supplier_table(rng, ids, COUNTRIES[:countries])
+    return Chain.from_data(ChainData(_header(f"synthetic_{n}", home), nodes, suppliers, edges),
+                           checked=True)
+
+
+# The helpers below draw from ``rng`` in the order synthetic_chain calls them, which is
+# the order of the draws before they were split out: keep it, so that a seed keeps its
+# chain (the benchmarks name chains by size and seed).
+
+def _layers(rng: np.random.Generator, n: int, layers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's layer (sorted, the first node in layer 0 and the last in the last
+    layer) and stage (the layers between map to upstream, midstream and downstream)."""
     layer = np.sort(rng.integers(0, layers, size=n))
     layer[0] = 0
     layer[-1] = layers - 1
-    ids = np.char.add("n", np.arange(n).astype(str)).astype(object)
     stages = np.array(["upstream", "midstream", "downstream", "end_use"], dtype=object)
     stage = stages[np.minimum(layer * 3 // max(layers - 1, 1), 3)]
     stage[layer == layers - 1] = "end_use"
     stage[layer < layers - 1] = np.where(stage[layer < layers - 1] == "end_use", "downstream",
                                          stage[layer < layers - 1])
-    # edges: each node past layer 0 takes ~inputs inputs from earlier layers; popular
-    # (hub) suppliers are drawn more often (Zipf-like weights)
+    return layer, stage
+
+
+def _inputs(rng: np.random.Generator, layer: np.ndarray, layers: int, inputs: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The edges ``(src, dst)``, sorted by ``dst``: each node past layer 0 takes about
+    ``inputs`` inputs from earlier layers; popular (hub) suppliers are drawn more often
+    (Zipf-like weights), and repeated draws merge."""
+    n = len(layer)
     starts = np.searchsorted(layer, np.arange(layers))
     k = rng.poisson(inputs - 1, size=n) + 1
     k[layer == 0] = 0
@@ -99,13 +122,20 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
     keep = hi > 0
     src, dst = src[keep], dst[keep]
     pair = np.unique(dst * n + src)  # sorted by the node that uses the input
-    dst, src = pair // n, pair % n
+    return pair % n, pair // n
+
+
+def _edge_table(rng: np.random.Generator, ids: np.ndarray, src: np.ndarray, dst: np.ndarray
+                ) -> pd.DataFrame:
+    """The edges table: about 8% of inputs non-essential (with a cost ``share``), and
+    essential alternatives grouped per node as ``alt`` (the first covering the whole
+    need) where a node has two or more."""
     m = len(src)
     kind = rng.random(m)
     essential = kind > 0.08
     # alternatives: consecutive essential inputs of the same node, 15% of them
     is_alt = essential & (kind < 0.25)
-    per_node = np.bincount(dst[is_alt], minlength=n)
+    per_node = np.bincount(dst[is_alt], minlength=len(ids))
     is_alt &= per_node[dst] >= 2  # a group needs two alternatives
     group = np.where(is_alt, "alt", None).astype(object)
     covers = np.where(is_alt, rng.uniform(0.3, 1.0, m), np.nan)
@@ -115,16 +145,30 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
         alt_idx
     covers[first] = 1.0
     share = np.where(~essential, rng.uniform(0.01, 0.1, m), np.nan)
-    nodes = complete(pd.DataFrame({
+    return complete(pd.DataFrame({"from": ids[src], "to": ids[dst], "share": share,
+                                  "essential": essential, "group": group, "covers": covers}),
+                    empty_edges())
+
+
+def _node_table(rng: np.random.Generator, ids: np.ndarray, stage: np.ndarray) -> pd.DataFrame:
+    """The nodes table: a ``value`` for end uses, and random substitutability, lead
+    times and stocks."""
+    n = len(ids)
+    return complete(pd.DataFrame({
         "id": ids, "stage": stage,
         "value": np.where(stage == "end_use", rng.uniform(1, 100, n), np.nan),
         "substitutability": rng.uniform(0, 0.8, n),
         "lead_time_months": rng.integers(0, 24, n).astype(float),
         "inventory_months": rng.choice([0.0, 1.0, 2.0, 3.0], n),
     }), empty_nodes())
-    # suppliers: 1-4 countries per node, popular countries favoured
+
+
+def _supplier_table(rng: np.random.Generator, ids: np.ndarray, names: list[str]
+                    ) -> pd.DataFrame:
+    """The suppliers table: 1-4 countries per node, popular countries (the first of
+    ``names``) favoured, with shares summing to 90-100% of each node."""
+    n = len(ids)
     ns = rng.integers(1, 5, size=n)
-    names = COUNTRIES[:countries]
     pop = 1.0 / np.arange(1, len(names) + 1)
     pop /= pop.sum()
     sn = np.repeat(np.arange(n), ns)
@@ -134,16 +178,17 @@ def synthetic_chain(n: int, *, inputs: float = 5.0, layers: int = 10, seed: int 
     w = rng.random(len(sn))
     totals = np.bincount(sn, weights=w, minlength=n)
     shares = w / totals[sn] * rng.uniform(0.9, 1.0, len(sn))
-    suppliers = complete(pd.DataFrame({"node": ids[sn], "country": np.array(names)[sc],
-                                       "share": shares}), empty_suppliers())
-    edges = complete(pd.DataFrame({"from": ids[src], "to": ids[dst], "share": share,
-                                   "essential": essential, "group": group, "covers": covers}),
-                     empty_edges())
-    header = {"schema": "riskmodel/chain@1", "name": f"synthetic_{n}",
-              "perspective": {"home": home} if home else "global",
-              "stages": ["upstream", "midstream", "downstream", "end_use"],
-              "groups": {}, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, nodes, suppliers, edges), checked=True)
+    return complete(pd.DataFrame({"node": ids[sn], "country": np.array(names)[sc],
+                                  "share": shares}), empty_suppliers())
+
+
+def _header(name: str, home: str | None) -> dict:
+    """The header of a generated chain: its name and perspective, the four stages, no
+    groups, sources or scenarios."""
+    return {"schema": "riskmodel/chain@1", "name": name,
+            "perspective": {"home": home} if home else "global",
+            "stages": ["upstream", "midstream", "downstream", "end_use"],
+            "groups": {}, "sources": {}, "scenarios": []}
 
 
 def linear_chain(n: int, *, home: str | None = "CN") -> Chain:
@@ -186,9 +231,6 @@ def linear_chain(n: int, *, home: str | None = "CN") -> Chain:
     sup = pd.DataFrame({"node": np.r_[ids, ids], "country": np.r_[foreign, [home or "US"] * n],
                         "share": np.r_[np.full(n, 0.6), np.full(n, 0.4)]})
     edges = complete(pd.DataFrame({"from": ids[:-1], "to": ids[1:]}), empty_edges())
-    header = {"schema": "riskmodel/chain@1", "name": f"linear_{n}",
-              "perspective": {"home": home} if home else "global",
-              "stages": ["upstream", "midstream", "downstream", "end_use"],
-              "groups": {}, "sources": {}, "scenarios": []}
-    return Chain.from_data(ChainData(header, nodes, complete(sup, empty_suppliers()), edges),
+    suppliers = complete(sup, empty_suppliers())
+    return Chain.from_data(ChainData(_header(f"linear_{n}", home), nodes, suppliers, edges),
                            checked=True)

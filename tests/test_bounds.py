@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import riskmodel as rm
-from riskmodel import scoring
 from riskmodel._errors import ArgumentError
 from riskmodel.coalitions import MAX_CANDIDATES, candidate_sets
 from riskmodel.scenario import Cut, Scenario
+from riskmodel.scoring import choke
 from riskmodel.synthetic import linear_chain
 from riskmodel.uncertainty import MAX_DRAWS, MAX_MONTHS
 
@@ -91,7 +91,7 @@ def test_deep_linear_chain_is_scored_within_the_work_limit(
     chain = linear_chain(2000, home=None)
     full = rm.score(chain)
     assert full["choke_exact"].all() and full.attrs["exact"] == "all nodes"
-    monkeypatch.setattr(scoring, "SCORE_WORK", 3_000_000)  # as if the chain were far deeper
+    monkeypatch.setattr(choke, "SCORE_WORK", 3_000_000)  # as if the chain were far deeper
     cut = rm.score(chain, top=5)
     assert "cuts reach too far" in cut.attrs["exact"]
     exact = cut["choke_exact"]
@@ -105,8 +105,8 @@ def test_deep_linear_chain_keeps_the_top_when_the_bounds_allow(
         monkeypatch: pytest.MonkeyPatch) -> None:
     chain = linear_chain(200, home="CN")
     full = rm.score(chain)
-    monkeypatch.setattr(scoring, "SCORE_WORK", 10**12)
-    monkeypatch.setattr(scoring, "_immediate_within", lambda *a, **k: False)  # force pruning
+    monkeypatch.setattr(choke, "SCORE_WORK", 10**12)
+    monkeypatch.setattr(choke, "_immediate_within", lambda *a, **k: False)  # force pruning
     pruned = rm.score(chain, top=5)
     assert "top 5 guaranteed exact" in pruned.attrs["exact"]
     assert np.allclose(pruned["choke_score"].iloc[:5], full["choke_score"].iloc[:5])

@@ -331,7 +331,7 @@ def test_chunked_batch_equals_one_chunk() -> None:
 
 def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from riskmodel.scoring import _single_cuts
+    from riskmodel.scoring.cuts import single_cuts as _single_cuts
 
     chain = synthetic_chain(3000, seed=4)
     c = chain.compiled

@@ -1,0 +1,408 @@
+"""The choke score of every node, and the pruning that keeps it cheap on large chains
+(docs/model.md §2.3–2.4).
+
+:func:`score` cuts each node by its dominant foreign supplier key
+(:mod:`riskmodel.scoring.cuts`) and reads the end-use loss ``horizon`` months in, with
+stocks and substitution; beside it the cut's immediate and long-run bounds, the
+relief that substitution and stocks bring, and the knockout indicators.
+
+**Pruning bounds.** (1) Stocks and substitution only add supply, and availability is a
+monotone function of every node's supply (each equation is non-decreasing in its
+inputs, and the greatest fixed point of a monotone map is monotone in the map). So the
+availability of every node at any month of the dynamics is at least its immediate
+static availability: ``choke_score ≤ choke_immediate``. (2) Where no cycle lies
+downstream of a node, a shortfall ``δ`` of it lowers every downstream node by at most
+``δ``: a requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops
+by at most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
+``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
+``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
+reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
+(3) Without stocks the dynamics are memoryless, so the month-``h`` availability is at
+least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
+(the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
+exposure × (1 − s·ρ(h)) × R``.
+On chains larger than ``exact_limit`` nodes, and on chains whose exact scoring would
+cost more than ``SCORE_WORK`` steps (cuts that reach far down a deep chain cost the
+square of its depth; measured before any dynamics run, by the immediate pass, which
+touches every node the dynamics can touch), :func:`score` takes nodes in decreasing
+order of bound (3) (ties: nearest the end use first), computes their immediate bound,
+and the dynamic choke score for those whose bounds can still beat the ``top``-th best
+exact score, stopping when the next bound is at most it: every node that could score
+above the ``top``-th best is scored exactly (a node whose bound equals it can at most
+tie, and may be left unscored); the rest keep ``choke_exact=False`` (``choke_score``
+NaN, and ``choke_immediate`` NaN where the cheap bound alone ruled them out). On the
+deep chains the search itself stays within ``SCORE_WORK`` steps; if that stops it,
+``.attrs["exact"]`` says that the top is not guaranteed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from riskmodel import engine
+from riskmodel.engine import Params
+from riskmodel.model import Chain, Compiled, require_chain
+from riskmodel.scoring.cuts import (
+    choke_losses,
+    cut_shares,
+    dominant_keys,
+    expansion,
+    knockouts,
+    single_cuts,
+)
+from riskmodel.scoring.indicators import classic_indicators, node_betweenness
+
+__all__ = ["SCORE_WORK", "ordinal", "score"]
+
+#: Work (input reads and node evaluations) up to which :func:`score` scores every node of
+#: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
+#: chains, where the work grows with the square of the depth), it prunes as on larger
+#: chains. About 20 s of work at the speed measured on a deep chain (5 ns a step).
+SCORE_WORK = 4_000_000_000
+
+
+def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
+          exact_limit: int = 100_000, betweenness_limit: int = 10_000_000,
+          decompose: int = 200,
+          progress: bool | None = None) -> pd.DataFrame:
+    """Indicators and the explainable choke score of every node, sorted by choke score.
+
+    Parameters
+    ----------
+    chain : Chain
+    horizon : int
+        Month at which the choke score reads the end-use loss (default 12).
+    threshold : float
+        Availability under which an end-use product counts as stopped (single points of
+        failure use 0; cut sets use this threshold).
+    top : int
+        On chains above ``exact_limit`` nodes, the dynamic choke score is exact for every
+        node that can rank in the top ``top`` (see :mod:`riskmodel.scoring.choke`).
+    exact_limit, betweenness_limit : int
+        Chain sizes up to which every choke score, and betweenness, are computed.
+    decompose : int
+        How many of the top-ranked nodes get the split of their relief into substitution
+        and stocks (one more simulation); the others have NaN there.
+
+    Returns
+    -------
+    DataFrame
+        One row per node (index: node id); columns as listed in the docstring of
+        :mod:`riskmodel.scoring`. ``.attrs`` records the settings and how betweenness
+        was computed.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> s = rm.score(rm.load("bicycle"))
+    >>> s[["choke_score", "choke_immediate", "cut_country"]].head(3).round(3)
+                  choke_score  choke_immediate cut_country
+    node
+    drivetrain          0.607            0.700          JP
+    battery_cells       0.306            0.438          CN
+    frames              0.200            0.400          TW
+    """
+    require_chain(chain, "score")
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    ind = classic_indicators(c)
+    bc, bc_note = node_betweenness(chain, betweenness_limit)
+    ind["betweenness"] = bc
+    expand = expansion(chain)
+    countries, exposure = dominant_keys(c, cut_shares(c, expand))
+    scored = _choke_scores(c, p, countries, exposure, expand, horizon=horizon, top=top,
+                           exact_limit=exact_limit, decompose=decompose, progress=progress)
+    _add_knockouts(ind, c, p, scored.struct)
+    _add_choke_columns(ind, c, countries, exposure, scored)
+    out = _ranked(ind, chain)
+    out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
+                 "exact": _exact_note(scored, exact_limit, top),
+                 "chain": chain.name, "nodes": c.n}
+    return out
+
+
+@dataclass
+class _Scored:
+    """The choke losses of every node (NaN where not computed), which nodes were scored
+    exactly, and how."""
+
+    immediate: np.ndarray
+    long_run: np.ndarray
+    dynamic: np.ndarray
+    no_stock: np.ndarray
+    #: per node: scored exactly, or nothing to cut
+    exact: np.ndarray
+    #: the nodes that get knockout indicators
+    struct: np.ndarray
+    #: pruned: the chain is larger than ``exact_limit``, or its cuts reach too far
+    large: bool
+    deep: bool
+    #: whether the pruned search completed (the top is guaranteed)
+    complete: bool
+
+
+def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure: np.ndarray,
+                  expand: sparse.csr_matrix, *, horizon: int, top: int, exact_limit: int,
+                  decompose: int, progress: bool | None) -> _Scored:
+    """The choke losses of every node: every node scored exactly where the chain is
+    small and shallow enough, else pruned by the bounds (module docstring); then the
+    long-run bound of the nodes scored exactly and, for the ``decompose`` best of them,
+    the loss without stocks (the relief split)."""
+    from riskmodel._progress import Progress
+
+    nodes = np.arange(c.n)
+    uncut = np.array([j for j in nodes if countries[j] is None], dtype=np.int64)
+    choke = functools.partial(choke_losses, expand=expand)
+    cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
+    cut_countries = [countries[j] for j in cut_nodes]
+    large = c.n > exact_limit
+    complete = True
+    probe = None if large else _immediate_within(c, p, cut_nodes, cut_countries, expand,
+                                                 SCORE_WORK // (horizon + 3))
+    deep = not large and probe is False
+    large = large or deep
+    long_run = np.full(c.n, np.nan) if large else np.zeros(c.n)
+    dyn = np.zeros(c.n)
+    no_stock = np.full(c.n, np.nan)
+    with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
+        if large:
+            chosen, chosen_dyn, immediate, complete = _pruned(
+                c, p, cut_nodes, cut_countries, exposure, horizon=horizon, top=top,
+                choke=choke, work=SCORE_WORK if deep else math.inf)
+            immediate[uncut] = 0.0
+        else:
+            immediate = np.zeros(c.n)
+            immediate[cut_nodes] = probe if isinstance(probe, np.ndarray) else choke(
+                c, p, cut_nodes, cut_countries, horizon, what=("immediate",),
+                progress=bar).immediate
+            chosen = np.arange(len(cut_nodes))
+            chosen_dyn = choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
+                               progress=bar).dynamic
+        dyn[cut_nodes[chosen]] = chosen_dyn
+        long_run[cut_nodes[chosen]] = choke(c, p, cut_nodes[chosen],
+                                             [cut_countries[i] for i in chosen], horizon,
+                                             what=("long_run",), progress=bar).long_run
+        # the relief split, for the nodes a report explains
+        split = chosen[np.argsort(-chosen_dyn, kind="stable")[:decompose]]
+        no_stock[cut_nodes[split]] = choke(c, p, cut_nodes[split],
+                                            [cut_countries[i] for i in split], horizon,
+                                            what=("no_stock",), progress=bar).no_stock
+    no_stock[uncut] = 0.0
+    exact = np.zeros(c.n, dtype=bool)
+    exact[cut_nodes[chosen]] = True
+    exact[uncut] = True
+    # knockouts: on large chains, for the nodes scored exactly
+    struct = nodes if not large else np.union1d(cut_nodes[chosen], uncut)
+    return _Scored(immediate, long_run, dyn, no_stock, exact, struct, large, deep, complete)
+
+
+def _pruned(c: Compiled, p: Params, cut_nodes: np.ndarray, cut_countries: list[str | None],
+            exposure: np.ndarray, *, horizon: int, top: int, choke: Any, work: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The pruned search (module docstring): cheap bounds first, then immediate bounds
+    and dynamics only where they can still matter. Returns the exactly scored indices
+    (into ``cut_nodes``) and their scores, the immediate losses of every node (NaN where
+    not computed), and whether the search completed."""
+    R, amp = _reach_bound(c, p)
+    ramp = np.where(c.lead_time > 0, np.minimum(1.0, horizon / np.where(
+        c.lead_time > 0, c.lead_time, 1.0)), 1.0)
+    relief = 1.0 - c.substitutability * ramp
+    bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
+    chosen, chosen_dyn, seen, seen_imm, complete = _prune(
+        c, p, cut_nodes, cut_countries, bound, horizon, top, choke, work=work)
+    immediate = np.full(c.n, np.nan)
+    immediate[cut_nodes[seen]] = seen_imm
+    return chosen, chosen_dyn, immediate, complete
+
+
+def _add_knockouts(ind: pd.DataFrame, c: Compiled, p: Params, struct: np.ndarray) -> None:
+    """Add the structural indicators of docs/model.md §2.2 for the nodes ``struct``
+    (NaN for the others)."""
+    level = engine.plan_for(c).node_level
+    struct = struct[np.argsort(level[struct], kind="stable")]
+    reach = np.full(c.n, np.nan)
+    knock = np.full(c.n, np.nan)
+    spof: list[list[str] | None] = [None] * c.n
+    k_loss, k_reach, k_dead = knockouts(c, p, struct)
+    knock[struct] = k_loss
+    reach[struct] = k_reach
+    for j, dead in zip(struct, k_dead, strict=True):
+        spof[j] = [str(c.ids[e]) for e in dead if e != j]
+    ind["knockout_loss"] = knock
+    ind["downstream_reach"] = reach
+    ind["spof"] = spof
+    ind["spof_count"] = [np.nan if x is None else len(x) for x in spof]
+
+
+def _add_choke_columns(ind: pd.DataFrame, c: Compiled, countries: list[str | None],
+                       exposure: np.ndarray, scored: _Scored) -> None:
+    """Add the choke score and its decomposition (docs/model.md §2.3)."""
+    exact, immediate = scored.exact, scored.immediate
+    dyn, no_stock = scored.dynamic, scored.no_stock
+    ind["cut_country"] = countries
+    ind["choke_score"] = np.where(exact, dyn, np.nan)
+    ind["choke_immediate"] = immediate
+    ind["choke_long_run"] = scored.long_run
+    ind["choke_exact"] = exact
+    ind["exposure"] = exposure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ind["transmission"] = np.where(exposure > 0, immediate / exposure, 0.0)
+    with np.errstate(invalid="ignore"):
+        ind["relief_substitution"] = np.where(exact, np.maximum(immediate - no_stock, 0.0),
+                                              np.nan)
+        ind["relief_stock"] = np.where(exact, np.maximum(no_stock - dyn, 0.0), np.nan)
+    ind["substitutability"] = c.substitutability
+    ind["lead_time_months"] = c.lead_time
+    ind["inventory_months"] = c.inventory
+
+
+def _ranked(ind: pd.DataFrame, chain: Chain) -> pd.DataFrame:
+    """The table with ``label`` and ``stage`` first, sorted by choke score (nodes not
+    scored exactly last), then immediate bound, knockout loss and id, and ranked."""
+    c = chain.compiled
+    nodes_table = chain.to_data().nodes
+    labels = pd.Series(nodes_table["label"].to_numpy(), index=nodes_table["id"]).reindex(c.ids)
+    ind.insert(0, "stage", [c.stages[s] if s >= 0 else None for s in c.stage])
+    ind.insert(0, "label", [lb if isinstance(lb, str) else i
+                            for i, lb in zip(c.ids, labels, strict=True)])
+    exact = ind["choke_exact"].to_numpy()
+    key = np.where(exact, ind["choke_score"].fillna(0), -1.0)
+    order = np.lexsort((c.ids.astype(str),
+                        -np.nan_to_num(ind["knockout_loss"].to_numpy(), nan=-1.0),
+                        -np.nan_to_num(ind["choke_immediate"].to_numpy(), nan=-1.0), -key))
+    out = ind.iloc[order].copy()
+    out.insert(2, "rank", np.arange(1, c.n + 1))
+    return out
+
+
+def _exact_note(scored: _Scored, exact_limit: int, top: int) -> str:
+    """``.attrs["exact"]``: which nodes were scored exactly, and why."""
+    if not scored.large:
+        return "all nodes"
+    return ((f"chain larger than {exact_limit} nodes" if not scored.deep else
+             f"cuts reach too far to score every node within {SCORE_WORK:.0e} steps")
+            + (f": top {top} guaranteed exact (pruned by the reach, substitution and "
+               "immediate bounds; a node left unscored cannot score above the "
+               f"{ordinal(top)} exact score, though it may tie with it)" if scored.complete
+               else
+               f": the top {top} is NOT guaranteed (the work limit of {SCORE_WORK:.0e} "
+               "steps stopped the search; the nodes marked choke_exact, nearest the end "
+               "use among the highest bounds, are scored exactly)")
+            + "; immediate bound "
+            "only where the reach bound left a chance; knockout indicators and the "
+            "long-run bound for the exactly scored nodes only")
+
+
+def _reach_bound(c: Compiled, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """``(R, amplifies)`` per node: an upper bound of the end-use weight the node can
+    reach (``min(1, own weight + Σ successors' R)``, which may count a product twice but
+    never misses one), and whether its downstream cone holds a cycle."""
+    w = np.abs(p.weight).max(axis=1) if p.weight.ndim == 2 else p.weight
+    return engine.reach_bound(c, np.ascontiguousarray(w, dtype=float))
+
+
+def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
+           bound: np.ndarray, horizon: int, top: int, choke: Any = choke_losses,
+           work: float = math.inf
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Score exactly every node that can score above the ``top``-th best (module
+    docstring).
+
+    Nodes are taken in decreasing ``bound`` (an upper bound of the choke score); each
+    batch gets its immediate bound, and the dynamics run for those whose bounds can
+    still beat the ``top``-th best exact score so far. It stops when the next ``bound``
+    is at most that score: such a node can at best tie with it (on a deep chain of like
+    nodes, thousands tie, and scoring them all is what costs the square of the depth).
+    Ties in ``bound`` go nearest the end use first (shorter cones, fewer stocks below).
+    A batch whose cuts could cost more than what is left of ``work`` steps (the
+    column-block kernel's reads, an upper bound of the cone kernel's) is not started:
+    then the last value returned is False (the top is not guaranteed).
+    Returns the exactly scored indices (into ``nodes``) and their scores, the indices
+    that got an immediate bound, with it, and whether the search completed.
+    """
+    plan = engine.plan_for(c)
+    level = plan.node_level[nodes]
+    order = np.lexsort((-level, -bound))
+    reads = np.diff(plan.eptr) + 1
+    complete = True
+    chosen: list[int] = []
+    best: list[float] = []
+    seen: list[int] = []
+    seen_imm: list[float] = []
+    batch = max(4 * top, 256)
+    i = 0
+    while i < len(order):
+        full = len(best) >= top
+        thr = sorted(best, reverse=True)[top - 1] if full else -np.inf
+        if full and bound[order[i]] <= thr:
+            break
+        idx = order[i:i + batch]
+        cost = (horizon + 3) * float(engine.column_limits(
+            plan, nodes[idx][np.argsort(level[idx], kind="stable")], np.arange(len(idx)),
+            len(idx)) @ reads)
+        if cost > work:
+            complete = False
+            break
+        work -= cost
+        imm = choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
+                    what=("immediate",)).immediate
+        seen.extend(idx.tolist())
+        seen_imm.extend(imm.tolist())
+        need = idx[np.minimum(imm, bound[idx]) > thr] if full else idx
+        if len(need):
+            res = choke(c, p, nodes[need], [countries[j] for j in need], horizon,
+                        what=("dynamic",))
+            chosen.extend(need.tolist())
+            best.extend(res.dynamic.tolist())
+        i += batch
+    return (np.array(chosen, dtype=np.int64), np.array(best), np.array(seen, dtype=np.int64),
+            np.array(seen_imm), complete)
+
+
+def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
+                      countries: list[str | None], expand: sparse.csr_matrix,
+                      cap: int) -> np.ndarray | bool | None:
+    """The immediate choke losses of ``nodes`` if they cost at most ``cap`` steps; False
+    if they would cost more (then exact scores of every node would cost more than
+    ``SCORE_WORK``: the dynamics at month ``h`` touch at most the nodes the immediate cut
+    touches, in each of ``h + 1`` months); None where nothing needs checking.
+
+    The column-block kernel's work is known in advance; only when it is over ``cap`` is
+    the cone kernel tried, with ``cap`` as its limit.
+    """
+    if not len(nodes):
+        return None
+    plan = engine.plan_for(c)
+    level = plan.node_level
+    perm = np.argsort(level[nodes], kind="stable")
+    limit = engine.column_limits(plan, nodes[perm], np.arange(len(nodes)), len(nodes))
+    if float(limit @ (np.diff(plan.eptr) + 1)) <= cap:
+        return None
+    spec = single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
+    res = engine.static_loss(c, p, spec, cap=cap)
+    if res is None:
+        return False
+    out = np.empty(len(nodes))
+    out[perm] = res
+    return out
+
+
+def ordinal(k: int) -> str:
+    """``k`` as an English ordinal.
+
+    Examples
+    --------
+    >>> from riskmodel.scoring.choke import ordinal
+    >>> ordinal(1), ordinal(2), ordinal(3), ordinal(11), ordinal(22), ordinal(113)
+    ('1st', '2nd', '3rd', '11th', '22nd', '113th')
+    """
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+

@@ -1,0 +1,91 @@
+"""Country leverage: the end-use loss when a country cuts everything it supplies, and
+the nodes that carry it (docs/model.md §2.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import engine
+from riskmodel.model import Chain, require_chain
+from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
+
+__all__ = ["leverage"]
+
+
+def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFrame:
+    """End-use loss if a country cuts everything it supplies, per country.
+
+    Parameters
+    ----------
+    chain : Chain
+    horizon : int
+        Month at which ``leverage`` reads the end-use loss (default 12).
+    carriers : int
+        How many carrier nodes to list per country.
+
+    Returns
+    -------
+    DataFrame
+        One row per supplier key other than the home country that supplies something
+        (index: ``country``), sorted by leverage. Columns: ``leverage`` (loss at
+        ``horizon`` months, with stocks and substitution), ``immediate``, ``long_run``,
+        ``nodes_supplied``, and ``carriers``: the nodes whose single cut by that country
+        costs most (immediate), which carry the leverage.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> lev = rm.leverage(rm.load("bicycle"))
+    >>> lev.index[0], round(float(lev.loc["CN", "leverage"]), 3)
+    ('JP', 0.344)
+    >>> lev.loc["JP", "carriers"]
+    ['drivetrain', 'motors', 'battery_cells']
+    """
+    require_chain(chain, "leverage")
+    from riskmodel.scenario import Cut, Scenario
+    from riskmodel.simulation import chunk_size, cut_spec
+
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    expand = expansion(chain)
+    # node × key shares a full cut by each key withholds; the candidates are the keys
+    # that withhold something (a country named only with a zero share supplies nothing)
+    shares = cut_shares(c, expand).tocsc()
+    shares.eliminate_zeros()
+    supplied = np.diff(shares.indptr)
+    cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
+    cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
+    if not cands:
+        out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
+        out.attrs = {"horizon": horizon, "chain": chain.name}
+        return out
+    # one column per candidate: the cone kernel follows each where cuts are small,
+    # else memory-bounded chunks of columns
+    size = chunk_size(c.n, len(cands))
+    spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands], p)
+    imm = engine.static_loss(c, p, spec, chunk=size)
+    lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
+    dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
+    # carriers: every (node, key) cut at once, one column each
+    code = pd.Index(c.countries).get_indexer(cands)
+    starts, ends = shares.indptr[code], shares.indptr[code + 1]
+    cnt = ends - starts
+    idx = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+    pair_node = shares.indices[idx].astype(np.int64)
+    pair_key = np.repeat(np.arange(len(cands)), cnt)
+    single = choke_losses(c, p, pair_node, [cands[i] for i in pair_key], horizon,
+                    what=("immediate",), expand=expand).immediate
+    o = np.lexsort((np.arange(len(single)), -single, pair_key))
+    ptr = np.r_[0, np.cumsum(cnt)]
+    rows_out = []
+    for i, x in enumerate(cands):
+        mine = o[ptr[i]:ptr[i + 1]][:carriers]
+        top = [str(c.ids[pair_node[j]]) for j in mine if single[j] > 0]
+        rows_out.append({"country": x, "leverage": dyn[i], "immediate": imm[i],
+                         "long_run": lr[i], "nodes_supplied": int(cnt[i]), "carriers": top})
+    out = pd.DataFrame(rows_out).set_index("country")
+    out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
+    out.attrs = {"horizon": horizon, "chain": chain.name}
+    return out
+
