@@ -247,7 +247,7 @@ def test_report_timestamp_goes_in_the_method_section(tmp_path: Path,
 def test_report_hashes_only_a_bundles_own_files(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = rm.save(rm.load("bicycle"), tmp_path / "bundle")
-    first = reporting._sha256_file(bundle)
+    first = reporting.sha256_file(bundle)
     (bundle / "huge.bin").write_bytes(b"\0" * 100_000)
     opened: list[str] = []
     real_open = open
@@ -257,7 +257,7 @@ def test_report_hashes_only_a_bundles_own_files(tmp_path: Path,
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr("builtins.open", spy)
-    assert reporting._sha256_file(bundle) == first
+    assert reporting.sha256_file(bundle) == first
     assert "huge.bin" not in opened
     assert sorted(opened) == ["chain.yaml", "edges.csv", "nodes.csv", "suppliers.csv"]
 

@@ -349,10 +349,12 @@ def test_a_failure_mid_write_leaves_no_partial_folder(tmp_path, monkeypatch):
 
 
 def test_a_failure_keeps_the_previous_report(tmp_path, monkeypatch):
+    import riskmodel.reporting.render as render
+
     out = tmp_path / "rep"
     rm.report("bicycle", out, formats="json", mc=5)
     before = (out / "bicycle.json").read_bytes()
-    monkeypatch.setattr(reporting, "render_json", lambda data: 1 / 0)
+    monkeypatch.setattr(render, "render_json", lambda data: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         rm.report("bicycle", out, formats="json", mc=5)
     assert (out / "bicycle.json").read_bytes() == before

@@ -1,0 +1,103 @@
+"""The report's renderers driven together: JSON (:func:`render_json`), the figures as
+PNG (:func:`render_figures`, drawn by :mod:`riskmodel.plot`), HTML
+(:mod:`riskmodel.reporting.html`) and Markdown (:mod:`riskmodel.reporting.md`), each
+turned into the bytes of the report's files (:func:`render_files`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from riskmodel._version import __version__
+from riskmodel.reporting.folder import REPORT_MARKER, REPORT_SCHEMA, marker
+
+if TYPE_CHECKING:
+    from riskmodel.reporting.data import ReportData
+
+__all__ = ["FORMATS", "render_figures", "render_files", "render_json", "report_formats"]
+
+FORMATS = ("html", "md", "json")
+
+
+def report_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """The formats asked for, in order and each once (``"all"`` stands for every one).
+
+    >>> report_formats(["md", "all"])
+    ('md', 'html', 'json')
+    """
+    items = [formats] if isinstance(formats, str) else list(formats)
+    out: list[str] = []
+    for f in items:
+        for x in (FORMATS if f == "all" else (f,)):
+            if x not in FORMATS:
+                raise ValueError(f"unknown report format {x!r}; valid formats: "
+                                 f"{', '.join(FORMATS)}, all")
+            if x not in out:
+                out.append(x)
+    if not out:
+        raise ValueError(f"no report format given; valid formats: {', '.join(FORMATS)}, all")
+    return tuple(out)
+
+
+def render_json(data: ReportData) -> str:
+    """The report's tables and texts as JSON (no timestamps, so reports diff cleanly)."""
+    from riskmodel.io.render import to_jsonable
+
+    sections = []
+    for i, s in enumerate(data.sections, 1):
+        sections.append({
+            "number": i, "id": s.id, "title": s.title, "paragraphs": s.paragraphs,
+            "bullets": s.bullets, "figures": [f.name for f in s.figures],
+            "tables": {t.name: to_jsonable(t.frame) if t.index else
+                       [to_jsonable(r) for r in t.frame.to_dict("records")] for t in s.tables},
+        })
+    doc = {"schema": REPORT_SCHEMA, "riskmodel_version": __version__, "chain": data.chain,
+           "title": data.title, "settings": data.settings, "sections": sections}
+    return json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_figures(data: ReportData) -> dict[str, bytes]:
+    """Every figure of the report as PNG bytes (drawn by :mod:`riskmodel.plot`)."""
+    import warnings
+
+    from riskmodel import plot
+
+    out = {}
+    for s in data.sections:
+        for f in s.figures:
+            with warnings.catch_warnings():
+                # a label in a script the font lacks is drawn as boxes; not an error here
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+                warnings.filterwarnings("ignore", message=r"Matplotlib currently does not "
+                                        "support")
+                out[f.name] = plot.to_png(getattr(plot, f.func), *f.args, **f.kwargs)
+    return out
+
+
+def render_files(data: ReportData, formats: tuple[str, ...], stem: str
+                 ) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """Every file of the report (relative path to bytes, the marker last) and the main
+    file of each format."""
+    from riskmodel.reporting.html import render_html
+    from riskmodel.reporting.md import render_md
+
+    files: dict[str, bytes] = {}
+    written: dict[str, Path] = {}
+    pngs = render_figures(data) if ("html" in formats or "md" in formats) else {}
+    if "json" in formats:
+        files[f"{stem}.json"] = render_json(data).encode("utf-8")
+        written["json"] = Path(f"{stem}.json")
+    if "md" in formats:
+        paths = {}
+        for name, png in pngs.items():
+            files[f"figures/{name}.png"] = png
+            paths[name] = f"figures/{name}.png"
+        files[f"{stem}.md"] = render_md(data, paths).encode("utf-8")
+        written["md"] = Path(f"{stem}.md")
+    if "html" in formats:
+        files[f"{stem}.html"] = render_html(data, pngs).encode("utf-8")
+        written["html"] = Path(f"{stem}.html")
+    files[REPORT_MARKER] = marker(data.chain, files)
+    return files, written
