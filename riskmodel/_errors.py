@@ -13,7 +13,7 @@ A small hierarchy, re-exported from the package:
   limit allows; the message gives the numbers and the fix. :class:`NodeNotFoundError`
   (also a ``KeyError``) when a node id names no node of the chain.
 - :class:`OutputError` (also an ``OSError``): an output cannot be written where asked
-  (see :mod:`riskmodel._write`); :class:`OutputExistsError` (also a
+  (see :mod:`riskmodel.io.write`); :class:`OutputExistsError` (also a
   ``FileExistsError``) when the target exists and is not riskmodel's to replace, and
   :class:`OutputFormatError` (also a ``ValueError``) when the name does not say the
   format.

@@ -1,4 +1,4 @@
-"""Outputs never destroy what riskmodel did not create (riskmodel/_write.py).
+"""Outputs never destroy what riskmodel did not create (riskmodel/io/write.py).
 
 The command-line cases are in ``tests/data/hardening/output/CASES.yaml``; here are the
 Python API (``rm.save``, ``rm.report``), the error paths that root cannot reach through

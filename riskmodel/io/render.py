@@ -90,7 +90,7 @@ def md_escape(x: Any) -> str:
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells, labels and column names no spreadsheet runs as
-    formulas (see :func:`riskmodel._terminal.inert_cell`); numbers are unchanged.
+    formulas (see :func:`riskmodel.io.terminal.inert_cell`); numbers are unchanged.
 
     >>> df = pd.DataFrame({"label": ["=1+1", "gears"], "loss": [-0.5, 0.25]},
     ...                   index=["@x", "y"])

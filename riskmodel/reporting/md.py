@@ -1,7 +1,7 @@
 """The Markdown renderer of reports: GitHub-flavoured Markdown, figures as PNG files
 beside it.
 
-Every string from a chain is escaped with :func:`riskmodel._render.md_escape` (the one
+Every string from a chain is escaped with :func:`riskmodel.io.render.md_escape` (the one
 Markdown escaper, shared with ``riskmodel diff``): ``<`` and ``>`` (and an
 ``&`` that would start an entity) become entities, so no raw HTML gets through;
 brackets, pipes, backticks, emphasis and math marks are backslash-escaped, so
