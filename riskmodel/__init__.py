@@ -50,9 +50,9 @@ _LAZY = {
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
 }
-_SUBMODULES = {"coalitions", "engine", "io", "limits", "model", "plot", "provenance", "reference",
-               "reporting", "scenario", "schema", "scoring", "simulation", "uncertainty",
-               "validation"}
+_SUBMODULES = {"coalitions", "diff", "engine", "eto", "io", "limits", "model", "plot",
+               "provenance", "reporting", "scenario", "schema", "scoring", "simulation",
+               "sources", "synthetic", "uncertainty", "validation"}
 
 __all__ = [
     "ArgumentError",

@@ -72,3 +72,53 @@ def test_model_document_cross_references_exist() -> None:
     missing = sorted({ref for m in REF.finditer(text) for ref in m.groups()
                       if ref and ref not in sections})
     assert not missing, f"docs/model.md refers to sections it lacks: {missing}"
+
+
+# ---------------------------------------------------------------------------
+# names of modules and functions in the docs resolve
+# ---------------------------------------------------------------------------
+
+#: a path into the package, as prose writes it: riskmodel/io/write.py, riskmodel/engine/
+#: (a schema id such as riskmodel/chain@1 is not a path)
+PATH = re.compile(r"(?<![\w/.])riskmodel/[\w/]*\w(?:\.\w+)?/?(?![\w@])")
+#: a Sphinx role naming a riskmodel object: :func:`riskmodel.io.write.write_file`
+ROLE = re.compile(r":(?:mod|func|class|meth|attr|data|exc):`~?(riskmodel(?:\.\w+)+)`")
+
+
+def _prose_files() -> list[Path]:
+    return [*_cited_files(), *sorted((ROOT / "docs").glob("*.md")),
+            ROOT / "benchmarks" / "README.md", *sorted((ROOT / "tests").rglob("*.py")),
+            *sorted((ROOT / "tests" / "data").rglob("CASES.yaml")),
+            *sorted((ROOT / "benchmarks").glob("*.py"))]
+
+
+def _resolves(dotted: str) -> bool:
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def test_paths_and_names_in_the_docs_exist() -> None:
+    """A moved module leaves no stale path or dotted name behind in docs and docstrings."""
+    stale = []
+    for path in _prose_files():
+        text = path.read_text(encoding="utf-8")
+        for m in PATH.finditer(text):
+            named = m.group(0).rstrip("/")
+            if not (ROOT / named).exists():
+                stale.append(f"{path.relative_to(ROOT)}:{_line(text, m.start())}: {named}")
+        for m in ROLE.finditer(text):
+            if not _resolves(m.group(1)):
+                stale.append(f"{path.relative_to(ROOT)}:{_line(text, m.start())}: {m.group(1)}")
+    assert not stale, "names that no longer exist:\n" + "\n".join(stale)
