@@ -137,8 +137,8 @@ def check_suppliers(c: Collector, data: ChainData, dup: np.ndarray) -> None:
     ctry = pd.Series(["" if m else str(x) for x, m in zip(sups["country"], no_ctry,
                                                           strict=True)],
                      index=sups.index, dtype=object)
-    _check_supplier_countries(c, ctry, no_ctry, set(schema.countries()) | set(
-        data.header.get("groups", {})) | {OTHER}, blank, swhere)
+    known = set(schema.countries()) | set(data.header.get("groups", {})) | {OTHER}
+    _check_supplier_countries(c, ctry, no_ctry, known, blank, swhere)
     if csv:
         _check_supplier_nodes(c, sups, [str(x) for x in ids if isinstance(x, str)], blank,
                               swhere)
