@@ -287,7 +287,8 @@ class Chain:
         >>> [(p.where, p.field, p.message) for p in bike.check()]
         [("node 'frames'", 'substitutability', 'not a finite number')]
         """
-        from riskmodel.validation.checks import check_data, check_graph
+        from riskmodel.validation.checks import check_data
+        from riskmodel.validation.graph import check_graph
 
         if self._graph is not None:
             problems = check_graph(self._graph)

@@ -240,6 +240,23 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
     return Scenario(list(cuts), name=name, title=f"cut {title}", months=months)
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The node ids and countries a scenario may name (``None``: not checked)."""
+
+    ids: list[str] | None
+    id_set: set[str] | None
+    countries: list[str] | None
+    country_set: set[str] | None
+
+    @classmethod
+    def of(cls, node_ids: Iterable[str] | None, countries: Iterable[str] | None) -> _Names:
+        ids = list(node_ids) if node_ids is not None else None
+        known = list(countries) if countries is not None else None
+        return cls(ids, set(ids) if ids is not None else None,
+                   known, set(known) if known is not None else None)
+
+
 def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
                     countries: Iterable[str] | None, *,
                     base_path: tuple[Any, ...] = ("scenarios",),
@@ -247,15 +264,23 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     """Check scenario mappings; return them normalised. Problems go to ``c``.
 
     ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
-    file read before the chain it applies to is known)."""
+    file read before the chain it applies to is known). With ``c`` of ``None`` the
+    errors are raised as one :class:`~riskmodel.ScenarioError` (``path`` names the
+    file).
+
+    Examples
+    --------
+    >>> check_scenarios(None, [{"id": "jp", "cuts": [{"country": "JP"}]}], None, None)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'id': 'jp', 'months': 24,
+      'cuts': [{'country': 'JP', 'nodes': None, 'fraction': 1.0, 'start': 0,
+                'duration': None}]}]
+    """
     own = c is None
     if c is None:
         c = Collector(None, path)
     out: list[dict[str, Any]] = []
-    ids = list(node_ids) if node_ids is not None else None
-    id_set = set(ids) if ids is not None else None
-    known = list(countries) if countries is not None else None
-    known_set = set(known) if known is not None else None
+    names = _Names.of(node_ids, countries)
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
               expected="a list of `{id, cuts: [...]}`", found=type_name(scenarios),
@@ -263,115 +288,139 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
         scenarios = []
     seen: set[str] = set()
     for i, sc in enumerate(scenarios):
-        p = (*base_path, i)
-        if not isinstance(sc, dict):
-            c.add("error", "type", "a scenario must be a mapping", path=p,
-                  where=f"scenario #{i + 1}", expected="{id: ..., cuts: [...]}",
-                  found=type_name(sc), fix="write `- {id: ..., cuts: [...]}`")
-            continue
-        sid = sc.get("id")
-        where = f"scenario '{sid}'" if isinstance(sid, str) else f"scenario #{i + 1}"
-        unknown_keys(c, sc, schema.names("scenario"), where, p)
-        if not isinstance(sid, str) or not SLUG.match(sid):
-            c.add("error", "pattern", "scenario id is missing or not a slug", path=(*p, "id"),
-                  where=where, field="id", expected="a slug like `japan_cut`",
-                  found=short(sid), fix="add `id:` with lowercase letters, digits and _")
-        elif sid in seen:
-            c.add("error", "duplicate", f"scenario id '{sid}' is used twice", path=(*p, "id"),
-                  where=where, field="id", fix="rename one of them")
-        seen.add(str(sid))
-        months = sc.get("months", 24)
-        if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
-            c.add("error", "range", "`months` must be a whole number of months",
-                  path=(*p, "months"), where=where, field="months",
-                  expected=f"a whole number in [1, {MAX_MONTHS}]", found=short(months),
-                  fix="write e.g. `months: 24`")
-            months = 24
-        cuts_out = []
-        cuts = sc.get("cuts")
-        if not isinstance(cuts, list) or not cuts:
-            c.add("error", "required", "a scenario needs a non-empty list of cuts",
-                  path=(*p, "cuts"), where=where, field="cuts",
-                  expected="[{country: JP, nodes: [...]}]", found=short(cuts),
-                  fix="add `cuts: [{country: XX}]`")
-            cuts = []
-        for j, cut in enumerate(cuts):
-            cp = (*p, "cuts", j)
-            cw = f"{where}, cut #{j + 1}"
-            if not isinstance(cut, dict):
-                c.add("error", "type", "a cut must be a mapping", path=cp, where=cw,
-                      expected="{country: JP}", found=type_name(cut),
-                      fix="write `{country: XX, nodes: [...]}`")
-                continue
-            unknown_keys(c, cut, schema.names("cut"), cw, cp)
-            country = cut.get("country")
-            if not isinstance(country, str) or (known_set is not None
-                                                and country not in known_set):
-                c.add("error", "country", "unknown country in cut", path=(*cp, "country"),
-                      where=cw, field="country",
-                      expected="a country that supplies this chain (" + ", ".join(
-                          sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
-                      + ")" if known is not None else "a country code",
-                      found=short(country),
-                      fix=did_you_mean(str(country).upper(), known or [],
-                                        "use a country that appears in the suppliers"))
-            nodes = cut.get("nodes")
-            if nodes is not None:
-                if not isinstance(nodes, list) or not all(isinstance(x, str) for x in nodes):
-                    c.add("error", "type", "`nodes` must be a list of node ids",
-                          path=(*cp, "nodes"), where=cw, field="nodes",
-                          expected="[node_a, node_b]", found=short(nodes),
-                          fix="list node ids")
-                    nodes = None
-                elif not nodes:
-                    c.add("error", "required", "`nodes` is an empty list, so the cut would "
-                          "cut nothing", path=(*cp, "nodes"), where=cw, field="nodes",
-                          expected="at least one node id, or no `nodes` key", found="[]",
-                          fix="list the nodes the country withholds, or remove `nodes:` to "
-                              "cut everything it supplies")
-                    nodes = None
-                else:
-                    for x in nodes:
-                        if id_set is not None and x not in id_set:
-                            c.add("error", "unknown-node", f"cut names unknown node '{x}'",
-                                  path=(*cp, "nodes"), where=cw, field="nodes",
-                                  expected="a node id of the chain", found=short(x),
-                                  fix=did_you_mean(x, ids or [],
-                                                    "use a node id of the chain"))
-            frac = cut.get("fraction", 1.0)
-            if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (
-                    0 <= frac <= 1):
-                c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
-                      where=cw, field="fraction", expected="a number in [0, 1]",
-                      found=short(frac), fix="write the share withheld, e.g. 0.9")
-                frac = 1.0
-            start = cut.get("start", 0)
-            if (isinstance(start, bool) or not isinstance(start, int)
-                    or not 0 <= start <= MAX_MONTHS):
-                c.add("error", "range", "cut start must be a month", path=(*cp, "start"),
-                      where=cw, field="start", expected=f"a whole number in [0, {MAX_MONTHS}]",
-                      found=short(start), fix="write the starting month, e.g. 0")
-                start = 0
-            elif start >= months:
-                c.add("error", "range", "the cut starts after the scenario's last month, so "
-                      "it would cut nothing", path=(*cp, "start"), where=cw, field="start",
-                      expected=f"a month before the horizon of {months} months",
-                      found=short(start),
-                      fix="start the cut earlier, or give the scenario more `months`")
-            dur = cut.get("duration")
-            if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
-                                    or not 0 <= dur <= MAX_MONTHS):
-                c.add("error", "range", "cut duration must be whole months",
-                      path=(*cp, "duration"), where=cw, field="duration",
-                      expected=f"a whole number in [0, {MAX_MONTHS}], or omitted for permanent",
-                      found=short(dur), fix="write e.g. `duration: 12`")
-                dur = None
-            cuts_out.append({"country": country, "nodes": nodes, "fraction": float(frac),
-                             "start": start, "duration": dur})
-        entry = {k: sc.get(k) for k in ("id", "title", "description", "source", "ref")
-                 if sc.get(k) is not None}
-        entry.update(months=months, cuts=cuts_out)
-        out.append(entry)
+        entry = _check_scenario(c, sc, (*base_path, i), f"scenario #{i + 1}", seen, names)
+        if entry is not None:
+            out.append(entry)
     if own and any(p.severity == "error" for p in c.problems):
         raise ScenarioError([p for p in c.finish() if p.severity == "error"])
     return out
+
+
+def _check_scenario(c: Collector, sc: Any, p: tuple[Any, ...], number: str, seen: set[str],
+                    names: _Names) -> dict[str, Any] | None:
+    """One scenario (``number`` names it when it has no id); return it normalised, or
+    ``None`` when it is not a mapping. ``seen`` collects the ids met so far."""
+    if not isinstance(sc, dict):
+        c.add("error", "type", "a scenario must be a mapping", path=p,
+              where=number, expected="{id: ..., cuts: [...]}",
+              found=type_name(sc), fix="write `- {id: ..., cuts: [...]}`")
+        return None
+    sid = sc.get("id")
+    where = f"scenario '{sid}'" if isinstance(sid, str) else number
+    unknown_keys(c, sc, schema.names("scenario"), where, p)
+    if not isinstance(sid, str) or not SLUG.match(sid):
+        c.add("error", "pattern", "scenario id is missing or not a slug", path=(*p, "id"),
+              where=where, field="id", expected="a slug like `japan_cut`",
+              found=short(sid), fix="add `id:` with lowercase letters, digits and _")
+    elif sid in seen:
+        c.add("error", "duplicate", f"scenario id '{sid}' is used twice", path=(*p, "id"),
+              where=where, field="id", fix="rename one of them")
+    seen.add(str(sid))
+    months = sc.get("months", 24)
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        c.add("error", "range", "`months` must be a whole number of months",
+              path=(*p, "months"), where=where, field="months",
+              expected=f"a whole number in [1, {MAX_MONTHS}]", found=short(months),
+              fix="write e.g. `months: 24`")
+        months = 24
+    cuts = sc.get("cuts")
+    if not isinstance(cuts, list) or not cuts:
+        c.add("error", "required", "a scenario needs a non-empty list of cuts",
+              path=(*p, "cuts"), where=where, field="cuts",
+              expected="[{country: JP, nodes: [...]}]", found=short(cuts),
+              fix="add `cuts: [{country: XX}]`")
+        cuts = []
+    cuts_out = [cut for j, raw in enumerate(cuts)
+                if (cut := _check_cut(c, raw, (*p, "cuts", j), f"{where}, cut #{j + 1}",
+                                      months, names)) is not None]
+    entry = {k: sc.get(k) for k in ("id", "title", "description", "source", "ref")
+             if sc.get(k) is not None}
+    entry.update(months=months, cuts=cuts_out)
+    return entry
+
+
+def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int,
+               names: _Names) -> dict[str, Any] | None:
+    """One cut of a scenario of ``months`` months, at path ``cp``, named ``cw``; return
+    it normalised, or ``None`` when it is not a mapping."""
+    if not isinstance(cut, dict):
+        c.add("error", "type", "a cut must be a mapping", path=cp, where=cw,
+              expected="{country: JP}", found=type_name(cut),
+              fix="write `{country: XX, nodes: [...]}`")
+        return None
+    unknown_keys(c, cut, schema.names("cut"), cw, cp)
+    country = cut.get("country")
+    known = names.countries
+    if not isinstance(country, str) or (names.country_set is not None
+                                        and country not in names.country_set):
+        c.add("error", "country", "unknown country in cut", path=(*cp, "country"),
+              where=cw, field="country",
+              expected="a country that supplies this chain (" + ", ".join(
+                  sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
+              + ")" if known is not None else "a country code",
+              found=short(country),
+              fix=did_you_mean(str(country).upper(), known or [],
+                                "use a country that appears in the suppliers"))
+    nodes = _check_cut_nodes(c, cut.get("nodes"), cp, cw, names)
+    frac = cut.get("fraction", 1.0)
+    if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (0 <= frac <= 1):
+        c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
+              where=cw, field="fraction", expected="a number in [0, 1]",
+              found=short(frac), fix="write the share withheld, e.g. 0.9")
+        frac = 1.0
+    start, dur = _check_cut_months(c, cut.get("start", 0), cut.get("duration"), cp, cw, months)
+    return {"country": country, "nodes": nodes, "fraction": float(frac),
+            "start": start, "duration": dur}
+
+
+def _check_cut_nodes(c: Collector, nodes: Any, cp: tuple[Any, ...], cw: str,
+                     names: _Names) -> list[str] | None:
+    """A cut's ``nodes``: a non-empty list of the chain's node ids (``None``: all)."""
+    if nodes is None:
+        return None
+    if not isinstance(nodes, list) or not all(isinstance(x, str) for x in nodes):
+        c.add("error", "type", "`nodes` must be a list of node ids",
+              path=(*cp, "nodes"), where=cw, field="nodes",
+              expected="[node_a, node_b]", found=short(nodes),
+              fix="list node ids")
+        return None
+    if not nodes:
+        c.add("error", "required", "`nodes` is an empty list, so the cut would "
+              "cut nothing", path=(*cp, "nodes"), where=cw, field="nodes",
+              expected="at least one node id, or no `nodes` key", found="[]",
+              fix="list the nodes the country withholds, or remove `nodes:` to "
+                  "cut everything it supplies")
+        return None
+    for x in nodes:
+        if names.id_set is not None and x not in names.id_set:
+            c.add("error", "unknown-node", f"cut names unknown node '{x}'",
+                  path=(*cp, "nodes"), where=cw, field="nodes",
+                  expected="a node id of the chain", found=short(x),
+                  fix=did_you_mean(x, names.ids or [], "use a node id of the chain"))
+    return nodes
+
+
+def _check_cut_months(c: Collector, start: Any, dur: Any, cp: tuple[Any, ...], cw: str,
+                      months: int) -> tuple[int, int | None]:
+    """A cut's ``start`` (a month within the horizon) and ``duration`` (whole months, or
+    ``None`` for permanent); return them, with defaults for the wrong ones."""
+    if (isinstance(start, bool) or not isinstance(start, int)
+            or not 0 <= start <= MAX_MONTHS):
+        c.add("error", "range", "cut start must be a month", path=(*cp, "start"),
+              where=cw, field="start", expected=f"a whole number in [0, {MAX_MONTHS}]",
+              found=short(start), fix="write the starting month, e.g. 0")
+        start = 0
+    elif start >= months:
+        c.add("error", "range", "the cut starts after the scenario's last month, so "
+              "it would cut nothing", path=(*cp, "start"), where=cw, field="start",
+              expected=f"a month before the horizon of {months} months",
+              found=short(start),
+              fix="start the cut earlier, or give the scenario more `months`")
+    if dur is not None and (isinstance(dur, bool) or not isinstance(dur, int)
+                            or not 0 <= dur <= MAX_MONTHS):
+        c.add("error", "range", "cut duration must be whole months",
+              path=(*cp, "duration"), where=cw, field="duration",
+              expected=f"a whole number in [0, {MAX_MONTHS}], or omitted for permanent",
+              found=short(dur), fix="write e.g. `duration: 12`")
+        dur = None
+    return start, dur

@@ -7,6 +7,15 @@ what was found, and the fix. Warnings (shares that leave an undeclared remainder
 node that reaches no end use) are reported separately and become errors under
 ``strict``; information (cycles) never fails.
 
+The modules, lowest first:
+
+- ``header``: the chain header (format, name, stages, groups, sources, perspective);
+- ``numbers``: the numbers' ranges, uncertainty bounds, magnitudes and sources;
+- ``graph``: the structure (end uses, reachability, cycles) and graph attributes;
+- ``tables``: the node, supplier and edge tables, then the structure they make;
+- ``checks``: the entry points, a read file or tables built in Python to problems;
+- ``combined``: the combined view, several chains joined by cross-chain links.
+
 Examples
 --------
 >>> import riskmodel as rm

@@ -23,18 +23,14 @@ import pandas as pd
 
 from riskmodel import schema
 from riskmodel._errors import Problem
+from riskmodel.io.collect import OTHER, Collector, unknown_keys
 from riskmodel.io.document import Document, read_document, resolve_path
+from riskmodel.io.parse import from_mapping
 from riskmodel.io.tables import ChainData
-from riskmodel.validation.checks import (
-    OTHER,
-    Collector,
-    check_scenarios,
-    check_sources,
-    check_tables,
-    from_mapping,
-    load_data,
-    unknown_keys,
-)
+from riskmodel.scenario import check_scenarios
+from riskmodel.validation.checks import load_data
+from riskmodel.validation.numbers import check_sources
+from riskmodel.validation.tables import check_tables
 
 __all__ = ["build_combined", "is_combined"]
 
@@ -79,6 +75,17 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     """Read a combined-view file (default: the built-in one) into tables and problems.
 
     ``path`` may also be the file already read, as a :class:`~riskmodel.io.Document`.
+    The chains it names are read and checked first; their problems come first, and
+    when one has an error the view is not joined. Then the chains' headers are
+    joined, the links read, the joined tables checked, and the scenarios gathered.
+
+    Examples
+    --------
+    >>> data, problems = build_combined()
+    >>> "semiconductors.euv_lithography" in set(data.nodes["id"])
+    True
+    >>> [p.severity for p in problems]  # a cycle through two chains, noted
+    ['info']
     """
     if path is None:
         from importlib import resources
@@ -88,6 +95,28 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     c = Collector(doc, doc.path)
     c.problems.extend(doc.problems)
     raw = doc.data if isinstance(doc.data, dict) else {}
+    names = _check_view(c, raw)
+    parts, problems = _read_chains(c, names, require_sources=require_sources)
+    if any(p.severity == "error" for p in problems) or not parts:
+        return _empty(raw, doc.path), problems + c.finish()
+    header = _join_headers(c, raw, parts)
+    links = _read_links(c, doc, raw, header["sources"])
+    link_rows = c.rows["edges"]
+    nodes = pd.concat([p.nodes for p in parts], ignore_index=True)
+    sups = pd.concat([p.suppliers for p in parts], ignore_index=True)
+    chain_edges = pd.concat([p.edges for p in parts], ignore_index=True)
+    edges = pd.concat([chain_edges, links], ignore_index=True) if len(links) else chain_edges
+    c.rows = {"edges": [None] * len(chain_edges) + link_rows}
+    data = ChainData(header, nodes, sups, edges, doc.path)
+    check_tables(c, data)
+    header["scenarios"] = _join_scenarios(c, raw, parts, data)
+    if require_sources:
+        check_sources(c, ChainData(header, nodes.iloc[:0], sups.iloc[:0], links, doc.path))
+    return data, problems + c.finish()
+
+
+def _check_view(c: Collector, raw: dict[str, Any]) -> list[str]:
+    """Check the view's own keys and format; return the names of the chains to join."""
     unknown_keys(c, raw, COMBINED_KEYS, "combined view", ())
     if raw.get("schema") != schema.COMBINED_SCHEMA_ID:
         c.add("error", "schema", "not a combined-view file", path=("schema",),
@@ -99,6 +128,13 @@ def build_combined(path: Any = None, *, require_sources: bool = False
               where="combined view", field="chains", expected="[chain_a, chain_b]",
               found=str(names), fix="list built-in chain names or chain files")
         names = []
+    return names
+
+
+def _read_chains(c: Collector, names: list[str], *, require_sources: bool
+                 ) -> tuple[list[ChainData], list[Problem]]:
+    """Read and check each named chain; return them with qualified ids, and their
+    problems. A name that names no chain is a problem of the view, in ``c``."""
     parts: list[ChainData] = []
     problems: list[Problem] = []
     for i, name in enumerate(names):
@@ -116,9 +152,13 @@ def build_combined(path: Any = None, *, require_sources: bool = False
         data, sub_problems = load_data(sub_path, require_sources=require_sources)
         problems += sub_problems
         parts.append(_qualify(data, str(data.header.get("name") or name)))
-    if any(p.severity == "error" for p in problems) or not parts:
-        return _empty(raw, doc.path), problems + c.finish()
+    return parts, problems
 
+
+def _join_headers(c: Collector, raw: dict[str, Any], parts: list[ChainData]
+                  ) -> dict[str, Any]:
+    """The view's header: its own name and texts, the chains' shared perspective,
+    stages and currency, and the union of their groups and sources (and its own)."""
     header: dict[str, Any] = {"schema": schema.SCHEMA_ID, "name": raw.get("name", "combined"),
                               "title": raw.get("title", ""),
                               "description": raw.get("description", "")}
@@ -141,6 +181,12 @@ def build_combined(path: Any = None, *, require_sources: bool = False
                           expected="one declaration", found="two",
                           fix=f"give the {key[:-1]} one id per meaning")
                 header[key].setdefault(k, v)
+    return header
+
+
+def _read_links(c: Collector, doc: Document, raw: dict[str, Any], sources: dict[str, Any]
+                ) -> pd.DataFrame:
+    """The cross-chain links, read as edges (their places in the file kept in ``c``)."""
     link_doc = {"nodes": [], "edges": raw.get("links", [])}
     if not isinstance(raw.get("links", []), list):
         c.add("error", "type", "`links` must be a list", path=("links",), field="links",
@@ -149,15 +195,15 @@ def build_combined(path: Any = None, *, require_sources: bool = False
         link_doc["edges"] = []
     doc.positions.update({("edges", *k[1:]): v for k, v in doc.positions.items()
                           if k[:1] == ("links",)})
-    _, _, links = from_mapping(doc, c, {**link_doc, "sources": header["sources"]})
-    link_rows = c.rows["edges"]
-    nodes = pd.concat([p.nodes for p in parts], ignore_index=True)
-    sups = pd.concat([p.suppliers for p in parts], ignore_index=True)
-    chain_edges = pd.concat([p.edges for p in parts], ignore_index=True)
-    edges = pd.concat([chain_edges, links], ignore_index=True) if len(links) else chain_edges
-    c.rows = {"edges": [None] * len(chain_edges) + link_rows}
-    data = ChainData(header, nodes, sups, edges, doc.path)
-    check_tables(c, data)
+    _, _, links = from_mapping(doc, c, {**link_doc, "sources": sources})
+    return links
+
+
+def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
+                    data: ChainData) -> list[dict[str, Any]]:
+    """The chains' scenarios, qualified, then the view's own, checked against the
+    joined chain ``data``."""
+    header, sups = data.header, data.suppliers
     countries = sorted((set(sups["country"].astype(str)) | set(header["groups"])) - {OTHER})
     persp = header.get("perspective")
     if isinstance(persp, dict):
@@ -166,12 +212,9 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     for part in parts:
         scenarios += _qualified_scenarios(part.header.get("scenarios", []),
                                           str(part.header.get("name")))
-    scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(nodes["id"]),
+    scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(data.nodes["id"]),
                                  countries)
-    header["scenarios"] = scenarios
-    if require_sources:
-        check_sources(c, ChainData(header, nodes.iloc[:0], sups.iloc[:0], links, doc.path))
-    return data, problems + c.finish()
+    return scenarios
 
 
 def _norm(x: Any) -> Any:
