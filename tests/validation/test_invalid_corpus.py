@@ -27,7 +27,7 @@ import yaml
 
 from riskmodel.cli import main
 
-CORPUS = Path(__file__).parent / "data" / "invalid"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "invalid"
 MANIFEST = CORPUS / "EXPECTED.yaml"
 _EXPECT = re.compile(r"^# expect: (?:line (\d+): )?(.+)$")
 
@@ -155,7 +155,7 @@ def test_several_problems_are_all_reported(capsys: pytest.CaptureFixture[str]) -
 
 def test_real_process_prints_no_traceback() -> None:
     entry = CORPUS / "python_object_tag.yaml"
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("RISKMODEL_DEBUG", None)
     r = subprocess.run([sys.executable, "-m", "riskmodel", "validate", str(entry)],
