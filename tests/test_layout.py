@@ -175,3 +175,25 @@ def test_the_checks_catch_what_they_should(tmp_path: Path, monkeypatch: pytest.M
              else test_no_module_uses_another_modules_private_names)
     with pytest.raises(AssertionError, match=why):
         check()
+
+
+#: module and function sizes past which a part is two concepts (docstrings count)
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+#: functions allowed past MAX_FUNCTION_LINES, each with the reason
+LONG_FUNCTIONS: dict[str, str] = {}
+
+
+def test_modules_and_functions_stay_short() -> None:
+    long = []
+    for m, path in MODULES.items():
+        text = path.read_text(encoding="utf-8")
+        if (n := len(text.splitlines())) > MAX_MODULE_LINES:
+            long.append(f"{_where(m)}: {n} lines (split it: at most {MAX_MODULE_LINES})")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES and f"{_where(m)}:{node.name}" not in LONG_FUNCTIONS:
+                    long.append(f"{_where(m)}:{node.lineno}: {node.name} is {n} lines "
+                                f"(at most {MAX_FUNCTION_LINES})")
+    assert not long, "\n".join(long)
