@@ -2,13 +2,14 @@
 
 When each column cuts a few nodes (the choke score cuts one node per column), most of
 the ``(n, k)`` availability matrix stays at its undisturbed value, 1, and the column
-block kernel of :mod:`riskmodel._kernel` spends nearly all its time reading ones. This
+block kernel of :mod:`riskmodel.engine.kernel` spends nearly all its time reading ones. This
 kernel instead follows each column on its own, month by month, through the cone of
 nodes its cuts reach: a node is evaluated only when it is cut, when one of its inputs
 fell below 1 this month, or when its own stock has been drawn (its stock then differs
 from the undisturbed one, so it is evaluated every month after). Nodes are taken level
 by level from per-level buckets; a cyclic level is swept as a whole, from 1, as the
-column-block kernel does. The equations are those of :mod:`riskmodel.engine`.
+column-block kernel does. The equations are those of :mod:`riskmodel.engine`, taken
+from :mod:`riskmodel.engine.equations` as compiled in :mod:`riskmodel.engine.kernel`.
 
 A node counts as disturbed when its availability is below ``1 − EPS`` or its stock
 below its undisturbed stock by more than ``EPS``: rounding at the last bit (shares
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from riskmodel.engine.kernel import KIND_NEW_GROUP, KIND_SAME_GROUP
+from riskmodel.engine.kernel import KIND_NEW_GROUP, KIND_SAME_GROUP, feasibility, requirement
 
 EPS = 1e-14
 
@@ -51,7 +52,7 @@ def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0
         kind = e_kind[e]
         if kind == KIND_NEW_GROUP:
             if started:
-                P = min(P, min(g, 1.0))
+                P = min(P, requirement(g))
             g = covers[e_edge[e], 0] * x
             started = True
         elif kind == KIND_SAME_GROUP:
@@ -59,8 +60,8 @@ def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0
         else:
             ne += ne_share[e_edge[e], 0] * (1.0 - x)
     if started:
-        P = min(P, min(g, 1.0))
-    return a * max(0.0, min(P, 1.0 - ne)) + b
+        P = min(P, requirement(g))
+    return a * feasibility(P, ne) + b
 
 
 @nb.njit(cache=True, nogil=True, inline="always")

@@ -1,4 +1,7 @@
-"""The engine's inner loop compiled with numba (used for large work; see engine.backend).
+"""The engine's inner loop compiled with numba (used for large work; see
+:data:`riskmodel.engine.settings.BACKEND`). The equations are those of
+:mod:`riskmodel.engine`; the ramp, net fraction, groups and feasibility are the
+functions of :mod:`riskmodel.engine.equations`, compiled here once for every kernel.
 
 One call propagates availability through every level for ``k`` columns. Columns are
 independent scenarios, so they are split into blocks that run in parallel, one thread
@@ -20,17 +23,27 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from riskmodel.engine import equations
+from riskmodel.engine.equations import RAMP_BY_MONTH
+
 KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
+
+# The shared equations, compiled once for this kernel and the cone kernel (inlined
+# where called, so that they cost what the same lines written out would).
+ramp = nb.njit(nogil=True, inline="always")(equations.ramp)
+net_fraction = nb.njit(nogil=True, inline="always")(equations.net_fraction)
+requirement = nb.njit(nogil=True, inline="always")(equations.requirement)
+feasibility = nb.njit(nogil=True, inline="always")(equations.feasibility)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b):
+def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b):
     """``a`` and ``b`` of node ``j`` (supply ``a·P + b``) for columns ``c0:c0+w``.
 
     Pairs give withheld shares directly. The country table gives, per (country,
     column), the atoms of which each supplier row of ``j`` in that country loses the
-    net fraction ``max f·(1 − s·ρ)``, with ``ρ = ramp``, or from month ``t`` when
-    ``ramp < 0`` (as :meth:`riskmodel.engine.CutSpec.net`)."""
+    net fraction ``max f·(1 − s·ρ)``, with ``ρ = fixed_ramp``, or by month ``t`` when
+    that is ``RAMP_BY_MONTH`` (as :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
     kd = dep0.shape[1] > 1
     for x in range(w):
         c = c0 + x
@@ -63,13 +76,13 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, 
             lj = lead[j, c if kl else 0]
             xq = 0.0
             for q in range(lo, hi):
-                if ramp >= 0.0:
-                    rho = ramp
+                if fixed_ramp != RAMP_BY_MONTH:
+                    rho = fixed_ramp
                 elif cstart[q] <= t < cend[q]:
-                    rho = min(1.0, (t - cstart[q]) / lj) if lj > 0 else 1.0
+                    rho = ramp(t - cstart[q], lj)
                 else:
                     continue
-                v = cfrac[q] * (1.0 - sj * rho)
+                v = net_fraction(cfrac[q], sj, rho)
                 if v > xq:
                     xq = v
             amt = row_share[r, c if kr else 0] * xq
@@ -81,8 +94,9 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, 
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne):
-    """Production feasibility of node ``j`` for columns ``c0:c0+w`` into ``P``:
-    ``max(0, min(min_g min(1, Σ covers·A), 1 − Σ share·(1 − A)))``."""
+    """Production feasibility of node ``j`` for columns ``c0:c0+w`` into ``P``
+    (:func:`~riskmodel.engine.equations.feasibility` of the groups' minimum and the
+    non-essential loss)."""
     kc = covers.shape[1] > 1
     ks = ne_share.shape[1] > 1
     for x in range(w):
@@ -96,7 +110,7 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
         if kind == KIND_NEW_GROUP:
             if started:
                 for x in range(w):
-                    gc = min(g[x], 1.0)
+                    gc = requirement(g[x])
                     if gc < P[x]:
                         P[x] = gc
             for x in range(w):
@@ -113,18 +127,17 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
                 ne[x] += ne_share[ed, c if ks else 0] * (1.0 - A[src, c])
     if started:
         for x in range(w):
-            gc = min(g[x], 1.0)
+            gc = requirement(g[x])
             if gc < P[x]:
                 P[x] = gc
     for x in range(w):
-        p = min(P[x], 1.0 - ne[x])
-        P[x] = p if p > 0.0 else 0.0
+        P[x] = feasibility(P[x], ne[x])
 
 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
-           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, stock, has_stock,
-           update_stock, A, tol, max_iter, limit, fill):
+           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock,
+           has_stock, update_stock, A, tol, max_iter, limit, fill):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
@@ -158,7 +171,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
-                _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
+                _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b)
                 for x in range(w):
                     c = c0 + x
                     s = a[x] * P[x] + b[x]
@@ -186,8 +199,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _supply_only(j, c0, c0 + w, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                             ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, A, S, P, g, ne,
-                             a, b)
+                             ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, A, S, P, g,
+                             ne, a, b)
                 for x in range(w):
                     c = c0 + x
                     stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
@@ -196,18 +209,18 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 @nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                 p_col, p_dep, p_ind, table, t, ramp, A, S, P, g, ne, a, b):
+                 p_col, p_dep, p_ind, table, t, fixed_ramp, A, S, P, g, ne, a, b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
     w = c1 - c0
     _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
-    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, a, b)
+    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b)
     for x in range(w):
         S[x] = a[x] * P[x] + b[x]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, ramp, stock, has_stock,
+              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock,
               update_stock, A, tol, max_iter, blocks, limit, fill):
     """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
     stocks when ``update_stock``. Returns -1, or a level that did not converge."""
@@ -221,8 +234,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, table, t, ramp, stock, has_stock, update_stock, A, tol,
-                                 max_iter, limit, fill)
+                                 p_ind, table, t, fixed_ramp, stock, has_stock, update_stock,
+                                 A, tol, max_iter, limit, fill)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]
@@ -242,7 +255,7 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
         kind = e_kind[e]
         if kind == KIND_NEW_GROUP:
             if started:
-                P = min(P, min(g, 1.0))
+                P = min(P, requirement(g))
             g = coef[e] * A[src, 0]
             started = True
         elif kind == KIND_SAME_GROUP:
@@ -250,13 +263,13 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
         else:
             ne += coef[e] * (1.0 - A[src, 0])
     if started:
-        P = min(P, min(g, 1.0))
+        P = min(P, requirement(g))
     a = dep0[j, 0]
     b = ind0[j, 0]
     for q in range(pptr[j], pptr[j + 1]):
         a -= p_dep[q]
         b -= p_ind[q]
-    return a * max(0.0, min(P, 1.0 - ne)) + b
+    return a * feasibility(P, ne) + b
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)

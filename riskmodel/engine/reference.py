@@ -2,10 +2,12 @@
 
 This module is the specification in code. It reads the networkx graph of a
 :class:`~riskmodel.Chain` directly (not its compiled arrays) and follows the model
-(docs/model.md §1.4–1.5) one node at a time, in topological order of the strongly
-connected components, iterating each cycle downward from 1 to the greatest fixed
-point. It is slow by design; the fast engine (:mod:`riskmodel.engine`) must agree with
-it to 1e-9.
+(docs/model.md §1.4–1.5; written out in :mod:`riskmodel.engine`) one node at a time,
+in topological order of the strongly connected components, iterating each cycle
+downward from 1 to the greatest fixed point. The ramp, the net fraction, groups,
+feasibility and the static bounds' ramps are those of :mod:`riskmodel.engine.equations`,
+which the fast engine uses too. It is slow by design; the fast engine must agree with it
+to 1e-9.
 
 Examples
 --------
@@ -29,6 +31,7 @@ from typing import Any
 import networkx as nx
 
 from riskmodel._errors import ConvergenceError
+from riskmodel.engine import equations
 from riskmodel.scenario import Scenario
 
 __all__ = ["availability", "simulate"]
@@ -54,10 +57,11 @@ def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
 
 
 def _withheld(chain: Any, node: str, country: str, scenario: Scenario, month: int | None,
-              ramp: float | None = None) -> float:
+              ramp: float = equations.RAMP_BY_MONTH) -> float:
     """x_jc, net of substitution: the largest ``f_q (1 − s_j ρ_q)`` over the cuts ``q`` in
     force that withhold ``country``'s supply of ``node``. Each cut's ramp ``ρ_q`` runs
-    from its own start over the node's lead time; ``ramp`` fixes it (static bounds)."""
+    from its own start over the node's lead time; a fixed ``ramp`` (static bounds) replaces
+    it."""
     attrs = chain.graph.nodes[node]
     s = float(attrs.get("substitutability") or 0.0)
     lead = float(attrs.get("lead_time_months") or 0.0)
@@ -70,11 +74,11 @@ def _withheld(chain: Any, node: str, country: str, scenario: Scenario, month: in
             continue
         if cut.nodes is not None and node not in cut.nodes:
             continue
-        if ramp is not None:
-            rho = ramp
+        if ramp == equations.RAMP_BY_MONTH:
+            rho = float(equations.ramp(month - cut.start, lead))
         else:
-            rho = min(1.0, (month - cut.start) / lead) if lead > 0 else 1.0
-        x = max(x, cut.fraction * (1.0 - s * rho))
+            rho = ramp
+        x = max(x, equations.net_fraction(cut.fraction, s, rho))
     return x
 
 
@@ -91,12 +95,12 @@ def _feasibility(chain: Any, node: str, A: Mapping[str, float]) -> float:
         else:  # an essential input on its own
             key, cover = f"edge:{u}", 1.0
         groups[key] = groups.get(key, 0.0) + cover * A[u]
-    p = min([min(1.0, g) for g in groups.values()], default=1.0)
-    return min(max(0.0, min(p, 1.0 - non_essential_loss)), 1.0)
+    p = min([equations.requirement(g) for g in groups.values()], default=1.0)
+    return float(equations.feasibility(p, non_essential_loss))
 
 
 def _supply(chain: Any, node: str, A: Mapping[str, float], scenario: Scenario,
-            month: int | None, ramp: float | None) -> float:
+            month: int | None, ramp: float) -> float:
     """S_j: what suppliers deliver, after the cut and substitution."""
     P = _feasibility(chain, node, A)
     shares, other = _supply_shares(chain, node)
@@ -109,7 +113,7 @@ def _supply(chain: Any, node: str, A: Mapping[str, float], scenario: Scenario,
     return total
 
 
-def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float | None,
+def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
            stock: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     """Availability and supply of every node in one month (greatest fixed point)."""
     g = chain.graph
@@ -137,7 +141,7 @@ def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate"
     """Static availability under every cut of ``scenario``: ``immediate`` (no stock, no
     substitution) or ``long_run`` (full substitution)."""
     stock = {n: 0.0 for n in chain.graph}
-    return _solve(chain, scenario, None, 1.0 if mode == "long_run" else 0.0, stock)[0]
+    return _solve(chain, scenario, None, equations.bound_ramp(mode), stock)[0]
 
 
 def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
@@ -146,7 +150,7 @@ def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
     stock = {n: float(g.nodes[n].get("inventory_months") or 0.0) for n in g}
     out = []
     for t in range(scenario.months):
-        A, S = _solve(chain, scenario, t, None, stock)
+        A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock)
         for n in g:  # the stock covers what supply could not, and is not rebuilt
             stock[n] = max(0.0, stock[n] - (A[n] - S[n]))
         out.append(A)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 import riskmodel as rm
 from riskmodel import engine
-from riskmodel.engine import reference
+from riskmodel.engine import cones, reference
+from riskmodel.engine import settings as engine_settings
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import cut_spec
 from riskmodel.synthetic import synthetic_chain
@@ -151,9 +152,9 @@ def test_convergence_cap_raises_clearly(monkeypatch: pytest.MonkeyPatch) -> None
              "c": {"stage": "end_use", "value": 1.0}}
     ch = chain_of(nodes, [("a", "b", {}), ("b", "a", {}), ("b", "c", {})],
                   perspective={"home": "CN"})
-    monkeypatch.setattr(engine, "MAX_ITER", 3)
+    monkeypatch.setattr(engine_settings, "MAX_ITER", 3)
     for backend in BACKENDS:
-        monkeypatch.setattr(engine, "BACKEND", backend)
+        monkeypatch.setattr(engine_settings, "BACKEND", backend)
         with pytest.raises(rm.ConvergenceError, match="cycle through a, b"):
             static(ch, [Cut("US")])
 
@@ -340,14 +341,14 @@ def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
     countries = [c.countries[c.supply.indices[c.supply.indptr[j]]] for j in nodes]
     spec = _single_cuts(c, p, nodes, countries)
     results = []
-    real = engine.cone_losses
+    real = cones.cone_losses
 
     def counted(*args, **kw):
         res = real(*args, **kw)
         results.append(res is not None)
         return res
 
-    monkeypatch.setattr(engine, "cone_losses", counted)
+    monkeypatch.setattr(cones, "cone_losses", counted)
     dense = engine.dynamic(c, p, spec, 8, backend="numba").loss
     assert results == []  # a named backend runs the column-block kernel
     cone = engine.dynamic(c, p, spec, 8).loss
@@ -357,7 +358,7 @@ def test_cone_kernel_is_used_for_small_cuts_and_falls_back_when_they_reach_far(
     assert np.abs(imm - engine.end_use_loss(p, engine.static(c, p, spec, backend="numba"))
                   ).max() <= 1e-12
     # no work allowed: the cone kernel gives up and the block kernel answers
-    monkeypatch.setattr(engine, "CONE_WORK_SHARE", 0.0)
+    monkeypatch.setattr(engine_settings, "CONE_WORK_SHARE", 0.0)
     again = engine.dynamic(c, p, spec, 8).loss
     assert results[-1] is False
     assert np.abs(again - dense).max() <= 1e-12

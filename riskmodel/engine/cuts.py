@@ -1,0 +1,228 @@
+"""Cuts as the engine takes them: atoms over supplier rows and columns
+(:class:`CutSpec`), the shares they withhold (:class:`Withheld`), and whole-country
+cuts as a small table for the column-block kernel (:class:`CountryTable`).
+
+The net withheld fraction of a row is ``x = max_q f_q · (1 − s · ρ_q)`` over the cuts
+``q`` on it (docs/model.md §1.5; the equations are in :mod:`riskmodel.engine`, the
+ramp ρ and the net fraction in :mod:`riskmodel.engine.equations`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from riskmodel.engine import equations
+from riskmodel.engine.compiled import Compiled
+from riskmodel.engine.params import Params
+
+__all__ = ["CountryTable", "CutSpec", "Withheld", "no_table", "pair_params",
+           "split_country_atoms", "withheld"]
+
+
+@dataclass(frozen=True)
+class CutSpec:
+    """Cuts for ``k`` columns: each atom withholds ``fraction`` of some supplier rows of
+    one column from month ``start`` to ``end`` (exclusive; ``inf`` = permanent).
+
+    Atoms are reduced to unique (supplier row, column) *pairs*. Each atom's
+    substitution ramps from its own start; where atoms overlap on a pair, the one
+    leaving the larger net shortfall ``f·(1 − s·ρ)`` binds. So more cuts, larger
+    fractions and longer cuts never raise availability.
+    """
+
+    k: int
+    col: np.ndarray        # (q,) column of each atom
+    rows: list[np.ndarray]  # supplier rows of each atom
+    fraction: np.ndarray   # (q,)
+    start: np.ndarray      # (q,)
+    end: np.ndarray        # (q,) float, inf for permanent
+    #: (q,) the country whose every supplier row the atom names, or -1 (a partial cut)
+    country: np.ndarray | None = None
+
+    @classmethod
+    def none(cls, k: int = 1) -> CutSpec:
+        z = np.zeros(0)
+        return cls(k, z.astype(np.int64), [], z, z, z)
+
+    def take(self, lo: int, hi: int) -> CutSpec:
+        """Columns ``lo:hi`` as a spec of their own."""
+        q = np.flatnonzero((self.col >= lo) & (self.col < hi))
+        return CutSpec(hi - lo, self.col[q] - lo, [self.rows[i] for i in q], self.fraction[q],
+                       self.start[q], self.end[q],
+                       None if self.country is None else self.country[q])
+
+    def active(self, t: int) -> np.ndarray:
+        return (self.start <= t) & (t < self.end)
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(pair_row, pair_col, atom_of_entry, pair_of_entry)`` for every atom entry."""
+        if not self.rows:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, z, z
+        sizes = np.array([len(r) for r in self.rows])
+        rows = np.concatenate(self.rows).astype(np.int64)
+        atom = np.repeat(np.arange(len(self.rows)), sizes)
+        cols = self.col[atom]
+        key = rows * self.k + cols
+        if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):  # already unique and sorted
+            return rows, cols, atom, np.arange(len(key))
+        uniq, inv = np.unique(key, return_inverse=True)
+        return uniq // self.k, uniq % self.k, atom, inv
+
+    def net(self, t: int | None, prepared: tuple[np.ndarray, ...], subst: np.ndarray,
+            lead: np.ndarray, *, ramp: float = equations.RAMP_BY_MONTH) -> np.ndarray:
+        """Net withheld fraction of each pair, after substitution, in month ``t``.
+
+        ``subst``/``lead`` are per pair. Each atom in force ramps from its own start
+        (:func:`~riskmodel.engine.equations.ramp`); a fixed ``ramp`` (a static bound,
+        :func:`~riskmodel.engine.equations.bound_ramp`) takes every atom as in force,
+        whatever ``t``.
+        """
+        pair_row, _, atom, inv = prepared
+        x = np.zeros(len(pair_row))
+        if len(atom) == 0:
+            return x
+        by_month = ramp == equations.RAMP_BY_MONTH
+        on = self.active(t)[atom] if by_month else np.ones(len(atom), dtype=bool)
+        a, pe = atom[on], inv[on]
+        rho = equations.ramp(t - self.start[a], lead[pe]) if by_month else ramp
+        vals = equations.net_fraction(self.fraction[a], subst[pe], rho)
+        if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
+            x[pe] = vals
+        else:
+            np.maximum.at(x, pe, vals)
+        return x
+        on = np.ones(len(atom), dtype=bool) if t is None else self.active(t)[atom]
+        a, pe = atom[on], inv[on]
+        if t is None:
+            rho = np.full(len(a), float(ramp or 0.0))
+        else:
+            lp = lead[pe]
+            age = t - self.start[a]
+            rho = np.where(lp > 0, np.minimum(1.0, age / np.where(lp > 0, lp, 1.0)), 1.0)
+        vals = self.fraction[a] * (1.0 - subst[pe] * rho)
+        if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
+            x[pe] = vals
+        else:
+            np.maximum.at(x, pe, vals)
+        return x
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Shares withheld (net of substitution) per (node, column), node-sorted."""
+
+    node: np.ndarray
+    col: np.ndarray
+    dep: np.ndarray   # withheld from producers that need the chain's inputs
+    ind: np.ndarray   # withheld from the others
+
+    def dense(self, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        dep = sparse.coo_matrix((self.dep, (self.node, self.col)), shape=(n, k)).toarray()
+        ind = sparse.coo_matrix((self.ind, (self.node, self.col)), shape=(n, k)).toarray()
+        return dep, ind
+
+    def ptr(self, n: int) -> np.ndarray:
+        """CSR pointer over the node-sorted pairs (by counting: O(n + pairs))."""
+        out = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.node, minlength=n), out=out[1:])
+        return out
+
+
+@dataclass(frozen=True)
+class CountryTable:
+    """Atoms that cut everything a country supplies, for the column-block kernel.
+
+    Sorted by ``country · k + column`` with ``ptr`` over that key, so that each node
+    finds the atoms of its own supplier countries without any per-row expansion: a
+    batch of country-wide cuts then costs nothing per supplier row before the kernel.
+    """
+
+    k: int
+    country: np.ndarray
+    col: np.ndarray
+    ptr: np.ndarray
+    fraction: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    #: each country's place in the table (-1: no column cuts all of it); the table
+    #: spans only these countries, so 200,000 supplier keys cost nothing here
+    slot: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def build(cls, cuts: CutSpec, atoms: np.ndarray, n_countries: int) -> CountryTable:
+        assert cuts.country is not None
+        present = np.unique(cuts.country[atoms])
+        slot = np.full(n_countries, -1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        key = slot[cuts.country[atoms]] * cuts.k + cuts.col[atoms]
+        o = np.argsort(key, kind="stable")
+        a = atoms[o]
+        ptr = np.searchsorted(key[o], np.arange(len(present) * cuts.k + 1)).astype(np.int64)
+        return cls(cuts.k, cuts.country[a].astype(np.int64), cuts.col[a].astype(np.int64), ptr,
+                   cuts.fraction[a].astype(float), cuts.start[a].astype(float),
+                   cuts.end[a].astype(float), slot)
+
+    def kernel_args(self, c: Compiled, p: Params) -> tuple:
+        return (self.k, self.ptr, self.fraction, self.start, self.end,
+                c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
+                p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
+                np.ascontiguousarray(p.subst, dtype=float),
+                np.ascontiguousarray(p.lead, dtype=float))
+
+
+def no_table() -> tuple:
+    """The kernel arguments of an empty :class:`CountryTable`."""
+    i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
+    return (0, i, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
+            np.zeros((0, 1)), np.zeros((0, 1)))
+
+
+def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
+                        ) -> tuple[CutSpec, CountryTable | None]:
+    """``cuts`` as explicit atoms plus a :class:`CountryTable` of whole-country atoms.
+
+    A whole-country atom stays explicit where an explicit atom of the same column cuts
+    a row of that country: overlapping atoms must be combined row by row (the larger
+    net shortfall binds), which the explicit pairs do.
+    """
+    if cuts.country is None or not np.any(cuts.country >= 0):
+        return cuts, None
+    whole = cuts.country >= 0
+    part = np.flatnonzero(~whole)
+    if len(part):
+        keys = np.unique(np.concatenate(
+            [p.row_country[cuts.rows[q]] * cuts.k + cuts.col[q] for q in part]))
+        whole &= ~np.isin(cuts.country * cuts.k + cuts.col, keys)
+    rest = np.flatnonzero(~whole)
+    explicit = CutSpec(cuts.k, cuts.col[rest], [cuts.rows[q] for q in rest],
+                       cuts.fraction[rest], cuts.start[rest], cuts.end[rest])
+    return explicit, CountryTable.build(cuts, np.flatnonzero(whole), n_countries)
+
+
+def withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
+    """The withheld shares given each pair's net withheld fraction ``x``."""
+    pair_row, pair_col = prepared[0], prepared[1]
+    share = p.row_share[pair_row, pair_col if p.row_share.shape[1] > 1 else 0] if len(
+        pair_row) else np.zeros(0)
+    amount = share * x
+    dep = p.row_dep[pair_row]
+    nodes = p.row_node[pair_row]
+    if len(nodes) > 1 and not bool(np.all(nodes[1:] >= nodes[:-1])):
+        o = np.argsort(nodes, kind="stable")
+        nodes, pair_col, amount, dep = nodes[o], pair_col[o], amount[o], dep[o]
+    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64),
+                    np.where(dep, amount, 0.0), np.where(dep, 0.0, amount))
+
+
+def pair_params(p: Params, prepared: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Substitutability and lead time of each pair's node (in its column, for draws)."""
+    nodes, cols = p.row_node[prepared[0]], prepared[1]
+    return _pair_param(p.subst, nodes, cols), _pair_param(p.lead, nodes, cols)
+
+
+def _pair_param(arr: np.ndarray, nodes: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return arr[nodes, cols if arr.shape[1] > 1 else 0]
