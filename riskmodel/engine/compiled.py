@@ -124,35 +124,34 @@ def _levels(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.nd
     return comp_level[labels], labels, cyclic
 
 
-def compile_data(data: ChainData) -> Compiled:
-    """Compile chain tables into :class:`Compiled` arrays (vectorised)."""
-    from scipy.sparse import csr_matrix
+def _node_column(nodes: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    """Node attribute ``name`` as floats, ``default`` where absent (NaN stays NaN when the
+    default is NaN)."""
+    n = len(nodes)
+    if name not in nodes:
+        return np.full(n, default)
+    v = nodes[name].to_numpy(dtype=float)
+    return np.where(np.isnan(v), default, v) if not math.isnan(default) else v.copy()
 
-    nodes, sups, edges = data.nodes, data.suppliers, data.edges
-    h = data.header
-    stages = tuple(h.get("stages") or schema.DEFAULT_STAGES)
-    ids = nodes["id"].to_numpy(dtype=object)
-    index = pd.Index(ids)
-    n = len(ids)
-    stage_no = pd.Categorical(nodes["stage"], categories=list(stages)).codes.astype(np.int8)
-    end_use = stage_no == len(stages) - 1
 
-    def col(name: str, default: float) -> np.ndarray:
-        if name not in nodes:
-            return np.full(n, default)
-        v = nodes[name].to_numpy(dtype=float)
-        return np.where(np.isnan(v), default, v) if not math.isnan(default) else v.copy()
-
-    value = col("value", math.nan)
+def _end_use_weights(end_use: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """End-use weights ``value / Σ value`` (docs/model.md §1.5): equal when no end-use
+    node has a value, 0 off the end uses."""
     w = np.where(end_use, np.nan_to_num(value, nan=0.0), 0.0)
     if end_use.any() and not (w > 0).any():
         w = end_use.astype(float)
     if (w > 0).any():
         w = w / w.max()  # first to at most 1: values near the largest float add up
-    weight = w / w.sum() if w.sum() > 0 else w
+    return w / w.sum() if w.sum() > 0 else w
 
-    persp = h.get("perspective", "global")
-    home = persp["home"] if isinstance(persp, Mapping) else None
+
+def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None
+                   ) -> tuple[list[str], Any, np.ndarray, np.ndarray]:
+    """``(countries, supply, other, other_dependent)``: the node × country share matrix
+    and the ``other`` remainder, read as docs/model.md §1.3 says."""
+    from scipy.sparse import csr_matrix
+
+    n = len(index)
     sup = sups[sups["country"] != OTHER]
     explicit_other = sups[sups["country"] == OTHER].groupby("node")["share"].sum()
     countries = sorted(set(sup["country"].astype(str)) | ({home} if home else set()))
@@ -182,14 +181,19 @@ def compile_data(data: ChainData) -> Compiled:
         other_dep = np.ones(n, dtype=bool)
     else:
         other_dep = np.zeros(n, dtype=bool)
+    return countries, supply, other, other_dep
 
+
+def _edge_arrays(edges: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
+    """Each node's inputs as CSR (sorted by the node that uses them), with their
+    attributes and requirement groups (docs/model.md §1.2)."""
+    n = len(index)
     src = index.get_indexer(edges["from"]) if len(edges) else np.zeros(0, dtype=np.int64)
     dst = index.get_indexer(edges["to"]) if len(edges) else np.zeros(0, dtype=np.int64)
     keep = (src >= 0) & (dst >= 0)
     order = np.lexsort((src[keep], dst[keep]))
     src, dst = src[keep][order], dst[keep][order]
     e = edges[keep].iloc[order] if len(edges) else edges
-    in_ptr = np.searchsorted(dst, np.arange(n + 1)).astype(np.int64)
     share = e["share"].to_numpy(dtype=float) if len(e) else np.zeros(0)
     essential = e["essential"].fillna(True).to_numpy(dtype=bool) if len(e) else np.zeros(
         0, dtype=bool)
@@ -197,6 +201,17 @@ def compile_data(data: ChainData) -> Compiled:
     # covers only means something for an alternative in a group
     covers = np.where(gcodes >= 0, np.nan_to_num(e["covers"].to_numpy(dtype=float), nan=1.0),
                       1.0) if len(e) else np.zeros(0)
+    edge_group, group_node = _requirement_groups(dst, essential, gcodes)
+    return {"in_ptr": np.searchsorted(dst, np.arange(n + 1)).astype(np.int64),
+            "in_src": src.astype(np.int64), "in_dst": dst, "edge_share": share,
+            "edge_essential": essential, "edge_covers": covers, "edge_group": edge_group,
+            "group_node": group_node}
+
+
+def _requirement_groups(dst: np.ndarray, essential: np.ndarray, gcodes: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``(edge_group, group_node)``: the requirement group of each essential input (its
+    named group at its node, or a group of its own), -1 for a non-essential one."""
     ng = int(gcodes.max()) + 1 if len(gcodes) and gcodes.max() >= 0 else 0
     key = np.where(gcodes >= 0, dst.astype(np.int64) * (ng + 1) + gcodes + 1,
                    -(np.arange(len(dst), dtype=np.int64) + 1))
@@ -206,17 +221,35 @@ def compile_data(data: ChainData) -> Compiled:
     edge_group = np.where(essential, inv - first_ess, -1).astype(np.int64)
     group_node = np.full(len(uniq) - first_ess, -1, dtype=np.int64)
     group_node[edge_group[essential]] = dst[essential]
-    level, scc, cyclic = _levels(n, src, dst)
+    return edge_group, group_node
+
+
+def compile_data(data: ChainData) -> Compiled:
+    """Compile chain tables into :class:`Compiled` arrays (vectorised)."""
+    nodes, h = data.nodes, data.header
+    stages = tuple(h.get("stages") or schema.DEFAULT_STAGES)
+    ids = nodes["id"].to_numpy(dtype=object)
+    index = pd.Index(ids)
+    n = len(ids)
+    stage_no = pd.Categorical(nodes["stage"], categories=list(stages)).codes.astype(np.int8)
+    end_use = stage_no == len(stages) - 1
+    value = _node_column(nodes, "value", math.nan)
+    persp = h.get("perspective", "global")
+    home = persp["home"] if isinstance(persp, Mapping) else None
+    countries, supply, other, other_dep = _supply_matrix(data.suppliers, index, home)
+    edges = _edge_arrays(data.edges, index)
+    dst = edges.pop("in_dst")
+    level, scc, cyclic = _levels(n, edges["in_src"], dst)
     order_nodes = np.argsort(level, kind="stable")
     level_ptr = np.searchsorted(level[order_nodes], np.arange(level.max() + 2 if n else 1))
     return Compiled(
-        ids=ids, index=index, stages=stages, stage=stage_no, end_use=end_use, weight=weight,
-        value=value, substitutability=col("substitutability", 0.0),
-        lead_time=col("lead_time_months", 0.0), inventory=col("inventory_months", 0.0),
-        rd_intensity=col("rd_intensity", math.nan),
-        subsidy_intensity=col("subsidy_intensity", math.nan),
-        profit_margin=col("profit_margin", math.nan), countries=countries, supply=supply,
-        other=other, other_dependent=other_dep, home=home, in_ptr=in_ptr,
-        in_src=src.astype(np.int64), edge_share=share, edge_essential=essential,
-        edge_covers=covers, edge_group=edge_group, group_node=group_node, level=level,
-        order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)
+        ids=ids, index=index, stages=stages, stage=stage_no, end_use=end_use,
+        weight=_end_use_weights(end_use, value), value=value,
+        substitutability=_node_column(nodes, "substitutability", 0.0),
+        lead_time=_node_column(nodes, "lead_time_months", 0.0),
+        inventory=_node_column(nodes, "inventory_months", 0.0),
+        rd_intensity=_node_column(nodes, "rd_intensity", math.nan),
+        subsidy_intensity=_node_column(nodes, "subsidy_intensity", math.nan),
+        profit_margin=_node_column(nodes, "profit_margin", math.nan), countries=countries,
+        supply=supply, other=other, other_dependent=other_dep, home=home, **edges,
+        level=level, order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)
