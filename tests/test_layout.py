@@ -181,7 +181,10 @@ def test_the_checks_catch_what_they_should(tmp_path: Path, monkeypatch: pytest.M
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: functions allowed past MAX_FUNCTION_LINES, each with the reason
-LONG_FUNCTIONS: dict[str, str] = {}
+LONG_FUNCTIONS: dict[str, str] = {
+    "riskmodel/engine/cone.py:_columns": "the cone kernel's numba hot loop; split into "
+    "inlined helpers it measured 4-50% slower (comment at the function)",
+}
 
 
 def test_modules_and_functions_stay_short() -> None:

@@ -270,14 +270,14 @@ def test_cone_kernel_scores_like_the_block_kernels(cyclic: bool,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Scores (choke scores, bounds, knockouts, reach, single points of failure) from
     the cone kernel equal those of the numpy backend."""
-    from riskmodel.engine import settings
+    from riskmodel.engine import settings as engine_settings
 
     stops = 0
     for seed in range(12):
         chain = random_chain(seed, cyclic=cyclic, home="CN" if seed % 2 else None)
-        monkeypatch.setattr(settings, "BACKEND", "numpy")
+        monkeypatch.setattr(engine_settings, "BACKEND", "numpy")
         dense = rm.score(chain)
-        monkeypatch.setattr(settings, "BACKEND", "cone")
+        monkeypatch.setattr(engine_settings, "BACKEND", "cone")
         cone = rm.score(chain).loc[dense.index]
         num = dense.select_dtypes("number").columns
         assert np.allclose(cone[num].to_numpy(dtype=float), dense[num].to_numpy(dtype=float),
