@@ -8,30 +8,33 @@ production feasibility and the ramp of a static bound from one place,
 
 The equations, for node ``j`` in month ``t``:
 
-- **requirement group** ``g`` (one essential input, or alternatives; §1.4):
-  ``G_g = min(1, Σ_{i∈g} covers_i · A_i)``
-- **production feasibility** (§1.4):
+- **requirement group** ``g``, one essential input or a set of alternatives
+  (docs/model.md §1.4): ``G_g = min(1, Σ_{i∈g} covers_i · A_i)``
+- **production feasibility** (docs/model.md §1.4):
   ``P_j = max(0, min(min_g G_g, 1 − Σ_{i non-essential} share_i · (1 − A_i)))``, 1 for a
   node without inputs
-- **substitution ramp** of cut ``q`` (§1.5): ``ρ_q(t) = min(1, (t − start_q) / L_j)``,
-  1 when the lead time ``L_j`` is 0
-- **net withheld fraction** of row ``(j, c)`` (§1.5): ``x_jc = max_q f_q · (1 − s_j ρ_q)``
-  over the cuts ``q`` in force on it, ``f_q`` their fractions and ``s_j`` the
-  substitutability: each cut ramps from its own start, and where cuts overlap the one
-  leaving the larger shortfall binds (so cutting more never raises availability)
-- **supply** (§1.4): ``S_j = Σ_c m_jc (1 − x_jc) d_c + m_other d_other``, where ``d = P_j``
-  for producers that need the chain's inputs (the home country in a home view;
-  everyone in a global one) and 1 otherwise. Gathering the dependent terms into
-  ``a_j = Σ_dependent m (1 − x)`` and the rest into ``b_j``, ``S_j = a_j P_j + b_j``,
-  which is how the arrays compute it (:class:`Params` holds ``a_j``, ``b_j`` with no cut)
-- **stocks** (§1.5): ``A_j = min(1, S_j + stock_j)``, then
+- **substitution ramp** of cut ``q`` (docs/model.md §1.5):
+  ``ρ_q(t) = min(1, (t − start_q) / L_j)``, 1 when the lead time ``L_j`` is 0
+- **net withheld fraction** of row ``(j, c)`` (docs/model.md §1.5):
+  ``x_jc = max_q f_q · (1 − s_j ρ_q)`` over the cuts ``q`` in force on it, ``f_q`` their
+  fractions and ``s_j`` the substitutability: each cut ramps from its own start, and
+  where cuts overlap the one leaving the larger shortfall binds (so cutting more never
+  raises availability)
+- **supply** (docs/model.md §1.4):
+  ``S_j = Σ_c m_jc (1 − x_jc) d_c + m_other d_other``, where ``d = P_j`` for producers
+  that need the chain's inputs (the home country in a home view; everyone in a global
+  one) and 1 otherwise. Gathering the dependent terms into ``a_j = Σ_dependent m (1 − x)``
+  and the rest into ``b_j``, ``S_j = a_j P_j + b_j``, which is how the arrays compute it
+  (:class:`Params` holds ``a_j``, ``b_j`` with no cut)
+- **stocks** (docs/model.md §1.5): ``A_j = min(1, S_j + stock_j)``, then
   ``stock_j ← max(0, stock_j − (A_j − S_j))``; the stock starts at ``inventory_months``
   and is not rebuilt
-- **static bounds** (§1.5): every cut in force at once and no stock; ``immediate``
-  fixes ``ρ = 0`` (``x = f``), ``long_run`` fixes ``ρ = 1`` (``x = f (1 − s)``)
-- **cycles** (§1.4): a level holding a cycle starts at ``A = 1`` and is iterated to the
-  greatest fixed point (no availability moving by more than ``TOL``)
-- **end-use loss** (§1.5): ``Σ_e w_e (1 − A_e)`` over the end-use nodes.
+- **static bounds** (docs/model.md §1.5): every cut in force at once and no stock;
+  ``immediate`` fixes ``ρ = 0`` (``x = f``), ``long_run`` fixes ``ρ = 1``
+  (``x = f (1 − s)``)
+- **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
+  iterated to the greatest fixed point (no availability moving by more than ``TOL``)
+- **end-use loss** (docs/model.md §1.5): ``Σ_e w_e (1 − A_e)`` over the end-use nodes.
 
 The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests:
 
