@@ -7,7 +7,7 @@ over 40 countries on a 10^4-node chain ≤ 30 s.
 
 Single-node cuts run on the cone kernel, whose work grows with how far each cut
 reaches; so that the figure does not hide that, the smallest full size is also scored
-with the column-block kernel alone (``engine.BACKEND = "numba"``), the engine's path
+with the column-block kernel alone (``engine.settings.BACKEND = "numba"``), the engine's path
 when cuts reach far.
 
 Usage::
@@ -62,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                "betweenness": s.attrs["betweenness"],
                "top5": list(map(str, s.index[:5]))}
         if n == sizes[0]:
-            engine.BACKEND = "numba"  # the column-block kernel alone
+            engine.settings.BACKEND = "numba"  # the column-block kernel alone
             t0 = time.perf_counter()
             d = rm.score(chain)
             row["block_kernel_seconds"] = time.perf_counter() - t0
-            engine.BACKEND = "auto"
+            engine.settings.BACKEND = "auto"
             num = s.select_dtypes("number").columns
             row["block_kernel_max_abs_diff"] = float(
                 (s[num] - d.loc[s.index, num]).abs().max().max())

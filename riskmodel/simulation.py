@@ -243,7 +243,7 @@ def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
     chains can afford. ``extra`` is any further numbers held per column (a Monte Carlo
     draw's parameters).
     """
-    arrays = 2 if n * k >= engine.NUMBA_MIN_WORK else 14
+    arrays = 2 if n * k >= engine.settings.NUMBA_MIN_WORK else 14
     # past about 200 columns the wider rows stop paying (measured at 10^5 nodes)
     return engine.batch_columns(n, k, arrays=arrays, extra=extra, cap=MAX_CHUNK)
 

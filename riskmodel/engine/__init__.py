@@ -66,15 +66,11 @@ Modules:
 - ``centrality`` — betweenness centrality, compiled with numba
 - ``reference`` — the equations node by node on the networkx graph
 
-The tunables of ``settings`` read and write through this package as well:
-``riskmodel.engine.BACKEND = "numpy"`` sets ``riskmodel.engine.settings.BACKEND``.
+The tunables live in :mod:`riskmodel.engine.settings`, where the engine reads them:
+``riskmodel.engine.settings.BACKEND = "numpy"`` forces the numpy backend.
 """
 
 from __future__ import annotations
-
-import sys
-import types
-from typing import Any
 
 from riskmodel.engine import settings
 from riskmodel.engine.bounds import end_use_loss, static, static_loss
@@ -105,28 +101,9 @@ __all__ = [
     "plan_for",
     "propagate",
     "reach_bound",
+    "settings",
     "split_country_atoms",
     "static",
     "static_loss",
     "time_to",
 ]
-
-
-class _Engine(types.ModuleType):
-    """This package as a module whose tunables (``settings.TUNABLES``) live in
-    :mod:`riskmodel.engine.settings`, where the engine reads them: ``engine.BACKEND``
-    reads, and ``engine.BACKEND = ...`` sets, ``settings.BACKEND``."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name in settings.TUNABLES:
-            return getattr(settings, name)
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in settings.TUNABLES:
-            setattr(settings, name, value)
-        else:
-            super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Engine

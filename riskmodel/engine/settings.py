@@ -1,7 +1,7 @@
 """The engine's tunables: convergence, which backend runs, and when the cone kernel is tried.
 
 The engine reads these as ``settings.NAME`` when it runs, so a change takes effect at
-once; ``riskmodel.engine.BACKEND = "numpy"`` (and the other names) set them here too.
+once: ``riskmodel.engine.settings.BACKEND = "numpy"`` forces the numpy backend.
 """
 
 from __future__ import annotations
@@ -25,7 +25,3 @@ CONE_WORK_SHARE = 0.03
 #: What counts as a loss (``reach``) and as stopped (``dead``) in
 #: :class:`~riskmodel.engine.cones.Cones`.
 TINY = 1e-9
-
-#: The names above, which ``riskmodel.engine`` reads and writes here.
-TUNABLES = ("TOL", "MAX_ITER", "BACKEND", "NUMBA_MIN_WORK", "CONE_MAX_CUTS",
-            "CONE_WORK_SHARE", "TINY")

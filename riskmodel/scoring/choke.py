@@ -48,6 +48,7 @@ from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.engine import Params
+from riskmodel.engine.equations import net_fraction, ramp
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.scoring.cuts import (
     choke_losses,
@@ -211,9 +212,8 @@ def _pruned(c: Compiled, p: Params, cut_nodes: np.ndarray, cut_countries: list[s
     (into ``cut_nodes``) and their scores, the immediate losses of every node (NaN where
     not computed), and whether the search completed."""
     R, amp = _reach_bound(c, p)
-    ramp = np.where(c.lead_time > 0, np.minimum(1.0, horizon / np.where(
-        c.lead_time > 0, c.lead_time, 1.0)), 1.0)
-    relief = 1.0 - c.substitutability * ramp
+    # what is left of a full cut at the horizon, each node at its own ramp
+    relief = net_fraction(1.0, c.substitutability, ramp(float(horizon), c.lead_time))
     bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
     chosen, chosen_dyn, seen, seen_imm, complete = _prune(
         c, p, cut_nodes, cut_countries, bound, horizon, top, choke, work=work)

@@ -191,8 +191,8 @@ def knockouts(c: Compiled, p: Params, nodes: np.ndarray
     -------
     (ndarray, ndarray, list of ndarray)
         Per node: the end-use loss, the end-use weight that loses anything (more than
-        ``engine.TINY``), and the end-use nodes that stop (availability ≤
-        ``engine.TINY``).
+        ``engine.settings.TINY``), and the end-use nodes that stop (availability ≤
+        ``engine.settings.TINY``).
     """
     k = len(nodes)
     cols = np.arange(k, dtype=np.int64)
@@ -216,8 +216,8 @@ def knockouts(c: Compiled, p: Params, nodes: np.ndarray
                        ind[sl][o])
         A = engine.propagate(plan, p, cut, None, sl.stop - lo, ids=c.ids)[end_idx]
         loss[sl] = w @ (1.0 - A)
-        reach[sl] = w @ (1.0 - A > engine.TINY)
-        dead = A <= engine.TINY
+        reach[sl] = w @ (1.0 - A > engine.settings.TINY)
+        dead = A <= engine.settings.TINY
         dead_lists.extend(end_idx[dead[:, i]] for i in range(sl.stop - lo))
     return loss, reach, dead_lists
 
