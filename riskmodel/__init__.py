@@ -34,6 +34,7 @@ from riskmodel._version import __version__
 if TYPE_CHECKING:
     from riskmodel import plot, reporting
     from riskmodel.coalitions import coalition, cutsets
+    from riskmodel.exporting import export
     from riskmodel.model import Chain, ChainGraph, Compiled, builtin_chains, load, save
     from riskmodel.reporting import report
     from riskmodel.scenario import Cut, Scenario
@@ -49,8 +50,10 @@ _LAZY = {
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
+    "export": "exporting",
 }
-_SUBMODULES = {"coalitions", "diff", "engine", "eto", "io", "limits", "model", "plot",
+_SUBMODULES = {"coalitions", "diff", "engine", "eto", "exporting", "io", "limits", "model",
+               "plot",
                "provenance", "reporting", "scenario", "schema", "scoring", "simulation",
                "sources", "synthetic", "uncertainty", "validation"}
 
@@ -77,6 +80,7 @@ __all__ = [
     "coalition",
     "cutsets",
     "explain",
+    "export",
     "leverage",
     "load",
     "monte_carlo",

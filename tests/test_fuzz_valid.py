@@ -132,6 +132,9 @@ def test_every_valid_chain_runs_through_every_command(
         ["diff", str(path), str(path), "--format", "json"],
         ["report", str(path), "--out", str(tmp_path / "rep"), "--format", "json",
          "--mc", "3", "--force"],
+        ["export", str(path), "--format", "json"],
+        ["export", str(path), "-o", str(tmp_path / "chain.gexf")],
+        ["export", str(path), "-o", str(tmp_path / "chain.graphml")],
     ]
     for country in suppliers_used[:2]:
         jobs += [["simulate", str(path), "--cut", country, "--months", "6", "--format", "json"],

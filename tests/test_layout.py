@@ -33,7 +33,7 @@ RANKS: dict[str, int] = {
     "simulation": 7, "eto": 7,
     "coalitions": 8,
     "scoring": 9,
-    "diff": 10,
+    "diff": 10, "exporting": 10,
     "plot": 11,
     "reporting": 12,
     "cli": 13,

@@ -13,6 +13,7 @@ needs them, so ``riskmodel --help`` is instant.
 - ``analysis``: ``score`` and ``cutsets``;
 - ``diff``: ``diff``;
 - ``report``: ``report``;
+- ``export``: ``export`` (GraphML, GEXF, node-link JSON, CSV);
 - ``eto``: ``import eto``.
 
 Each command module holds its command's arguments (``add_<command>_parser``) and its
