@@ -5,6 +5,11 @@ standard library's ``csv`` module walks the text to find the header and the line
 row starts on (blank lines and quoted line breaks move them), and to refuse what
 pandas would silently accept: a row with more or fewer fields than the header, a
 header naming a column twice, an unclosed quote.
+
+Tables are read as spreadsheets write them: the separator is the comma, semicolon or
+tab the header line uses most (a European spreadsheet's default is the semicolon), a
+byte-order mark is accepted, and rows whose every cell is empty (``,,,,``, as a
+spreadsheet leaves below a table) are skipped like blank lines.
 """
 
 from __future__ import annotations
@@ -24,10 +29,36 @@ if TYPE_CHECKING:  # the document module imports this one: only hints come from 
 
 __all__ = ["read_csv_table"]
 
-_RAGGED_FIX = "make every row have as many fields as the header; quote a cell that holds a comma"
+#: the separators a table may use, in the order that breaks a tie
+SEPARATORS = (",", ";", "\t")
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
-def _csv_layout(text: str, shown: str) -> tuple[list[str], list[int]]:
+def separator(text: str) -> str:
+    """The separator of a CSV text: the one of :data:`SEPARATORS` its first non-blank
+    line (the header) uses most; the comma when it uses none.
+
+    >>> separator("id;stage;value\\na;upstream;1,5\\n"), separator("id,stage\\n")
+    (';', ',')
+    >>> separator("\\n\\nid\\tstage\\n")
+    '\\t'
+    """
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = [header.count(s) for s in SEPARATORS]
+    return SEPARATORS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _ragged_fix(sep: str) -> str:
+    return ("make every row have as many fields as the header; quote a cell that holds a "
+            + _NAMES[sep])
+
+
+def _empty(record: list[str]) -> bool:
+    """A blank line, or a row whose every cell is empty (``,,,,``)."""
+    return not any(cell.strip() for cell in record)
+
+
+def _csv_layout(text: str, shown: str, sep: str = ",") -> tuple[list[str], list[int]]:
     """The header of a CSV text and the line of the header and of each row.
 
     Rows with more or fewer fields than the header are errors (pandas would silently
@@ -40,13 +71,15 @@ def _csv_layout(text: str, shown: str) -> tuple[list[str], list[int]]:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(max(old_limit, len(text) + 1))
     try:
-        return _csv_rows(csv.reader(io.StringIO(text, newline=""), strict=True), shown)
+        return _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=sep,
+                                    strict=True), shown, sep)
     finally:
         csv.field_size_limit(old_limit)
 
 
-def _csv_rows(reader: Any, shown: str) -> tuple[list[str], list[int]]:
-    """The header and the line of the header and of each row, from a ``csv.reader``."""
+def _csv_rows(reader: Any, shown: str, sep: str = ",") -> tuple[list[str], list[int]]:
+    """The header and the line of the header and of each row, from a ``csv.reader``
+    (rows that are empty in every cell are skipped)."""
     header: list[str] | None = None
     lines: list[int] = []
     ragged: list[Problem] = []
@@ -54,22 +87,23 @@ def _csv_rows(reader: Any, shown: str) -> tuple[list[str], list[int]]:
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if not record or (len(record) == 1 and record[0] != "" and not record[0].strip()):
-                continue  # a blank line, which pandas skips too
+            if _empty(record):
+                continue  # a blank line, or a spreadsheet's empty row (dropped below too)
             if header is None:
                 header = [c.strip() for c in record]
+                _check_one_field(header, shown, sep, start)
             elif len(record) != len(header):
                 ragged.append(Problem(
                     "error", f"row has {len(record)} field{'s' if len(record) != 1 else ''}, "
                     f"but the header has {len(header)}", file=shown, line=start,
                     expected=f"{len(header)} field{'s' if len(header) != 1 else ''} "
                              f"({', '.join(header)})",
-                    found=f"{len(record)}", fix=_RAGGED_FIX, code="csv"))
+                    found=f"{len(record)}", fix=_ragged_fix(sep), code="csv"))
             lines.append(start)
     except csv.Error as e:
         raise read_error(shown, f"CSV syntax error: {e}", line=reader.line_num,
-                         code="csv", fix="close every quoted cell, and put a comma right "
-                                         "after its closing quote") from None
+                         code="csv", fix=f"close every quoted cell, and put a {_NAMES[sep]} "
+                                         "right after its closing quote") from None
     if header is None:
         raise read_error(shown, "CSV file has no header row", code="csv",
                          fix="give a header row and one row per record")
@@ -88,6 +122,20 @@ def _csv_rows(reader: Any, shown: str) -> tuple[list[str], list[int]]:
                              fix="give each column once", code="csv")
         seen[name] = i
     return header, lines
+
+
+def _check_one_field(header: list[str], shown: str, sep: str, line: int) -> None:
+    """A header of one field that holds another separator (``id|stage``) is a file
+    written with a separator riskmodel does not read: say so, naming it."""
+    if len(header) != 1:
+        return
+    other = next((ch for ch in "|:/" if ch in header[0]), None)
+    if other is not None:
+        raise read_error(
+            shown, f"the header has one field, {header[0][:60]!r}: the file looks separated "
+                   f"by {other!r}, which riskmodel does not read", line=line, code="csv",
+            fix=f"save the table with commas, semicolons or tabs between fields (read as "
+                f"{_NAMES[sep]}-separated now)")
 
 
 def read_csv_table(path: Path, shown: str, doc: Document, name: str) -> Any:
@@ -113,24 +161,27 @@ def read_csv_table(path: Path, shown: str, doc: Document, name: str) -> Any:
     import pandas as pd
 
     text = read_text(path, shown, follow=False)
-    header, lines = _csv_layout(text, shown)
+    sep = separator(text)
+    header, lines = _csv_layout(text, shown, sep)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             na_filter=False, engine="c", index_col=False)
+                             na_filter=False, engine="c", index_col=False, sep=sep)
     except pd.errors.ParserError as e:
         m = re.search(r"line (\d+)", str(e))
         raise read_error(shown, f"CSV syntax error: {str(e).strip()}",
-                         line=int(m.group(1)) if m else None, fix=_RAGGED_FIX,
+                         line=int(m.group(1)) if m else None, fix=_ragged_fix(sep),
                          code="csv") from None
     except (pd.errors.EmptyDataError, pd.errors.ParserWarning, ValueError) as e:
         raise read_error(shown, f"CSV file could not be read: {e}", code="csv",
                          fix="give a header row and one row per record") from None
     if len(df.columns) != len(header):
         raise read_error(shown, "CSV file could not be read: the rows do not match the "
-                         "header", code="csv", fix=_RAGGED_FIX)
+                         "header", code="csv", fix=_ragged_fix(sep))
     df.columns = header
+    if len(df):  # a spreadsheet's empty rows, skipped by the layout as well
+        df = df[df.apply(lambda col: col.str.strip() != "").any(axis=1)].reset_index(drop=True)
     if len(lines) == len(df) + 1 and lines[-1] != len(lines):
         doc.lines[name] = lines
     doc.files[name] = shown

@@ -307,6 +307,10 @@ def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
         fix = "write a plain number (e.g. 0.28)"
         if str(s.iloc[r]).strip().endswith("%"):
             fix = percent_fix(str(s.iloc[r]))
+        elif re.fullmatch(r"[-+]?\d*,\d+", str(s.iloc[r]).strip()):
+            fix = (f"write a point as the decimal mark "
+                   f"({str(s.iloc[r]).strip().replace(',', '.')}), as a spreadsheet does when "
+                   "it saves CSV in English")
         c.add("error", "type", "not a number", table=table, row=int(r), field=col,
               where=where(int(r)), expected="a finite number", found=short(s.iloc[r]),
               fix=fix)
