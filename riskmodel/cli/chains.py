@@ -8,7 +8,15 @@ import json
 import sys
 from typing import Any
 
-from riskmodel.cli.common import EXIT_ERROR, EXIT_OK, add_command, print_problems
+from riskmodel.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    add_command,
+    add_out,
+    check_out,
+    emit,
+    print_problems,
+)
 
 __all__ = ["add_chains_parser", "add_schema_parser", "add_validate_parser", "cli_chains",
            "cli_schema", "cli_validate"]
@@ -18,6 +26,7 @@ def add_chains_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``chains`` command to an ``add_subparsers()`` object; return its parser."""
     sp = add_command(subparsers, "chains", cli_chains, "List the built-in chains.")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_out(sp)
     return sp
 
 
@@ -26,7 +35,8 @@ def cli_chains(args: argparse.Namespace) -> int:
     from riskmodel.io.render import render
     from riskmodel.model import builtin_chains
 
-    print(render(builtin_chains(), args.format))
+    check_out(args)
+    emit(render(builtin_chains(), args.format), args)
     return EXIT_OK
 
 
@@ -60,7 +70,7 @@ def cli_validate(args: argparse.Namespace) -> int:
     results = []
     status = EXIT_OK
     for path in args.files:
-        shown = one_line(path)
+        shown = "<stdin>" if path == "-" else one_line(path)
         try:
             rep = validate(path, strict=args.strict, require_sources=args.require_sources)
             results.append({"file": path, "valid": True,

@@ -47,7 +47,7 @@ def add_out(sp: argparse.ArgumentParser) -> None:
     """Add ``--out FILE`` and ``--force`` to a command that prints one text."""
     sp.add_argument("--out", metavar="FILE",
                     help="write the output to FILE (replaced atomically; never a folder, "
-                         "a symbolic link or one of the inputs)")
+                         "a symbolic link or one of the inputs); - for standard output")
     sp.add_argument("--force", action="store_true",
                     help="write through a symbolic link --out to the file it points to")
 
@@ -80,7 +80,7 @@ def inputs(args: argparse.Namespace) -> list[str]:
 
 def check_out(args: argparse.Namespace) -> None:
     """Refuse a bad ``--out`` before the work starts (see :mod:`riskmodel.io.write`)."""
-    if args.out is not None:
+    if args.out not in (None, "-"):
         from riskmodel.io.write import check_file
 
         check_file(args.out, inputs=inputs(args), force=args.force)
@@ -88,7 +88,7 @@ def check_out(args: argparse.Namespace) -> None:
 
 def emit(text: str, args: argparse.Namespace) -> None:
     """Print ``text``, or write it to ``args.out`` (see :mod:`riskmodel.io.write`)."""
-    if args.out is None:
+    if args.out in (None, "-"):
         print(text)
         return
     from riskmodel.io.terminal import one_line

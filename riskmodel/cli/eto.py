@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from riskmodel._errors import ChainValidationError, Problem
+from riskmodel._errors import ChainValidationError, OutputFormatError, Problem
 from riskmodel.sources.eto.options import COVERS, QUALITATIVE, VARIANTS
 
 
@@ -111,6 +111,9 @@ def cli_import(args: argparse.Namespace) -> int:
             fix="use `riskmodel import eto DIR -o FILE`")])
     # refuse a bad output before reading the dataset: a name without a format, a folder
     # in place of a file, or the dataset itself
+    if args.out == "-":
+        raise OutputFormatError("-o -: the import writes a chain file; give its name "
+                                "(.yaml, .json, or a folder name for a bundle)")
     fmt = getattr(args, "format", None) or format_for(Path(args.out))
     force = bool(getattr(args, "force", False))
     inputs = [args.dir]

@@ -57,6 +57,10 @@ def cli_report(args: argparse.Namespace) -> int:
     from riskmodel._errors import OutputError
     from riskmodel.reporting import report, report_time
 
+    if args.out == "-":
+        print("riskmodel: error: a report is a folder of files, so it cannot go to "
+              "standard output; give --out DIR (or none: ./report_<chain>)", file=sys.stderr)
+        return 1
     try:
         if getattr(args, "timestamp", False):
             report_time()  # a bad SOURCE_DATE_EPOCH fails before the work

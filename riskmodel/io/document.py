@@ -37,7 +37,7 @@ from typing import Any
 
 from riskmodel._errors import ChainValidationError, OutputFormatError, Problem
 from riskmodel.io.csvtable import read_csv_table
-from riskmodel.io.files import read_error, read_text, unreadable
+from riskmodel.io.files import STDIN, read_error, read_stdin_text, read_text, unreadable
 from riskmodel.io.jsonparse import parse_json
 from riskmodel.io.terminal import one_line
 from riskmodel.io.textcheck import check_texts
@@ -128,6 +128,8 @@ def read_document(path: str | os.PathLike[str]) -> Document:
     >>> doc.format, doc.data["nodes"][0]["id"], doc.at("nodes", 0, "id")
     ('yaml', 'a', (3, 5))
     """
+    if str(path) == "-":
+        return _read_stdin()
     p = Path(path)
     shown = str(path)
     try:
@@ -154,6 +156,21 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         doc = Document(shown, "yaml")
         doc.data = parse_yaml(text, doc)
     doc.files["header"] = shown
+    check_texts(doc, text)
+    return doc
+
+
+def _read_stdin() -> Document:
+    """A chain given as ``-``: standard input, read as JSON when it starts with ``{``,
+    else as YAML."""
+    text = read_stdin_text()
+    if text.lstrip("\ufeff").lstrip().startswith("{"):
+        doc = Document(STDIN, "json")
+        doc.data = parse_json(text.lstrip("\ufeff"), doc)
+    else:
+        doc = Document(STDIN, "yaml")
+        doc.data = parse_yaml(text, doc)
+    doc.files["header"] = STDIN
     check_texts(doc, text)
     return doc
 
@@ -285,8 +302,12 @@ def builtin_names() -> list[str]:
 def resolve_path(name_or_path: str | os.PathLike[str]) -> Path | None:
     """The file of a path or built-in chain name; ``None`` for the combined view.
 
+    ``-`` stands for standard input (read by :func:`read_document`).
+
     Raises ``FileNotFoundError`` naming the built-in chains when neither exists.
     """
+    if str(name_or_path) == "-":
+        return Path("-")
     p = Path(name_or_path)
     if p.exists():
         return p

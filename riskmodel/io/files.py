@@ -208,7 +208,30 @@ def read_text(path: Path, shown: str, *, follow: bool = True) -> str:
     ...     print(e.problems[0].message)
     the file is UTF-16 (or UTF-32); save it as UTF-8
     """
-    raw = _read_bytes(path, shown, follow=follow)
+    return decode_text(_read_bytes(path, shown, follow=follow), shown)
+
+
+#: how standard input is named in messages (``-`` as a file name reads it)
+STDIN = "<stdin>"
+
+
+def read_stdin_text() -> str:
+    """Standard input as UTF-8 text, with the bound and the checks of a chain file (a
+    chain given as ``-``)."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise read_error(STDIN, "standard input cannot be read", fix="give a chain file")
+    raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(STDIN, len(raw))
+    return decode_text(raw, STDIN)
+
+
+def decode_text(raw: bytes, shown: str) -> str:
+    """The bytes of a chain file as text: UTF-8 (a byte-order mark allowed), with clear
+    errors for UTF-16, binary, mis-encoded or empty input."""
     if _wide_unicode(raw):
         raise read_error(shown, "the file is UTF-16 (or UTF-32); save it as UTF-8",
                          fix="save it again choosing the UTF-8 encoding (most editors and "

@@ -64,8 +64,8 @@ def chain_files(chain: Chain) -> list[Path]:
     files of its member chains."""
     from riskmodel.io.document import resolve_path
 
-    if chain.path:
-        return [Path(chain.path)]
+    if chain.path:  # read from a file (not standard input)
+        return [Path(chain.path)] if Path(chain.path).is_file() else []
     path = chain.to_data().path
     if not path or not Path(path).exists():
         return []

@@ -32,6 +32,7 @@ from typing import Any
 
 from riskmodel._errors import ChainValidationError, Problem
 from riskmodel.io.document import resolve_path
+from riskmodel.io.files import STDIN
 from riskmodel.io.tables import ChainData
 
 __all__ = ["ValidationReport", "read_checked", "validate"]
@@ -86,7 +87,8 @@ def read_checked(name_or_path: str | Path, *, require_sources: bool = False
         doc = read_document(path)
         build_doc = build_combined if is_combined(doc) else build  # by path too
         data, problems = build_doc(doc, require_sources=require_sources)
-    return data, split(problems, str(path) if path else "combined")
+    shown = STDIN if str(path) == "-" else str(path) if path else "combined"
+    return data, split(problems, shown)
 
 
 def validate(chain_or_path: Any, *, strict: bool = False,
