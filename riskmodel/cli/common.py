@@ -40,7 +40,23 @@ def add_command(subparsers: Any, name: str, func: Callable[[argparse.Namespace],
     """
     sp = subparsers.add_parser(name, help=help_, description=help_)
     sp.set_defaults(func=func)
+    add_quiet(sp)
     return sp
+
+
+def add_quiet(sp: argparse.ArgumentParser) -> None:
+    """Add ``-q/--quiet`` (no progress bar, no note of the files written)."""
+    sp.add_argument("-q", "--quiet", action="store_true",
+                    help="print no progress bar and no note of the files written (errors "
+                         "and warnings still go to stderr)")
+
+
+def note(text: str) -> None:
+    """Print an informational line to stderr, unless ``--quiet``."""
+    from riskmodel._progress import is_quiet
+
+    if not is_quiet():
+        print(text, file=sys.stderr)
 
 
 def add_out(sp: argparse.ArgumentParser) -> None:
@@ -95,7 +111,7 @@ def emit(text: str, args: argparse.Namespace) -> None:
     from riskmodel.io.write import write_file
 
     write_file(args.out, text + "\n", inputs=inputs(args), force=args.force)
-    print(f"wrote {one_line(args.out)}", file=sys.stderr)
+    note(f"wrote {one_line(args.out)}")
 
 
 def scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from riskmodel._errors import ChainValidationError, OutputFormatError, Problem
+from riskmodel.cli.common import add_quiet
 from riskmodel.sources.eto.options import COVERS, QUALITATIVE, VARIANTS
 
 
@@ -36,6 +37,7 @@ def add_import_parser(subparsers: Any) -> argparse.ArgumentParser:
     """
     help_ = "Convert a public dataset (the ETO semiconductor supply chain) into a chain file."
     sp = subparsers.add_parser("import", help=help_, description=help_)
+    add_quiet(sp)
     sp.add_argument("source", choices=("eto",), help="the dataset's format")
     sp.add_argument("dir", metavar="DIR", help="folder holding the dataset's CSV files")
     sp.add_argument("-o", "--out", required=True, metavar="FILE",

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from riskmodel.cli.common import EXIT_OK, add_command, inputs
+from riskmodel.cli.common import EXIT_OK, add_command, inputs, note
 
 __all__ = ["add_export_parser", "cli_export"]
 
@@ -66,5 +66,5 @@ def cli_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = export(chain, args.out, format=fmt, scores=not args.no_scores, force=args.force,
                  inputs=inputs(args))
-    print(f"wrote {one_line(out)}", file=sys.stderr)
+    note(f"wrote {one_line(out)}")
     return EXIT_OK

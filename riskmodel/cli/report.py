@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from riskmodel.cli.args import MAX_DRAWS, draws, seed
+from riskmodel.cli.common import add_quiet
 from riskmodel.io.terminal import one_line
 from riskmodel.reporting import DEFAULT_DRAWS, FORMATS
 
@@ -27,6 +28,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     help_ = ("Write a choke-point report: one self-contained HTML file, Markdown with its "
              "figures, and JSON tables.")
     sp = subparsers.add_parser("report", help=help_, description=help_)
+    add_quiet(sp)
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--out", metavar="DIR",
                     help="report folder (default ./report_<chain name>); must be new, empty "

@@ -47,11 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; turn expected errors into one clear line and exit 1."""
     from riskmodel._errors import RiskmodelError
+    from riskmodel._progress import quiet_output
     from riskmodel.io.terminal import StreamError
 
     previous = _trap_signals()
     try:
-        code = args.func(args)
+        with quiet_output(getattr(args, "quiet", False)):
+            code = args.func(args)
         sys.stdout.flush()  # a full disk or closed stdout is an error, not a shutdown noise
         return code
     except UsageError as e:
