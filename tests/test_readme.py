@@ -37,3 +37,14 @@ def test_readme_example_chain_is_valid(tmp_path: Path) -> None:
     assert report.ok
     chain = rm.load(p)
     assert chain.compiled.edge_group.max() >= 1
+
+
+def test_every_python_snippet_runs_as_written(tmp_path: Path, monkeypatch) -> None:
+    """Each ```python block of the README, run in a fresh folder, in order."""
+    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    assert blocks, "the README has no Python snippet"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "my_chain.yaml").exists() and (tmp_path / "robots.gexf").exists()
