@@ -5,7 +5,10 @@ drives a target below ``threshold`` availability (default 5%): one end-use node,
 all end use together (availability = 1 − end-use loss). :func:`cutsets` finds the
 smallest such sets up to ``max_size`` countries: sizes are searched in increasing
 order, every candidate of one size is evaluated as one batch of scenarios, and
-supersets of sets already found are pruned, so every set returned is minimal.
+supersets of sets already found are pruned, so every set returned is minimal. A cut by
+a country group also cuts its members, so a set counts as a superset by its effect
+(its keys plus their groups' members): :func:`cutsets` never lists ``{EUROPE}`` beside
+``{DE}``, nor ``{EUROPE}`` where ``{DE, FR}`` suffices.
 
 Availability is the static ``immediate`` one by default (no stock, no substitution:
 what the coalition stops at once), or ``long_run`` (after full substitution: what it
@@ -26,7 +29,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +39,7 @@ from riskmodel import engine
 from riskmodel._errors import ArgumentError, NodeNotFoundError
 from riskmodel.model import Chain, require_chain
 
-__all__ = ["coalition", "cutsets"]
+__all__ = ["coalition", "cutsets", "effective_sets"]
 
 MAX_CANDIDATES = 2_000_000
 
@@ -108,12 +112,34 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     Returns
     -------
     DataFrame
-        One row per minimal cut set: ``size``, ``countries`` (a tuple), and
-        ``availability`` of the target under that cut; sorted by size then availability.
-        ``.attrs`` records the settings and how many candidate sets were evaluated.
-    """
-    from riskmodel.simulation import chunk_size
+        One row per minimal cut set: ``size`` (how many keys it names), ``countries``
+        (a tuple), and ``availability`` of the target under that cut; sorted by size
+        then availability. ``.attrs`` records the settings and how many candidate sets
+        were evaluated.
 
+    Notes
+    -----
+    A set's *effect* is its keys plus their groups' members (:func:`effective_sets`).
+    A set is listed only if no other cut set found has an effect that is a proper part
+    of its effect (docs/model.md §2.6): a set whose effect holds a found cut set's is
+    not evaluated, a set naming a group and one of its members is never tried, and
+    where a group and a set of its members both suffice, the members are listed.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import riskmodel as rm
+    >>> g = nx.DiGraph()
+    >>> g.add_node("cells", stage="upstream", suppliers={"DE": 1.0})
+    >>> g.add_node("foil", stage="upstream", suppliers={"EUROPE": 0.5, "US": 0.5})
+    >>> g.add_node("car", stage="end_use", value=1.0)
+    >>> g.add_edges_from([("cells", "car"), ("foil", "car")])
+    >>> chain = rm.Chain(g, name="eu", perspective={"home": "CN"},
+    ...                  groups={"EUROPE": {"label": "Europe", "members": ["DE", "FR"]}})
+    >>> cs = cutsets(chain, target="car", max_size=2)
+    >>> list(cs["countries"])  # {EUROPE} also stops cars, but only through DE
+    [('DE',)]
+    """
     _check(chain, target, mode)
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:
         raise ArgumentError(f"max_size must be a whole number of at least 1, found {max_size!r}")
@@ -139,13 +165,50 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
             f"{shown} candidate sets, over the limit of {MAX_CANDIDATES:,}; lower "
             f"--max-size (at most {fit} fits with these countries), test one set with "
             "--coalition, or give fewer candidate countries")
-    found: list[frozenset[str]] = []
-    rows = []
+    rows, evaluated = _search(chain, cands, max_size, threshold, target, mode)
+    out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
+    out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
+    out.attrs = {"target": target or "all end use", "threshold": threshold, "mode": mode,
+                 "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
+                 "chain": chain.name}
+    return out
+
+
+def effective_sets(groups: Mapping[str, Any], cands: Sequence[str]
+                   ) -> dict[str, frozenset[str]] | None:
+    """What a cut by each candidate reaches: itself and, for a declared group, its
+    members; ``None`` when no candidate is a group (every set then reaches only itself).
+
+    >>> effective_sets({"EU": {"members": ["DE", "FR"]}}, ["EU", "US"])["EU"] == {"EU", "DE", "FR"}
+    True
+    >>> effective_sets({"EU": {"members": ["DE", "FR"]}}, ["DE", "US"]) is None
+    True
+    """
+    reach = {x: frozenset([x, *((groups.get(x) or {}).get("members") or [])]) for x in cands}
+    return reach if any(len(r) > 1 for r in reach.values()) else None
+
+
+def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
+            target: str | None, mode: str) -> tuple[list[dict[str, Any]], int]:
+    """The minimal cut sets among ``cands`` (docs/model.md §2.6) as table rows, and how
+    many candidate sets were evaluated."""
+    from riskmodel.simulation import chunk_size
+
+    reach = effective_sets(chain.groups, cands)
+
+    def effect(s: Sequence[str]) -> frozenset[str]:
+        return frozenset(s) if reach is None else frozenset().union(*(reach[x] for x in s))
+
+    def redundant(s: Sequence[str]) -> bool:  # names a group and one of its members
+        return reach is not None and any(x != y and y in reach[x] for x in s for y in s)
+
+    found: list[frozenset[str]] = []  # effects of the cut sets found, listed or not
+    rows: list[dict[str, Any]] = []
     evaluated = 0
-    size_chunk = chunk_size(c.n, 4096)
+    size_chunk = chunk_size(chain.compiled.n, 4096)
     for size in range(1, max_size + 1):
-        combos = (s for s in itertools.combinations(cands, size)
-                  if not any(f <= set(s) for f in found))
+        combos = (s for s in itertools.combinations(cands, size) if not redundant(s)
+                  and not any(f <= e for e in [effect(s)] for f in found))
         new: list[frozenset[str]] = []
         while True:
             part = list(itertools.islice(combos, size_chunk))
@@ -155,15 +218,14 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
             evaluated += len(part)
             for s, a in zip(part, avail, strict=True):
                 if a < threshold:
-                    new.append(frozenset(s))
+                    new.append(effect(s))
                     rows.append({"size": size, "countries": tuple(s), "availability": float(a)})
         found += new
-    out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
-    out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
-    out.attrs = {"target": target or "all end use", "threshold": threshold, "mode": mode,
-                 "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
-                 "chain": chain.name}
-    return out
+    if reach is not None:  # a set whose effect holds another cut set's effect goes
+        effects = [effect(r["countries"]) for r in rows]
+        rows = [r for r, e in zip(rows, effects, strict=True)
+                if not any(f < e for f in effects)]
+    return rows, evaluated
 
 
 def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = None,
