@@ -269,10 +269,16 @@ class Suppliers:
     (True, False, False)
     """
 
-    def __init__(self, of: Any, keys: Iterable[str], groups: Mapping[str, Any] | None
-                 ) -> None:
-        self._of, self.keys = of, frozenset(keys)
+    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None) -> None:
+        self._of, self._keys = of, keys  # keys: a set, or a function giving it
         self.groups = dict(groups or {})
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The supplier keys with a positive share of some node."""
+        if callable(self._keys):
+            self._keys = self._keys()
+        return frozenset(self._keys)
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
@@ -302,8 +308,12 @@ class Suppliers:
             lo, hi = sup.indptr[j], sup.indptr[j + 1]
             return _with_rest({countries[k]: float(v) for k, v in
                                zip(sup.indices[lo:hi], sup.data[lo:hi], strict=True) if v > 0})
-        used = (sup.sum(axis=0).A1 > 0) if sup.shape[1] else []
-        return cls(of, [k for k, u in zip(countries, used, strict=True) if u], groups)
+        def keys() -> list[str]:  # only a cut of everything asks
+            import numpy as np
+
+            used = np.asarray(sup.sum(axis=0)).ravel() > 0
+            return [k for k, u in zip(countries, used, strict=True) if u]
+        return cls(of, keys, groups)
 
     def of(self, node: str) -> dict[str, float]:
         """The node's supplier keys and positive shares, largest first, ``other`` last."""
