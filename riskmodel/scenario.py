@@ -37,7 +37,8 @@ from riskmodel.limits import MAX_MONTHS
 if TYPE_CHECKING:
     from riskmodel.model import Chain
 
-__all__ = ["Cut", "Scenario", "check_scenarios", "parse_cut", "read_scenarios", "resolve"]
+__all__ = ["Cut", "Scenario", "Suppliers", "check_scenarios", "parse_cut", "read_scenarios",
+           "resolve", "scenario_warnings"]
 
 
 @dataclass(frozen=True)
@@ -203,21 +204,152 @@ def resolve(chain: Chain, scenario: Scenario) -> Scenario:
 
     Countries must supply the chain (or be declared groups, or the home country);
     nodes must exist; fractions must lie in [0, 1]; months must be whole and ≥ 0.
+    Warnings (a cut that changes nothing) are left to :func:`scenario_warnings`.
     """
+    errors = [p for p in _check_against(chain, scenario) if p.severity == "error"]
+    if errors:
+        raise ScenarioError(errors)
+    return scenario
+
+
+def scenario_warnings(chain: Chain, scenario: Scenario) -> list[Problem]:
+    """The warnings of a valid ``scenario`` on ``chain``: each cut of a country that
+    supplies nothing of a node it names (naming the node's suppliers), or nothing of
+    the chain at all, so that the cut changes nothing there.
+
+    A declared group supplies what its members supply. :func:`riskmodel.simulate`
+    returns these as :attr:`Result.problems <riskmodel.simulation.Result>`, and
+    ``riskmodel simulate`` prints them to stderr.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> bike = rm.load("bicycle")
+    >>> for p in scenario_warnings(bike, Scenario([Cut("JP", nodes=("frames",))])):
+    ...     print(p.message)
+    JP supplies nothing of 'frames' (its suppliers: DE 40%, TW 40%, CN 20%); the cut changes nothing
+    >>> scenario_warnings(bike, Scenario([Cut("JP", nodes=("drivetrain",))]))
+    []
+    """
+    return [p for p in _check_against(chain, scenario) if p.severity == "warning"]
+
+
+def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
+    """Every problem of ``scenario`` checked against ``chain``, placed by its name."""
     c = Collector(None, chain.path)
     compiled = chain.compiled
     countries = set(compiled.countries) | set(chain.groups)
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
-    check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=())
-    errors = [
-        Problem(p.severity, p.message, where=(p.where or "").replace(
-            "scenario 'scenario'", f"scenario '{scenario.name}'" if scenario.name
-            != "scenario" else "the given cuts"), field=p.field,
-            expected=p.expected, found=p.found, fix=p.fix, code=p.code)
-        for p in c.finish() if p.severity == "error"]
-    if errors:
-        raise ScenarioError(errors)
-    return scenario
+    check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=(),
+                    supply=Suppliers.from_compiled(compiled, chain.groups))
+    name = f"scenario '{scenario.name}'" if scenario.name != "scenario" else "the given cuts"
+    return [Problem(p.severity, p.message,
+                    where=(p.where or "").replace("scenario 'scenario'", name),
+                    field=p.field, expected=p.expected, found=p.found, fix=p.fix,
+                    code=p.code)
+            for p in c.finish()]
+
+
+class Suppliers:
+    """Who supplies each node, as a cut reads it: ``of(node)`` gives the node's supplier
+    keys and their positive shares, ``other`` last (the rest, which no cut reaches).
+
+    Built from a chain's supplier rows (:meth:`from_rows`, as a file is checked) or
+    from its compiled arrays (:meth:`from_compiled`). In a home view a node without
+    suppliers is made at home; in a global view, by ``other`` producers.
+
+    Examples
+    --------
+    >>> s = Suppliers.from_rows([("gears", "JP", 0.5), ("gears", "CN", 0.25)],
+    ...                         ["gears", "bolts"], home="DE",
+    ...                         groups={"ASIA": {"members": ["JP", "CN"]}})
+    >>> s.of("gears"), s.of("bolts")
+    ({'JP': 0.5, 'CN': 0.25, 'other': 0.25}, {'DE': 1.0})
+    >>> s.supplies("ASIA", "gears"), s.supplies("DE", "gears"), s.supplies("US")
+    (True, False, False)
+    """
+
+    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None) -> None:
+        self._of, self._keys = of, keys  # keys: a set, or a function giving it
+        self.groups = dict(groups or {})
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The supplier keys with a positive share of some node."""
+        if callable(self._keys):
+            self._keys = self._keys()
+        return frozenset(self._keys)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
+                  home: str | None, groups: Mapping[str, Any] | None = None) -> Suppliers:
+        """From ``(node, key, share)`` rows (``other`` among the keys or not)."""
+        named: dict[str, dict[str, float]] = {}
+        listed: set[str] = set()
+        for node, key, share in rows:
+            listed.add(node)
+            if (isinstance(key, str) and key != "other" and isinstance(share, (int, float))
+                    and share > 0):
+                named.setdefault(node, {})[key] = named.get(node, {}).get(key, 0.0) + share
+        for node in node_ids:
+            if node not in listed and home is not None:
+                named[node] = {home: 1.0}
+        table = {node: _with_rest(named.get(node, {})) for node in node_ids}
+        return cls(lambda node: dict(table.get(node, {})),
+                   {k for d in named.values() for k in d}, groups)
+
+    @classmethod
+    def from_compiled(cls, compiled: Any, groups: Mapping[str, Any] | None) -> Suppliers:
+        """From a chain's compiled arrays (:attr:`Chain.compiled`)."""
+        sup, countries = compiled.supply, compiled.countries
+
+        def of(node: str) -> dict[str, float]:
+            j = compiled.index.get_loc(node)
+            lo, hi = sup.indptr[j], sup.indptr[j + 1]
+            return _with_rest({countries[k]: float(v) for k, v in
+                               zip(sup.indices[lo:hi], sup.data[lo:hi], strict=True) if v > 0})
+        def keys() -> list[str]:  # only a cut of everything asks
+            import numpy as np
+
+            used = np.asarray(sup.sum(axis=0)).ravel() > 0
+            return [k for k, u in zip(countries, used, strict=True) if u]
+        return cls(of, keys, groups)
+
+    def of(self, node: str) -> dict[str, float]:
+        """The node's supplier keys and positive shares, largest first, ``other`` last."""
+        return self._of(node)
+
+    def reach(self, key: str) -> list[str]:
+        """The keys a cut of ``key`` withholds: itself and, for a group, its members."""
+        return [key, *((self.groups.get(key) or {}).get("members") or [])]
+
+    def supplies(self, key: str, node: str | None = None) -> bool:
+        """Does a cut of ``key`` reach a positive share of ``node`` (of any node when
+        ``None``)?"""
+        if node is None:
+            return any(k in self.keys for k in self.reach(key))
+        shares = self.of(node)
+        return any(shares.get(k, 0.0) > 0 for k in self.reach(key))
+
+
+def _with_rest(named: Mapping[str, float]) -> dict[str, float]:
+    """Named shares, largest first, then ``other``: what they leave of 1."""
+    out = dict(sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
+    rest = 1.0 - sum(named.values())
+    if rest > 1e-9:
+        out["other"] = rest
+    return out
+
+
+def share_list(shares: Mapping[str, float], limit: int = 8) -> str:
+    """Shares as text: ``CN 60%, TW 30%, other 10%`` (at most ``limit``, then a count).
+
+    >>> share_list({"CN": 0.6, "TW": 0.3, "other": 0.1})
+    'CN 60%, TW 30%, other 10%'
+    """
+    items = [f"{k} {v * 100:.3g}%" for k, v in shares.items()]
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def expand_country(chain_groups: Mapping[str, Any], country: str,
@@ -242,31 +374,36 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
 
 @dataclass(frozen=True)
 class _Names:
-    """The node ids and countries a scenario may name (``None``: not checked)."""
+    """The node ids and countries a scenario may name, and who supplies what
+    (``None``: not checked)."""
 
     ids: list[str] | None
     id_set: set[str] | None
     countries: list[str] | None
     country_set: set[str] | None
+    supply: Suppliers | None = None
 
     @classmethod
-    def of(cls, node_ids: Iterable[str] | None, countries: Iterable[str] | None) -> _Names:
+    def of(cls, node_ids: Iterable[str] | None, countries: Iterable[str] | None,
+           supply: Suppliers | None = None) -> _Names:
         ids = list(node_ids) if node_ids is not None else None
         known = list(countries) if countries is not None else None
         return cls(ids, set(ids) if ids is not None else None,
-                   known, set(known) if known is not None else None)
+                   known, set(known) if known is not None else None, supply)
 
 
 def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
                     countries: Iterable[str] | None, *,
                     base_path: tuple[Any, ...] = ("scenarios",),
-                    path: str | None = None) -> list[dict[str, Any]]:
+                    path: str | None = None,
+                    supply: Suppliers | None = None) -> list[dict[str, Any]]:
     """Check scenario mappings; return them normalised. Problems go to ``c``.
 
     ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
-    file read before the chain it applies to is known). With ``c`` of ``None`` the
-    errors are raised as one :class:`~riskmodel.ScenarioError` (``path`` names the
-    file).
+    file read before the chain it applies to is known). With ``supply``, a cut of a
+    country that supplies nothing of a node it names (or of the chain) is a warning
+    naming the node's suppliers. With ``c`` of ``None`` the errors are raised as one
+    :class:`~riskmodel.ScenarioError` (``path`` names the file).
 
     Examples
     --------
@@ -280,7 +417,7 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     if c is None:
         c = Collector(None, path)
     out: list[dict[str, Any]] = []
-    names = _Names.of(node_ids, countries)
+    names = _Names.of(node_ids, countries, supply)
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
               expected="a list of `{id, cuts: [...]}`", found=type_name(scenarios),
@@ -362,6 +499,9 @@ def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int
               fix=did_you_mean(str(country).upper(), known or [],
                                 "use a country that appears in the suppliers"))
     nodes = _check_cut_nodes(c, cut.get("nodes"), cp, cw, names)
+    if names.supply is not None and isinstance(country, str) and (
+            names.country_set is None or country in names.country_set):
+        _check_cut_reach(c, names.supply, country, nodes, cp, cw, names)
     frac = cut.get("fraction", 1.0)
     if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (0 <= frac <= 1):
         c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
@@ -398,6 +538,39 @@ def _check_cut_nodes(c: Collector, nodes: Any, cp: tuple[Any, ...], cw: str,
                   expected="a node id of the chain", found=short(x),
                   fix=did_you_mean(x, names.ids or [], "use a node id of the chain"))
     return nodes
+
+
+def _check_cut_reach(c: Collector, supply: Suppliers, country: str, nodes: list[str] | None,
+                     cp: tuple[Any, ...], cw: str, names: _Names) -> None:
+    """A warning for each node of the cut that ``country`` (or, for a group, a member)
+    supplies nothing of, naming the node's suppliers; with no ``nodes``, one when it
+    supplies nothing of the chain."""
+    who = country
+    members = supply.reach(country)[1:]
+    if members:
+        who = f"{country} (with its members {', '.join(members)})"
+    if nodes is None:
+        if not supply.supplies(country):
+            c.add("warning", "cuts-nothing", f"{who} supplies nothing of this chain; the "
+                  "cut changes nothing", path=(*cp, "country"), where=cw, field="country",
+                  expected="a country with a positive supplier share",
+                  found=f"no share of {country}",
+                  fix="cut a country that supplies the chain, or remove the cut")
+        return
+    known = [x for x in dict.fromkeys(nodes) if names.id_set is None or x in names.id_set]
+    empty = [x for x in known if not supply.supplies(country, x)]
+    for x in empty:
+        shares = supply.of(x)
+        named = [k for k in shares if k != "other"]
+        there = " there" if len(empty) < len(known) else ""
+        c.add("warning", "cuts-nothing", f"{who} supplies nothing of '{x}' (its suppliers: "
+              f"{share_list(shares) or 'none'}); the cut changes nothing{there}",
+              path=(*cp, "nodes"), where=cw, field="nodes",
+              expected=f"a node {country} supplies", found=short(x),
+              fix=(f"cut one of its suppliers ({', '.join(named[:8])}), or remove '{x}' "
+                   "from the cut") if named else
+              f"remove '{x}' from the cut: only `other` producers make it, and no cut "
+              "reaches them")
 
 
 def _check_cut_months(c: Collector, start: Any, dur: Any, cp: tuple[Any, ...], cw: str,

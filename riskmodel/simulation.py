@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import engine
+from riskmodel._errors import Problem
 from riskmodel.engine import CutSpec, Params
 from riskmodel.model import Chain, Compiled, require_chain
-from riskmodel.scenario import Cut, Scenario, expand_country, resolve
+from riskmodel.scenario import Cut, Scenario, expand_country, resolve, scenario_warnings
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
@@ -133,6 +134,10 @@ class Result:
         (value-months, in the chain currency), ``time_to_survive`` and
         ``time_to_recover`` (months from the start of the cut; ``inf`` = not within the
         horizon).
+    problems : list of Problem
+        Warnings about the scenario on this chain, e.g. a cut of a country that
+        supplies nothing of a node it names (see
+        :func:`~riskmodel.scenario.scenario_warnings`).
     """
 
     chain_name: str
@@ -141,6 +146,7 @@ class Result:
     end_use_loss: pd.Series
     summary: pd.Series
     settings: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
         s = self.summary
@@ -232,7 +238,8 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
                      name="end_use_loss")
     return Result(chain.name, sc, avail, loss, summary,
                   settings={"threshold": threshold, "months": sc.months,
-                            "currency": chain.currency})
+                            "currency": chain.currency},
+                  problems=scenario_warnings(chain, sc))
 
 
 def chunk_size(n: int, k: int, *, extra: int = 0) -> int:

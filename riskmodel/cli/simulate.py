@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from riskmodel.cli.args import MAX_DRAWS, draws, fraction, month, months, seed
@@ -14,6 +15,7 @@ from riskmodel.cli.common import (
     add_out,
     check_out,
     emit,
+    print_problems,
     scenarios_from_args,
     usage_error,
 )
@@ -69,6 +71,7 @@ def cli_simulate(args: argparse.Namespace) -> int:
     check_out(args)
     chain = load(args.chain)
     scenarios = scenarios_from_args(args, chain)
+    _warn(chain, scenarios)
     if args.mc:
         if len(scenarios) != 1:
             raise usage_error("--mc takes one scenario")
@@ -79,6 +82,18 @@ def cli_simulate(args: argparse.Namespace) -> int:
     else:
         _emit_simulation(chain, scenarios[0], args)
     return EXIT_OK
+
+
+def _warn(chain: Any, scenarios: list[Any]) -> None:
+    """Print the scenarios' warnings on ``chain`` (a cut that changes nothing) to
+    stderr; the results follow as usual."""
+    from riskmodel.scenario import scenario_warnings
+
+    problems = [p for sc in scenarios for p in scenario_warnings(chain, sc)]
+    if problems:
+        n = len(problems)
+        print(f"riskmodel: {n} warning{'s' if n > 1 else ''}:", file=sys.stderr)
+        print_problems(problems)
 
 
 def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> None:

@@ -18,12 +18,12 @@ from riskmodel.io.collect import OTHER, Collector, type_name
 from riskmodel.io.document import Document, read_document
 from riskmodel.io.parse import from_mapping, from_tables
 from riskmodel.io.tables import ChainData
-from riskmodel.scenario import check_scenarios
+from riskmodel.scenario import Suppliers, check_scenarios
 from riskmodel.validation.header import check_header
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables
 
-__all__ = ["build", "check_data", "load_data"]
+__all__ = ["build", "check_data", "load_data", "suppliers_of"]
 
 
 def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, list[Problem]]:
@@ -70,12 +70,32 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
         countries = sorted(set(countries) | {header["perspective"]["home"]})
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
     header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids,
-                                          [x for x in countries if x != OTHER])
+                                          [x for x in countries if x != OTHER],
+                                          supply=suppliers_of(data))
     if "_bad_id" in data.nodes:
         data.nodes = data.nodes.drop(columns="_bad_id")
     if require_sources:
         check_sources(c, data)
     return data, c.finish()
+
+
+def suppliers_of(data: ChainData) -> Suppliers:
+    """Who supplies each node of the chain tables ``data``, as a cut reads it.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> s = suppliers_of(rm.load("bicycle").to_data())
+    >>> s.of("frames")
+    {'DE': 0.4, 'TW': 0.4, 'CN': 0.2}
+    """
+    persp = data.header.get("perspective")
+    sups = data.suppliers
+    return Suppliers.from_rows(
+        zip(sups["node"], sups["country"], sups["share"], strict=True),
+        [x for x in data.nodes["id"] if isinstance(x, str)],
+        home=persp.get("home") if isinstance(persp, dict) else None,
+        groups=data.header.get("groups") or {})
 
 
 def check_data(data: ChainData, *, require_sources: bool = False) -> list[Problem]:

@@ -28,7 +28,7 @@ from riskmodel.io.document import Document, read_document, resolve_path
 from riskmodel.io.parse import from_mapping
 from riskmodel.io.tables import ChainData
 from riskmodel.scenario import check_scenarios
-from riskmodel.validation.checks import load_data
+from riskmodel.validation.checks import load_data, suppliers_of
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables
 
@@ -213,7 +213,7 @@ def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
         scenarios += _qualified_scenarios(part.header.get("scenarios", []),
                                           str(part.header.get("name")))
     scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(data.nodes["id"]),
-                                 countries)
+                                 countries, supply=suppliers_of(data))
     return scenarios
 
 

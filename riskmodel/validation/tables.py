@@ -294,6 +294,7 @@ def check_edges(c: Collector, edges: pd.DataFrame, id_list: list[str], sources: 
     _check_edge_ends(c, edges, id_list, ewhere)
     check_numbers(c, edges, "edges", "edge", EDGE_NUMBERS, ewhere, sources)
     _check_edge_groups(c, edges, ewhere)
+    _check_ignored_inputs(c, edges, ewhere)
     _check_input_shares(c, edges)
 
 
@@ -349,9 +350,10 @@ def _check_edge_groups(c: Collector, edges: pd.DataFrame,
 def _check_group_members(c: Collector, edges: pd.DataFrame,
                          ewhere: Callable[[int], str]) -> None:
     """Each alternatives group has two or more members that together cover the whole
-    need and are all essential or all not."""
+    need and are all essential or all not. A group of non-essential inputs alone is
+    ignored by the engine (a warning, :func:`_check_ignored_inputs`), not checked here."""
     grp = edges["group"]
-    ingroup = edges[grp.notna()]
+    ingroup = edges[grp.notna()][_group_has_essential(edges).to_numpy()]
     sizes = ingroup.groupby(["to", "group"], sort=False)["from"].transform("size")
     for r in ingroup.index[(sizes == 1).to_numpy()]:
         c.add("error", "group-single", f"alternatives group '{grp.loc[r]}' has one "
@@ -376,6 +378,41 @@ def _check_group_members(c: Collector, edges: pd.DataFrame,
               where=ewhere(int(r)), expected="the same `essential` for the group",
               found=str(edges["essential"].loc[r]).lower(),
               fix="make every member of the group essential, or none")
+
+
+def _group_has_essential(edges: pd.DataFrame) -> pd.Series:
+    """For each edge in a ``group``: does its group (at its node) have an essential
+    member?"""
+    essential = edges["essential"].fillna(True).astype(bool)
+    grp = edges["group"]
+    return essential[grp.notna()].groupby([edges["to"], grp], sort=False,
+                                          dropna=False).transform("any").astype(bool)
+
+
+def _check_ignored_inputs(c: Collector, edges: pd.DataFrame,
+                          ewhere: Callable[[int], str]) -> None:
+    """What the engine ignores on a non-essential input: a ``group`` (when no member of
+    the group is essential; a mixed group is an error already) and a missing ``share``
+    (it counts as 0)."""
+    essential = edges["essential"].fillna(True).astype(bool)
+    grp = edges["group"]
+    ignored = pd.Series(False, index=edges.index)
+    ignored[grp.notna()] = ~_group_has_essential(edges).to_numpy()
+    for r in np.flatnonzero(ignored.to_numpy()):
+        c.add("warning", "ignored-group", "`group` on a non-essential input is ignored: "
+              "each non-essential input counts on its own, by its cost `share`",
+              table="edges", row=int(r), field="group", where=ewhere(int(r)),
+              expected="`group` only on essential inputs (alternatives)",
+              found=f"group {short(grp.iloc[r])} with `essential: false`",
+              fix="remove `group`, or make the edge essential (`essential: true`) if its "
+                  "group's inputs are alternatives")
+    for r in np.flatnonzero((~essential & edges["share"].isna()).to_numpy()):
+        c.add("warning", "no-share", "non-essential input has no `share`, so it counts as "
+              "0: its shortfall never lowers its user's output", table="edges",
+              row=int(r), field="share", where=ewhere(int(r)),
+              expected="the input's cost share, in [0, 1]", found="nothing",
+              fix="give the edge a `share` (the fraction of the node's cost it is); "
+                  "without one it counts as 0")
 
 
 def _check_input_shares(c: Collector, edges: pd.DataFrame) -> None:
