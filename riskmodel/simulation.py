@@ -3,7 +3,8 @@
 :func:`simulate` plays a :class:`~riskmodel.scenario.Scenario` month by month (see
 docs/model.md §1.5) and returns a :class:`Result` of DataFrames: availability of every
 node by month, the end-use loss series, and a summary with the immediate and long-run
-bounds, cumulative loss, time-to-survive and time-to-recover. :func:`simulate_many`
+bounds (the worst month's, each month counting only the cuts in force in it), cumulative
+loss, time-to-survive and time-to-recover. :func:`simulate_many`
 evaluates many scenarios as the columns of one matrix, in memory-bounded chunks, and
 :func:`monte_carlo` samples every ranged number of the chain (reproducibly, from a
 ``seed``) and reports percentiles.
@@ -129,15 +130,24 @@ class Result:
     end_use_loss : Series
         Share of end-use value lost, by month.
     summary : Series
-        ``immediate_loss`` and ``long_run_loss`` (the static bounds), ``peak_loss``,
+        ``immediate_loss`` and ``long_run_loss`` (the static bounds: the largest of
+        :attr:`bounds` over the horizon, 0 when no cut is in force), ``peak_loss``,
         ``final_loss``, ``cumulative_loss`` (loss-months), ``cumulative_value_loss``
         (value-months, in the chain currency), ``time_to_survive`` and
         ``time_to_recover`` (months from the start of the cut; ``inf`` = not within the
         horizon).
+<<<<<<< HEAD
     problems : list of Problem
         Warnings about the scenario on this chain, e.g. a cut of a country that
         supplies nothing of a node it names (see
         :func:`~riskmodel.scenario.scenario_warnings`).
+=======
+    bounds : DataFrame
+        The static bounds by month (columns ``immediate_loss`` and ``long_run_loss``):
+        the end-use loss with no stock and no (or full) substitution of the cuts in
+        force in that month. No month of :attr:`end_use_loss` exceeds its immediate
+        bound.
+>>>>>>> static-timing
     """
 
     chain_name: str
@@ -147,6 +157,7 @@ class Result:
     summary: pd.Series
     settings: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    bounds: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         s = self.summary
@@ -228,8 +239,12 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     p = engine.params_from_compiled(c)
     spec = cut_spec(chain, [sc], p)
     dyn = engine.dynamic(c, p, spec, sc.months, record=True)
-    imm = engine.end_use_loss(p, engine.static(c, p, spec, mode="immediate"))
-    lr = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
+    bounds = pd.DataFrame({f"{w}_loss": engine.static_bounds(c, p, spec, sc.months, mode=w,
+                                                              by_month=True)[:, 0]
+                           for w in ("immediate", "long_run")},
+                          index=pd.RangeIndex(sc.months, name="month"))
+    imm, lr = (bounds[f"{w}_loss"].to_numpy().max(initial=0.0, keepdims=True)
+               for w in ("immediate", "long_run"))
     summary = _summary(dyn.loss, sc.start, threshold, imm, lr, _total_value(c)).iloc[0]
     assert dyn.availability is not None
     avail = pd.DataFrame(dyn.availability[:, :, 0].T, index=pd.Index(c.ids, name="node"),
@@ -239,7 +254,7 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     return Result(chain.name, sc, avail, loss, summary,
                   settings={"threshold": threshold, "months": sc.months,
                             "currency": chain.currency},
-                  problems=scenario_warnings(chain, sc))
+                  problems=scenario_warnings(chain, sc), bounds=bounds)
 
 
 def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
@@ -262,7 +277,8 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     """Summaries of many scenarios, evaluated as matrix columns in memory-bounded chunks.
 
     Returns one row per scenario (indexed by scenario name) with the columns of
-    :attr:`Result.summary`. ``bounds=False`` skips the static bounds (NaN).
+    :attr:`Result.summary`, each scenario over its own ``months``. ``bounds=False``
+    skips the static bounds (NaN).
 
     Examples
     --------
@@ -289,8 +305,9 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
             spec = cut_spec(chain, part, p)
             dyn = engine.dynamic(c, p, spec, horizon)
             if bounds:
-                imm = engine.end_use_loss(p, engine.static(c, p, spec, mode="immediate"))
-                lr = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
+                h = np.array([s.months for s in part])
+                imm = engine.static_bounds(c, p, spec, h, mode="immediate")
+                lr = engine.static_bounds(c, p, spec, h, mode="long_run")
             else:
                 imm = lr = np.full(len(part), np.nan)
             for j, sc in enumerate(part):
@@ -372,8 +389,8 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
             p, ranged = sample_params(chain, k, rng)
             spec = cut_spec(chain, [sc] * k, p)
             dyn = engine.dynamic(c, p, spec, sc.months)
-            imm = engine.end_use_loss(p, engine.static(c, p, spec, mode="immediate"))
-            lr = engine.end_use_loss(p, engine.static(c, p, spec, mode="long_run"))
+            imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
+            lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
             frames.append(_summary(dyn.loss, sc.start, threshold, imm, lr, _total_value(c)))
             losses.append(dyn.loss)
             bar.update(k)

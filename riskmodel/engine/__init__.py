@@ -29,9 +29,11 @@ The equations, for node ``j`` in month ``t``:
 - **stocks** (docs/model.md §1.5): ``A_j = min(1, S_j + stock_j)``, then
   ``stock_j ← max(0, stock_j − (A_j − S_j))``; the stock starts at ``inventory_months``
   and is not rebuilt
-- **static bounds** (docs/model.md §1.5): every cut in force at once and no stock;
-  ``immediate`` fixes ``ρ = 0`` (``x = f``), ``long_run`` fixes ``ρ = 1``
-  (``x = f (1 − s)``)
+- **static bounds** (docs/model.md §1.5): month ``t`` counts only the cuts in force in
+  it, with no stock; ``immediate`` fixes ``ρ = 0`` (``x = f``), ``long_run`` fixes
+  ``ρ = 1`` (``x = f (1 − s)``); a scenario's bound is its worst month's end-use loss
+  over the horizon (0 when no cut is in force), one pass per distinct set of cuts in
+  force
 - **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
   iterated to the greatest fixed point (no availability moving by more than ``TOL``)
 - **end-use loss** (docs/model.md §1.5): ``Σ_e w_e (1 − A_e)`` over the end-use nodes.
@@ -59,7 +61,8 @@ Modules:
 - ``cuts`` — cut atoms, withheld shares and whole-country tables (:class:`CutSpec`)
 - ``propagation`` — availability of every node for ``k`` columns (:func:`propagate`)
 - ``cones`` — the cone kernel driven from Python (:func:`cone_losses`)
-- ``bounds`` — the static bounds (:func:`static`, :func:`static_loss`)
+- ``bounds`` — the static bounds (:func:`static`, :func:`static_loss`,
+  :func:`static_bounds` over a horizon)
 - ``dynamics`` — month by month with ramps and stocks (:func:`dynamic`)
 - ``kernel`` — the numba column-block and one-column kernels
 - ``cone`` — the numba cone kernel
@@ -73,7 +76,14 @@ The tunables live in :mod:`riskmodel.engine.settings`, where the engine reads th
 from __future__ import annotations
 
 from riskmodel.engine import settings
-from riskmodel.engine.bounds import end_use_loss, static, static_loss
+from riskmodel.engine.bounds import (
+    ActiveSets,
+    active_sets,
+    end_use_loss,
+    static,
+    static_bounds,
+    static_loss,
+)
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cones import Cones, cone_losses
 from riskmodel.engine.cuts import CountryTable, CutSpec, Withheld, split_country_atoms
@@ -83,6 +93,7 @@ from riskmodel.engine.plan import LevelPlan, Plan, column_limits, plan_for, reac
 from riskmodel.engine.propagation import batch_columns, propagate
 
 __all__ = [
+    "ActiveSets",
     "Compiled",
     "Cones",
     "CountryTable",
@@ -92,6 +103,7 @@ __all__ = [
     "Params",
     "Plan",
     "Withheld",
+    "active_sets",
     "batch_columns",
     "column_limits",
     "cone_losses",
@@ -104,6 +116,7 @@ __all__ = [
     "settings",
     "split_country_atoms",
     "static",
+    "static_bounds",
     "static_loss",
     "time_to",
 ]

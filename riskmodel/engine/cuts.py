@@ -95,20 +95,6 @@ class CutSpec:
         else:
             np.maximum.at(x, pe, vals)
         return x
-        on = np.ones(len(atom), dtype=bool) if t is None else self.active(t)[atom]
-        a, pe = atom[on], inv[on]
-        if t is None:
-            rho = np.full(len(a), float(ramp or 0.0))
-        else:
-            lp = lead[pe]
-            age = t - self.start[a]
-            rho = np.where(lp > 0, np.minimum(1.0, age / np.where(lp > 0, lp, 1.0)), 1.0)
-        vals = self.fraction[a] * (1.0 - subst[pe] * rho)
-        if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
-            x[pe] = vals
-        else:
-            np.maximum.at(x, pe, vals)
-        return x
 
 
 @dataclass(frozen=True)

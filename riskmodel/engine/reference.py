@@ -21,6 +21,8 @@ Examples
 1.0
 >>> round(availability(bike, Scenario([Cut("JP", nodes=("drivetrain",))]))["bicycles"], 3)
 0.3
+>>> round(static_loss(bike, Scenario([Cut("JP", nodes=("drivetrain",), duration=0)])), 3)
+0.0
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from riskmodel._errors import ConvergenceError
 from riskmodel.engine import equations
 from riskmodel.scenario import Scenario
 
-__all__ = ["availability", "simulate"]
+__all__ = ["availability", "simulate", "static_loss"]
 
 TOL = 1e-13
 MAX_ITER = 100_000
@@ -136,12 +138,20 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
     return A, S
 
 
-def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate"
-                 ) -> dict[str, float]:
-    """Static availability under every cut of ``scenario``: ``immediate`` (no stock, no
-    substitution) or ``long_run`` (full substitution)."""
+def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate",
+                 month: int | None = None) -> dict[str, float]:
+    """Static availability under the cuts of ``scenario`` in force in ``month`` (every
+    cut when None): ``immediate`` (no stock, no substitution) or ``long_run`` (full
+    substitution)."""
     stock = {n: 0.0 for n in chain.graph}
-    return _solve(chain, scenario, None, equations.bound_ramp(mode), stock)[0]
+    return _solve(chain, scenario, month, equations.bound_ramp(mode), stock)[0]
+
+
+def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> float:
+    """The static bound of ``scenario``: the worst month's end-use loss over its
+    ``months``, each month counting only the cuts in force in it (0 if none is)."""
+    return max((end_use_loss(chain, availability(chain, scenario, mode=mode, month=t))
+                for t in range(scenario.months)), default=0.0)
 
 
 def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
