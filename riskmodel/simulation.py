@@ -136,18 +136,15 @@ class Result:
         (value-months, in the chain currency), ``time_to_survive`` and
         ``time_to_recover`` (months from the start of the cut; ``inf`` = not within the
         horizon).
-<<<<<<< HEAD
     problems : list of Problem
         Warnings about the scenario on this chain, e.g. a cut of a country that
         supplies nothing of a node it names (see
         :func:`~riskmodel.scenario.scenario_warnings`).
-=======
     bounds : DataFrame
         The static bounds by month (columns ``immediate_loss`` and ``long_run_loss``):
         the end-use loss with no stock and no (or full) substitution of the cuts in
         force in that month. No month of :attr:`end_use_loss` exceeds its immediate
         bound.
->>>>>>> static-timing
     """
 
     chain_name: str
