@@ -122,3 +122,13 @@ def test_paths_and_names_in_the_docs_exist() -> None:
             if not _resolves(m.group(1)):
                 stale.append(f"{path.relative_to(ROOT)}:{_line(text, m.start())}: {m.group(1)}")
     assert not stale, "names that no longer exist:\n" + "\n".join(stale)
+
+
+def test_no_merge_conflict_markers() -> None:
+    marked = []
+    for path in [*_prose_files(), *sorted((ROOT / "docs").rglob("*.md")),
+                 ROOT / "chains" / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        marked += [f"{path.relative_to(ROOT)}:{_line(text, m.start())}"
+                   for m in re.finditer(r"^(<{7} |={7}$|>{7} )", text, re.M)]
+    assert not marked, "merge conflict markers left: " + ", ".join(marked)
