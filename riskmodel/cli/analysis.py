@@ -9,17 +9,15 @@ import json
 from typing import Any
 
 from riskmodel.cli.args import (
-    MAX_DRAWS,
-    draws,
     fraction,
     months,
     nonnegative_int,
     positive_int,
-    seed,
 )
 from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
+    add_monte_carlo,
     add_out,
     check_node,
     check_out,
@@ -61,11 +59,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--explain", action="append", metavar="NODE",
                     help="explain why NODE ranks where it does; repeatable")
     sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
-    sp.add_argument("--mc", type=draws, default=None, metavar="N",
-                    help=f"uncertainty: N Monte Carlo draws over the ranged values (at most "
-                         f"{MAX_DRAWS:,})")
-    sp.add_argument("--seed", type=seed, default=0,
-                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
+    add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp

@@ -51,6 +51,18 @@ def add_quiet(sp: argparse.ArgumentParser) -> None:
                          "and warnings still go to stderr)")
 
 
+def add_monte_carlo(sp: argparse.ArgumentParser, what: str, *,
+                    default_draws: int | None = None) -> None:
+    """Add ``--mc N`` (``what`` says what the draws are for) and ``--seed S``."""
+    from riskmodel.cli.args import MAX_DRAWS, draws, seed
+
+    default = f"default {default_draws:,}, " if default_draws else ""
+    sp.add_argument("--mc", type=draws, default=None, metavar="N",
+                    help=f"{what} ({default}at most {MAX_DRAWS:,})")
+    sp.add_argument("--seed", type=seed, default=0,
+                    help="seed of the Monte Carlo draws, a whole number ≥ 0 (default 0)")
+
+
 def note(text: str) -> None:
     """Print an informational line to stderr, unless ``--quiet``."""
     from riskmodel._progress import is_quiet

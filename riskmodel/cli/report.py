@@ -7,8 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from riskmodel.cli.args import MAX_DRAWS, draws, seed
-from riskmodel.cli.common import add_quiet
+from riskmodel.cli.common import add_monte_carlo, add_quiet
 from riskmodel.io.terminal import one_line
 from riskmodel.reporting import DEFAULT_DRAWS, FORMATS
 
@@ -37,11 +36,8 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="html, md, json or all (default all); repeatable")
     sp.add_argument("--scenario", action="extend", nargs="+", metavar="NAME",
                     help="standard scenarios to play (default: all of the chain's)")
-    sp.add_argument("--mc", type=draws, default=None, metavar="N",
-                    help=f"Monte Carlo draws for the uncertainty section "
-                         f"(default {DEFAULT_DRAWS}, at most {MAX_DRAWS:,})")
-    sp.add_argument("--seed", type=seed, default=0,
-                    help="seed of the draws, a whole number ≥ 0 (default 0)")
+    add_monte_carlo(sp, "Monte Carlo draws for the uncertainty section",
+                    default_draws=DEFAULT_DRAWS)
     sp.add_argument("--force", action="store_true",
                     help="write into --out even if it is a non-empty folder that is not a "
                          "report (only the report's files are added or replaced), or "

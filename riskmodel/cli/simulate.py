@@ -8,10 +8,11 @@ import json
 import sys
 from typing import Any
 
-from riskmodel.cli.args import MAX_DRAWS, draws, fraction, month, months, seed
+from riskmodel.cli.args import fraction, month, months
 from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
+    add_monte_carlo,
     add_out,
     check_out,
     emit,
@@ -51,11 +52,7 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="horizon, 1 to 600 months (default 24)")
     sp.add_argument("--threshold", type=fraction, default=0.05,
                     help="end-use loss that counts for time to survive/recover (default 0.05)")
-    sp.add_argument("--mc", type=draws, default=None, metavar="N",
-                    help=f"Monte Carlo over the chain's ranged values with N draws "
-                         f"(at most {MAX_DRAWS:,})")
-    sp.add_argument("--seed", type=seed, default=0,
-                    help="seed of the Monte Carlo draws (a whole number ≥ 0)")
+    add_monte_carlo(sp, "Monte Carlo over the chain's ranged values with N draws")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp

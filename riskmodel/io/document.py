@@ -142,35 +142,29 @@ def read_document(path: str | os.PathLike[str]) -> Document:
         return _read_bundle(p, shown)
     suffix = p.suffix.lower()
     text = read_text(p, shown)
-    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
-        doc = Document(shown, "json")
-        doc.data = parse_json(text.lstrip("\ufeff"), doc)
-    elif suffix in (".yaml", ".yml", ""):
-        doc = Document(shown, "yaml")
-        doc.data = parse_yaml(text, doc)
-    elif suffix == ".csv":
+    if suffix == ".csv" and not text.lstrip().startswith("{"):
         raise read_error(shown, "a single CSV file is not a chain",
                          fix="give the bundle folder that holds chain.yaml, nodes.csv and "
                              "edges.csv")
-    else:
-        doc = Document(shown, "yaml")
-        doc.data = parse_yaml(text, doc)
-    doc.files["header"] = shown
-    check_texts(doc, text)
-    return doc
+    return _parse(text, shown, suffix)
 
 
 def _read_stdin() -> Document:
     """A chain given as ``-``: standard input, read as JSON when it starts with ``{``,
     else as YAML."""
-    text = read_stdin_text()
-    if text.lstrip("\ufeff").lstrip().startswith("{"):
-        doc = Document(STDIN, "json")
+    return _parse(read_stdin_text(), STDIN, "")
+
+
+def _parse(text: str, shown: str, suffix: str) -> Document:
+    """A chain file's text as a :class:`Document`: JSON for ``.json`` (or, with no YAML
+    suffix, text that starts with ``{``), else YAML."""
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
+        doc = Document(shown, "json")
         doc.data = parse_json(text.lstrip("\ufeff"), doc)
     else:
-        doc = Document(STDIN, "yaml")
+        doc = Document(shown, "yaml")
         doc.data = parse_yaml(text, doc)
-    doc.files["header"] = STDIN
+    doc.files["header"] = shown
     check_texts(doc, text)
     return doc
 
