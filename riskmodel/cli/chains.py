@@ -64,13 +64,14 @@ def cli_validate(args: argparse.Namespace) -> int:
     """Run ``riskmodel validate``: check each file, print what was found (text on
     stdout and stderr, or one JSON list); return 1 when a file is missing or invalid."""
     from riskmodel._errors import ChainValidationError
+    from riskmodel.io.files import STDIN
     from riskmodel.io.terminal import one_line
     from riskmodel.validation import validate
 
     results = []
     status = EXIT_OK
     for path in args.files:
-        shown = "<stdin>" if path == "-" else one_line(path)
+        shown = STDIN if path == "-" else one_line(path)
         try:
             rep = validate(path, strict=args.strict, require_sources=args.require_sources)
             results.append({"file": path, "valid": True,

@@ -65,7 +65,7 @@ def chain_files(chain: Chain) -> list[Path]:
     from riskmodel.io.document import resolve_path
 
     if chain.path:  # read from a file (not standard input)
-        return [Path(chain.path)] if Path(chain.path).is_file() else []
+        return [Path(chain.path)] if Path(chain.path).exists() else []
     path = chain.to_data().path
     if not path or not Path(path).exists():
         return []
