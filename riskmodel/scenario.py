@@ -18,7 +18,7 @@ Examples
 (True, False)
 >>> parse_cut("US:ai_accelerators,euv_lithography@0.9")  # doctest: +NORMALIZE_WHITESPACE
 Cut(country='US', nodes=('ai_accelerators', 'euv_lithography'), fraction=0.9,
-    start=0, duration=None)
+    start=0, duration=None, to='all')
 """
 
 from __future__ import annotations
@@ -32,24 +32,37 @@ from typing import TYPE_CHECKING, Any
 from riskmodel import schema
 from riskmodel._errors import Problem, ScenarioError
 from riskmodel.io.collect import SLUG, Collector, did_you_mean, short, type_name, unknown_keys
+from riskmodel.io.suppliers import Suppliers, share_list
 from riskmodel.limits import MAX_MONTHS
 
 if TYPE_CHECKING:
     from riskmodel.model import Chain
 
-__all__ = ["Cut", "Scenario", "Suppliers", "check_scenarios", "parse_cut", "read_scenarios",
+__all__ = ["Cut", "Scenario", "check_scenarios", "parse_cut", "read_scenarios",
            "resolve", "scenario_warnings"]
 
 
 @dataclass(frozen=True)
 class Cut:
-    """One country withholding a fraction of its supply of some nodes for a while."""
+    """One country withholding a fraction of its supply of some nodes for a while, from
+    some destinations (docs/model.md §1.3).
+
+    ``to`` says whom the cut withholds from: ``"all"`` (every destination but the
+    cutting country itself, as an export-licensing regime does), ``"home"`` (the focal
+    market only) or a tuple of destination countries or declared groups (a targeted
+    restriction).
+    """
 
     country: str
     nodes: tuple[str, ...] | None = None
     fraction: float = 1.0
     start: int = 0
     duration: int | None = None
+    to: str | tuple[str, ...] = "all"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.to, str):
+            object.__setattr__(self, "to", tuple(self.to))
 
     def active(self, month: int) -> bool:
         """Is the cut in force in ``month`` (0-based)?"""
@@ -67,6 +80,8 @@ class Cut:
             out["start"] = self.start
         if self.duration is not None:
             out["duration"] = self.duration
+        if self.to != "all":
+            out["to"] = self.to if isinstance(self.to, str) else list(self.to)
         return out
 
 
@@ -94,7 +109,8 @@ class Scenario:
         """A scenario from its file form ``{id, title, months, cuts: [...]}``."""
         cuts = [Cut(c["country"], tuple(c["nodes"]) if c.get("nodes") is not None else None,
                     float(c.get("fraction", 1.0)), int(c.get("start", 0)),
-                    None if c.get("duration") is None else int(c["duration"]))
+                    None if c.get("duration") is None else int(c["duration"]),
+                    _destinations(c.get("to", "all")))
                 for c in d.get("cuts", [])]
         return cls(cuts, name=str(d.get("id", "scenario")), title=str(d.get("title") or ""),
                    months=int(d.get("months", 24)),
@@ -128,6 +144,14 @@ class Scenario:
         return self.title or self.name
 
 
+def _destinations(to: Any) -> str | tuple[str, ...]:
+    """A cut's ``to`` in its file form (``all``, ``home``, a code or a list) as
+    :attr:`Cut.to` holds it."""
+    if isinstance(to, str):
+        return to if to in ("all", "home") else (to,)
+    return tuple(str(x) for x in to)
+
+
 _CUT = re.compile(r"^\s*(?P<country>[A-Za-z][A-Za-z0-9_]*)\s*(?::(?P<nodes>[^@]*))?"
                   r"(?:@(?P<fraction>[^@]+))?\s*$")
 
@@ -138,7 +162,7 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
     ``start`` and ``duration`` apply to the cut; a ScenarioError explains a bad form.
 
     >>> parse_cut("JP@0.5", duration=12)
-    Cut(country='JP', nodes=None, fraction=0.5, start=0, duration=12)
+    Cut(country='JP', nodes=None, fraction=0.5, start=0, duration=12, to='all')
     >>> parse_cut("JP:")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -248,108 +272,6 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
                     field=p.field, expected=p.expected, found=p.found, fix=p.fix,
                     code=p.code)
             for p in c.finish()]
-
-
-class Suppliers:
-    """Who supplies each node, as a cut reads it: ``of(node)`` gives the node's supplier
-    keys and their positive shares, ``other`` last (the rest, which no cut reaches).
-
-    Built from a chain's supplier rows (:meth:`from_rows`, as a file is checked) or
-    from its compiled arrays (:meth:`from_compiled`). In a home view a node without
-    suppliers is made at home; in a global view, by ``other`` producers.
-
-    Examples
-    --------
-    >>> s = Suppliers.from_rows([("gears", "JP", 0.5), ("gears", "CN", 0.25)],
-    ...                         ["gears", "bolts"], home="DE",
-    ...                         groups={"ASIA": {"members": ["JP", "CN"]}})
-    >>> s.of("gears"), s.of("bolts")
-    ({'JP': 0.5, 'CN': 0.25, 'other': 0.25}, {'DE': 1.0})
-    >>> s.supplies("ASIA", "gears"), s.supplies("DE", "gears"), s.supplies("US")
-    (True, False, False)
-    """
-
-    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None) -> None:
-        self._of, self._keys = of, keys  # keys: a set, or a function giving it
-        self.groups = dict(groups or {})
-
-    @property
-    def keys(self) -> frozenset[str]:
-        """The supplier keys with a positive share of some node."""
-        if callable(self._keys):
-            self._keys = self._keys()
-        return frozenset(self._keys)
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
-                  home: str | None, groups: Mapping[str, Any] | None = None) -> Suppliers:
-        """From ``(node, key, share)`` rows (``other`` among the keys or not)."""
-        named: dict[str, dict[str, float]] = {}
-        listed: set[str] = set()
-        for node, key, share in rows:
-            listed.add(node)
-            if (isinstance(key, str) and key != "other" and isinstance(share, (int, float))
-                    and share > 0):
-                named.setdefault(node, {})[key] = named.get(node, {}).get(key, 0.0) + share
-        for node in node_ids:
-            if node not in listed and home is not None:
-                named[node] = {home: 1.0}
-        table = {node: _with_rest(named.get(node, {})) for node in node_ids}
-        return cls(lambda node: dict(table.get(node, {})),
-                   {k for d in named.values() for k in d}, groups)
-
-    @classmethod
-    def from_compiled(cls, compiled: Any, groups: Mapping[str, Any] | None) -> Suppliers:
-        """From a chain's compiled arrays (:attr:`Chain.compiled`)."""
-        sup, countries = compiled.supply, compiled.countries
-
-        def of(node: str) -> dict[str, float]:
-            j = compiled.index.get_loc(node)
-            lo, hi = sup.indptr[j], sup.indptr[j + 1]
-            return _with_rest({countries[k]: float(v) for k, v in
-                               zip(sup.indices[lo:hi], sup.data[lo:hi], strict=True) if v > 0})
-        def keys() -> list[str]:  # only a cut of everything asks
-            import numpy as np
-
-            used = np.asarray(sup.sum(axis=0)).ravel() > 0
-            return [k for k, u in zip(countries, used, strict=True) if u]
-        return cls(of, keys, groups)
-
-    def of(self, node: str) -> dict[str, float]:
-        """The node's supplier keys and positive shares, largest first, ``other`` last."""
-        return self._of(node)
-
-    def reach(self, key: str) -> list[str]:
-        """The keys a cut of ``key`` withholds: itself and, for a group, its members."""
-        return [key, *((self.groups.get(key) or {}).get("members") or [])]
-
-    def supplies(self, key: str, node: str | None = None) -> bool:
-        """Does a cut of ``key`` reach a positive share of ``node`` (of any node when
-        ``None``)?"""
-        if node is None:
-            return any(k in self.keys for k in self.reach(key))
-        shares = self.of(node)
-        return any(shares.get(k, 0.0) > 0 for k in self.reach(key))
-
-
-def _with_rest(named: Mapping[str, float]) -> dict[str, float]:
-    """Named shares, largest first, then ``other``: what they leave of 1."""
-    out = dict(sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
-    rest = 1.0 - sum(named.values())
-    if rest > 1e-9:
-        out["other"] = rest
-    return out
-
-
-def share_list(shares: Mapping[str, float], limit: int = 8) -> str:
-    """Shares as text: ``CN 60%, TW 30%, other 10%`` (at most ``limit``, then a count).
-
-    >>> share_list({"CN": 0.6, "TW": 0.3, "other": 0.1})
-    'CN 60%, TW 30%, other 10%'
-    """
-    items = [f"{k} {v * 100:.3g}%" for k, v in shares.items()]
-    more = len(items) - limit
-    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def expand_country(chain_groups: Mapping[str, Any], country: str,

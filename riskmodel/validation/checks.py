@@ -17,8 +17,9 @@ from riskmodel._errors import Problem
 from riskmodel.io.collect import OTHER, Collector, type_name
 from riskmodel.io.document import Document, read_document
 from riskmodel.io.parse import from_mapping, from_tables
+from riskmodel.io.suppliers import Suppliers
 from riskmodel.io.tables import ChainData
-from riskmodel.scenario import Suppliers, check_scenarios
+from riskmodel.scenario import check_scenarios
 from riskmodel.validation.header import check_header
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables

@@ -1,0 +1,112 @@
+"""Who supplies each node, as a cut reads it (:class:`Suppliers`), and shares as text
+(:func:`share_list`): what the scenario checks use to warn of a cut that reaches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["Suppliers", "share_list"]
+
+
+class Suppliers:
+    """Who supplies each node, as a cut reads it: ``of(node)`` gives the node's supplier
+    keys and their positive shares, ``other`` last (the rest, which no cut reaches).
+
+    Built from a chain's supplier rows (:meth:`from_rows`, as a file is checked) or
+    from its compiled arrays (:meth:`from_compiled`). In a home view a node without
+    suppliers is made at home; in a global view, by ``other`` producers.
+
+    Examples
+    --------
+    >>> s = Suppliers.from_rows([("gears", "JP", 0.5), ("gears", "CN", 0.25)],
+    ...                         ["gears", "bolts"], home="DE",
+    ...                         groups={"ASIA": {"members": ["JP", "CN"]}})
+    >>> s.of("gears"), s.of("bolts")
+    ({'JP': 0.5, 'CN': 0.25, 'other': 0.25}, {'DE': 1.0})
+    >>> s.supplies("ASIA", "gears"), s.supplies("DE", "gears"), s.supplies("US")
+    (True, False, False)
+    """
+
+    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None) -> None:
+        self._of, self._keys = of, keys  # keys: a set, or a function giving it
+        self.groups = dict(groups or {})
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The supplier keys with a positive share of some node."""
+        if callable(self._keys):
+            self._keys = self._keys()
+        return frozenset(self._keys)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
+                  home: str | None, groups: Mapping[str, Any] | None = None) -> Suppliers:
+        """From ``(node, key, share)`` rows (``other`` among the keys or not)."""
+        named: dict[str, dict[str, float]] = {}
+        listed: set[str] = set()
+        for node, key, share in rows:
+            listed.add(node)
+            if (isinstance(key, str) and key != "other" and isinstance(share, (int, float))
+                    and share > 0):
+                named.setdefault(node, {})[key] = named.get(node, {}).get(key, 0.0) + share
+        for node in node_ids:
+            if node not in listed and home is not None:
+                named[node] = {home: 1.0}
+        table = {node: _with_rest(named.get(node, {})) for node in node_ids}
+        return cls(lambda node: dict(table.get(node, {})),
+                   {k for d in named.values() for k in d}, groups)
+
+    @classmethod
+    def from_compiled(cls, compiled: Any, groups: Mapping[str, Any] | None) -> Suppliers:
+        """From a chain's compiled arrays (:attr:`Chain.compiled`)."""
+        sup, countries = compiled.supply, compiled.countries
+
+        def of(node: str) -> dict[str, float]:
+            j = compiled.index.get_loc(node)
+            lo, hi = sup.indptr[j], sup.indptr[j + 1]
+            return _with_rest({countries[k]: float(v) for k, v in
+                               zip(sup.indices[lo:hi], sup.data[lo:hi], strict=True) if v > 0})
+        def keys() -> list[str]:  # only a cut of everything asks
+            import numpy as np
+
+            used = np.asarray(sup.sum(axis=0)).ravel() > 0
+            return [k for k, u in zip(countries, used, strict=True) if u]
+        return cls(of, keys, groups)
+
+    def of(self, node: str) -> dict[str, float]:
+        """The node's supplier keys and positive shares, largest first, ``other`` last."""
+        return self._of(node)
+
+    def reach(self, key: str) -> list[str]:
+        """The keys a cut of ``key`` withholds: itself and, for a group, its members."""
+        return [key, *((self.groups.get(key) or {}).get("members") or [])]
+
+    def supplies(self, key: str, node: str | None = None) -> bool:
+        """Does a cut of ``key`` reach a positive share of ``node`` (of any node when
+        ``None``)?"""
+        if node is None:
+            return any(k in self.keys for k in self.reach(key))
+        shares = self.of(node)
+        return any(shares.get(k, 0.0) > 0 for k in self.reach(key))
+
+
+def _with_rest(named: Mapping[str, float]) -> dict[str, float]:
+    """Named shares, largest first, then ``other``: what they leave of 1."""
+    out = dict(sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
+    rest = 1.0 - sum(named.values())
+    if rest > 1e-9:
+        out["other"] = rest
+    return out
+
+
+def share_list(shares: Mapping[str, float], limit: int = 8) -> str:
+    """Shares as text: ``CN 60%, TW 30%, other 10%`` (at most ``limit``, then a count).
+
+    >>> share_list({"CN": 0.6, "TW": 0.3, "other": 0.1})
+    'CN 60%, TW 30%, other 10%'
+    """
+    items = [f"{k} {v * 100:.3g}%" for k, v in shares.items()]
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
