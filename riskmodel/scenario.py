@@ -48,9 +48,10 @@ class Cut:
     some destinations (docs/model.md §1.3).
 
     ``to`` says whom the cut withholds from: ``"all"`` (every destination but the
-    cutting country itself, as an export-licensing regime does), ``"home"`` (the focal
-    market only) or a tuple of destination countries or declared groups (a targeted
-    restriction).
+    cutting country itself, as an export-licensing regime does), ``"world"`` (every
+    destination, the country's own producers included: a lost plant), ``"home"`` (the
+    focal market only) or a tuple of destination countries or declared groups (a
+    targeted restriction).
     """
 
     country: str
@@ -148,7 +149,7 @@ def _destinations(to: Any) -> str | tuple[str, ...]:
     """A cut's ``to`` in its file form (``all``, ``home``, a code or a list) as
     :attr:`Cut.to` holds it."""
     if isinstance(to, str):
-        return to if to in ("all", "home") else (to,)
+        return to if to in ("all", "world", "home") else (to,)
     return tuple(str(x) for x in to)
 
 
@@ -432,7 +433,7 @@ def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int
         frac = 1.0
     start, dur = _check_cut_months(c, cut.get("start", 0), cut.get("duration"), cp, cw, months)
     return {"country": country, "nodes": nodes, "fraction": float(frac),
-            "start": start, "duration": dur}
+            "start": start, "duration": dur, "to": cut.get("to", "all")}
 
 
 def _check_cut_nodes(c: Collector, nodes: Any, cp: tuple[Any, ...], cw: str,

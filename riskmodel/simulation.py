@@ -44,48 +44,97 @@ MAX_CHUNK = 192
 
 
 def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = None) -> CutSpec:
-    """The engine's cut atoms for ``scenarios`` (one column each) on ``chain``."""
+    """The engine's cut atoms for ``scenarios`` (one column each) on ``chain``.
+
+    A cut reaches the shares its country (or group) makes and those it controls
+    (``controlled_by``), and withholds them from the destinations its ``to`` names
+    (docs/model.md §1.3).
+    """
     c = chain.compiled
     p = p or engine.params_from_compiled(c)
     cindex = {name: i for i, name in enumerate(c.countries)}
-    node_index = c.index
+    nc = max(len(c.countries), 1)
     # supplier rows by country, and by (node, country)
     order = np.argsort(p.row_country, kind="stable")
     by_country_ptr = np.searchsorted(p.row_country[order], np.arange(len(c.countries) + 1))
-    key_rows = p.row_node * max(len(c.countries), 1) + p.row_country
+    key_rows = p.row_node * nc + p.row_country
     key_order = np.argsort(key_rows)
     keys_sorted = key_rows[key_order]
-    cols, rows, fracs, starts, ends, whole = [], [], [], [], [], []
+    atoms: dict[str, list[Any]] = {x: [] for x in ("col", "rows", "f", "start", "end",
+                                                   "whole", "kind", "keys")}
 
-    def atom(j: int, r: np.ndarray, cut: Cut, country: int) -> None:
-        cols.append(j)
-        rows.append(r)
-        fracs.append(cut.fraction)
-        starts.append(cut.start)
-        ends.append(math.inf if cut.duration is None else cut.start + cut.duration)
-        whole.append(country)
+    def atom(j: int, r: np.ndarray, cut: Cut, country: int,
+             to: tuple[int, np.ndarray]) -> None:
+        for name, v in zip(atoms, (j, r, cut.fraction, cut.start, math.inf if cut.duration
+                                   is None else cut.start + cut.duration, country, *to),
+                           strict=True):
+            atoms[name].append(v)
+
+    def rows_of(nodes: np.ndarray, codes: list[int]) -> np.ndarray:
+        want = (nodes[:, None] * nc + np.array(codes, dtype=np.int64)[None, :]).ravel()
+        pos = np.searchsorted(keys_sorted, want)
+        pos = np.minimum(pos, len(keys_sorted) - 1) if len(keys_sorted) else pos
+        hit = (keys_sorted[pos] == want) if len(keys_sorted) else np.zeros(0, bool)
+        return np.asarray(key_order[pos[hit]], dtype=np.int64)
 
     groups = chain.groups
     for j, sc in enumerate(scenarios):
         for cut in sc.cuts:
             codes = [cindex[x] for x in expand_country(groups, cut.country, cindex)]
-            if not codes:
-                continue
+            to = _destinations(c, groups, cut, cindex)
+            controlled = _controlled(c, groups, cut.country, codes, p)
             if cut.nodes is None:  # everything each country supplies: one atom each
                 for ci in codes:
-                    atom(j, order[by_country_ptr[ci]:by_country_ptr[ci + 1]], cut, ci)
-            else:
-                nodes = node_index.get_indexer(list(cut.nodes))
-                nodes = nodes[nodes >= 0]
-                want = (nodes[:, None] * max(len(c.countries), 1) + np.array(codes)[None, :]
-                        ).ravel()
-                pos = np.searchsorted(keys_sorted, want)
-                pos = np.minimum(pos, len(keys_sorted) - 1) if len(keys_sorted) else pos
-                hit = (keys_sorted[pos] == want) if len(keys_sorted) else np.zeros(0, bool)
-                atom(j, np.asarray(key_order[pos[hit]], dtype=np.int64), cut, -1)
-    return CutSpec(len(scenarios), np.asarray(cols, dtype=np.int64), rows,
-                   np.asarray(fracs, dtype=float), np.asarray(starts, dtype=float),
-                   np.asarray(ends, dtype=float), np.asarray(whole, dtype=np.int64))
+                    atom(j, order[by_country_ptr[ci]:by_country_ptr[ci + 1]], cut, ci, to)
+                if len(controlled):
+                    atom(j, controlled, cut, -1, to)
+                continue
+            nodes = c.index.get_indexer(list(cut.nodes))
+            nodes = nodes[nodes >= 0]
+            rows = rows_of(nodes, codes) if codes else np.zeros(0, dtype=np.int64)
+            if len(controlled):
+                rows = np.concatenate([rows, controlled[np.isin(p.row_node[controlled],
+                                                                nodes)]])
+            if len(rows) or codes:
+                atom(j, rows, cut, -1, to)
+    return CutSpec(len(scenarios), np.asarray(atoms["col"], dtype=np.int64), atoms["rows"],
+                   np.asarray(atoms["f"], dtype=float), np.asarray(atoms["start"], dtype=float),
+                   np.asarray(atoms["end"], dtype=float),
+                   np.asarray(atoms["whole"], dtype=np.int64),
+                   np.asarray(atoms["kind"], dtype=np.int8), atoms["keys"])
+
+
+def _destinations(c: Compiled, groups: Mapping[str, Any], cut: Cut,
+                  cindex: Mapping[str, int]) -> tuple[int, np.ndarray]:
+    """``(to_kind, to_keys)`` of ``cut``: the supplier keys its ``to`` spares or names
+    (a group with its members; keys that make nothing of the chain are left out: no
+    producer there depends on what is withheld)."""
+    if cut.to == "all":
+        kind, names = engine.TO_ALL_BUT, [cut.country]
+    elif cut.to == "world":
+        kind, names = engine.TO_EVERYONE, []
+    elif cut.to == "home":
+        if c.home is None:
+            raise ValueError(f"the cut by {cut.country} withholds from the home, but the "
+                             "chain has a global view: name the destinations instead")
+        kind, names = engine.TO_LISTED, [c.home]
+    else:
+        kind, names = engine.TO_LISTED, list(cut.to)
+    keys = sorted({cindex[x] for name in names for x in expand_country(groups, name, cindex)})
+    return kind, np.asarray(keys, dtype=np.int64)
+
+
+def _controlled(c: Compiled, groups: Mapping[str, Any], country: str, codes: list[int],
+                p: Params) -> np.ndarray:
+    """The supplier rows of other countries that ``country`` (or a member) controls."""
+    if not c.controls:
+        return np.zeros(0, dtype=np.int64)
+    names = [country, *((groups.get(country) or {}).get("members") or [])]
+    parts = [c.controls[x] for x in names if x in c.controls]
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.unique(np.concatenate(parts))
+    return rows[~np.isin(p.row_country[rows], codes)]
 
 
 def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,

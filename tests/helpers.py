@@ -144,7 +144,8 @@ def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
 
 def random_scenario(chain, seed: int, *, months: int = 6):
     """A random scenario on ``chain``: one to three cuts, whole or partial, of some or
-    all of a country's supply, starting in the first months, ending or not."""
+    all of a country's supply, starting in the first months, ending or not, withheld
+    from every destination, all but the cutting country, the home or a list."""
     rng = np.random.default_rng(seed + 10_000)
     countries = chain.compiled.countries
     nodes = list(chain.graph.nodes)
@@ -156,8 +157,18 @@ def random_scenario(chain, seed: int, *, months: int = 6):
             sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 4)),
                                                     replace=False))
         duration = None if rng.random() < 0.5 else int(rng.integers(1, months))
+        # destinations: a lost plant (every path), an export ban, the home, a target list
+        roll = rng.random()
+        to: str | tuple[str, ...] = "world"
+        if roll > 0.85:
+            to = tuple(str(x) for x in rng.choice(countries, size=min(2, len(countries)),
+                                                  replace=False))
+        elif roll > 0.7 and chain.home is not None:
+            to = "home"
+        elif roll > 0.4:
+            to = "all"
         # fractions from [0.2, 1]: a near-zero cut on a fully dependent global cycle
         # decays at a rate near 1, too slowly for the reference's plain sweeps
         cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.uniform(0.2, 1.0)])),
-                        int(rng.integers(0, 3)), duration))
+                        int(rng.integers(0, 3)), duration, to))
     return Scenario(cuts, name=f"s{seed}", months=months)

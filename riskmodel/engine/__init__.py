@@ -86,13 +86,24 @@ from riskmodel.engine.bounds import (
 )
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cones import Cones, cone_losses
-from riskmodel.engine.cuts import CountryTable, CutSpec, Withheld, split_country_atoms
+from riskmodel.engine.cuts import (
+    TO_ALL_BUT,
+    TO_EVERYONE,
+    TO_LISTED,
+    CountryTable,
+    CutSpec,
+    Withheld,
+    split_country_atoms,
+)
 from riskmodel.engine.dynamics import Dynamics, dynamic, time_to
 from riskmodel.engine.params import Params, params_from_compiled
 from riskmodel.engine.plan import LevelPlan, Plan, column_limits, plan_for, reach_bound
 from riskmodel.engine.propagation import batch_columns, propagate
 
 __all__ = [
+    "TO_ALL_BUT",
+    "TO_EVERYONE",
+    "TO_LISTED",
     "ActiveSets",
     "Compiled",
     "Cones",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from riskmodel.engine import cones, equations, settings
+from riskmodel.engine import cones, destinations, equations, settings
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cones import tries_cone
 from riskmodel.engine.cuts import CutSpec, Withheld, pair_params, split_country_atoms, withheld
@@ -30,9 +30,15 @@ __all__ = ["ActiveSets", "active_sets", "end_use_loss", "static", "static_bounds
 
 def _withheld_fixed(cuts: CutSpec, p: Params, ramp: float) -> Withheld:
     """What ``cuts`` withhold with every atom in force and the fixed ``ramp``."""
+    return withheld(p, *_net_fixed(cuts, p, ramp))
+
+
+def _net_fixed(cuts: CutSpec, p: Params, ramp: float
+               ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """``cuts``' pairs and their net fractions with every atom in force and ``ramp``."""
     prepared = cuts.pairs()
     subst, lead = pair_params(p, prepared)
-    return withheld(p, prepared, cuts.net(None, prepared, subst, lead, ramp=ramp))
+    return prepared, cuts.net(None, prepared, subst, lead, ramp=ramp)
 
 
 def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
@@ -43,6 +49,13 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
     ramp = equations.bound_ramp(mode)
     plan = plan_for(c)
     k = max(cuts.k, p.k)
+    spread = destinations.expand(c, p, cuts)
+    if spread is not None:  # over destination classes, read back for the focal market
+        w = spread.withheld(*_net_fixed(spread.cuts, spread.params, ramp))
+        return spread.readout(propagate(
+            plan, spread.params, w, None, spread.width, ids=c.ids,
+            backend=None if backend == "cone" else backend, base=spread.base,
+            limit=spread.limits(plan)))
     table = None
     if uses_table(plan, p, k, backend) and backend != "cone":
         cuts, table = split_country_atoms(cuts, p, len(c.countries))
@@ -65,7 +78,7 @@ def static_loss(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate
     ramp = equations.bound_ramp(mode)
     k = max(cuts.k, p.k)
     capped = cap is not None and (backend or settings.BACKEND) == "auto"
-    if tries_cone(cuts, k, backend) or (capped and p.k == 1):
+    if not cuts.targeted and (tries_cone(cuts, k, backend) or (capped and p.k == 1)):
         w = _withheld_fixed(cuts, p, ramp)
         res = cones.cone_losses(c, p, w.node, w.col, w.dep[None, :], w.ind[None, :], k, 1,
                                 stock=False, backend=backend, cap=cap)
@@ -155,7 +168,8 @@ def active_sets(cuts: CutSpec, months: int | np.ndarray, *,
     atom, seg = atom[on], new[seg[on]]
     spec = CutSpec(int(keep.sum()), seg.astype(np.int64), [cuts.rows[a] for a in atom],
                    cuts.fraction[atom], cuts.start[atom], cuts.end[atom],
-                   None if cuts.country is None else cuts.country[atom])
+                   None if cuts.country is None else cuts.country[atom],
+                   *cuts.destinations(atom))
     return ActiveSets(spec, seg_col[keep].astype(np.int64), month_set)
 
 

@@ -53,6 +53,9 @@ class Compiled:
     other: np.ndarray               #: share from "other" producers (remainder)
     other_dependent: np.ndarray     #: bool: does node j's "other" share depend on P?
     home: str | None                #: home country, or None for a global view
+    #: the supplier rows (entries of ``supply``, CSR order) that a key controls beyond
+    #: its own: key → sorted row indices, from the shares' ``controlled_by``
+    controls: Mapping[str, np.ndarray]
     in_ptr: np.ndarray              #: CSR pointer over inputs (n + 1)
     in_src: np.ndarray              #: input node of each edge (m)
     edge_share: np.ndarray          #: cost share (NaN if absent)
@@ -175,13 +178,35 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None
     supply.sum_duplicates()
     total = np.asarray(supply.sum(axis=1)).ravel()
     other = np.clip(1.0 - total, 0.0, None)
-    if home is None:
-        # global view: every producer, "other" included, draws on the world market
+    if home is None:  # a node without suppliers is made by everyone
         other[~has_sup] = 1.0
-        other_dep = np.ones(n, dtype=bool)
-    else:
-        other_dep = np.zeros(n, dtype=bool)
+    # every producer, "other" included, depends on the inputs available to it
+    other_dep = np.ones(n, dtype=bool)
     return countries, supply, other, other_dep
+
+
+def _controls(sups: pd.DataFrame, index: pd.Index, countries: list[str], supply: Any
+              ) -> dict[str, np.ndarray]:
+    """Which supplier rows each key controls beyond its own (a share's
+    ``controlled_by``, docs/model.md §1.3): key → sorted row indices of ``supply``."""
+    if "controlled_by" not in sups or not sups["controlled_by"].notna().any():
+        return {}
+    given = sups[sups["controlled_by"].notna() & (sups["country"] != OTHER)]
+    rows = index.get_indexer(given["node"])
+    cols = pd.Index(countries).get_indexer(given["country"])
+    out: dict[str, list[int]] = {}
+    for j, ci, country, keys in zip(rows, cols, given["country"], given["controlled_by"],
+                                    strict=True):
+        if j < 0 or ci < 0:
+            continue
+        lo, hi = supply.indptr[j], supply.indptr[j + 1]
+        at = lo + np.searchsorted(supply.indices[lo:hi], ci)
+        if at >= hi or supply.indices[at] != ci:
+            continue  # a zero share: nothing to control
+        for key in keys:
+            if key != country:
+                out.setdefault(str(key), []).append(int(at))
+    return {k: np.unique(np.asarray(v, dtype=np.int64)) for k, v in out.items()}
 
 
 def _edge_arrays(edges: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
@@ -238,6 +263,7 @@ def compile_data(data: ChainData) -> Compiled:
     home = persp["home"] if isinstance(persp, Mapping) else None
     countries, supply, other, other_dep = _supply_matrix(data.suppliers, index, home)
     edges = _edge_arrays(data.edges, index)
+    controls = _controls(data.suppliers, index, countries, supply)
     dst = edges.pop("in_dst")
     level, scc, cyclic = _levels(n, edges["in_src"], dst)
     order_nodes = np.argsort(level, kind="stable")
@@ -251,5 +277,6 @@ def compile_data(data: ChainData) -> Compiled:
         rd_intensity=_node_column(nodes, "rd_intensity", math.nan),
         subsidy_intensity=_node_column(nodes, "subsidy_intensity", math.nan),
         profit_margin=_node_column(nodes, "profit_margin", math.nan), countries=countries,
-        supply=supply, other=other, other_dependent=other_dep, home=home, **edges,
+        supply=supply, other=other, other_dependent=other_dep, home=home, controls=controls,
+        **edges,
         level=level, order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)

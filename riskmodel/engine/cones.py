@@ -131,6 +131,8 @@ def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.nda
 def tries_cone(cuts: CutSpec, k: int, backend: str | None) -> bool:
     """Whether to try the cone kernel: few cut rows per column (a cut of everything a
     country supplies counts its rows), or forced."""
+    if cuts.targeted:  # destination classes: the numpy backend's
+        return False
     choice = backend or settings.BACKEND
     if choice != "auto":
         return choice == "cone"

@@ -18,8 +18,11 @@ from riskmodel.engine import equations
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.params import Params
 
-__all__ = ["CountryTable", "CutSpec", "Withheld", "no_table", "pair_params",
-           "split_country_atoms", "withheld"]
+__all__ = ["TO_ALL_BUT", "TO_EVERYONE", "TO_LISTED", "CountryTable", "CutSpec", "Withheld",
+           "no_table", "pair_params", "split_country_atoms", "withheld"]
+
+#: Whom a cut atom withholds from (:attr:`CutSpec.to_kind`; docs/model.md §1.3).
+TO_EVERYONE, TO_ALL_BUT, TO_LISTED = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ class CutSpec:
     end: np.ndarray        # (q,) float, inf for permanent
     #: (q,) the country whose every supplier row the atom names, or -1 (a partial cut)
     country: np.ndarray | None = None
+    #: (q,) whom each atom withholds from (docs/model.md §1.3): ``TO_EVERYONE`` (every
+    #: producer, the cutting country's own included: a lost supply), ``TO_ALL_BUT`` (every
+    #: destination but the keys of ``to_keys``: the cutting country and, for a group, its
+    #: members) or ``TO_LISTED`` (the keys of ``to_keys`` only); None: every atom
+    #: ``TO_EVERYONE``
+    to_kind: np.ndarray | None = None
+    #: per atom, the supplier-key indices its ``to_kind`` names
+    to_keys: list[np.ndarray] | None = None
 
     @classmethod
     def none(cls, k: int = 1) -> CutSpec:
@@ -52,7 +63,20 @@ class CutSpec:
         q = np.flatnonzero((self.col >= lo) & (self.col < hi))
         return CutSpec(hi - lo, self.col[q] - lo, [self.rows[i] for i in q], self.fraction[q],
                        self.start[q], self.end[q],
-                       None if self.country is None else self.country[q])
+                       None if self.country is None else self.country[q],
+                       *self.destinations(q))
+
+    def destinations(self, atoms: np.ndarray) -> tuple[np.ndarray | None,
+                                                       list[np.ndarray] | None]:
+        """``(to_kind, to_keys)`` of the atoms ``atoms``, for a spec made of them."""
+        if self.to_kind is None or self.to_keys is None:
+            return None, None
+        return self.to_kind[atoms], [self.to_keys[a] for a in atoms]
+
+    @property
+    def targeted(self) -> bool:
+        """Does any atom spare some destination (so that destinations differ)?"""
+        return self.to_kind is not None and bool(np.any(self.to_kind != TO_EVERYONE))
 
     def active(self, t: int) -> np.ndarray:
         return (self.start <= t) & (t < self.end)
@@ -105,6 +129,9 @@ class Withheld:
     col: np.ndarray
     dep: np.ndarray   # withheld from producers that need the chain's inputs
     ind: np.ndarray   # withheld from the others
+    #: the column whose feasibility ``dep`` multiplies (the producers' destination
+    #: class, :mod:`~riskmodel.engine.destinations`); None: each entry's own column
+    pcol: np.ndarray | None = None
 
     def dense(self, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         dep = sparse.coo_matrix((self.dep, (self.node, self.col)), shape=(n, k)).toarray()
@@ -185,7 +212,8 @@ def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
         whole &= ~np.isin(cuts.country * cuts.k + cuts.col, keys)
     rest = np.flatnonzero(~whole)
     explicit = CutSpec(cuts.k, cuts.col[rest], [cuts.rows[q] for q in rest],
-                       cuts.fraction[rest], cuts.start[rest], cuts.end[rest])
+                       cuts.fraction[rest], cuts.start[rest], cuts.end[rest],
+                       None, *cuts.destinations(rest))
     return explicit, CountryTable.build(cuts, np.flatnonzero(whole), n_countries)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.engine import cones, equations
+from riskmodel.engine import cones, destinations, equations
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cones import tries_cone
 from riskmodel.engine.cuts import CutSpec, pair_params, split_country_atoms, withheld
@@ -44,6 +44,10 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     given (one column of numbers only).
     """
     k = max(cuts.k, p.k)
+    spread = destinations.expand(c, p, cuts)
+    if spread is not None:
+        return _dynamic_classes(c, p, spread, months, record, on_month,
+                                None if backend == "cone" else backend)
     if record is False and months > 0 and tries_cone(cuts, k, backend):
         prepared = cuts.pairs()
         subst, lead = pair_params(p, prepared)
@@ -110,6 +114,36 @@ def _dynamic_dense(c: Compiled, p: Params, cuts: CutSpec, months: int,
             on_month(t)
     return Dynamics(loss=loss, availability=avail)
 
+
+
+def _dynamic_classes(c: Compiled, p: Params, ex: destinations.Expansion, months: int,
+                     record: np.ndarray | bool, on_month: Callable[[int], None] | None,
+                     backend: str | None) -> Dynamics:
+    """:func:`dynamic` over destination classes (the column-block kernel or numpy): each
+    class column holds its own stocks; the focal market reads the classes back."""
+    plan = plan_for(c)
+    width = ex.width
+    stock = np.array(np.broadcast_to(ex.params.inventory, (c.n, width)), dtype=float)
+    prepared = ex.cuts.pairs()
+    subst, lead = pair_params(ex.params, prepared)
+    keep_idx = np.arange(c.n) if record is True else (
+        record if isinstance(record, np.ndarray) else None)
+    loss = np.zeros((months, ex.k))
+    avail = np.zeros((months, len(keep_idx), ex.k)) if keep_idx is not None else None
+    ends = np.flatnonzero((p.weight != 0).any(axis=1))
+    w_end = p.weight[ends]
+    limit = ex.limits(plan)
+    A = None
+    for t in range(months):
+        x = ex.cuts.net(t, prepared, subst, lead)
+        A = propagate(plan, ex.params, ex.withheld(prepared, x), stock, width, ids=c.ids,
+                      backend=backend, update_stock=True, base=ex.base, out=A, limit=limit)
+        loss[t] = (w_end * (1.0 - ex.readout(A, ends))).sum(axis=0)
+        if avail is not None:
+            avail[t] = ex.readout(A, keep_idx)
+        if on_month is not None:
+            on_month(t)
+    return Dynamics(loss=loss, availability=avail)
 
 
 def time_to(loss: np.ndarray, start: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:

@@ -37,13 +37,18 @@ feasibility = nb.njit(nogil=True, inline="always")(equations.feasibility)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b):
-    """``a`` and ``b`` of node ``j`` (supply ``a·P + b``) for columns ``c0:c0+w``.
+def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, t,
+            fixed_ramp, a, b):
+    """``a`` and ``b`` of node ``j`` (supply ``a·P[base] + b``) for columns ``c0:c0+w``.
 
-    Pairs give withheld shares directly. The country table gives, per (country,
-    column), the atoms of which each supplier row of ``j`` in that country loses the
-    net fraction ``max f·(1 − s·ρ)``, with ``ρ = fixed_ramp``, or by month ``t`` when
-    that is ``RAMP_BY_MONTH`` (as :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
+    Pairs give withheld shares directly: a pair on its column's base column lowers
+    ``a``; a pair on another producers' column (destination classes, see
+    :mod:`riskmodel.engine.destinations`) lowers ``b`` by its share times their
+    feasibility ``P`` (1 for a column past ``w``: no cut reaches the node there).
+    The country table gives, per (country, column), the atoms of which each supplier
+    row of ``j`` in that country loses the net fraction ``max f·(1 − s·ρ)``, with
+    ``ρ = fixed_ramp``, or by month ``t`` when that is ``RAMP_BY_MONTH`` (as
+    :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
     kd = dep0.shape[1] > 1
     for x in range(w):
         c = c0 + x
@@ -52,7 +57,12 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ram
     for q in range(pptr[j], pptr[j + 1]):
         c = p_col[q]
         if c0 <= c < c0 + w:
-            a[c - c0] -= p_dep[q]
+            pc = p_pcol[q]
+            if pc == base[c]:
+                a[c - c0] -= p_dep[q]
+            else:
+                f = P[pc - c0] if c0 <= pc < c0 + w else 1.0
+                b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
     (kt, cptr, cfrac, cstart, cend, sptr, s_country, s_dep, row_share, subst, lead) = table
     if kt == 0:
@@ -136,8 +146,8 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
-           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock,
-           has_stock, update_stock, A, tol, max_iter, limit, fill):
+           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
+           fixed_ramp, stock, has_stock, update_stock, A, tol, max_iter, limit, fill):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
@@ -171,10 +181,11 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
-                _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b)
+                _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table,
+                        t, fixed_ramp, a, b)
                 for x in range(w):
                     c = c0 + x
-                    s = a[x] * P[x] + b[x]
+                    s = a[x] * P[base[c] - c0] + b[x]
                     v = s + stock[j, c] if has_stock else s
                     if v > 1.0:
                         v = 1.0
@@ -199,8 +210,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _supply_only(j, c0, c0 + w, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                             ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, A, S, P, g,
-                             ne, a, b)
+                             ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
+                             fixed_ramp, A, S, P, g, ne, a, b)
                 for x in range(w):
                     c = c0 + x
                     stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
@@ -209,33 +220,34 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 @nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                 p_col, p_dep, p_ind, table, t, fixed_ramp, A, S, P, g, ne, a, b):
+                 p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, A, S, P, g, ne, a,
+                 b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
     w = c1 - c0
     _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
-    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, a, b)
+    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, t,
+            fixed_ramp, a, b)
     for x in range(w):
-        S[x] = a[x] * P[x] + b[x]
+        S[x] = a[x] * P[base[c0 + x] - c0] + b[x]
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock,
-              update_stock, A, tol, max_iter, blocks, limit, fill):
-    """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
-    stocks when ``update_stock``. Returns -1, or a level that did not converge."""
-    k = A.shape[1]
-    nb_ = max(1, min(blocks, k))
-    width = (k + nb_ - 1) // nb_
+              dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, stock,
+              has_stock, update_stock, A, tol, max_iter, bounds, limit, fill):
+    """Fill ``A`` (n × k) for every column, the column blocks ``bounds[i]:bounds[i+1]``
+    in parallel (a scenario's class columns in one block); draw the stocks when
+    ``update_stock``. Returns -1, or a level that did not converge."""
+    nb_ = len(bounds) - 1
     status = np.full(nb_, -1, dtype=np.int64)
     for blk in nb.prange(nb_):
-        c0 = blk * width
-        c1 = min(k, c0 + width)
+        c0 = bounds[blk]
+        c1 = bounds[blk + 1]
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, table, t, fixed_ramp, stock, has_stock, update_stock,
-                                 A, tol, max_iter, limit, fill)
+                                 p_ind, p_pcol, base, table, t, fixed_ramp, stock, has_stock,
+                                 update_stock, A, tol, max_iter, limit, fill)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]

@@ -73,10 +73,7 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
     sup = c.supply
     r_node = np.repeat(np.arange(c.n), np.diff(sup.indptr))
     r_country = sup.indices.astype(np.int64)
-    if c.home is None:
-        r_dep = np.ones(len(r_node), dtype=bool)
-    else:
-        r_dep = r_country == c.countries.index(c.home)
+    r_dep = np.ones(len(r_node), dtype=bool)  # every producer needs the chain's inputs
     rs = _col(np.asarray(sup.data, dtype=float) if row_share is None else row_share)
     incidence = sparse.csr_matrix((np.ones(len(r_node)), (r_node, np.arange(len(r_node)))),
                                   shape=(c.n, len(r_node)))

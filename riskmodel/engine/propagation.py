@@ -25,8 +25,19 @@ __all__ = ["batch_columns", "not_converged", "propagate", "use_numba", "uses_tab
 
 
 def _level_supply(lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
-                  covers: np.ndarray, ne_share: np.ndarray) -> np.ndarray:
-    """Supply ``a·P + b`` of the level's nodes given current availabilities ``A``."""
+                  covers: np.ndarray, ne_share: np.ndarray,
+                  classes: Classes | None = None) -> np.ndarray:
+    """Supply ``a·P + b`` of the level's nodes given current availabilities ``A``; with
+    destination ``classes``, ``a·P[base] − Σ dep·P[pcol]`` (``a`` then holds no cut)."""
+    P = _level_feasibility(lv, A, covers, ne_share)
+    if classes is None:
+        return a[lv.nodes] * P + b[lv.nodes]
+    return classes.supply(lv, P, a)
+
+
+def _level_feasibility(lv: LevelPlan, A: np.ndarray, covers: np.ndarray,
+                       ne_share: np.ndarray) -> np.ndarray:
+    """Production feasibility ``P`` of the level's nodes given availabilities ``A``."""
     P = np.ones((len(lv.nodes), A.shape[1]))   # min_g G_g: 1 without essential inputs
     if len(lv.ess_src):
         vals = covers[lv.ess_edge] * A[lv.ess_src]
@@ -37,7 +48,39 @@ def _level_supply(lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
         loss = ne_share[lv.ne_edge] * (1.0 - A[lv.ne_src])
         ne = np.zeros_like(P)
         ne[lv.ne_pos] = np.add.reduceat(loss, lv.ne_starts, axis=0)
-    return a[lv.nodes] * equations.feasibility(P, ne) + b[lv.nodes]
+    return equations.feasibility(P, ne)
+
+
+class Classes:
+    """Class-column supply for the numpy backend (docs/model.md §1.3–1.4): the base term
+    ``M_j P_j`` on each scenario's class-0 column ``base``, less the entries of ``cut``
+    (each ``dep · P`` at its producers' column ``pcol``), level by level."""
+
+    def __init__(self, plan: Plan, cut: Withheld, base: np.ndarray) -> None:
+        assert cut.pcol is not None
+        self.base = base
+        self.level = plan.node_level
+        lvl = plan.node_level[cut.node]
+        o = np.argsort(lvl, kind="stable")
+        self.node, self.col = cut.node[o], cut.col[o]
+        self.dep, self.pcol = cut.dep[o], cut.pcol[o]
+        self.ind = cut.ind[o]
+        self.ptr = np.searchsorted(lvl[o], np.arange(len(plan.levels) + 1))
+        self.pos = np.zeros(plan.n, dtype=np.int64)
+        for lv in plan.levels:
+            self.pos[lv.nodes] = np.arange(len(lv.nodes))
+
+    def supply(self, lv: LevelPlan, P: np.ndarray, a: np.ndarray) -> np.ndarray:
+        S = a[lv.nodes] * P[:, self.base]
+        if not len(lv.nodes):
+            return S
+        at = self.level[lv.nodes[0]]
+        lo, hi = self.ptr[at], self.ptr[at + 1]
+        if hi > lo:
+            pos = self.pos[self.node[lo:hi]]
+            vals = self.dep[lo:hi] * P[pos, self.pcol[lo:hi]] + self.ind[lo:hi]
+            np.subtract.at(S, (pos, self.col[lo:hi]), vals)
+        return S
 
 
 def use_numba(plan: Plan, k: int, backend: str | None) -> bool:
@@ -101,7 +144,8 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
               ids: Sequence[Any] | None = None, backend: str | None = None,
               update_stock: bool = False, out: np.ndarray | None = None,
               limit: np.ndarray | None = None, table: tuple | None = None,
-              t: float = 0.0, ramp: float = equations.MODES["immediate"]) -> np.ndarray:
+              t: float = 0.0, ramp: float = equations.MODES["immediate"],
+              base: np.ndarray | None = None) -> np.ndarray:
     """Availability ``A`` of every node, ``(n, k)``.
 
     Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``
@@ -113,15 +157,26 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
     ``out`` may give the array to fill (numba backend); ``limit`` the columns each node
     needs (see :func:`~riskmodel.engine.plan.column_limits`; computed from ``cut`` when not given).
+
+    With destination classes (:mod:`~riskmodel.engine.destinations`), ``cut`` gives each
+    entry its producers' column (``cut.pcol``) and ``base`` each column's base column:
+    supply is ``(dep0 + ind0)·P[base] − Σ dep·P[pcol]``.
     """
     if use_numba(plan, k, backend):
         return _propagate_compiled(plan, p, cut, stock, k, ids=ids, update_stock=update_stock,
-                                   out=out, limit=limit, table=table, t=t, ramp=ramp)
+                                   out=out, limit=limit, table=table, t=t, ramp=ramp,
+                                   base=base)
     if table is not None:
         raise ValueError("a country table needs the column-block kernel")
-    dep_x, ind_x = cut.dense(plan.n, k)
-    A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
-                            k=k, ids=ids)
+    if cut.pcol is not None:  # destination classes (riskmodel.engine.destinations)
+        assert base is not None
+        A, S = _propagate_numpy(plan, p.dep0 + p.ind0, np.zeros((1, 1)), p.covers,
+                                p.ne_share, stock, k=k, ids=ids,
+                                classes=Classes(plan, cut, base))
+    else:
+        dep_x, ind_x = cut.dense(plan.n, k)
+        A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share,
+                                stock, k=k, ids=ids)
     if update_stock and stock is not None:
         stock -= A - S
         np.maximum(stock, 0.0, out=stock)
@@ -131,7 +186,8 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
 def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None,
                         k: int, *, ids: Sequence[Any] | None, update_stock: bool,
                         out: np.ndarray | None, limit: np.ndarray | None,
-                        table: tuple | None, t: float, ramp: float) -> np.ndarray:
+                        table: tuple | None, t: float, ramp: float,
+                        base: np.ndarray | None) -> np.ndarray:
     """:func:`propagate` by the numba kernels: one column, or column blocks."""
     import numba
 
@@ -140,7 +196,10 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     st = stock if stock is not None else np.zeros((1, 1))
     drawn = update_stock and stock is not None
     d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
-    if _one_column(p, k):
+    classes = cut.pcol is not None
+    if classes:  # every producer's share in one term on the base column (dep0 + ind0)
+        d0, i0 = np.ascontiguousarray(p.dep0 + p.ind0), np.zeros_like(d0)
+    if _one_column(p, k) and not classes:
         if table is not None:
             raise ValueError("a country table needs the column-block kernel")
         A = out if out is not None and out.shape == (plan.n, 1) else np.ones((plan.n, 1))
@@ -152,37 +211,56 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
             not_converged(plan, bad, ids)
         return A
     if limit is None:
-        limit = column_limits(plan, cut.node, cut.col, k)
+        limit = column_limits(plan, cut.node, cut.col, k) if cut.pcol is None else np.full(
+            plan.n, k, dtype=np.int64)
     fresh = out is None or out.shape != (plan.n, k)
     A = np.empty((plan.n, k)) if fresh else out
+    cols = np.arange(k, dtype=np.int64)
+    base = cols if base is None else np.asarray(base, dtype=np.int64)
     bad = kernel.propagate(
         plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
         plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share), d0, i0,
         cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
+        cut.col if cut.pcol is None else cut.pcol, base,
         table if table is not None else no_table(), float(t), float(ramp), st,
         stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
-        numba.get_num_threads() if k > 1 else 1, limit, fresh)
+        block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh)
     if bad >= 0:
         not_converged(plan, bad, ids)
     return A
 
 
+def block_bounds(base: np.ndarray, blocks: int) -> np.ndarray:
+    """Column blocks for ``blocks`` threads, each starting on a scenario's first class
+    column (``base``), so that a scenario's classes stay in one block.
+
+    >>> block_bounds(np.array([0, 0, 2, 2, 4, 5]), 2).tolist()
+    [0, 4, 6]
+    """
+    k = len(base)
+    nb_ = max(1, min(blocks, k))
+    width = (k + nb_ - 1) // nb_ if k else 1
+    starts = np.unique(base[np.minimum(np.arange(0, k, width), max(k - 1, 0))]) if k else \
+        np.zeros(1, dtype=np.int64)
+    return np.concatenate([starts, [k]]).astype(np.int64)
+
+
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
                      ne_share: np.ndarray, stock: np.ndarray | None = None, *,
-                     k: int | None = None, ids: Sequence[Any] | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     k: int | None = None, ids: Sequence[Any] | None = None,
+                     classes: Classes | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The numpy backend: level by level, Jacobi iteration on cyclic levels."""
     k = k or max(a.shape[1], b.shape[1], 1 if stock is None else stock.shape[1])
     A = np.ones((plan.n, k))
     S = np.ones((plan.n, k))
     for lv in plan.levels:
         if not lv.cyclic:
-            s = _level_supply(lv, A, a, b, covers, ne_share)
+            s = _level_supply(lv, A, a, b, covers, ne_share, classes)
             S[lv.nodes] = s
             A[lv.nodes] = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else s
             continue
         for _ in range(settings.MAX_ITER):
-            s = _level_supply(lv, A, a, b, covers, ne_share)
+            s = _level_supply(lv, A, a, b, covers, ne_share, classes)
             new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
                 1.0, s)
             change = float(np.max(np.abs(new - A[lv.nodes]))) if new.size else 0.0

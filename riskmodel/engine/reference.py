@@ -58,12 +58,49 @@ def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
     return shares, max(0.0, 1.0 - sum(shares.values()))
 
 
-def _withheld(chain: Any, node: str, country: str, scenario: Scenario, month: int | None,
-              ramp: float = equations.RAMP_BY_MONTH) -> float:
-    """x_jc, net of substitution: the largest ``f_q (1 − s_j ρ_q)`` over the cuts ``q`` in
-    force that withhold ``country``'s supply of ``node``. Each cut's ramp ``ρ_q`` runs
-    from its own start over the node's lead time; a fixed ``ramp`` (static bounds) replaces
-    it."""
+OTHER = "other"  # the anonymous producer, and every country no cut names
+
+
+def _members(chain: Any, key: str) -> list[str]:
+    """A key and, for a declared group, its members."""
+    return [key, *((chain.groups.get(key) or {}).get("members") or [])]
+
+
+def _destinations(chain: Any) -> list[str]:
+    """Every destination whose producers are followed: each supplier key, the home, and
+    ``other`` (standing for every country the chain does not name)."""
+    keys = {c for n in chain.graph for c in (chain.graph.nodes[n].get("suppliers") or {})}
+    keys |= {chain.home} if chain.home is not None else set()
+    return [*sorted(keys - {OTHER}), OTHER]
+
+
+def _targets(chain: Any, cut: Any, dest: str) -> bool:
+    """Does ``cut`` withhold from producers in ``dest`` (docs/model.md §1.3)?"""
+    if cut.to == "world":  # every destination, the cutting country's own included
+        return True
+    if cut.to == "all":  # every destination but the cutting country (and its members)
+        return dest not in _members(chain, cut.country)
+    if cut.to == "home":
+        return dest == chain.home
+    return any(dest in _members(chain, x) for x in cut.to)
+
+
+def _reaches(chain: Any, cut: Any, node: str, country: str) -> bool:
+    """Does ``cut`` reach the share of ``node`` made in ``country``: made there, or
+    controlled (``controlled_by``) by the cutting country or a member of its group?"""
+    names = _members(chain, cut.country)
+    if country in names:
+        return True
+    control = (chain.graph.nodes[node].get("controlled_by") or {}).get(country) or ()
+    return any(x in names for x in control)
+
+
+def _withheld(chain: Any, node: str, country: str, dest: str, scenario: Scenario,
+              month: int | None, ramp: float = equations.RAMP_BY_MONTH) -> float:
+    """x_jc for producers in ``dest``, net of substitution: the largest
+    ``f_q (1 − s_j ρ_q)`` over the cuts ``q`` in force that reach ``country``'s share of
+    ``node`` and withhold from ``dest``. Each cut's ramp ``ρ_q`` runs from its own start
+    over the node's lead time; a fixed ``ramp`` (static bounds) replaces it."""
     attrs = chain.graph.nodes[node]
     s = float(attrs.get("substitutability") or 0.0)
     lead = float(attrs.get("lead_time_months") or 0.0)
@@ -71,8 +108,7 @@ def _withheld(chain: Any, node: str, country: str, scenario: Scenario, month: in
     for cut in scenario.cuts:
         if month is not None and not cut.active(month):
             continue
-        members = (chain.groups.get(cut.country) or {}).get("members") or []
-        if country != cut.country and country not in members:
+        if not _reaches(chain, cut, node, country) or not _targets(chain, cut, dest):
             continue
         if cut.nodes is not None and node not in cut.nodes:
             continue
@@ -101,36 +137,42 @@ def _feasibility(chain: Any, node: str, A: Mapping[str, float]) -> float:
     return float(equations.feasibility(p, non_essential_loss))
 
 
-def _supply(chain: Any, node: str, A: Mapping[str, float], scenario: Scenario,
-            month: int | None, ramp: float) -> float:
-    """S_j: what suppliers deliver, after the cut and substitution."""
-    P = _feasibility(chain, node, A)
+def _supply(chain: Any, node: str, A: Mapping[str, Mapping[str, float]], dest: str,
+            scenario: Scenario, month: int | None, ramp: float) -> float:
+    """S_j^d: what the producers of every country deliver to ``dest``, each producing as
+    far as the inputs available to its own country allow, after the cuts and
+    substitution (``A[country][node]``)."""
     shares, other = _supply_shares(chain, node)
     total = 0.0
     for country, m in shares.items():
-        d = P if (chain.home is None or country == chain.home) else 1.0
-        x = _withheld(chain, node, country, scenario, month, ramp)
-        total += m * (1.0 - x) * d
-    total += other * (P if chain.home is None else 1.0)
-    return total
+        x = _withheld(chain, node, country, dest, scenario, month, ramp)
+        total += m * (1.0 - x) * _feasibility(chain, node, A[country])
+    return total + other * _feasibility(chain, node, A[OTHER])
 
 
 def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
-           stock: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    """Availability and supply of every node in one month (greatest fixed point)."""
+           stock: Mapping[str, Mapping[str, float]]
+           ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Availability and supply of every node to every destination in one month
+    (greatest fixed point): ``A[dest][node]``."""
     g = chain.graph
-    A = {n: 1.0 for n in g}
-    S = {n: 1.0 for n in g}
+    dests = _destinations(chain)
+    A = {d: {n: 1.0 for n in g} for d in dests}
+    S = {d: {n: 1.0 for n in g} for d in dests}
     cond = nx.condensation(g)
     for comp in nx.topological_sort(cond):
         members = sorted(cond.nodes[comp]["members"])
         cyclic = len(members) > 1
         for _ in range(MAX_ITER if cyclic else 1):
-            new_S = {n: _supply(chain, n, A, scenario, month, ramp) for n in members}
-            new_A = {n: min(1.0, new_S[n] + stock[n]) for n in members}
-            change = max(abs(new_A[n] - A[n]) for n in members)
-            A.update(new_A)
-            S.update(new_S)
+            new_S = {d: {n: _supply(chain, n, A, d, scenario, month, ramp) for n in members}
+                     for d in dests}
+            change = 0.0
+            for d in dests:
+                for n in members:
+                    v = min(1.0, new_S[d][n] + stock[d][n])
+                    change = max(change, abs(v - A[d][n]))
+                    A[d][n] = v
+                    S[d][n] = new_S[d][n]
             if change <= TOL or not cyclic:
                 break
         else:
@@ -138,13 +180,27 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
     return A, S
 
 
+def focal(chain: Any, A: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """The focal market's availability of every node: what reaches the home, or in a
+    global view what reaches each country weighted by its share of making the node."""
+    if chain.home is not None:
+        return dict(A[chain.home])
+    out = {}
+    for n in chain.graph:
+        shares, other = _supply_shares(chain, n)
+        total = sum(shares.values()) + other
+        v = sum(m * A[c][n] for c, m in shares.items()) + other * A[OTHER][n]
+        out[n] = v / total if total > 0 else A[OTHER][n]
+    return out
+
+
 def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate",
                  month: int | None = None) -> dict[str, float]:
     """Static availability under the cuts of ``scenario`` in force in ``month`` (every
     cut when None): ``immediate`` (no stock, no substitution) or ``long_run`` (full
     substitution)."""
-    stock = {n: 0.0 for n in chain.graph}
-    return _solve(chain, scenario, month, equations.bound_ramp(mode), stock)[0]
+    stock = {d: {n: 0.0 for n in chain.graph} for d in _destinations(chain)}
+    return focal(chain, _solve(chain, scenario, month, equations.bound_ramp(mode), stock)[0])
 
 
 def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> float:
@@ -157,13 +213,15 @@ def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> f
 def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
     """Availability of every node in each month of ``scenario.months``."""
     g = chain.graph
-    stock = {n: float(g.nodes[n].get("inventory_months") or 0.0) for n in g}
+    stock = {d: {n: float(g.nodes[n].get("inventory_months") or 0.0) for n in g}
+             for d in _destinations(chain)}
     out = []
     for t in range(scenario.months):
         A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock)
-        for n in g:  # the stock covers what supply could not, and is not rebuilt
-            stock[n] = max(0.0, stock[n] - (A[n] - S[n]))
-        out.append(A)
+        for d in stock:  # the stock covers what supply could not, and is not rebuilt
+            for n in g:
+                stock[d][n] = max(0.0, stock[d][n] - (A[d][n] - S[d][n]))
+        out.append(focal(chain, A))
     return out
 
 

@@ -71,24 +71,30 @@ def test_home_versus_global_perspective() -> None:
     edges = [("chips", "widgets", {})]
     home = chain_of(nodes, edges, perspective={"home": "DE"})
     world = chain_of(nodes, edges, perspective="global")
-    # home view: US imports are not limited by the home shortage of chips
-    assert static(home, [Cut("CN")])["widgets"] == pytest.approx(0.5)
-    # global view: every producer draws on the one world market for chips
+    # a stop to all destinations reaches the US widget makers too
+    assert static(home, [Cut("CN")])["widgets"] == pytest.approx(0.0)
     assert static(world, [Cut("CN")])["widgets"] == pytest.approx(0.0)
+    # a stop to the home only: US imports are not limited by the home's shortage
+    assert static(home, [Cut("CN", to="home")])["widgets"] == pytest.approx(0.5)
+    # ... and the world sees half of the widgets: both makers sell to every destination
+    assert static(world, [Cut("CN", to=("DE",))])["widgets"] == pytest.approx(0.5)
 
 
 def test_cycle_greatest_fixed_point() -> None:
-    # robots need chips; chips are made at home with robots (a cycle) plus 50% imports
+    # robots need chips (a non-essential input, half of their cost); chips are made
+    # with robots (essential): a cycle
     nodes = {"chips": {"stage": "midstream", "suppliers": {"CN": 0.5, "TW": 0.5}},
              "robots": {"stage": "midstream", "suppliers": {"CN": 0.8, "JP": 0.2}},
              "cars": {"stage": "end_use", "value": 1.0}}
-    edges = [("chips", "robots", {}), ("robots", "chips", {}), ("robots", "cars", {})]
+    edges = [("chips", "robots", {"essential": False, "share": 0.5}),
+             ("robots", "chips", {}), ("robots", "cars", {})]
     ch = chain_of(nodes, edges, perspective={"home": "CN"})
     assert static(ch, [])["cars"] == pytest.approx(1.0)  # no cut: everything at 1
-    # Cut JP robots: r = 0.8 c + 0 ; c = 0.5 r + 0.5  =>  r = 0.4 r + 0.4 => r = 2/3
+    # JP stops robots to all. Producers outside JP: r = 0.8 (1 − 0.5 (1 − c)) and c = r
+    # (chips need robots), so r = 0.4 + 0.4 r: r = c = 2/3
     A = static(ch, [Cut("JP")])
     assert A["robots"] == pytest.approx(2 / 3, abs=1e-10)
-    assert A["chips"] == pytest.approx(5 / 6, abs=1e-10)
+    assert A["chips"] == pytest.approx(2 / 3, abs=1e-10)
     ref = reference.availability(ch, Scenario([Cut("JP")]))
     assert ref["robots"] == pytest.approx(2 / 3, abs=1e-10)
 

@@ -1,0 +1,259 @@
+"""Destination classes: whom each cut withholds from, and the columns that follow.
+
+Every producer of a node depends on the inputs available to its own country
+(docs/model.md §1.3). In one scenario the countries fall into a few **destination
+classes**: those withheld from by the same cuts. Class 0 holds every country the
+scenario's cuts do not name (and the anonymous ``other`` producer); each further class
+gathers named countries with the same set of cuts reaching them.
+
+A scenario column with ``K`` classes becomes ``K`` adjacent *class columns*, one per
+destination class. Availability in class column ``d`` is the node's supply to class
+``d`` (the equations in :mod:`riskmodel.engine`):
+
+``S_j^d = Σ_e α_j^e P_j^e − Σ_{rows r cut for d} m_r x_r P_j^{e(r)}``
+
+where ``α_j^e`` is the share of node ``j`` made by producers of class ``e`` and
+``P_j^e`` their feasibility, computed from the inputs' availability to class ``e``
+(column ``e``). The engine writes it as ``M_j P_j^0 + Σ_{e≥1} α_j^e (P_j^e − P_j^0)``
+less the cut terms: a base term on the scenario's class-0 column and sparse terms
+(:class:`Expansion`), so that a node with no named producer costs what it did.
+
+The focal market reads the class columns back (:meth:`Expansion.readout`): a home view
+reads the home's class; a global view weighs each class by its share of the node's
+making (the world is taken to consume a product where it is made).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from riskmodel.engine.compiled import Compiled
+from riskmodel.engine.cuts import TO_ALL_BUT, TO_LISTED, CutSpec, Withheld, withheld
+from riskmodel.engine.params import Params
+from riskmodel.engine.plan import Plan
+
+__all__ = ["Expansion", "expand"]
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Scenario columns spread over their destination classes.
+
+    Scenario ``s`` owns class columns ``first[s]:first[s+1]``, class 0 first.
+    """
+
+    k: int                     #: scenario columns
+    first: np.ndarray          #: (k + 1,) first class column of each scenario
+    cuts: CutSpec              #: the atoms, each in the class columns it withholds from
+    params: Params             #: the numbers, one column per class column (or one)
+    #: (k',) the class-0 column of each class column's scenario (its base term's column)
+    base: np.ndarray
+    #: the class terms ``α_j^e (P_j^e − P_j^0)``: node, class column (destination),
+    #: producer column and α, as :class:`~riskmodel.engine.cuts.Withheld` entries
+    #: (withholding ``−α`` at the producer column and ``α`` at the base)
+    terms: Withheld
+    #: per scenario, the class column the focal market reads (a home view), or None
+    home_col: np.ndarray | None
+    #: the named producers' mass per (node, class column): node, column, α (global view)
+    mass_node: np.ndarray
+    mass_col: np.ndarray
+    mass: np.ndarray
+    #: per (scenario, supplier key) the key's class: sorted keys ``s · n_keys + key``
+    key_code: np.ndarray
+    key_class: np.ndarray
+    n_keys: int
+
+    @property
+    def width(self) -> int:
+        """Class columns in all."""
+        return int(self.first[-1])
+
+    def scenario_of(self, cols: np.ndarray) -> np.ndarray:
+        """The scenario of each class column."""
+        return np.searchsorted(self.first, cols, side="right") - 1
+
+    def producer_columns(self, rows: np.ndarray, cols: np.ndarray, row_key: np.ndarray
+                         ) -> np.ndarray:
+        """The class column of the producers of each supplier row in its scenario."""
+        s = self.scenario_of(cols)
+        code = s * self.n_keys + row_key[rows]
+        pos = np.minimum(np.searchsorted(self.key_code, code), max(len(self.key_code) - 1, 0))
+        hit = self.key_code[pos] == code if len(self.key_code) else np.zeros(len(code), bool)
+        cls = np.where(hit, self.key_class[pos] if len(self.key_class) else 0, 0)
+        return self.first[s] + cls
+
+    def withheld(self, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
+        """What the spread cuts withhold (net fractions ``x`` of their pairs), each entry
+        on its producers' class column, with the class terms: one node-sorted list."""
+        w = withheld(self.params, prepared, x)
+        rows = prepared[0]
+        o = np.argsort(self.params.row_node[rows], kind="stable")
+        pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
+        t = self.terms
+        node = np.concatenate([w.node, t.node])
+        order = np.argsort(node, kind="stable")
+        return Withheld(node[order], np.concatenate([w.col, t.col])[order],
+                        np.concatenate([w.dep + w.ind, t.dep])[order],
+                        np.zeros(len(node)), np.concatenate([pcol, t.pcol])[order])
+
+    def limits(self, plan: Plan) -> np.ndarray:
+        """Per node, how many leading class columns can reach it (as
+        :func:`~riskmodel.engine.plan.column_limits`): a scenario's classes together, from
+        the level of the first node its cuts reach."""
+        nodes = self.params.row_node[np.concatenate(self.cuts.rows)] if self.cuts.rows else \
+            np.zeros(0, dtype=np.int64)
+        sizes = np.array([len(r) for r in self.cuts.rows], dtype=np.int64)
+        scen = self.scenario_of(np.repeat(self.cuts.col, sizes))
+        level = np.full(self.k, np.iinfo(np.int64).max, dtype=np.int64)
+        if len(nodes):
+            np.minimum.at(level, scen, plan.node_level[nodes])
+        col_level = np.repeat(level, np.diff(self.first))
+        if self.width > 1 and np.any(np.diff(col_level) < 0):
+            return np.full(plan.n, self.width, dtype=np.int64)
+        return np.searchsorted(col_level, plan.node_level, side="right").astype(np.int64)
+
+    def readout(self, A: np.ndarray, nodes: np.ndarray | None = None) -> np.ndarray:
+        """The focal market's availability ``(len(nodes), k)`` from class columns ``A``
+        (rows = ``nodes``, every node when None)."""
+        idx = np.arange(A.shape[0]) if nodes is None else np.asarray(nodes)
+        if self.home_col is not None:
+            return A[np.ix_(idx, self.home_col)] if nodes is not None else A[:, self.home_col]
+        base_cols = self.first[:-1]
+        out = A[idx][:, base_cols] if nodes is not None else A[:, base_cols].copy()
+        if len(self.mass):
+            pos = np.full(A.shape[0], -1, dtype=np.int64)
+            pos[idx] = np.arange(len(idx))
+            keep = pos[self.mass_node] >= 0
+            nd, cl, ms = self.mass_node[keep], self.mass_col[keep], self.mass[keep]
+            s = self.scenario_of(cl)
+            q = self.params
+            at = cl if q.dep0.shape[1] > 1 else np.zeros_like(cl)
+            total = q.dep0[nd, at] + q.ind0[nd, at]
+            share = ms / np.where(total > 0, total, 1.0)
+            np.add.at(out, (pos[nd], s), share * (A[nd, cl] - A[nd, self.first[s]]))
+        return out
+
+
+def _classes(atoms: np.ndarray, kind: np.ndarray, keys: list[np.ndarray], home: int | None
+             ) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The destination classes of one scenario's atoms.
+
+    Returns ``(named, targets)``: each named key with its class (≥ 1), and per atom the
+    classes it withholds from. Class 0 is every key the atoms do not name.
+    """
+    named = sorted({int(x) for a in atoms for x in keys[a]} | ({home} if home is not None
+                                                               else set()))
+    generic = tuple(a for a in atoms if kind[a] != TO_LISTED)
+    sigs: dict[tuple[int, ...], int] = {generic: 0}
+    out = []
+    for key in named:
+        sig = tuple(a for a in atoms
+                    if (kind[a] == TO_ALL_BUT and key not in keys[a])
+                    or (kind[a] == TO_LISTED and key in keys[a])
+                    or kind[a] not in (TO_ALL_BUT, TO_LISTED))
+        cls = sigs.setdefault(sig, len(sigs))
+        if cls:
+            out.append((key, cls))
+    targets = [[cls for sig, cls in sigs.items() if a in sig] for a in atoms]
+    return out, targets
+
+
+def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
+    """``cuts`` over destination classes, or None when every atom withholds from every
+    producer (one class per scenario: the columns as they are)."""
+    if not cuts.targeted:
+        return None
+    assert cuts.to_kind is not None and cuts.to_keys is not None
+    home = c.countries.index(c.home) if c.home is not None else None
+    n_keys = len(c.countries) + 1
+    by_col = np.argsort(cuts.col, kind="stable")
+    bounds = np.searchsorted(cuts.col[by_col], np.arange(cuts.k + 1))
+    sizes = np.ones(cuts.k, dtype=np.int64)
+    named_s, named_key, named_cls = [], [], []
+    new_atom, new_col_s, new_cls = [], [], []
+    for s in range(cuts.k):
+        atoms = by_col[bounds[s]:bounds[s + 1]]
+        if not len(atoms):
+            continue
+        named, targets = _classes(atoms, cuts.to_kind, cuts.to_keys, home)
+        sizes[s] = 1 + max((cls for _, cls in named), default=0)
+        for key, cls in named:
+            named_s.append(s)
+            named_key.append(key)
+            named_cls.append(cls)
+        for a, tg in zip(atoms, targets, strict=True):
+            for cls in tg:
+                new_atom.append(a)
+                new_col_s.append(s)
+                new_cls.append(cls)
+    first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    atom = np.asarray(new_atom, dtype=np.int64)
+    col = first[np.asarray(new_col_s, dtype=np.int64)] + np.asarray(new_cls, dtype=np.int64)
+    spread = CutSpec(int(first[-1]), col, [cuts.rows[a] for a in atom], cuts.fraction[atom],
+                     cuts.start[atom], cuts.end[atom])
+    code = np.asarray(named_s, dtype=np.int64) * n_keys + np.asarray(named_key, dtype=np.int64)
+    o = np.argsort(code, kind="stable")
+    scen = np.repeat(np.arange(cuts.k), sizes)
+    q = p if p.k == 1 else _param_columns(p, scen)
+    base = first[scen]
+    key_class = np.asarray(named_cls, dtype=np.int64)[o]
+    mass_node, mass_col, mass = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
+                                        np.asarray(named_key, dtype=np.int64)[o], key_class)
+    terms = _class_terms(first, mass_node, mass_col, mass)
+    home_col = None
+    if home is not None:
+        hc = np.searchsorted(code[o], np.arange(cuts.k) * n_keys + home)
+        hc = np.minimum(hc, max(len(code) - 1, 0))
+        found = (code[o][hc] == np.arange(cuts.k) * n_keys + home) if len(code) else \
+            np.zeros(cuts.k, bool)
+        home_col = first[:-1] + np.where(found, key_class[hc] if len(key_class) else 0, 0)
+    return Expansion(cuts.k, first, spread, q, base, terms, home_col, mass_node, mass_col,
+                     mass, code[o], key_class, n_keys)
+
+
+def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
+            cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``α_j^e`` for every named class ``e ≥ 1``: node, class column and share, summed
+    over the class's keys (rows of the first column of numbers)."""
+    order = np.argsort(p.row_country, kind="stable")
+    ptr = np.searchsorted(p.row_country[order], np.arange(key.max() + 2 if len(key) else 1))
+    nodes, cols, amount = [], [], []
+    for s, k_, e in zip(scen.tolist(), key.tolist(), cls.tolist(), strict=True):
+        if k_ + 1 >= len(ptr):
+            continue  # a key that supplies nothing (the home, a destination)
+        rows = order[ptr[k_]:ptr[k_ + 1]]
+        nodes.append(p.row_node[rows])
+        cols.append(np.full(len(rows), first[s] + e, dtype=np.int64))
+        amount.append(p.row_share[rows, s if p.row_share.shape[1] > 1 else 0])
+    if not nodes:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, np.zeros(0)
+    return np.concatenate(nodes), np.concatenate(cols), np.concatenate(amount)
+
+
+def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, mass: np.ndarray
+                 ) -> Withheld:
+    """The class terms ``α (P^e − P^0)`` of every class column of each scenario, as
+    withheld entries: ``−α`` at the producers' column, ``+α`` at the base column."""
+    s = np.searchsorted(first, col, side="right") - 1
+    width = first[s + 1] - first[s]
+    rep = np.repeat(np.arange(len(node)), width)
+    dest = np.repeat(first[s], width) + (np.arange(int(width.sum())) - np.repeat(
+        np.cumsum(width) - width, width))
+    nd = np.concatenate([node[rep], node[rep]])
+    cl = np.concatenate([dest, dest])
+    amt = np.concatenate([-mass[rep], mass[rep]])
+    pcol = np.concatenate([col[rep], first[s][rep]])
+    o = np.argsort(nd, kind="stable")
+    return Withheld(nd[o].astype(np.int64), cl[o].astype(np.int64), amt[o],
+                    np.zeros(len(o)), pcol[o].astype(np.int64))
+
+
+def _param_columns(p: Params, cols: np.ndarray) -> Params:
+    """``p`` with its columns ``cols`` (arrays of one column are shared by all)."""
+    return Params(**{f.name: (getattr(p, f.name)[:, cols]
+                              if getattr(p, f.name).ndim == 2
+                              and getattr(p, f.name).shape[1] > 1 else getattr(p, f.name))
+                     for f in fields(p) if f.name != "coef_cache"})
