@@ -20,12 +20,15 @@ The equations, for node ``j`` in month ``t``:
   fractions and ``s_j`` the substitutability: each cut ramps from its own start, and
   where cuts overlap the one leaving the larger shortfall binds (so cutting more never
   raises availability)
-- **supply** (docs/model.md §1.4):
-  ``S_j = Σ_c m_jc (1 − x_jc) d_c + m_other d_other``, where ``d = P_j`` for producers
-  that need the chain's inputs (the home country in a home view; everyone in a global
-  one) and 1 otherwise. Gathering the dependent terms into ``a_j = Σ_dependent m (1 − x)``
-  and the rest into ``b_j``, ``S_j = a_j P_j + b_j``, which is how the arrays compute it
-  (:class:`Params` holds ``a_j``, ``b_j`` with no cut)
+- **supply** to destination class ``d`` (docs/model.md §1.3–1.4):
+  ``S_j^d = Σ_c m_jc (1 − x_jc^d) P_j^{e(c)} + m_other P_j^{e(other)}``: each producer
+  works with the inputs available to its own country's class ``e(c)``, and ``x^d``
+  counts the cuts that withhold from ``d``. Without destination classes (every cut
+  withholds from every producer) this is ``S_j = a_j P_j`` with ``a_j = Σ m (1 − x)``,
+  which is how the arrays compute it (:class:`Params` holds ``a_j`` with no cut as
+  ``dep0``; ``ind0`` is 0). With classes, each scenario spreads over one column per
+  class and supply is ``M_j P_j^0 + Σ_{e≥1} α_j^e (P_j^e − P_j^0)`` less the cut terms
+  (:mod:`~riskmodel.engine.destinations`)
 - **stocks** (docs/model.md §1.5): ``A_j = min(1, S_j + stock_j)``, then
   ``stock_j ← max(0, stock_j − (A_j − S_j))``; the stock starts at ``inventory_months``
   and is not rebuilt
@@ -54,6 +57,8 @@ The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests
 Modules:
 
 - ``equations`` — the shared equations: ramp, net fraction, groups, feasibility, bounds
+- ``destinations`` — destination classes: a scenario's columns per class, read back for
+  the focal market (:class:`~riskmodel.engine.destinations.Expansion`)
 - ``settings`` — tunables: tolerance, iteration cap, backend choice, cone work limits
 - ``compiled`` — a chain compiled to arrays (:class:`~riskmodel.engine.compiled.Compiled`)
 - ``plan`` — topological levels and each node's sorted inputs (:class:`Plan`)
@@ -75,7 +80,7 @@ The tunables live in :mod:`riskmodel.engine.settings`, where the engine reads th
 
 from __future__ import annotations
 
-from riskmodel.engine import settings
+from riskmodel.engine import destinations, settings
 from riskmodel.engine.bounds import (
     ActiveSets,
     active_sets,
@@ -118,6 +123,7 @@ __all__ = [
     "batch_columns",
     "column_limits",
     "cone_losses",
+    "destinations",
     "dynamic",
     "end_use_loss",
     "params_from_compiled",

@@ -137,17 +137,17 @@ def _feasibility(chain: Any, node: str, A: Mapping[str, float]) -> float:
     return float(equations.feasibility(p, non_essential_loss))
 
 
-def _supply(chain: Any, node: str, A: Mapping[str, Mapping[str, float]], dest: str,
+def _supply(chain: Any, node: str, P: Mapping[str, float], dest: str,
             scenario: Scenario, month: int | None, ramp: float) -> float:
-    """S_j^d: what the producers of every country deliver to ``dest``, each producing as
-    far as the inputs available to its own country allow, after the cuts and
-    substitution (``A[country][node]``)."""
+    """S_j^d: what the producers of every country deliver to ``dest``, each producing
+    ``P[country]``, as far as the inputs available to its own country allow, after the
+    cuts and substitution."""
     shares, other = _supply_shares(chain, node)
     total = 0.0
     for country, m in shares.items():
         x = _withheld(chain, node, country, dest, scenario, month, ramp)
-        total += m * (1.0 - x) * _feasibility(chain, node, A[country])
-    return total + other * _feasibility(chain, node, A[OTHER])
+        total += m * (1.0 - x) * P[country]
+    return total + other * P[OTHER]
 
 
 def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
@@ -164,8 +164,10 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
         members = sorted(cond.nodes[comp]["members"])
         cyclic = len(members) > 1
         for _ in range(MAX_ITER if cyclic else 1):
-            new_S = {d: {n: _supply(chain, n, A, d, scenario, month, ramp) for n in members}
-                     for d in dests}
+            # each producer's feasibility, from the inputs available to its country
+            P = {n: {d: _feasibility(chain, n, A[d]) for d in dests} for n in members}
+            new_S = {d: {n: _supply(chain, n, P[n], d, scenario, month, ramp)
+                         for n in members} for d in dests}
             change = 0.0
             for d in dests:
                 for n in members:
