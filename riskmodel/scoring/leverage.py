@@ -13,8 +13,9 @@ from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
 __all__ = ["leverage"]
 
 
-def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFrame:
-    """End-use loss if a country cuts everything it supplies, per country.
+def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
+             to: str | tuple[str, ...] = "all") -> pd.DataFrame:
+    """End-use loss if a country cuts everything it supplies or controls, per country.
 
     Parameters
     ----------
@@ -23,15 +24,19 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
         Month at which ``leverage`` reads the end-use loss (default 12).
     carriers : int
         How many carrier nodes to list per country.
+    to : str or tuple of str
+        Whom each country's cut withholds from (docs/model.md §1.3): ``"all"`` (every
+        destination but itself, the default), ``"home"``, or named destinations.
 
     Returns
     -------
     DataFrame
-        One row per supplier key other than the home country that supplies something
-        (index: ``country``), sorted by leverage. Columns: ``leverage`` (loss at
+        One row per supplier key other than the home country that supplies something,
+        and per jurisdiction that controls a share (``controlled_by``; index:
+        ``country``), sorted by leverage. Columns: ``leverage`` (loss at
         ``horizon`` months, with stocks and substitution), ``immediate``, ``long_run``,
-        ``nodes_supplied``, and ``carriers``: the nodes whose single cut by that country
-        costs most (immediate), which carry the leverage.
+        ``nodes_supplied`` (made or controlled), and ``carriers``: the nodes whose
+        single cut by that country costs most (immediate), which carry the leverage.
 
     Examples
     --------
@@ -55,6 +60,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     shares.eliminate_zeros()
     supplied = np.diff(shares.indptr)
     cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
+    cands += sorted(x for x in c.controls if x != c.home and x not in cands)
     cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
@@ -63,13 +69,15 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     # one column per candidate: the cone kernel follows each where cuts are small,
     # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
-    spec = cut_spec(chain, [Scenario([Cut(x)], name=x, months=horizon + 1) for x in cands], p)
+    spec = cut_spec(chain, [Scenario([Cut(x, to=to)], name=x, months=horizon + 1)
+                            for x in cands], p)
     imm = engine.static_loss(c, p, spec, chunk=size)
     lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
     dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
     # carriers: every (node, key) cut at once, one column each
-    code = pd.Index(c.countries).get_indexer(cands)
-    starts, ends = shares.indptr[code], shares.indptr[code + 1]
+    code = pd.Index(c.countries).get_indexer(cands)  # -1: controls, makes nothing
+    starts = np.where(code >= 0, shares.indptr[code], 0)
+    ends = np.where(code >= 0, shares.indptr[code + 1], 0)
     cnt = ends - starts
     idx = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
     pair_node = shares.indices[idx].astype(np.int64)
@@ -82,8 +90,11 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3) -> pd.DataFr
     for i, x in enumerate(cands):
         mine = o[ptr[i]:ptr[i + 1]][:carriers]
         top = [str(c.ids[pair_node[j]]) for j in mine if single[j] > 0]
+        own = set(pair_node[ptr[i]:ptr[i + 1]].tolist())
+        held = set(p.row_node[c.controls.get(x, np.zeros(0, dtype=np.int64))].tolist())
         rows_out.append({"country": x, "leverage": dyn[i], "immediate": imm[i],
-                         "long_run": lr[i], "nodes_supplied": int(cnt[i]), "carriers": top})
+                         "long_run": lr[i], "nodes_supplied": len(own | held),
+                         "carriers": top})
     out = pd.DataFrame(rows_out).set_index("country")
     out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
     out.attrs = {"horizon": horizon, "chain": chain.name}
