@@ -13,13 +13,16 @@ The equations, for node ``j`` in month ``t``:
 - **production feasibility** (docs/model.md §1.4):
   ``P_j = max(0, min(min_g G_g, 1 − Σ_{i non-essential} share_i · (1 − A_i)))``, 1 for a
   node without inputs
-- **substitution ramp** of cut ``q`` (docs/model.md §1.5):
-  ``ρ_q(t) = min(1, (t − start_q) / L_j)``, 1 when the lead time ``L_j`` is 0
+- **substitution ramp** of supply ``(j, c)``, one supplier row in one scenario
+  (docs/model.md §1.5): ``ρ_jc(t) = min(1, (t − t0_jc(t)) / L_j)``, 1 when the lead time
+  ``L_j`` is 0, where ``t0_jc(t)`` is the first month of the unbroken run of months,
+  holding ``t``, in which cuts on that row are in force: the months ``[start_q, end_q)``
+  of its cuts that overlap or touch merge into one run, so a second or larger cut
+  continues the ramp, and a cut after a gap starts a new one (a cut withholding
+  nothing starts none)
 - **net withheld fraction** of row ``(j, c)`` (docs/model.md §1.5):
-  ``x_jc = max_q f_q · (1 − s_j ρ_q)`` over the cuts ``q`` in force on it, ``f_q`` their
-  fractions and ``s_j`` the substitutability: each cut ramps from its own start, and
-  where cuts overlap the one leaving the larger shortfall binds (so cutting more never
-  raises availability)
+  ``x_jc = max_q f_q · (1 − s_j ρ_jc) = f_max(t) · (1 − s_j ρ_jc)`` over the cuts ``q``
+  in force on it, ``f_q`` their fractions and ``s_j`` the substitutability
 - **supply** (docs/model.md §1.4):
   ``S_j = Σ_c m_jc (1 − x_jc) d_c + m_other d_other``, where ``d = P_j`` for producers
   that need the chain's inputs (the home country in a home view; everyone in a global

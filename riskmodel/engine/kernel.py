@@ -43,7 +43,9 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ram
     Pairs give withheld shares directly. The country table gives, per (country,
     column), the atoms of which each supplier row of ``j`` in that country loses the
     net fraction ``max f·(1 − s·ρ)``, with ``ρ = fixed_ramp``, or by month ``t`` when
-    that is ``RAMP_BY_MONTH`` (as :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
+    that is ``RAMP_BY_MONTH``: each atom in force (from ``cstart`` to ``cend``) ramps
+    from ``cramp``, the merged start of its (country, column) (as
+    :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
     kd = dep0.shape[1] > 1
     for x in range(w):
         c = c0 + x
@@ -54,7 +56,8 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ram
         if c0 <= c < c0 + w:
             a[c - c0] -= p_dep[q]
             b[c - c0] -= p_ind[q]
-    (kt, cptr, cfrac, cstart, cend, sptr, s_country, s_dep, row_share, subst, lead) = table
+    (kt, cptr, cfrac, cstart, cend, cramp, sptr, s_country, s_dep, row_share, subst,
+     lead) = table
     if kt == 0:
         return
     kr = row_share.shape[1] > 1
@@ -79,7 +82,7 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ram
                 if fixed_ramp != RAMP_BY_MONTH:
                     rho = fixed_ramp
                 elif cstart[q] <= t < cend[q]:
-                    rho = ramp(t - cstart[q], lj)
+                    rho = ramp(t - cramp[q], lj)
                 else:
                     continue
                 v = net_fraction(cfrac[q], sj, rho)

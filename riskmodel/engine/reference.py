@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,27 +61,42 @@ def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
 
 def _withheld(chain: Any, node: str, country: str, scenario: Scenario, month: int | None,
               ramp: float = equations.RAMP_BY_MONTH) -> float:
-    """x_jc, net of substitution: the largest ``f_q (1 − s_j ρ_q)`` over the cuts ``q`` in
-    force that withhold ``country``'s supply of ``node``. Each cut's ramp ``ρ_q`` runs
-    from its own start over the node's lead time; a fixed ``ramp`` (static bounds) replaces
-    it."""
+    """x_jc, net of substitution: the largest ``f_q (1 − s_j ρ)`` over the cuts ``q`` in
+    force that withhold ``country``'s supply of ``node``. The ramp ``ρ`` of this supply
+    runs over the node's lead time from ``t0``, the first month of the unbroken run of
+    months, holding ``month``, in which cuts on it (that withhold anything) are in force:
+    a second or larger cut continues the ramp, one after a gap starts anew. A fixed
+    ``ramp`` (static bounds) replaces it."""
     attrs = chain.graph.nodes[node]
     s = float(attrs.get("substitutability") or 0.0)
     lead = float(attrs.get("lead_time_months") or 0.0)
-    x = 0.0
+    on_row = []
     for cut in scenario.cuts:
-        if month is not None and not cut.active(month):
-            continue
         members = (chain.groups.get(cut.country) or {}).get("members") or []
         if country != cut.country and country not in members:
             continue
         if cut.nodes is not None and node not in cut.nodes:
             continue
-        if ramp == equations.RAMP_BY_MONTH:
-            rho = float(equations.ramp(month - cut.start, lead))
-        else:
-            rho = ramp
-        x = max(x, equations.net_fraction(cut.fraction, s, rho))
+        on_row.append(cut)
+    rho = ramp
+    if ramp == equations.RAMP_BY_MONTH:
+        # merge the months in force [start, end) of the row's cuts: overlapping or
+        # touching spans are one run; t0 is the start of the run holding `month`
+        spans = sorted((c.start, math.inf if c.duration is None else c.start + c.duration)
+                       for c in on_row if c.fraction > 0)
+        t0, lo, hi = month, None, -math.inf
+        for a, b in spans:
+            if lo is None or a > hi:
+                lo, hi = a, b
+            else:
+                hi = max(hi, b)
+            if lo <= month < hi:
+                t0 = lo
+        rho = float(equations.ramp(month - t0, lead))
+    x = 0.0
+    for cut in on_row:
+        if month is None or cut.active(month):
+            x = max(x, equations.net_fraction(cut.fraction, s, rho))
     return x
 
 
