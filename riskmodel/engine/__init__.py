@@ -38,7 +38,13 @@ The equations, for node ``j`` in month ``t``:
   over the horizon (0 when no cut is in force), one pass per distinct set of cuts in
   force
 - **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
-  iterated to the greatest fixed point (no availability moving by more than ``TOL``)
+  iterated to the greatest fixed point (no availability moving by more than ``TOL``);
+  one that ``CYCLE_SWEEPS`` sweeps do not settle is solved exactly by policy iteration
+  from above (``cycles``): fix the affine piece attaining each node's min at the point
+  ``x`` (``F(x) ≤ x``), jump to the limit of that piece's iterates from ``x`` (a linear
+  solve on what a decrease reaches; it is ``≥`` every fixed point, since the piece is
+  ``≥ F`` below ``x``), repeat until ``F`` moves nothing: the points only fall and stay
+  at or above the greatest fixed point, so they stop on it
 - **end-use loss** (docs/model.md §1.5): ``Σ_e w_e (1 − A_e)`` over the end-use nodes.
 
 The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests:
@@ -63,6 +69,7 @@ Modules:
 - ``params`` — the numbers, one column or one per Monte Carlo draw (:class:`Params`)
 - ``cuts`` — cut atoms, withheld shares and whole-country tables (:class:`CutSpec`)
 - ``propagation`` — availability of every node for ``k`` columns (:func:`propagate`)
+- ``cycles`` — a cyclic level's greatest fixed point, exactly (policy iteration)
 - ``cones`` — the cone kernel driven from Python (:func:`cone_losses`)
 - ``bounds`` — the static bounds (:func:`static`, :func:`static_loss`,
   :func:`static_bounds` over a horizon)

@@ -14,8 +14,10 @@ cut costs nothing per row it touches before the kernel runs.
 
 A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
 by more than ``tol``: from above this reaches the greatest fixed point, as the
-reference's Jacobi sweeps do. When ``update_stock`` is set, each node's stock is drawn
-down by what it supplied (``A − S``) once its availability is final.
+reference's Jacobi sweeps do; one that ``cycle_sweeps`` sweeps do not settle is solved
+exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). When
+``update_stock`` is set, each node's stock is drawn down by what it supplied (``A − S``)
+once its availability is final.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ import numba as nb
 import numpy as np
 
 from riskmodel.engine import equations
+from riskmodel.engine.cycles import KIND_NEW_GROUP, KIND_SAME_GROUP, solve_level
 from riskmodel.engine.equations import RAMP_BY_MONTH
-
-KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
 
 # The shared equations, compiled once for this kernel and the cone kernel (inlined
 # where called, so that they cost what the same lines written out would).
@@ -140,8 +141,11 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock,
-           has_stock, update_stock, A, tol, max_iter, limit, fill):
+           has_stock, update_stock, A, tol, max_iter, limit, fill, cycle_sweeps, rounds,
+           dense_max):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
+    A cyclic level not settled by ``cycle_sweeps`` sweeps is solved exactly
+    (:func:`_exact_block`), and swept on only if that fails.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
     and keep availability 1 (written when ``fill``, for an array not yet set)."""
@@ -166,7 +170,13 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                     A[j, c] = 1.0
         sweeps = max_iter if cyclic else 1
         change = 0.0
-        for _ in range(sweeps):
+        for it in range(sweeps):
+            if cyclic and it == cycle_sweeps and _exact_block(
+                    order[lo:hi], c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                    ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock,
+                    A, limit, rounds, dense_max):
+                change = 0.0
+                break
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
@@ -211,6 +221,49 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 
 @nb.njit(cache=True, nogil=True)
+def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0,
+                 pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock, A, limit,
+                 rounds, dense_max):
+    """Solve the cyclic level ``nodes`` exactly in columns ``c0:c1`` (below the level's
+    ``limit``), one column at a time (:func:`riskmodel.engine.cycles.solve_level`).
+    Returns whether every column holds the level's fixed point."""
+    s = len(nodes)
+    pos = np.full(A.shape[0], -1, dtype=np.int64)
+    coef = np.zeros(len(e_src))
+    av = np.empty(s)
+    bv = np.empty(s)
+    st = np.zeros(s)
+    one_a = np.empty(1)
+    one_b = np.empty(1)
+    col = np.empty(A.shape[0])
+    kc = covers.shape[1] > 1
+    ks = ne_share.shape[1] > 1
+    ok = True
+    for c in range(c0, min(c1, limit[nodes[0]])):
+        for i in range(s):
+            j = nodes[i]
+            _coeffs(j, c, 1, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp,
+                    one_a, one_b)
+            av[i] = one_a[0]
+            bv[i] = one_b[0]
+            if has_stock:
+                st[i] = stock[j, c]
+            for e in range(eptr[j], eptr[j + 1]):
+                col[e_src[e]] = A[e_src[e], c]
+                if e_kind[e] == 2:
+                    coef[e] = ne_share[e_edge[e], c if ks else 0]
+                else:
+                    coef[e] = covers[e_edge[e], c if kc else 0]
+        for i in range(s):
+            col[nodes[i]] = A[nodes[i], c]
+        ok = solve_level(nodes, pos, eptr, e_src, e_kind, coef, av, bv, st, col, rounds,
+                         dense_max) and ok
+        for i in range(s):  # lowered even when not solved: still above the answer
+            A[nodes[i], c] = col[nodes[i]]
+    return ok
+
+
+@nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
                  p_col, p_dep, p_ind, table, t, fixed_ramp, A, S, P, g, ne, a, b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
@@ -224,7 +277,8 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
               dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock,
-              update_stock, A, tol, max_iter, blocks, limit, fill):
+              update_stock, A, tol, max_iter, blocks, limit, fill, cycle_sweeps, rounds,
+              dense_max):
     """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
     stocks when ``update_stock``. Returns -1, or a level that did not converge."""
     k = A.shape[1]
@@ -238,7 +292,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
                                  p_ind, table, t, fixed_ramp, stock, has_stock, update_stock,
-                                 A, tol, max_iter, limit, fill)
+                                 A, tol, max_iter, limit, fill, cycle_sweeps, rounds,
+                                 dense_max)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]
@@ -277,10 +332,12 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
-               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter):
+               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter, cycle_sweeps,
+               rounds, dense_max):
     """One column (a single scenario with one set of numbers): the nodes of an acyclic
     level run in parallel, each writing only its own entry; cyclic levels are swept
-    serially. Returns -1, or the level that did not converge."""
+    serially, and solved exactly when ``cycle_sweeps`` sweeps do not settle them.
+    Returns -1, or the level that did not converge."""
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         if not level_cyclic[L]:
@@ -295,7 +352,12 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
         for i in range(lo, hi):
             A[order[i], 0] = 1.0
         change = tol + 1.0
-        for _ in range(max_iter):
+        for it in range(max_iter):
+            if it == cycle_sweeps and _exact1(order[lo:hi], eptr, e_src, e_kind, coef, dep0,
+                                              ind0, pptr, p_dep, p_ind, stock, has_stock, A,
+                                              rounds, dense_max):
+                change = 0.0
+                break
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
@@ -313,3 +375,29 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
                 stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
     return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _exact1(nodes, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock,
+            has_stock, A, rounds, dense_max):
+    """Solve the cyclic level ``nodes`` of the one column exactly
+    (:func:`riskmodel.engine.cycles.solve_level`); whether it did."""
+    s = len(nodes)
+    av = np.empty(s)
+    bv = np.empty(s)
+    st = np.zeros(s)
+    for i in range(s):
+        j = nodes[i]
+        av[i] = dep0[j, 0]
+        bv[i] = ind0[j, 0]
+        for q in range(pptr[j], pptr[j + 1]):
+            av[i] -= p_dep[q]
+            bv[i] -= p_ind[q]
+        if has_stock:
+            st[i] = stock[j, 0]
+    col = np.ascontiguousarray(A[:, 0])
+    ok = solve_level(nodes, np.full(A.shape[0], -1, dtype=np.int64), eptr, e_src, e_kind,
+                     coef, av, bv, st, col, rounds, dense_max)
+    for i in range(s):
+        A[nodes[i], 0] = col[nodes[i]]
+    return ok

@@ -4,7 +4,9 @@ This module is the specification in code. It reads the networkx graph of a
 :class:`~riskmodel.Chain` directly (not its compiled arrays) and follows the model
 (docs/model.md §1.4–1.5; written out in :mod:`riskmodel.engine`) one node at a time,
 in topological order of the strongly connected components, iterating each cycle
-downward from 1 to the greatest fixed point. The ramp, the net fraction, groups,
+downward from 1 to the greatest fixed point, which a cycle that a few sweeps do not
+settle reaches exactly by policy iteration with a dense solve (:func:`_exact`; the
+fast engine has its own, :mod:`riskmodel.engine.cycles`). The ramp, the net fraction, groups,
 feasibility and the static bounds' ramps are those of :mod:`riskmodel.engine.equations`,
 which the fast engine uses too. It is slow by design; the fast engine must agree with it
 to 1e-9.
@@ -32,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from riskmodel._errors import ConvergenceError
 from riskmodel.engine import equations
@@ -41,6 +44,8 @@ __all__ = ["availability", "simulate", "static_loss"]
 
 TOL = 1e-13
 MAX_ITER = 100_000
+#: Sweeps of a cycle before it is solved exactly (:func:`_exact`).
+SWEEPS = 40
 
 
 def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
@@ -141,7 +146,10 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
     for comp in nx.topological_sort(cond):
         members = sorted(cond.nodes[comp]["members"])
         cyclic = len(members) > 1
-        for _ in range(MAX_ITER if cyclic else 1):
+        for it in range(MAX_ITER if cyclic else 1):
+            if it == SWEEPS and _exact(chain, members, A, scenario, month, ramp, stock):
+                S.update({n: _supply(chain, n, A, scenario, month, ramp) for n in members})
+                break
             new_S = {n: _supply(chain, n, A, scenario, month, ramp) for n in members}
             new_A = {n: min(1.0, new_S[n] + stock[n]) for n in members}
             change = max(abs(new_A[n] - A[n]) for n in members)
@@ -152,6 +160,89 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
         else:
             raise ConvergenceError(f"cycle through {', '.join(members[:5])} did not converge")
     return A, S
+
+
+def _pieces(chain: Any, node: str, A: dict[str, float], scenario: Scenario,
+            month: int | None, ramp: float, st: float) -> tuple[float, dict[str, float], float]:
+    """``F(A)`` of ``node`` and the affine piece attaining it: ``(value, coefficients by
+    input, constant)``. Supply is ``a·P + b``; ``a`` and ``b`` are read off ``_supply`` at
+    two values of ``P``, and ``P`` is the least of the groups, the non-essential term
+    (or the cap 1, or 0 where clipped)."""
+    ins = list(chain.graph.in_edges(node, data=True))
+    ones = {**A, **{u: 1.0 for u, _, _ in ins}}
+    zeros = {**A, **{u: 0.0 for u, _, _ in ins}}
+    s1 = _supply(chain, node, ones, scenario, month, ramp)
+    p0 = _feasibility(chain, node, zeros)
+    a = (s1 - _supply(chain, node, zeros, scenario, month, ramp)) / (1 - p0) if p0 < 1 else 0.0
+    b = s1 - a
+    pieces: dict[str, dict[str, float]] = {}
+    ne: dict[str, float] = {}
+    for u, _, e in ins:
+        if not e.get("essential", True):
+            ne[u] = ne.get(u, 0.0) + float(e.get("share") or 0.0)
+            continue
+        key = f"group:{e['group']}" if e.get("group") else f"edge:{u}"
+        cover = float(e.get("covers", 1.0)) if e.get("group") else 1.0
+        pieces.setdefault(key, {})
+        pieces[key][u] = pieces[key].get(u, 0.0) + cover
+    best, coefs, const = 2.0, {}, 0.0   # the cap: P = 1
+    for piece in pieces.values():
+        v = sum(c * A[u] for u, c in piece.items())
+        if v <= best:
+            best, coefs, const = v, piece, 0.0
+    if ne:
+        v = 1.0 - sum(c * (1.0 - A[u]) for u, c in ne.items())
+        if v <= best:
+            best, coefs, const = v, ne, 1.0 - sum(ne.values())
+    P = min(1.0, max(0.0, best))
+    value = min(1.0, a * P + b + st)
+    if a * P + b + st > 1.0:
+        return value, {}, 1.0
+    if best > 1.0 or best < 0.0:
+        return value, {}, a * P + b + st
+    return value, {u: a * c for u, c in coefs.items()}, a * const + b + st
+
+
+def _exact(chain: Any, members: list[str], A: dict[str, float], scenario: Scenario,
+           month: int | None, ramp: float, stock: Mapping[str, float]) -> bool:
+    """The cycle's greatest fixed point by policy iteration from above, with a dense
+    solve per step (docs/model.md §1.4): fix each node's piece attaining ``F`` at the
+    current point, move to the limit of that affine map's iterates (the nodes fed by
+    a decrease solved together, the rest kept), repeat until ``F`` moves nothing.
+    Updates ``A``; False (``A`` still above the answer) if it did not settle."""
+    idx = {n: i for i, n in enumerate(members)}
+    for _ in range(100):
+        pieces = {n: _pieces(chain, n, A, scenario, month, ramp, stock[n]) for n in members}
+        drop = {n: A[n] - pieces[n][0] for n in members}
+        if max(abs(d) for d in drop.values()) <= 1e-12:
+            A.update({n: pieces[n][0] for n in members})
+            return True
+        fed = {n for n in members if drop[n] > 1e-15}
+        grew = True
+        while grew:  # everything whose piece reads a node that falls, falls with it
+            new = {n for n in members if n not in fed and set(pieces[n][1]) & fed}
+            fed |= new
+            grew = bool(new)
+        R = sorted(fed, key=idx.__getitem__)
+        pos = {n: i for i, n in enumerate(R)}
+        M = np.eye(len(R))
+        r = np.zeros(len(R))
+        for n in R:
+            _, coefs, const = pieces[n]
+            r[pos[n]] = const
+            for u, c in coefs.items():
+                if u in pos:
+                    M[pos[n], pos[u]] -= c
+                else:
+                    r[pos[n]] += c * A[u]
+        try:
+            y = np.linalg.solve(M, r)
+        except np.linalg.LinAlgError:
+            return False
+        if not all(-1e-9 <= y[pos[n]] <= A[n] + 1e-9 for n in R):
+            return False
+        A.update({n: min(A[n], max(0.0, float(y[pos[n]]))) for n in R})
+    return False
 
 
 def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate",
