@@ -42,3 +42,14 @@ def test_hardening_benchmark_smallest(tmp_path: Path) -> None:
                          ("groups", "leverage"), ("groups", "cutsets"), ("groups", "report")}
     assert all(r["size"] == 2000 and r["seconds"] > 0 for r in rows.values())
     assert rows[("linear", "score")]["note"] == "all nodes"  # every node scored exactly
+
+
+def test_cycles_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_cycles.py", tmp_path)
+    rows = {(r["fraction"], r["backend"]): r for r in data["rows"]}
+    assert set(rows) == {(f, b) for f in (1e-2, 1e-6) for b in ("numpy", "numba")}
+    for r in rows.values():  # exactly 0 once solved exactly
+        assert r["n"] == 3 and r["after"]["max_availability"] == 0.0
+        assert r["after"]["error"] is None and r["after"]["seconds"] > 0
+    # sweeps alone give up on a cut of 1e-6
+    assert "did not converge" in rows[(1e-6, "numba")]["before"]["error"]

@@ -13,13 +13,16 @@ The equations, for node ``j`` in month ``t``:
 - **production feasibility** (docs/model.md §1.4):
   ``P_j = max(0, min(min_g G_g, 1 − Σ_{i non-essential} share_i · (1 − A_i)))``, 1 for a
   node without inputs
-- **substitution ramp** of cut ``q`` (docs/model.md §1.5):
-  ``ρ_q(t) = min(1, (t − start_q) / L_j)``, 1 when the lead time ``L_j`` is 0
+- **substitution ramp** of supply ``(j, c)``, one supplier row in one scenario
+  (docs/model.md §1.5): ``ρ_jc(t) = min(1, (t − t0_jc(t)) / L_j)``, 1 when the lead time
+  ``L_j`` is 0, where ``t0_jc(t)`` is the first month of the unbroken run of months,
+  holding ``t``, in which cuts on that row are in force: the months ``[start_q, end_q)``
+  of its cuts that overlap or touch merge into one run, so a second or larger cut
+  continues the ramp, and a cut after a gap starts a new one (a cut withholding
+  nothing starts none)
 - **net withheld fraction** of row ``(j, c)`` (docs/model.md §1.5):
-  ``x_jc = max_q f_q · (1 − s_j ρ_q)`` over the cuts ``q`` in force on it, ``f_q`` their
-  fractions and ``s_j`` the substitutability: each cut ramps from its own start, and
-  where cuts overlap the one leaving the larger shortfall binds (so cutting more never
-  raises availability)
+  ``x_jc = max_q f_q · (1 − s_j ρ_jc) = f_max(t) · (1 − s_j ρ_jc)`` over the cuts ``q``
+  in force on it, ``f_q`` their fractions and ``s_j`` the substitutability
 - **supply** to destination class ``d`` (docs/model.md §1.3–1.4):
   ``S_j^d = Σ_c m_jc (1 − x_jc^d) P_j^{e(c)} + m_other P_j^{e(other)}``: each producer
   works with the inputs available to its own country's class ``e(c)``, and ``x^d``
@@ -38,7 +41,13 @@ The equations, for node ``j`` in month ``t``:
   over the horizon (0 when no cut is in force), one pass per distinct set of cuts in
   force
 - **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
-  iterated to the greatest fixed point (no availability moving by more than ``TOL``)
+  iterated to the greatest fixed point (no availability moving by more than ``TOL``);
+  one that ``CYCLE_SWEEPS`` sweeps do not settle is solved exactly by policy iteration
+  from above (``cycles``): fix the affine piece attaining each node's min at the point
+  ``x`` (``F(x) ≤ x``), jump to the limit of that piece's iterates from ``x`` (a linear
+  solve on what a decrease reaches; it is ``≥`` every fixed point, since the piece is
+  ``≥ F`` below ``x``), repeat until ``F`` moves nothing: the points only fall and stay
+  at or above the greatest fixed point, so they stop on it
 - **end-use loss** (docs/model.md §1.5): ``Σ_e w_e (1 − A_e)`` over the end-use nodes.
 
 The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests:
@@ -65,6 +74,7 @@ Modules:
 - ``params`` — the numbers, one column or one per Monte Carlo draw (:class:`Params`)
 - ``cuts`` — cut atoms, withheld shares and whole-country tables (:class:`CutSpec`)
 - ``propagation`` — availability of every node for ``k`` columns (:func:`propagate`)
+- ``cycles`` — a cyclic level's greatest fixed point, exactly (policy iteration)
 - ``cones`` — the cone kernel driven from Python (:func:`cone_losses`)
 - ``bounds`` — the static bounds (:func:`static`, :func:`static_loss`,
   :func:`static_bounds` over a horizon)

@@ -7,9 +7,10 @@ kernel instead follows each column on its own, month by month, through the cone 
 nodes its cuts reach: a node is evaluated only when it is cut, when one of its inputs
 fell below 1 this month, or when its own stock has been drawn (its stock then differs
 from the undisturbed one, so it is evaluated every month after). Nodes are taken level
-by level from per-level buckets; a cyclic level is swept as a whole, from 1, as the
-column-block kernel does. The equations are those of :mod:`riskmodel.engine`, taken
-from :mod:`riskmodel.engine.equations` as compiled in :mod:`riskmodel.engine.kernel`.
+by level from per-level buckets; a cyclic level is swept as a whole, from 1, and
+solved exactly when a few sweeps do not settle it, as the column-block kernel does. The
+equations are those of :mod:`riskmodel.engine`, taken from
+:mod:`riskmodel.engine.equations` as compiled in :mod:`riskmodel.engine.kernel`.
 
 A node counts as disturbed when its availability is below ``1 − EPS`` or its stock
 below its undisturbed stock by more than ``EPS``: rounding at the last bit (shares
@@ -26,6 +27,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from riskmodel.engine.cycles import solve_level
 from riskmodel.engine.kernel import KIND_NEW_GROUP, KIND_SAME_GROUP, feasibility, requirement
 
 EPS = 1e-14
@@ -113,10 +115,11 @@ def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, t
 def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level, eptr,
              e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
              cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
-             fill_dead, tiny, tol, max_iter, cap):
+             fill_dead, tiny, tol, max_iter, cap, cycle_sweeps, rounds, dense_max):
     """Columns ``c0, c0 + stride, ... < c1`` of :func:`propagate_cones`, each followed
     month by month through the nodes its cuts reach, level by level; returns -1, a
-    cyclic level that did not converge, or -2 once the work exceeds ``cap``."""
+    cyclic level that did not converge, or -2 once the work exceeds ``cap``. A cyclic
+    level not settled by ``cycle_sweeps`` sweeps is solved exactly (:func:`_exact`)."""
     # Longer than ~80 lines on purpose: this is the cone kernel's hot loop. Split into
     # inlined helpers (seeding, the cyclic sweep, one node's evaluation, queueing the
     # successors) it ran 30-50% slower with the node evaluation as a helper and still
@@ -175,6 +178,14 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                     change = tol + 1.0
                     it = 0
                     while change > tol and it < max_iter:
+                        if it == cycle_sweeps:
+                            work += (eptr[order[hi - 1] + 1] - eptr[order[lo]]) * 4
+                            if _exact(order[lo:hi], t, cid, eptr, e_src, e_edge, e_kind, covers,
+                                      ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind, val,
+                                      stamp, tid, stk, own, inventory, has_stock, rounds,
+                                      dense_max):
+                                change = 0.0
+                                break
                         change = 0.0
                         for i in range(lo, hi):
                             j = order[i]
@@ -237,11 +248,42 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
     return -1
 
 
+@nb.njit(cache=True, nogil=True)
+def _exact(nodes, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, cut_of,
+           cut_at, c_dep, c_ind, val, stamp, tid, stk, own, inventory, has_stock, rounds,
+           dense_max):
+    """Solve the cyclic level ``nodes`` of column ``cid`` in month ``t`` exactly
+    (:func:`riskmodel.engine.cycles.solve_level`); whether it did. The level's inputs
+    not disturbed this month are stamped with their availability, 1, first."""
+    s = len(nodes)
+    av = np.empty(s)
+    bv = np.empty(s)
+    st = np.zeros(s)
+    coef = np.zeros(len(e_src))
+    for i in range(s):
+        j = nodes[i]
+        av[i] = dep0[j, 0]
+        bv[i] = ind0[j, 0]
+        if cut_of[j] == cid:
+            av[i] -= c_dep[t, cut_at[j]]
+            bv[i] -= c_ind[t, cut_at[j]]
+        if has_stock:
+            st[i] = stk[j] if own[j] == cid else inventory[j, 0]
+        for e in range(eptr[j], eptr[j + 1]):
+            if stamp[e_src[e]] != tid:
+                val[e_src[e]] = 1.0
+                stamp[e_src[e]] = tid
+            coef[e] = ne_share[e_edge[e], 0] if e_kind[e] == 2 else covers[e_edge[e], 0]
+    return solve_level(nodes, np.full(len(val), -1, dtype=np.int64), eptr, e_src, e_kind,
+                       coef, av, bv, st, val, rounds, dense_max)
+
+
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
                     e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
                     cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
-                    dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks):
+                    dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks, cycle_sweeps,
+                    rounds, dense_max):
     """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
     ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
     dependent and independent shares). In the last month, ``reach`` gets the weight of
@@ -260,7 +302,8 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
                                    eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
                                    dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
                                    weight, end_pos, loss, reach, dead_ptr, dead_nodes,
-                                   fill_dead, tiny, tol, max_iter, share)
+                                   fill_dead, tiny, tol, max_iter, share, cycle_sweeps,
+                                   rounds, dense_max)
     for blk in range(nb_):
         if status[blk] == -2:
             return -2

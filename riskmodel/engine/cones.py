@@ -119,7 +119,8 @@ def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.nda
         np.ascontiguousarray(c_dep), np.ascontiguousarray(c_ind), np.ascontiguousarray(p.weight),
         end_pos, out.loss, out.reach, out.dead_ptr, out.dead_nodes
         if out.dead_nodes is not None else np.zeros(0, dtype=np.int64), fill_dead, settings.TINY,
-        settings.TOL, settings.MAX_ITER, cap, numba.get_num_threads())
+        settings.TOL, settings.MAX_ITER, cap, numba.get_num_threads(), settings.CYCLE_SWEEPS,
+        settings.POLICY_ROUNDS, settings.DENSE_MAX)
     if status == -2:
         return False
     if status >= 0:

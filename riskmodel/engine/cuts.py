@@ -3,8 +3,10 @@
 cuts as a small table for the column-block kernel (:class:`CountryTable`).
 
 The net withheld fraction of a row is ``x = max_q f_q · (1 − s · ρ_q)`` over the cuts
-``q`` on it (docs/model.md §1.5; the equations are in :mod:`riskmodel.engine`, the
-ramp ρ and the net fraction in :mod:`riskmodel.engine.equations`).
+``q`` in force on it, each ramping from the start of the run of months in which cuts on
+that row are in force without a gap (:func:`ramp_starts`; docs/model.md §1.5; the
+equations are in :mod:`riskmodel.engine`, the ramp ρ and the net fraction in
+:mod:`riskmodel.engine.equations`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,50 @@ from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.params import Params
 
 __all__ = ["TO_ALL_BUT", "TO_EVERYONE", "TO_LISTED", "CountryTable", "CutSpec", "Withheld",
-           "no_table", "pair_params", "split_country_atoms", "withheld"]
+           "no_table", "pair_params", "ramp_starts", "split_country_atoms", "withheld"]
 
 #: Whom a cut atom withholds from (:attr:`CutSpec.to_kind`; docs/model.md §1.3).
 TO_EVERYONE, TO_ALL_BUT, TO_LISTED = 0, 1, 2
+
+
+def ramp_starts(key: np.ndarray, start: np.ndarray, end: np.ndarray,
+                fraction: np.ndarray) -> np.ndarray:
+    """The month each entry's substitution ramps from: the start of the merged interval
+    that holds it, among the entries with the same ``key`` (one supply: a supplier row in
+    one column).
+
+    Each entry is in force over ``[start, end)``; intervals on one supply that overlap or
+    touch merge, so a second or larger cut continues the ramp of the cuts before it, and
+    one after a gap starts a new ramp (docs/model.md §1.5). An entry withholding nothing
+    (``fraction ≤ 0``) starts no ramp and bridges no gap.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inf = np.inf
+    >>> # one supply: months 0-5, then from 5 (touching); another: 0-2, then from 4 (a gap)
+    >>> ramp_starts(np.array([0, 0, 1, 1]), np.array([0., 5., 0., 4.]),
+    ...             np.array([5., inf, 2., inf]), np.ones(4)).tolist()
+    [0.0, 0.0, 0.0, 4.0]
+    """
+    n = len(key)
+    start = np.asarray(start, dtype=float)
+    if n == 0:
+        return start.copy()
+    reach_end = np.where(np.asarray(fraction) > 0, end, start)
+    # times as ranks (exact, inf included), so that (key, time) packs into one integer
+    _, rank = np.unique(np.concatenate([start, reach_end]), return_inverse=True)
+    width = int(rank.max()) + 1
+    o = np.lexsort((rank[:n], key))
+    base = np.asarray(key, dtype=np.int64)[o] * width
+    begins = base + rank[:n][o]
+    reach = np.maximum.accumulate(base + rank[n:][o])  # within a key: the merged end so far
+    new = np.ones(n, dtype=bool)
+    new[1:] = begins[1:] > reach[:-1]  # a new key, or a gap since the last interval
+    first = np.flatnonzero(new)
+    out = np.empty(n)
+    out[o] = start[o][first][np.cumsum(new) - 1]
+    return out
 
 
 @dataclass(frozen=True)
@@ -30,10 +72,11 @@ class CutSpec:
     """Cuts for ``k`` columns: each atom withholds ``fraction`` of some supplier rows of
     one column from month ``start`` to ``end`` (exclusive; ``inf`` = permanent).
 
-    Atoms are reduced to unique (supplier row, column) *pairs*. Each atom's
-    substitution ramps from its own start; where atoms overlap on a pair, the one
-    leaving the larger net shortfall ``f·(1 − s·ρ)`` binds. So more cuts, larger
-    fractions and longer cuts never raise availability.
+    Atoms are reduced to unique (supplier row, column) *pairs*, each one supply. The
+    substitution of a pair ramps from the first month of the run of months in which
+    atoms on it are in force without a gap (:func:`ramp_starts`): a second or larger
+    atom continues the ramp. Where atoms overlap on a pair, the largest fraction binds
+    (all share the ramp), ``x = max f · (1 − s·ρ)``.
     """
 
     k: int
@@ -81,38 +124,42 @@ class CutSpec:
     def active(self, t: int) -> np.ndarray:
         return (self.start <= t) & (t < self.end)
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(pair_row, pair_col, atom_of_entry, pair_of_entry)`` for every atom entry."""
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(pair_row, pair_col, atom_of_entry, pair_of_entry, ramp_start_of_entry)`` for
+        every atom entry; the ramp start is that of :func:`ramp_starts` over the pair."""
         if not self.rows:
             z = np.zeros(0, dtype=np.int64)
-            return z, z, z, z
+            return z, z, z, z, np.zeros(0)
         sizes = np.array([len(r) for r in self.rows])
         rows = np.concatenate(self.rows).astype(np.int64)
         atom = np.repeat(np.arange(len(self.rows)), sizes)
         cols = self.col[atom]
         key = rows * self.k + cols
         if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):  # already unique and sorted
-            return rows, cols, atom, np.arange(len(key))
+            # one atom per pair: each ramps from its own start
+            return rows, cols, atom, np.arange(len(key)), self.start[atom].astype(float)
         uniq, inv = np.unique(key, return_inverse=True)
-        return uniq // self.k, uniq % self.k, atom, inv
+        rs = ramp_starts(inv, self.start[atom], self.end[atom], self.fraction[atom])
+        return uniq // self.k, uniq % self.k, atom, inv, rs
 
     def net(self, t: int | None, prepared: tuple[np.ndarray, ...], subst: np.ndarray,
             lead: np.ndarray, *, ramp: float = equations.RAMP_BY_MONTH) -> np.ndarray:
         """Net withheld fraction of each pair, after substitution, in month ``t``.
 
-        ``subst``/``lead`` are per pair. Each atom in force ramps from its own start
-        (:func:`~riskmodel.engine.equations.ramp`); a fixed ``ramp`` (a static bound,
+        ``subst``/``lead`` are per pair. Each atom in force ramps
+        (:func:`~riskmodel.engine.equations.ramp`) from its pair's ramp start in
+        ``prepared`` (:meth:`pairs`); a fixed ``ramp`` (a static bound,
         :func:`~riskmodel.engine.equations.bound_ramp`) takes every atom as in force,
         whatever ``t``.
         """
-        pair_row, _, atom, inv = prepared
+        pair_row, _, atom, inv, ramp_start = prepared
         x = np.zeros(len(pair_row))
         if len(atom) == 0:
             return x
         by_month = ramp == equations.RAMP_BY_MONTH
         on = self.active(t)[atom] if by_month else np.ones(len(atom), dtype=bool)
         a, pe = atom[on], inv[on]
-        rho = equations.ramp(t - self.start[a], lead[pe]) if by_month else ramp
+        rho = equations.ramp(t - ramp_start[on], lead[pe]) if by_month else ramp
         vals = equations.net_fraction(self.fraction[a], subst[pe], rho)
         if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
             x[pe] = vals
@@ -152,6 +199,9 @@ class CountryTable:
     Sorted by ``country · k + column`` with ``ptr`` over that key, so that each node
     finds the atoms of its own supplier countries without any per-row expansion: a
     batch of country-wide cuts then costs nothing per supplier row before the kernel.
+    Every row of a country in a column has the same table atoms, so they ramp from the
+    merged start of that (country, column) (``ramp_start``, :func:`ramp_starts`), while
+    ``start`` and ``end`` say when each is in force.
     """
 
     k: int
@@ -164,6 +214,9 @@ class CountryTable:
     #: each country's place in the table (-1: no column cuts all of it); the table
     #: spans only these countries, so 200,000 supplier keys cost nothing here
     slot: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: the month each atom's substitution ramps from (its own start unless it continues
+    #: an earlier cut of the same country and column)
+    ramp_start: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def build(cls, cuts: CutSpec, atoms: np.ndarray, n_countries: int) -> CountryTable:
@@ -175,12 +228,13 @@ class CountryTable:
         o = np.argsort(key, kind="stable")
         a = atoms[o]
         ptr = np.searchsorted(key[o], np.arange(len(present) * cuts.k + 1)).astype(np.int64)
+        rs = ramp_starts(key[o], cuts.start[a], cuts.end[a], cuts.fraction[a])
         return cls(cuts.k, cuts.country[a].astype(np.int64), cuts.col[a].astype(np.int64), ptr,
                    cuts.fraction[a].astype(float), cuts.start[a].astype(float),
-                   cuts.end[a].astype(float), slot)
+                   cuts.end[a].astype(float), slot, rs)
 
     def kernel_args(self, c: Compiled, p: Params) -> tuple:
-        return (self.k, self.ptr, self.fraction, self.start, self.end,
+        return (self.k, self.ptr, self.fraction, self.start, self.end, self.ramp_start,
                 c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
                 p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
@@ -190,7 +244,7 @@ class CountryTable:
 def no_table() -> tuple:
     """The kernel arguments of an empty :class:`CountryTable`."""
     i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
-    return (0, i, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
+    return (0, i, f, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
             np.zeros((0, 1)), np.zeros((0, 1)))
 
 
@@ -199,8 +253,9 @@ def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
     """``cuts`` as explicit atoms plus a :class:`CountryTable` of whole-country atoms.
 
     A whole-country atom stays explicit where an explicit atom of the same column cuts
-    a row of that country: overlapping atoms must be combined row by row (the larger
-    net shortfall binds), which the explicit pairs do.
+    a row of that country, whatever their months: atoms on one row must be combined row
+    by row (the largest fraction binds; their intervals merge into one ramp), which the
+    explicit pairs do. So every row the table reaches has only table atoms.
     """
     if cuts.country is None or not np.any(cuts.country >= 0):
         return cuts, None

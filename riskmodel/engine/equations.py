@@ -37,8 +37,8 @@ __all__ = ["MODES", "RAMP_BY_MONTH", "bound_ramp", "feasibility", "net_fraction"
 #: substitution yet (ρ = 0), ``long_run`` all of it (ρ = 1).
 MODES: dict[str, float] = {"immediate": 0.0, "long_run": 1.0}
 
-#: A ramp argument meaning "no fixed ramp: each cut ramps from its own start, by the
-#: month" (the dynamics), where a static bound passes its ``MODES`` value.
+#: A ramp argument meaning "no fixed ramp: each supply ramps from the start of its run
+#: of cuts, by the month" (the dynamics), where a static bound passes its ``MODES`` value.
 RAMP_BY_MONTH = -1.0
 
 

@@ -14,8 +14,10 @@ cut costs nothing per row it touches before the kernel runs.
 
 A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
 by more than ``tol``: from above this reaches the greatest fixed point, as the
-reference's Jacobi sweeps do. When ``update_stock`` is set, each node's stock is drawn
-down by what it supplied (``A − S``) once its availability is final.
+reference's Jacobi sweeps do; one that ``cycle_sweeps`` sweeps do not settle is solved
+exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). When
+``update_stock`` is set, each node's stock is drawn down by what it supplied (``A − S``)
+once its availability is final.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ import numba as nb
 import numpy as np
 
 from riskmodel.engine import equations
+from riskmodel.engine.cycles import KIND_NEW_GROUP, KIND_SAME_GROUP, solve_level
 from riskmodel.engine.equations import RAMP_BY_MONTH
-
-KIND_NEW_GROUP, KIND_SAME_GROUP, KIND_NON_ESSENTIAL = 0, 1, 2
 
 # The shared equations, compiled once for this kernel and the cone kernel (inlined
 # where called, so that they cost what the same lines written out would).
@@ -47,7 +48,9 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
     feasibility ``P`` (1 for a column past ``w``: no cut reaches the node there).
     The country table gives, per (country, column), the atoms of which each supplier
     row of ``j`` in that country loses the net fraction ``max f·(1 − s·ρ)``, with
-    ``ρ = fixed_ramp``, or by month ``t`` when that is ``RAMP_BY_MONTH`` (as
+    ``ρ = fixed_ramp``, or by month ``t`` when that is ``RAMP_BY_MONTH``: each atom in
+    force (from ``cstart`` to ``cend``) ramps from ``cramp``, the merged start of its
+    (country, column) (as
     :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
     kd = dep0.shape[1] > 1
     for x in range(w):
@@ -64,7 +67,8 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 f = P[pc - c0] if c0 <= pc < c0 + w else 1.0
                 b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
-    (kt, cptr, cfrac, cstart, cend, sptr, s_country, s_dep, row_share, subst, lead) = table
+    (kt, cptr, cfrac, cstart, cend, cramp, sptr, s_country, s_dep, row_share, subst,
+     lead) = table
     if kt == 0:
         return
     kr = row_share.shape[1] > 1
@@ -89,7 +93,7 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 if fixed_ramp != RAMP_BY_MONTH:
                     rho = fixed_ramp
                 elif cstart[q] <= t < cend[q]:
-                    rho = ramp(t - cstart[q], lj)
+                    rho = ramp(t - cramp[q], lj)
                 else:
                     continue
                 v = net_fraction(cfrac[q], sj, rho)
@@ -147,8 +151,11 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
-           fixed_ramp, stock, has_stock, update_stock, A, tol, max_iter, limit, fill):
+           fixed_ramp, stock, has_stock, update_stock, A, tol, max_iter, limit, fill,
+           cycle_sweeps, rounds, dense_max):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
+    A cyclic level not settled by ``cycle_sweeps`` sweeps is solved exactly
+    (:func:`_exact_block`), and swept on only if that fails.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
     and keep availability 1 (written when ``fill``, for an array not yet set)."""
@@ -159,6 +166,12 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
     a = np.empty(wmax)
     b = np.empty(wmax)
     S = np.empty(wmax)
+    # destination classes couple a scenario's columns: the exact solver takes one
+    # column at a time, so a cycle is swept there (riskmodel.engine.destinations)
+    coupled = False
+    for c in range(c0, c1):
+        if base[c] != c:
+            coupled = True
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         cyclic = level_cyclic[L]
@@ -173,7 +186,13 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                     A[j, c] = 1.0
         sweeps = max_iter if cyclic else 1
         change = 0.0
-        for _ in range(sweeps):
+        for it in range(sweeps):
+            if cyclic and not coupled and it == cycle_sweeps and _exact_block(
+                    order[lo:hi], c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
+                    ind0, pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock,
+                    has_stock, A, limit, rounds, dense_max):
+                change = 0.0
+                break
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
@@ -219,6 +238,49 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 
 @nb.njit(cache=True, nogil=True)
+def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0,
+                 pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, has_stock, A,
+                 limit, rounds, dense_max):
+    """Solve the cyclic level ``nodes`` exactly in columns ``c0:c1`` (below the level's
+    ``limit``), one column at a time (:func:`riskmodel.engine.cycles.solve_level`).
+    Returns whether every column holds the level's fixed point."""
+    s = len(nodes)
+    pos = np.full(A.shape[0], -1, dtype=np.int64)
+    coef = np.zeros(len(e_src))
+    av = np.empty(s)
+    bv = np.empty(s)
+    st = np.zeros(s)
+    one_a = np.empty(1)
+    one_b = np.empty(1)
+    col = np.empty(A.shape[0])
+    kc = covers.shape[1] > 1
+    ks = ne_share.shape[1] > 1
+    ok = True
+    for c in range(c0, min(c1, limit[nodes[0]])):
+        for i in range(s):
+            j = nodes[i]
+            _coeffs(j, c, 1, dep0, ind0, pptr, p_col, p_dep, p_ind, p_col, base, one_a, table,
+                    t, fixed_ramp, one_a, one_b)
+            av[i] = one_a[0]
+            bv[i] = one_b[0]
+            if has_stock:
+                st[i] = stock[j, c]
+            for e in range(eptr[j], eptr[j + 1]):
+                col[e_src[e]] = A[e_src[e], c]
+                if e_kind[e] == 2:
+                    coef[e] = ne_share[e_edge[e], c if ks else 0]
+                else:
+                    coef[e] = covers[e_edge[e], c if kc else 0]
+        for i in range(s):
+            col[nodes[i]] = A[nodes[i], c]
+        ok = solve_level(nodes, pos, eptr, e_src, e_kind, coef, av, bv, st, col, rounds,
+                         dense_max) and ok
+        for i in range(s):  # lowered even when not solved: still above the answer
+            A[nodes[i], c] = col[nodes[i]]
+    return ok
+
+
+@nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
                  p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, A, S, P, g, ne, a,
                  b):
@@ -234,7 +296,8 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
               dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, stock,
-              has_stock, update_stock, A, tol, max_iter, bounds, limit, fill):
+              has_stock, update_stock, A, tol, max_iter, bounds, limit, fill, cycle_sweeps,
+              rounds, dense_max):
     """Fill ``A`` (n × k) for every column, the column blocks ``bounds[i]:bounds[i+1]``
     in parallel (a scenario's class columns in one block); draw the stocks when
     ``update_stock``. Returns -1, or a level that did not converge."""
@@ -247,7 +310,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
                                  p_ind, p_pcol, base, table, t, fixed_ramp, stock, has_stock,
-                                 update_stock, A, tol, max_iter, limit, fill)
+                                 update_stock, A, tol, max_iter, limit, fill, cycle_sweeps,
+                                 rounds, dense_max)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]
@@ -286,10 +350,12 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
-               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter):
+               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter, cycle_sweeps,
+               rounds, dense_max):
     """One column (a single scenario with one set of numbers): the nodes of an acyclic
     level run in parallel, each writing only its own entry; cyclic levels are swept
-    serially. Returns -1, or the level that did not converge."""
+    serially, and solved exactly when ``cycle_sweeps`` sweeps do not settle them.
+    Returns -1, or the level that did not converge."""
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         if not level_cyclic[L]:
@@ -304,7 +370,12 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
         for i in range(lo, hi):
             A[order[i], 0] = 1.0
         change = tol + 1.0
-        for _ in range(max_iter):
+        for it in range(max_iter):
+            if it == cycle_sweeps and _exact1(order[lo:hi], eptr, e_src, e_kind, coef, dep0,
+                                              ind0, pptr, p_dep, p_ind, stock, has_stock, A,
+                                              rounds, dense_max):
+                change = 0.0
+                break
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
@@ -322,3 +393,29 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
                 stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
     return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _exact1(nodes, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock,
+            has_stock, A, rounds, dense_max):
+    """Solve the cyclic level ``nodes`` of the one column exactly
+    (:func:`riskmodel.engine.cycles.solve_level`); whether it did."""
+    s = len(nodes)
+    av = np.empty(s)
+    bv = np.empty(s)
+    st = np.zeros(s)
+    for i in range(s):
+        j = nodes[i]
+        av[i] = dep0[j, 0]
+        bv[i] = ind0[j, 0]
+        for q in range(pptr[j], pptr[j + 1]):
+            av[i] -= p_dep[q]
+            bv[i] -= p_ind[q]
+        if has_stock:
+            st[i] = stock[j, 0]
+    col = np.ascontiguousarray(A[:, 0])
+    ok = solve_level(nodes, np.full(A.shape[0], -1, dtype=np.int64), eptr, e_src, e_kind,
+                     coef, av, bv, st, col, rounds, dense_max)
+    for i in range(s):
+        A[nodes[i], 0] = col[nodes[i]]
+    return ok

@@ -206,7 +206,8 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         bad = kernel.propagate1(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
             plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
-            st, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER)
+            st, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
+            settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
         if bad >= 0:
             not_converged(plan, bad, ids)
         return A
@@ -224,7 +225,8 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         cut.col if cut.pcol is None else cut.pcol, base,
         table if table is not None else no_table(), float(t), float(ramp), st,
         stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
-        block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh)
+        block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh,
+        settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
     if bad >= 0:
         not_converged(plan, bad, ids)
     return A
@@ -249,7 +251,9 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
                      ne_share: np.ndarray, stock: np.ndarray | None = None, *,
                      k: int | None = None, ids: Sequence[Any] | None = None,
                      classes: Classes | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The numpy backend: level by level, Jacobi iteration on cyclic levels."""
+    """The numpy backend: level by level; a cyclic level by Jacobi sweeps, solved
+    exactly (:mod:`riskmodel.engine.cycles`) when a few do not settle it (not with
+    destination ``classes``, which couple the columns: swept)."""
     k = k or max(a.shape[1], b.shape[1], 1 if stock is None else stock.shape[1])
     A = np.ones((plan.n, k))
     S = np.ones((plan.n, k))
@@ -259,14 +263,21 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
             S[lv.nodes] = s
             A[lv.nodes] = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else s
             continue
-        for _ in range(settings.MAX_ITER):
+        change = np.inf
+        for it in range(settings.MAX_ITER):
             s = _level_supply(lv, A, a, b, covers, ne_share, classes)
             new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
                 1.0, s)
-            change = float(np.max(np.abs(new - A[lv.nodes]))) if new.size else 0.0
+            moved = np.max(np.abs(new - A[lv.nodes]), axis=0) if new.size else np.zeros(k)
+            change = float(moved.max(initial=0.0))
             A[lv.nodes] = new
             S[lv.nodes] = s
             if change <= settings.TOL:
+                break
+            if classes is None and it + 1 == max(1, settings.CYCLE_SWEEPS) and _exact(
+                    plan, lv, A, a, b, covers, ne_share, stock,
+                    np.flatnonzero(moved > settings.TOL)):
+                S[lv.nodes] = _level_supply(lv, A, a, b, covers, ne_share)
                 break
         else:
             names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
@@ -275,3 +286,31 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
                 f"converge within {settings.MAX_ITER} iterations (last change {change:.3g})")
     return A, S
 
+
+def _exact(plan: Plan, lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
+           covers: np.ndarray, ne_share: np.ndarray, stock: np.ndarray | None,
+           cols: np.ndarray) -> bool:
+    """Solve the cyclic level ``lv`` exactly in columns ``cols`` (policy iteration,
+    :func:`riskmodel.engine.cycles.solve_level`), then check the answer against
+    :func:`_level_supply`: True when every column holds the level's fixed point."""
+    from riskmodel.engine.cycles import FIXED_TOL, solve_level
+
+    pos = np.full(plan.n, -1, dtype=np.int64)
+    nodes = np.ascontiguousarray(lv.nodes, dtype=np.int64)
+    ok = True
+    for c in cols:
+        coef = np.where(plan.e_kind == 2, ne_share[plan.e_edge, c % ne_share.shape[1]],
+                        covers[plan.e_edge, c % covers.shape[1]]).astype(float)
+        st = stock[nodes, c % stock.shape[1]] if stock is not None else np.zeros(len(nodes))
+        col = A[:, c].copy()
+        ok = solve_level(nodes, pos, plan.eptr, plan.e_src, plan.e_kind, coef,
+                         np.ascontiguousarray(a[nodes, c % a.shape[1]]),
+                         np.ascontiguousarray(b[nodes, c % b.shape[1]]),
+                         np.ascontiguousarray(st, dtype=float), col, settings.POLICY_ROUNDS,
+                         settings.DENSE_MAX) and ok
+        A[nodes, c] = col[nodes]  # lowered even when not solved: still above the answer
+    if not ok:
+        return False
+    s = _level_supply(lv, A, a, b, covers, ne_share)
+    new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(1.0, s)
+    return bool(np.max(np.abs(new - A[lv.nodes]), initial=0.0) <= 10 * FIXED_TOL)

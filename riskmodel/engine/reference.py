@@ -4,7 +4,9 @@ This module is the specification in code. It reads the networkx graph of a
 :class:`~riskmodel.Chain` directly (not its compiled arrays) and follows the model
 (docs/model.md §1.4–1.5; written out in :mod:`riskmodel.engine`) one node at a time,
 in topological order of the strongly connected components, iterating each cycle
-downward from 1 to the greatest fixed point. The ramp, the net fraction, groups,
+downward from 1 to the greatest fixed point, which a cycle that a few sweeps do not
+settle reaches exactly by policy iteration with a dense solve (:func:`_exact`; the
+fast engine has its own, :mod:`riskmodel.engine.cycles`). The ramp, the net fraction, groups,
 feasibility and the static bounds' ramps are those of :mod:`riskmodel.engine.equations`,
 which the fast engine uses too. It is slow by design; the fast engine must agree with it
 to 1e-9.
@@ -27,10 +29,12 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from riskmodel._errors import ConvergenceError
 from riskmodel.engine import equations
@@ -40,6 +44,8 @@ __all__ = ["availability", "simulate", "static_loss"]
 
 TOL = 1e-13
 MAX_ITER = 100_000
+#: Sweeps of a cycle before it is solved exactly (:func:`_exact`).
+SWEEPS = 40
 
 
 def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
@@ -99,24 +105,41 @@ def _withheld(chain: Any, node: str, country: str, dest: str, scenario: Scenario
               month: int | None, ramp: float = equations.RAMP_BY_MONTH) -> float:
     """x_jc for producers in ``dest``, net of substitution: the largest
     ``f_q (1 − s_j ρ_q)`` over the cuts ``q`` in force that reach ``country``'s share of
-    ``node`` and withhold from ``dest``. Each cut's ramp ``ρ_q`` runs from its own start
-    over the node's lead time; a fixed ``ramp`` (static bounds) replaces it."""
+    ``node`` and withhold from ``dest``.
+    The ramp ``ρ`` of this supply (the row, to ``dest``) runs over the node's lead time
+    from ``t0``, the first month of the unbroken run of months, holding ``month``, in
+    which such cuts (that withhold anything) are in force: a second or larger cut
+    continues the ramp, one after a gap starts anew. A fixed ``ramp`` (static bounds)
+    replaces it."""
     attrs = chain.graph.nodes[node]
     s = float(attrs.get("substitutability") or 0.0)
     lead = float(attrs.get("lead_time_months") or 0.0)
-    x = 0.0
+    on_row = []
     for cut in scenario.cuts:
-        if month is not None and not cut.active(month):
-            continue
         if not _reaches(chain, cut, node, country) or not _targets(chain, cut, dest):
             continue
         if cut.nodes is not None and node not in cut.nodes:
             continue
-        if ramp == equations.RAMP_BY_MONTH:
-            rho = float(equations.ramp(month - cut.start, lead))
-        else:
-            rho = ramp
-        x = max(x, equations.net_fraction(cut.fraction, s, rho))
+        on_row.append(cut)
+    rho = ramp
+    if ramp == equations.RAMP_BY_MONTH:
+        # merge the months in force [start, end) of the row's cuts: overlapping or
+        # touching spans are one run; t0 is the start of the run holding `month`
+        spans = sorted((c.start, math.inf if c.duration is None else c.start + c.duration)
+                       for c in on_row if c.fraction > 0)
+        t0, lo, hi = month, None, -math.inf
+        for a, b in spans:
+            if lo is None or a > hi:
+                lo, hi = a, b
+            else:
+                hi = max(hi, b)
+            if lo <= month < hi:
+                t0 = lo
+        rho = float(equations.ramp(month - t0, lead))
+    x = 0.0
+    for cut in on_row:
+        if month is None or cut.active(month):
+            x = max(x, equations.net_fraction(cut.fraction, s, rho))
     return x
 
 
@@ -163,7 +186,14 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
     for comp in nx.topological_sort(cond):
         members = sorted(cond.nodes[comp]["members"])
         cyclic = len(members) > 1
-        for _ in range(MAX_ITER if cyclic else 1):
+        for it in range(MAX_ITER if cyclic else 1):
+            if it == SWEEPS and _exact(chain, members, dests, A, scenario, month, ramp,
+                                       stock):
+                P = {n: {d: _feasibility(chain, n, A[d]) for d in dests} for n in members}
+                for d in dests:
+                    S[d].update({n: _supply(chain, n, P[n], d, scenario, month, ramp)
+                                 for n in members})
+                break
             # each producer's feasibility, from the inputs available to its country
             P = {n: {d: _feasibility(chain, n, A[d]) for d in dests} for n in members}
             new_S = {d: {n: _supply(chain, n, P[n], d, scenario, month, ramp)
@@ -194,6 +224,104 @@ def focal(chain: Any, A: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
         v = sum(m * A[c][n] for c, m in shares.items()) + other * A[OTHER][n]
         out[n] = v / total if total > 0 else A[OTHER][n]
     return out
+
+
+def _feasible_piece(chain: Any, node: str, dest: str, A: Mapping[str, Mapping[str, float]]
+                    ) -> tuple[float, dict[tuple[str, str], float], float]:
+    """``P_j`` of producers in ``dest`` and the affine piece attaining it: ``(value,
+    coefficients by (destination, input), constant)``. ``P`` is the least of the groups
+    and the non-essential term, or the cap 1, or 0 where clipped."""
+    pieces: dict[str, dict[tuple[str, str], float]] = {}
+    ne: dict[tuple[str, str], float] = {}
+    for u, _, e in chain.graph.in_edges(node, data=True):
+        if not e.get("essential", True):
+            ne[(dest, u)] = ne.get((dest, u), 0.0) + float(e.get("share") or 0.0)
+            continue
+        key = f"group:{e['group']}" if e.get("group") else f"edge:{u}"
+        cover = float(e.get("covers", 1.0)) if e.get("group") else 1.0
+        pieces.setdefault(key, {})
+        pieces[key][(dest, u)] = pieces[key].get((dest, u), 0.0) + cover
+    best, coefs, const = 2.0, {}, 0.0   # the cap: P = 1
+    for piece in pieces.values():
+        v = sum(c * A[d][u] for (d, u), c in piece.items())
+        if v <= best:
+            best, coefs, const = v, piece, 0.0
+    if ne:
+        v = 1.0 - sum(c * (1.0 - A[d][u]) for (d, u), c in ne.items())
+        if v <= best:
+            best, coefs, const = v, ne, 1.0 - sum(ne.values())
+    if best > 1.0 or best < 0.0:
+        return min(1.0, max(0.0, best)), {}, min(1.0, max(0.0, best))
+    return best, dict(coefs), const
+
+
+def _pieces(chain: Any, node: str, dest: str, A: Mapping[str, Mapping[str, float]],
+            scenario: Scenario, month: int | None, ramp: float, st: float
+            ) -> tuple[float, dict[tuple[str, str], float], float]:
+    """``F(A)`` of ``node`` for ``dest`` and the affine piece attaining it: supply is
+    ``Σ_c w_c P^c`` with ``w_c = m_c (1 − x_c)`` (§1.4), each ``P^c`` on its own piece."""
+    shares, other = _supply_shares(chain, node)
+    weights = {c: m * (1.0 - _withheld(chain, node, c, dest, scenario, month, ramp))
+               for c, m in shares.items()}
+    weights[OTHER] = weights.get(OTHER, 0.0) + other
+    value, coefs, const = 0.0, {}, st
+    for c, w in weights.items():
+        p, pc, k = _feasible_piece(chain, node, c, A)
+        value += w * p
+        const += w * k
+        for key, v in pc.items():
+            coefs[key] = coefs.get(key, 0.0) + w * v
+    if value + st > 1.0:
+        return 1.0, {}, 1.0
+    return value + st, coefs, const
+
+
+def _exact(chain: Any, members: list[str], dests: list[str],
+           A: dict[str, dict[str, float]], scenario: Scenario, month: int | None,
+           ramp: float, stock: Mapping[str, Mapping[str, float]]) -> bool:
+    """The cycle's greatest fixed point by policy iteration from above, with a dense
+    solve per step (docs/model.md §1.4), over every (destination, node) of the cycle:
+    fix each one's piece attaining ``F`` at the current point, move to the limit of that
+    affine map's iterates (the unknowns fed by a decrease solved together, the rest
+    kept), repeat until ``F`` moves nothing. Updates ``A``; False (``A`` still above the
+    answer) if it did not settle."""
+    keys = [(d, n) for d in dests for n in members]
+    idx = {key: i for i, key in enumerate(keys)}
+    for _ in range(100):
+        pieces = {(d, n): _pieces(chain, n, d, A, scenario, month, ramp, stock[d][n])
+                  for d, n in keys}
+        drop = {key: A[key[0]][key[1]] - pieces[key][0] for key in keys}
+        if max(abs(v) for v in drop.values()) <= 1e-12:
+            for d, n in keys:
+                A[d][n] = pieces[(d, n)][0]
+            return True
+        fed = {key for key in keys if drop[key] > 1e-15}
+        grew = True
+        while grew:  # everything whose piece reads an unknown that falls, falls with it
+            new = {key for key in keys if key not in fed and set(pieces[key][1]) & fed}
+            fed |= new
+            grew = bool(new)
+        R = sorted(fed, key=idx.__getitem__)
+        pos = {key: i for i, key in enumerate(R)}
+        M = np.eye(len(R))
+        r = np.zeros(len(R))
+        for key in R:
+            _, coefs, const = pieces[key]
+            r[pos[key]] = const
+            for u, c in coefs.items():
+                if u in pos:
+                    M[pos[key], pos[u]] -= c
+                else:
+                    r[pos[key]] += c * A[u[0]][u[1]]
+        try:
+            y = np.linalg.solve(M, r)
+        except np.linalg.LinAlgError:
+            return False
+        if not all(-1e-9 <= y[pos[key]] <= A[key[0]][key[1]] + 1e-9 for key in R):
+            return False
+        for d, n in R:
+            A[d][n] = min(A[d][n], max(0.0, float(y[pos[(d, n)]])))
+    return False
 
 
 def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate",

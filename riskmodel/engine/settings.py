@@ -10,6 +10,14 @@ from __future__ import annotations
 TOL = 1e-13
 #: Sweeps of a cycle before :class:`~riskmodel.ConvergenceError`.
 MAX_ITER = 100_000
+#: Sweeps of a cycle before it is solved exactly by policy iteration
+#: (:mod:`riskmodel.engine.cycles`; sweeping goes on if that fails).
+CYCLE_SWEEPS = 40
+#: Policy-iteration rounds on a cycle before going back to sweeps.
+POLICY_ROUNDS = 100
+#: Largest part of a cycle (a strongly connected set of one policy's inputs that is not
+#: a simple ring) solved by dense elimination; a larger one goes back to sweeps.
+DENSE_MAX = 2000
 #: ``"auto"`` (numba for large work, numpy otherwise), ``"numba"`` or ``"numpy"``; ``"cone"``
 #: also forces the cone kernel where it applies (:func:`riskmodel.engine.cone_losses`).
 BACKEND = "auto"

@@ -3,6 +3,8 @@ the networkx reference on random chains, and the model's invariants."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -258,15 +260,24 @@ def test_cutting_more_never_raises_availability(seed: int, cyclic: bool, home: s
                      None if first.duration is None else first.duration + longer)
     another = Cut(chain.compiled.countries[seed % len(chain.compiled.countries)])
     more = Scenario([bigger_cut, *base.cuts[1:], another], months=base.months)
+    # a larger fraction over the same months: every supply keeps its ramp
+    larger = Scenario([Cut(first.country, first.nodes, bigger_cut.fraction, first.start,
+                           first.duration), *base.cuts[1:]], months=base.months)
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    spec = cut_spec(chain, [base, more], p)
+    # an earlier or longer cut may start a later cut's substitution sooner (docs/model.md
+    # §1.5: a second cut continues the ramp), so in the dynamics more cuts and longer cuts
+    # never raise availability without substitution, and larger fractions never do
+    no_subst = dataclasses.replace(p, subst=np.zeros_like(p.subst))
+    spec = cut_spec(chain, [base, more, larger], p)
     for backend in BACKENDS:
         for mode in ("immediate", "long_run"):
             A = engine.static(c, p, spec, mode=mode, backend=backend)
-            assert (A[:, 1] <= A[:, 0] + 1e-12).all()
-        dyn = engine.dynamic(c, p, spec, base.months, record=True, backend=backend)
+            assert (A[:, 1:] <= A[:, :1] + 1e-12).all()
+        dyn = engine.dynamic(c, no_subst, spec, base.months, record=True, backend=backend)
         assert (dyn.availability[:, :, 1] <= dyn.availability[:, :, 0] + 1e-12).all()
+        dyn = engine.dynamic(c, p, spec, base.months, record=True, backend=backend)
+        assert (dyn.availability[:, :, 2] <= dyn.availability[:, :, 0] + 1e-12).all()
 
 
 @settings(max_examples=30, deadline=None)
