@@ -70,6 +70,34 @@ class Classes:
         for lv in plan.levels:
             self.pos[lv.nodes] = np.arange(len(lv.nodes))
 
+    def exact(self, plan: Plan, lv: LevelPlan, A: np.ndarray, a: np.ndarray,
+              covers: np.ndarray, ne_share: np.ndarray, stock: np.ndarray | None,
+              cols: np.ndarray) -> bool:
+        """Solve the cyclic level ``lv`` exactly for the scenarios of the class columns
+        ``cols`` (:mod:`riskmodel.engine.classcycles`), then check the answer: True
+        when every column holds the level's fixed point."""
+        from riskmodel.engine.classcycles import class_weights, solve_classes
+        from riskmodel.engine.cycles import FIXED_TOL
+
+        P = _level_feasibility(lv, A, covers, ne_share)
+        at = self.level[lv.nodes[0]]
+        lo, hi = self.ptr[at], self.ptr[at + 1]
+        entries = (self.node[lo:hi], self.col[lo:hi], self.dep[lo:hi], self.pcol[lo:hi])
+        ok = True
+        for first in np.unique(self.base[cols]):
+            scen = np.flatnonzero(self.base == first)
+            c = int(first)
+            coef = np.where(plan.e_kind == 2, ne_share[plan.e_edge, c % ne_share.shape[1]],
+                            covers[plan.e_edge, c % covers.shape[1]]).astype(float)
+            w = class_weights(lv, a, entries, scen, self.pos)
+            ok = solve_classes(plan, lv, A, P, scen, w, coef, stock) and ok
+        if not ok:
+            return False
+        s = self.supply(lv, _level_feasibility(lv, A, covers, ne_share), a)
+        new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
+            1.0, s)
+        return bool(np.max(np.abs(new - A[lv.nodes]), initial=0.0) <= 10 * FIXED_TOL)
+
     def supply(self, lv: LevelPlan, P: np.ndarray, a: np.ndarray) -> np.ndarray:
         S = a[lv.nodes] * P[:, self.base]
         if not len(lv.nodes):
@@ -162,6 +190,8 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     entry its producers' column (``cut.pcol``) and ``base`` each column's base column:
     supply is ``(dep0 + ind0)·P[base] − Σ dep·P[pcol]``.
     """
+    if cut.pcol is not None and plan.level_cyclic.any():
+        backend = "numpy"  # a cycle across destination classes: solved exactly there
     if use_numba(plan, k, backend):
         return _propagate_compiled(plan, p, cut, stock, k, ids=ids, update_stock=update_stock,
                                    out=out, limit=limit, table=table, t=t, ramp=ramp,
@@ -274,10 +304,12 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
             S[lv.nodes] = s
             if change <= settings.TOL:
                 break
-            if classes is None and it + 1 == max(1, settings.CYCLE_SWEEPS) and _exact(
-                    plan, lv, A, a, b, covers, ne_share, stock,
-                    np.flatnonzero(moved > settings.TOL)):
-                S[lv.nodes] = _level_supply(lv, A, a, b, covers, ne_share)
+            if it + 1 == max(1, settings.CYCLE_SWEEPS) and (
+                    _exact(plan, lv, A, a, b, covers, ne_share, stock,
+                           np.flatnonzero(moved > settings.TOL)) if classes is None else
+                    classes.exact(plan, lv, A, a, covers, ne_share, stock,
+                                  np.flatnonzero(moved > settings.TOL))):
+                S[lv.nodes] = _level_supply(lv, A, a, b, covers, ne_share, classes)
                 break
         else:
             names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []

@@ -28,15 +28,16 @@ def few_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def ring(n: int, *, stock: dict | None = None, outside: float = 0.0,
          perspective: str | dict | None = None) -> rm.Chain:
-    """``c0 → c1 → … → c0``, each the sole essential input of the next, made at home
-    (``outside`` of c0 imported from TW, which needs nothing), and an end use on c0."""
+    """``c0 → c1 → … → c0``, each the sole essential input of the next, made at home,
+    and an end use on c0. With ``outside``, c0 needs the last node only for ``1 −
+    outside`` of its cost (a non-essential input): the rest is outside supply."""
     nodes: dict = {f"c{i}": {"stage": "midstream"} for i in range(n)}
-    if outside:
-        nodes["c0"]["suppliers"] = {"CN": 1 - outside, "TW": outside}
     for name, months in (stock or {}).items():
         nodes[name]["inventory_months"] = months
     nodes["car"] = {"stage": "end_use", "value": 1.0}
     edges = [(f"c{i}", f"c{(i + 1) % n}", {}) for i in range(n)] + [("c0", "car", {})]
+    if outside:
+        edges[-2] = (f"c{n - 1}", "c0", {"essential": False, "share": 1 - outside})
     return chain_of(nodes, edges, perspective=perspective or {"home": "CN"})
 
 
@@ -64,9 +65,9 @@ def every_path(chain: rm.Chain, sc: Scenario, mode: str = "immediate") -> list[n
 def test_closed_three_cycle_with_a_tiny_cut_is_exactly_zero(fraction: float) -> None:
     # c0 = (1 − x)·c2, c1 = c0, c2 = c1: the only fixed point is 0
     ch = ring(3)
-    for A in every_path(ch, Scenario([Cut("CN", nodes=("c0",), fraction=fraction)])):
+    for A in every_path(ch, Scenario([Cut("CN", nodes=("c0",), fraction=fraction, to="world")])):
         assert np.abs(A).max() <= 1e-12
-    res = rm.simulate(ch, [Cut("CN", nodes=("c0",), fraction=fraction)], months=3)
+    res = rm.simulate(ch, [Cut("CN", nodes=("c0",), fraction=fraction, to="world")], months=3)
     assert res.end_use_loss.to_numpy() == pytest.approx([1.0, 1.0, 1.0], abs=1e-12)
 
 
@@ -74,7 +75,8 @@ def test_closed_cycle_of_ten_thousand_nodes_is_exactly_zero() -> None:
     ch = ring(10_000)
     c = ch.compiled
     p = engine.params_from_compiled(c)
-    spec = cut_spec(ch, [Scenario([]), Scenario([Cut("CN", nodes=("c5",), fraction=1e-6)])], p)
+    lost = Cut("CN", nodes=("c5",), fraction=1e-6, to="world")
+    spec = cut_spec(ch, [Scenario([]), Scenario([lost])], p)
     for backend in ("numpy", "numba"):
         A = engine.static(c, p, spec, backend=backend)
         assert np.all(A[:, 0] == 1.0) and np.abs(A[:, 1]).max() <= 1e-12
@@ -98,12 +100,12 @@ def test_closed_cycle_without_a_cut_stays_at_one(monkeypatch: pytest.MonkeyPatch
 
 
 def test_cycle_with_outside_supply_reaches_its_hand_computed_fixed_point() -> None:
-    # c0 = 0.999·c2 + 0.001 (TW needs nothing); c1 = (1 − 1e-6)·c0; c2 = c1
+    # c0 = 1 − 0.999·(1 − c2) = 0.999·c2 + 0.001; c1 = (1 − 1e-6)·c0; c2 = c1
     # => c0 = 0.001 / (1 − 0.999·(1 − 1e-6)); sweeps alone converge at rate 0.999
     ch = ring(3, outside=0.001)
     c0 = 0.001 / (1 - 0.999 * (1 - 1e-6))
     want = {"c0": c0, "c1": (1 - 1e-6) * c0, "c2": (1 - 1e-6) * c0, "car": c0}
-    for A in every_path(ch, Scenario([Cut("CN", nodes=("c1",), fraction=1e-6)]))[:4]:
+    for A in every_path(ch, Scenario([Cut("CN", nodes=("c1",), fraction=1e-6, to="world")]))[:4]:
         got = dict(zip(ch.compiled.ids, A, strict=True))
         assert got == pytest.approx(want, abs=1e-12)
 
@@ -113,7 +115,7 @@ def test_cycle_with_a_stock_draws_it_then_falls_to_zero() -> None:
     # Month 0: c1 = (1 − 1e-4)·c1 + 1e-5 => c1 = 0.1, and the stock is used up
     # (c1 − c0 = 1e-5); month 1: a closed cycle with no stock, so 0.
     ch = ring(3, stock={"c1": 1e-5})
-    sc = Scenario([Cut("CN", nodes=("c0",), fraction=1e-4)], months=2)
+    sc = Scenario([Cut("CN", nodes=("c0",), fraction=1e-4, to="world")], months=2)
     want0 = {"c0": 0.1 * (1 - 1e-4), "c1": 0.1, "c2": 0.1, "car": 0.1 * (1 - 1e-4)}
     c = ch.compiled
     p = engine.params_from_compiled(c)
@@ -142,7 +144,7 @@ def test_global_view_ring_of_alternatives_and_non_essential_inputs() -> None:
              ("a", "b", {}), ("b", "c", {}), ("b", "d", {}),
              ("c", "b", {"essential": False, "share": 0.1}), ("b", "car", {})]
     ch = chain_of(nodes, edges, perspective="global")
-    for A in every_path(ch, Scenario([Cut("CN", nodes=("a",), fraction=1e-5)])):
+    for A in every_path(ch, Scenario([Cut("CN", nodes=("a",), fraction=1e-5, to="world")])):
         assert np.abs(A).max() <= 1e-12
 
 
@@ -154,7 +156,7 @@ def test_random_cyclic_chains_with_tiny_cuts_agree_with_the_reference(home: str 
     for seed in range(40):
         chain = random_chain(seed, cyclic=True, home=home)
         base = random_scenario(chain, seed)
-        cuts = [Cut(q.country, q.nodes, float(10 ** -rng.uniform(1, 6)), q.start, q.duration)
+        cuts = [Cut(q.country, q.nodes, float(10 ** -rng.uniform(1, 6)), q.start, q.duration, q.to)
                 for q in base.cuts]
         worst = max(worst, _compare(chain, Scenario(cuts, months=base.months)))
     assert worst <= 1e-9
