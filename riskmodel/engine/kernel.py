@@ -14,8 +14,11 @@ cut costs nothing per row it touches before the kernel runs.
 
 A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
 by more than ``tol``: from above this reaches the greatest fixed point, as the
-reference's Jacobi sweeps do. When ``update_stock`` is set, each node's stock is drawn
-down by what it supplied (``A − S``) once its availability is final.
+reference's Jacobi sweeps do. With a buffer, availability is
+:func:`~riskmodel.engine.equations.buffered` (a stock tops supply up; a ``capital``
+node's users see its installed base); when ``update_stock`` is set, each buffer is
+:func:`~riskmodel.engine.equations.drawn` once the node's availability is final (a
+stock by what it supplied, ``A − S``; an installed base by its wear).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ ramp = nb.njit(nogil=True, inline="always")(equations.ramp)
 net_fraction = nb.njit(nogil=True, inline="always")(equations.net_fraction)
 requirement = nb.njit(nogil=True, inline="always")(equations.requirement)
 feasibility = nb.njit(nogil=True, inline="always")(equations.feasibility)
+buffered = nb.njit(nogil=True, inline="always")(equations.buffered)
+drawn = nb.njit(nogil=True, inline="always")(equations.drawn)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -137,11 +142,13 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock,
-           has_stock, update_stock, A, tol, max_iter, limit, fill):
+           life, has_stock, update_stock, A, tol, max_iter, limit, fill):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
-    and keep availability 1 (written when ``fill``, for an array not yet set)."""
+    and keep availability 1 (written when ``fill``, for an array not yet set). ``life``
+    (n × 1|k) is each node's service life as capital, 0 if it is not."""
+    kl = life.shape[1] > 1
     wmax = c1 - c0
     P = np.empty(wmax)
     g = np.empty(wmax)
@@ -175,9 +182,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 for x in range(w):
                     c = c0 + x
                     s = a[x] * P[x] + b[x]
-                    v = s + stock[j, c] if has_stock else s
-                    if v > 1.0:
-                        v = 1.0
+                    v = buffered(s, stock[j, c], life[j, c if kl else 0]) if has_stock \
+                        else min(1.0, s)
                     d = abs(v - A[j, c])
                     if d > change:
                         change = d
@@ -186,7 +192,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if update_stock and not cyclic:
                     for x in range(w):
                         c = c0 + x
-                        stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
+                        stock[j, c] = drawn(S[x], A[j, c], stock[j, c], life[j, c if kl else 0])
             if not cyclic or change <= tol:
                 break
         if cyclic and change > tol:
@@ -203,7 +209,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                              ne, a, b)
                 for x in range(w):
                     c = c0 + x
-                    stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
+                    stock[j, c] = drawn(S[x], A[j, c], stock[j, c], life[j, c if kl else 0])
     return -1
 
 
@@ -220,8 +226,8 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, has_stock,
-              update_stock, A, tol, max_iter, blocks, limit, fill):
+              dep0, ind0, pptr, p_col, p_dep, p_ind, table, t, fixed_ramp, stock, life,
+              has_stock, update_stock, A, tol, max_iter, blocks, limit, fill):
     """Fill ``A`` (n × k) for every column, ``blocks`` column blocks in parallel; draw the
     stocks when ``update_stock``. Returns -1, or a level that did not converge."""
     k = A.shape[1]
@@ -234,8 +240,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, table, t, fixed_ramp, stock, has_stock, update_stock,
-                                 A, tol, max_iter, limit, fill)
+                                 p_ind, table, t, fixed_ramp, stock, life, has_stock,
+                                 update_stock, A, tol, max_iter, limit, fill)
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]
@@ -274,7 +280,7 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
-               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter):
+               p_dep, p_ind, stock, life, has_stock, update_stock, A, tol, max_iter):
     """One column (a single scenario with one set of numbers): the nodes of an acyclic
     level run in parallel, each writing only its own entry; cyclic levels are swept
     serially. Returns -1, or the level that did not converge."""
@@ -284,10 +290,10 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
             for i in nb.prange(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                v = min(1.0, s + stock[j, 0]) if has_stock else s
+                v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else s
                 A[j, 0] = v
                 if update_stock:
-                    stock[j, 0] = max(0.0, stock[j, 0] - (v - s))
+                    stock[j, 0] = drawn(s, v, stock[j, 0], life[j, 0])
             continue
         for i in range(lo, hi):
             A[order[i], 0] = 1.0
@@ -297,7 +303,7 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
             for i in range(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                v = min(1.0, s + stock[j, 0]) if has_stock else min(1.0, s)
+                v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else min(1.0, s)
                 change = max(change, abs(v - A[j, 0]))
                 A[j, 0] = v
             if change <= tol:
@@ -308,5 +314,5 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
             for i in range(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
+                stock[j, 0] = drawn(s, A[j, 0], stock[j, 0], life[j, 0])
     return -1

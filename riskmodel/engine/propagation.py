@@ -109,8 +109,10 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     :class:`~riskmodel.engine.cuts.CountryTable`, withholds: with the fixed ``ramp`` of a
     static bound, or by month ``t`` when ``ramp`` is
     :data:`~riskmodel.engine.equations.RAMP_BY_MONTH`; only where :func:`uses_table`);
-    ``stock`` (months, ``(n, k)``) tops it up: ``A = min(1, S + stock)``, and with
-    ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
+    ``stock`` (months, ``(n, k)``; a ``capital`` node's installed base instead, see
+    ``p.life``) buffers it: ``A = min(1, S + stock)`` (``A = B`` for a capital node), and
+    with ``update_stock`` each buffer is drawn down in place, a stock by what it supplied,
+    ``A − S``, a base by its wear (:func:`~riskmodel.engine.equations.drawn`).
     ``out`` may give the array to fill (numba backend); ``limit`` the columns each node
     needs (see :func:`~riskmodel.engine.plan.column_limits`; computed from ``cut`` when not given).
     """
@@ -121,10 +123,9 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
         raise ValueError("a country table needs the column-block kernel")
     dep_x, ind_x = cut.dense(plan.n, k)
     A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share, stock,
-                            k=k, ids=ids)
+                            k=k, ids=ids, life=p.life)
     if update_stock and stock is not None:
-        stock -= A - S
-        np.maximum(stock, 0.0, out=stock)
+        stock[:] = equations.drawn(S, A, stock, p.life)
     return A
 
 
@@ -138,6 +139,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     from riskmodel.engine import kernel
 
     st = stock if stock is not None else np.zeros((1, 1))
+    life = np.ascontiguousarray(p.life, dtype=float) if stock is not None else np.zeros((1, 1))
     drawn = update_stock and stock is not None
     d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
     if _one_column(p, k):
@@ -147,7 +149,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         bad = kernel.propagate1(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
             plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
-            st, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER)
+            st, life, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER)
         if bad >= 0:
             not_converged(plan, bad, ids)
         return A
@@ -159,7 +161,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
         plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share), d0, i0,
         cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
-        table if table is not None else no_table(), float(t), float(ramp), st,
+        table if table is not None else no_table(), float(t), float(ramp), st, life,
         stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
         numba.get_num_threads() if k > 1 else 1, limit, fresh)
     if bad >= 0:
@@ -169,9 +171,11 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
 
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
                      ne_share: np.ndarray, stock: np.ndarray | None = None, *,
-                     k: int | None = None, ids: Sequence[Any] | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """The numpy backend: level by level, Jacobi iteration on cyclic levels."""
+                     k: int | None = None, ids: Sequence[Any] | None = None,
+                     life: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The numpy backend: level by level, Jacobi iteration on cyclic levels; ``life`` the
+    service lives of capital nodes (0 elsewhere; none without ``stock``)."""
+    life = np.zeros((plan.n, 1)) if life is None else life
     k = k or max(a.shape[1], b.shape[1], 1 if stock is None else stock.shape[1])
     A = np.ones((plan.n, k))
     S = np.ones((plan.n, k))
@@ -179,12 +183,13 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
         if not lv.cyclic:
             s = _level_supply(lv, A, a, b, covers, ne_share)
             S[lv.nodes] = s
-            A[lv.nodes] = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else s
+            A[lv.nodes] = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) \
+                if stock is not None else s
             continue
         for _ in range(settings.MAX_ITER):
             s = _level_supply(lv, A, a, b, covers, ne_share)
-            new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
-                1.0, s)
+            new = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) if stock is not None \
+                else np.minimum(1.0, s)
             change = float(np.max(np.abs(new - A[lv.nodes]))) if new.size else 0.0
             A[lv.nodes] = new
             S[lv.nodes] = s

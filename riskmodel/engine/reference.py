@@ -116,8 +116,12 @@ def _supply(chain: Any, node: str, A: Mapping[str, float], scenario: Scenario,
 
 
 def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
-           stock: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    """Availability and supply of every node in one month (greatest fixed point)."""
+           stock: Mapping[str, float], life: Mapping[str, float] | None = None
+           ) -> tuple[dict[str, float], dict[str, float]]:
+    """Availability and supply of every node in one month (greatest fixed point): a
+    node's users see its supply topped up by its stock, or, for a capital node (a
+    service life in ``life``), its installed base ``stock[n]`` whatever the supply."""
+    life = life or {}
     g = chain.graph
     A = {n: 1.0 for n in g}
     S = {n: 1.0 for n in g}
@@ -127,7 +131,8 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
         cyclic = len(members) > 1
         for _ in range(MAX_ITER if cyclic else 1):
             new_S = {n: _supply(chain, n, A, scenario, month, ramp) for n in members}
-            new_A = {n: min(1.0, new_S[n] + stock[n]) for n in members}
+            new_A = {n: stock[n] if life.get(n) else min(1.0, new_S[n] + stock[n])
+                     for n in members}
             change = max(abs(new_A[n] - A[n]) for n in members)
             A.update(new_A)
             S.update(new_S)
@@ -155,14 +160,26 @@ def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> f
 
 
 def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
-    """Availability of every node in each month of ``scenario.months``."""
+    """Availability of every node in each month of ``scenario.months``.
+
+    A node's stock starts at its ``inventory_months``. A ``capital`` node (service life
+    ``L``) has an installed base ``B`` instead, a fraction of normal starting at 1: its
+    users see ``A = B``, and each month of missing flow wears away its share,
+    ``B ← max(0, B − (1 − min(1, S)) / L``; nothing rebuilds it.
+    """
     g = chain.graph
-    stock = {n: float(g.nodes[n].get("inventory_months") or 0.0) for n in g}
+    life = {n: float((g.nodes[n].get("capital") or {}).get("service_life_months") or 0.0)
+            for n in g}
+    stock = {n: 1.0 if life[n] else float(g.nodes[n].get("inventory_months") or 0.0)
+             for n in g}
     out = []
     for t in range(scenario.months):
-        A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock)
-        for n in g:  # the stock covers what supply could not, and is not rebuilt
-            stock[n] = max(0.0, stock[n] - (A[n] - S[n]))
+        A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock, life)
+        for n in g:
+            if life[n]:  # the installed base wears out where new units are missing
+                stock[n] = max(0.0, stock[n] - (1.0 - min(1.0, S[n])) / life[n])
+            else:  # the stock covers what supply could not, and is not rebuilt
+                stock[n] = max(0.0, stock[n] - (A[n] - S[n]))
         out.append(A)
     return out
 
