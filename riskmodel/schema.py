@@ -45,7 +45,10 @@ SLUG_PATTERN = r"^[a-z0-9_]+$"
 #: in a combined view.
 NODE_ID_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)?$"
 COUNTRY_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
-PARTS = ("chain", "node", "edge", "supplier", "scenario", "cut", "source", "group", "value")
+PARTS = ("chain", "node", "capital", "edge", "supplier", "scenario", "cut", "source", "group",
+         "value")
+#: the attributes whose ``min`` is excluded: a service life must be more than 0 months
+MIN_EXCLUSIVE = frozenset({("capital", "service_life_months")})
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,19 @@ class Attribute:
     def numeric(self) -> bool:
         return self.type in ("number", "integer", "shares")
 
+    @property
+    def min_exclusive(self) -> bool:
+        """Whether :attr:`min` itself is out of range (``> min``, not ``≥ min``)."""
+        return (self.applies_to, self.name) in MIN_EXCLUSIVE
+
     def range_text(self) -> str:
         """The allowed range in words, e.g. ``a number in [0, 1]``."""
         kind = "a whole number" if self.type == "integer" else "a number"
         lo, hi = _fmt(self.min), _fmt(self.max)
         if self.min is not None and self.max is not None:
-            return f"{kind} in [{lo}, {hi}]"
+            return f"{kind} in {'(' if self.min_exclusive else '['}{lo}, {hi}]"
         if self.min is not None:
-            return f"{kind} ≥ {lo}"
+            return f"{kind} {'>' if self.min_exclusive else '≥'} {lo}"
         if self.max is not None:
             return f"{kind} ≤ {hi}"
         return kind
@@ -127,7 +135,15 @@ def _index() -> dict[tuple[str, str], Attribute]:
 
 
 def attribute(part: str, name: str) -> Attribute:
-    """The attribute ``name`` of ``part`` (``node``, ``edge``, ...)."""
+    """The attribute ``name`` of ``part`` (``node``, ``edge``, ...); a dotted name reads
+    inside a nested attribute (``capital.service_life_months`` of a node).
+
+    >>> attribute("node", "capital.service_life_months").range_text()
+    'a number > 0'
+    """
+    if "." in name:
+        outer, inner = name.split(".", 1)
+        return _index()[(_index()[(part, outer)].type, inner)]
     return _index()[(part, name)]
 
 
@@ -169,7 +185,7 @@ def country_alpha3() -> dict[str, str]:
 def _sourced_number(a: Attribute) -> dict[str, Any]:
     bare: dict[str, Any] = {"type": "integer" if a.type == "integer" else "number"}
     if a.min is not None:
-        bare["minimum"] = a.min
+        bare["exclusiveMinimum" if a.min_exclusive else "minimum"] = a.min
     if a.max is not None:
         bare["maximum"] = a.max
     sourced = {"allOf": [{"$ref": "#/$defs/sourced"}], "properties": {"value": bare}}
@@ -179,7 +195,7 @@ def _sourced_number(a: Attribute) -> dict[str, Any]:
 def _json_type(a: Attribute) -> dict[str, Any]:
     t = a.type
     if t in ("number", "integer"):
-        return _sourced_number(a) if a.applies_to in ("node", "edge", "supplier") else (
+        return _sourced_number(a) if a.applies_to in ("node", "capital", "edge", "supplier") else (
             {"type": "integer" if t == "integer" else "number"}
             | ({"minimum": a.min} if a.min is not None else {})
             | ({"maximum": a.max} if a.max is not None else {})
@@ -206,6 +222,8 @@ def _json_type(a: Attribute) -> dict[str, Any]:
                            "required": ["home"], "additionalProperties": False}]}
     if t == "list":
         return {"type": "array"}
+    if t == "capital":
+        return {"$ref": "#/$defs/capital"}
     return {"type": "object"}
 
 
@@ -258,6 +276,7 @@ def json_schema() -> dict[str, Any]:
         **chain,
         "$defs": {
             "node": _object("node"),
+            "capital": _object("capital"),
             "edge": _object("edge"),
             "scenario": scenario,
             "cut": cut,
@@ -275,6 +294,7 @@ def markdown_reference() -> str:
     """
     titles = {
         "chain": "Chain header", "node": "Node", "edge": "Edge",
+        "capital": "Installed base (a node's `capital`; bundle column `capital.<attribute>`)",
         "supplier": "Supplier share (bundle `suppliers.csv` row)", "scenario": "Scenario",
         "cut": "Cut", "source": "Source", "group": "Country group",
         "value": "Sourced value (any number may take this form)",
@@ -289,7 +309,7 @@ def markdown_reference() -> str:
                 continue
             rng = ""
             if a.min is not None or a.max is not None:
-                rng = f"{_fmt(a.min)}..{_fmt(a.max)}"
+                rng = f"{'>' if a.min_exclusive else ''}{_fmt(a.min)}..{_fmt(a.max)}"
             default = "" if a.default is None else (
                 "|".join(a.default) if isinstance(a.default, list) else str(a.default).lower()
                 if isinstance(a.default, bool) else _fmt(a.default)

@@ -115,6 +115,7 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
     subst = node_field("substitutability", c.substitutability, 0.0)
     lead = node_field("lead_time_months", c.lead_time, 0.0)
     inventory = node_field("inventory_months", c.inventory, 0.0)
+    life = node_field("capital.service_life_months", c.service_life, np.nan)
     value = node_field("value", c.value, np.nan)
 
     # supplier shares, in the compiled CSR order
@@ -162,7 +163,7 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
             share[epos] = d
     p = engine.params_from_compiled(c, row_share=row_share, covers=covers, share=share,
                                     subst=np.clip(subst, 0, 1), lead=np.maximum(lead, 0),
-                                    inventory=np.maximum(inventory, 0), value=value)
+                                    inventory=np.maximum(inventory, 0), value=value, life=life)
     return p, count
 
 
@@ -176,5 +177,5 @@ def numbers_per_draw(chain: Chain) -> int:
     parameter arrays that vary by draw), to size batches of draws."""
     probe, _ = sample_params(chain, 2, np.random.default_rng(0))
     arrays = (probe.row_share, probe.dep0, probe.ind0, probe.covers, probe.ne_share,
-              probe.subst, probe.lead, probe.inventory, probe.weight)
+              probe.subst, probe.lead, probe.inventory, probe.weight, probe.life)
     return sum(a.shape[0] for a in arrays if a.shape[1] > 1)

@@ -3,7 +3,7 @@
 This docstring is where the equations are written out, once (docs/model.md §1.4–1.5
 explains them with examples); the modules below point here rather than restate them.
 Every implementation takes the ramp, the net withheld fraction, requirement groups,
-production feasibility and the ramp of a static bound from one place,
+production feasibility, the ramp of a static bound and the buffers from one place,
 :mod:`riskmodel.engine.equations`.
 
 The equations, for node ``j`` in month ``t``:
@@ -35,11 +35,19 @@ The equations, for node ``j`` in month ``t``:
 - **stocks** (docs/model.md §1.5): ``A_j = min(1, S_j + stock_j)``, then
   ``stock_j ← max(0, stock_j − (A_j − S_j))``; the stock starts at ``inventory_months``
   and is not rebuilt
+- **capital goods** (docs/model.md §1.5): a ``capital`` node ``j`` (service life
+  ``L_j``) has an installed base ``B_j`` in place of a stock, a fraction of normal
+  starting at 1: its users see ``A_j = B_j`` (not ``min(1, S_j + stock_j)``), then
+  ``B_j ← max(0, B_j − (1 − min(1, S_j)) / L_j)``: each month of missing flow wears
+  away its share, one service life of a full stop empties it, and it is not rebuilt
+  (its ``inventory_months`` is not used). The arrays hold ``B`` where the stock is, and
+  ``Params.life`` (0 for other nodes) tells them apart
+  (:func:`~riskmodel.engine.equations.buffered`, :func:`~riskmodel.engine.equations.drawn`)
 - **static bounds** (docs/model.md §1.5): month ``t`` counts only the cuts in force in
-  it, with no stock; ``immediate`` fixes ``ρ = 0`` (``x = f``), ``long_run`` fixes
-  ``ρ = 1`` (``x = f (1 − s)``); a scenario's bound is its worst month's end-use loss
-  over the horizon (0 when no cut is in force), one pass per distinct set of cuts in
-  force
+  it, with no stock and no installed base (``A = S``); ``immediate`` fixes ``ρ = 0``
+  (``x = f``), ``long_run`` fixes ``ρ = 1`` (``x = f (1 − s)``); a scenario's bound is
+  its worst month's end-use loss over the horizon (0 when no cut is in force), one pass
+  per distinct set of cuts in force
 - **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
   iterated to the greatest fixed point (no availability moving by more than ``TOL``);
   one that ``CYCLE_SWEEPS`` sweeps do not settle is solved exactly by policy iteration

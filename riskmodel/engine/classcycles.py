@@ -52,7 +52,7 @@ def class_weights(lv: LevelPlan, a: np.ndarray, entries: tuple[np.ndarray, ...],
 
 def solve_classes(plan: Plan, lv: LevelPlan, A: np.ndarray, P: np.ndarray,
                   cols: np.ndarray, w: np.ndarray, coef_of: np.ndarray,
-                  stock: np.ndarray | None) -> bool:
+                  stock: np.ndarray | None, life: np.ndarray) -> bool:
     """Solve the cyclic level ``lv`` of one scenario (its class columns ``cols``) exactly,
     updating ``A``; whether it settled (else ``A`` is lowered but still above the answer).
 
@@ -101,6 +101,9 @@ def solve_classes(plan: Plan, lv: LevelPlan, A: np.ndarray, P: np.ndarray,
     st = np.zeros(base)
     if stock is not None:
         st[:L * K] = stock[np.ix_(nodes, cols)].ravel()
+        # a capital node's users see its installed base, whatever its supply
+        cap = (life[np.ix_(nodes, cols % life.shape[1])] > 0).ravel()
+        av[:L * K][cap], bv[:L * K][cap], st[:L * K][cap] = 0.0, st[:L * K][cap], 0.0
     col = np.ones(total)
     col[:L * K] = A[np.ix_(nodes, cols)].ravel()
     col[L * K:base] = P[:, cols].ravel()  # where the sweeps left them

@@ -45,6 +45,7 @@ class Compiled:
     substitutability: np.ndarray    #: 0..1 (default 0)
     lead_time: np.ndarray           #: months (default 0)
     inventory: np.ndarray           #: months (default 0)
+    service_life: np.ndarray        #: months a unit of a ``capital`` node serves (NaN: not one)
     rd_intensity: np.ndarray
     subsidy_intensity: np.ndarray
     profit_margin: np.ndarray
@@ -274,6 +275,7 @@ def compile_data(data: ChainData) -> Compiled:
         substitutability=_node_column(nodes, "substitutability", 0.0),
         lead_time=_node_column(nodes, "lead_time_months", 0.0),
         inventory=_node_column(nodes, "inventory_months", 0.0),
+        service_life=_node_column(nodes, "capital.service_life_months", math.nan),
         rd_intensity=_node_column(nodes, "rd_intensity", math.nan),
         subsidy_intensity=_node_column(nodes, "subsidy_intensity", math.nan),
         profit_margin=_node_column(nodes, "profit_margin", math.nan), countries=countries,

@@ -12,8 +12,12 @@ solved exactly when a few sweeps do not settle it, as the column-block kernel do
 equations are those of :mod:`riskmodel.engine`, taken from
 :mod:`riskmodel.engine.equations` as compiled in :mod:`riskmodel.engine.kernel`.
 
-A node counts as disturbed when its availability is below ``1 − EPS`` or its stock
-below its undisturbed stock by more than ``EPS``: rounding at the last bit (shares
+Stocks are buffers in general: a ``capital`` node's installed base is held where a
+stock is (undisturbed at 1, its users seeing it; see
+:func:`~riskmodel.engine.equations.buffered` and :func:`~riskmodel.engine.equations.drawn`),
+so a capital node whose supply fell is evaluated every month after, as a drawn stock is.
+A node counts as disturbed when its availability is below ``1 − EPS`` or its buffer
+below its undisturbed buffer by more than ``EPS``: rounding at the last bit (shares
 that add up to 1 − 1e-16) does not spread through the whole cone, at an error of at
 most ``EPS`` per node along a path.
 
@@ -28,7 +32,14 @@ import numba as nb
 import numpy as np
 
 from riskmodel.engine.cycles import solve_level
-from riskmodel.engine.kernel import KIND_NEW_GROUP, KIND_SAME_GROUP, feasibility, requirement
+from riskmodel.engine.kernel import (
+    KIND_NEW_GROUP,
+    KIND_SAME_GROUP,
+    buffered,
+    drawn,
+    feasibility,
+    requirement,
+)
 
 EPS = 1e-14
 
@@ -80,11 +91,12 @@ def _push(j, tid, queued, nxt, head, node_level):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _draw(j, v, s, st, cid, own, stk, touched, n_touched, inventory):
-    """Draw node ``j``'s stock ``st`` by what it supplied, ``v − s``; a stock that now
-    differs from the undisturbed one becomes the column's own (``touched``). Returns the
-    number of touched nodes."""
-    new = max(0.0, st - (v - s))
+def _draw(j, v, s, st, cid, own, stk, touched, n_touched, inventory, life):
+    """Draw node ``j``'s buffer ``st`` (a stock by what it supplied, ``v − s``; an
+    installed base by its wear); a buffer that now differs from the undisturbed one
+    (``inventory``) becomes the column's own (``touched``). Returns the number of touched
+    nodes."""
+    new = drawn(s, v, st, life[j, 0])
     if own[j] == cid or new < inventory[j, 0] - EPS:
         if own[j] != cid:
             own[j] = cid
@@ -113,9 +125,9 @@ def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, t
 
 @nb.njit(cache=True, nogil=True)
 def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level, eptr,
-             e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
-             cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
-             fill_dead, tiny, tol, max_iter, cap, cycle_sweeps, rounds, dense_max):
+             e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, life,
+             has_stock, cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
+             dead_nodes, fill_dead, tiny, tol, max_iter, cap, cycle_sweeps, rounds, dense_max):
     """Columns ``c0, c0 + stride, ... < c1`` of :func:`propagate_cones`, each followed
     month by month through the nodes its cuts reach, level by level; returns -1, a
     cyclic level that did not converge, or -2 once the work exceeds ``cap``. A cyclic
@@ -194,7 +206,7 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                                         val, stamp, tid)
                             st = (stk[j] if own[j] == cid else inventory[j, 0]) \
                                 if has_stock else 0.0
-                            v = min(1.0, s + st)
+                            v = buffered(s, st, life[j, 0]) if has_stock else min(1.0, s)
                             change = max(change, abs(v - val[j]))
                             val[j] = v
                             work += eptr[j + 1] - eptr[j] + 1
@@ -209,7 +221,7 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                                 ind0, cut_of, cut_at, c_dep, c_ind, val, stamp, tid)
                     work += eptr[j + 1] - eptr[j] + 1
                     st = (stk[j] if own[j] == cid else inventory[j, 0]) if has_stock else 0.0
-                    v = min(1.0, s + st)
+                    v = buffered(s, st, life[j, 0]) if has_stock else min(1.0, s)
                     if v < 1.0 - EPS:
                         val[j] = v
                         stamp[j] = tid
@@ -227,7 +239,7 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                     if has_stock:
                         st = stk[j] if own[j] == cid else inventory[j, 0]
                         n_touched = _draw(j, v, s, st, cid, own, stk, touched, n_touched,
-                                          inventory)
+                                          inventory, life)
                     if v >= 1.0 - EPS:
                         continue
                     if end_pos[j] >= 0:
@@ -280,15 +292,17 @@ def _exact(nodes, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, i
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_src, e_edge,
-                    e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, has_stock,
+                    e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, life, has_stock,
                     cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
                     dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks, cycle_sweeps,
                     rounds, dense_max):
     """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
     ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
-    dependent and independent shares). In the last month, ``reach`` gets the weight of
-    the end-use nodes (``end_pos`` ≥ 0) that lost more than ``tiny``, and the dead ones
-    (availability ≤ ``tiny``) are counted, or listed (see :func:`_last_month`).
+    dependent and independent shares), with buffers starting at ``inventory`` (a stock,
+    or 1 for a capital node's base) and ``life`` the service lives (0: not capital). In
+    the last month, ``reach`` gets the weight of the end-use nodes (``end_pos`` ≥ 0)
+    that lost more than ``tiny``, and the dead ones (availability ≤ ``tiny``) are
+    counted, or listed (see :func:`_last_month`).
     Returns -1; a cyclic level that did not converge; or -2 when the work exceeded
     ``cap``."""
     k = len(cptr) - 1
@@ -300,8 +314,8 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
         if blk < k:
             status[blk] = _columns(blk, k, nb_, months, order, level_ptr, level_cyclic, node_level,
                                    eptr, e_src, e_edge, e_kind, optr, o_dst, covers, ne_share,
-                                   dep0, ind0, inventory, has_stock, cptr, c_node, c_dep, c_ind,
-                                   weight, end_pos, loss, reach, dead_ptr, dead_nodes,
+                                   dep0, ind0, inventory, life, has_stock, cptr, c_node, c_dep,
+                                   c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
                                    fill_dead, tiny, tol, max_iter, share, cycle_sweeps,
                                    rounds, dense_max)
     for blk in range(nb_):

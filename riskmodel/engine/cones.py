@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.engine import settings
+from riskmodel.engine import equations, settings
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cuts import CutSpec
 from riskmodel.engine.params import Params
@@ -53,7 +53,7 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
     choice = backend or settings.BACKEND
     forced = choice == "cone" or (cap is not None and choice == "auto")
     single = max(p.covers.shape[1], p.ne_share.shape[1], p.dep0.shape[1],
-                 p.inventory.shape[1], p.weight.shape[1]) == 1
+                 p.inventory.shape[1], p.life.shape[1], p.weight.shape[1]) == 1
     if not forced and (choice != "auto" or not single or not use_numba(plan, k, None)
                        or len(node) > settings.CONE_MAX_CUTS * k):
         return None
@@ -115,7 +115,10 @@ def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.nda
         plan.e_src, plan.e_edge, plan.e_kind, plan.optr, plan.o_dst,
         np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share),
         np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0),
-        np.ascontiguousarray(p.inventory, dtype=float), stock, cptr, node.astype(np.int64),
+        # the buffers: a stock, or a capital node's installed base (docs/model.md §1.5)
+        np.ascontiguousarray(equations.buffer_start(p.inventory, p.life), dtype=float),
+        np.ascontiguousarray(p.life if stock else np.zeros_like(p.life), dtype=float),
+        stock, cptr, node.astype(np.int64),
         np.ascontiguousarray(c_dep), np.ascontiguousarray(c_ind), np.ascontiguousarray(p.weight),
         end_pos, out.loss, out.reach, out.dead_ptr, out.dead_nodes
         if out.dead_nodes is not None else np.zeros(0, dtype=np.int64), fill_dead, settings.TINY,

@@ -1,6 +1,7 @@
-"""The dynamics: month by month, with each cut's substitution ramp and the stocks drawn
-down (docs/model.md §1.5; the equations are in :mod:`riskmodel.engine`), and the time
-to survive and to recover read from the monthly losses.
+"""The dynamics: month by month, with each cut's substitution ramp, the stocks drawn
+down and capital nodes' installed bases worn away (docs/model.md §1.5; the equations
+are in :mod:`riskmodel.engine`), and the time to survive and to recover read from the
+monthly losses.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             record: np.ndarray | bool = False,
             on_month: Callable[[int], None] | None = None,
             backend: str | None = None, chunk: int | None = None) -> Dynamics:
-    """Month-by-month simulation with stocks and substitution ramps (docs/model.md §1.5).
+    """Month-by-month simulation with stocks, installed bases and substitution ramps
+    (docs/model.md §1.5).
 
     ``record`` is False (end-use loss only), True (every node) or an index array of
     nodes whose availability to keep. With ``record`` False the cone kernel answers
@@ -82,7 +84,9 @@ def _dynamic_dense(c: Compiled, p: Params, cuts: CutSpec, months: int,
     plan = plan_for(c)
     k = max(cuts.k, p.k)
     n = c.n
-    stock = np.array(np.broadcast_to(p.inventory, (n, k)), dtype=float)  # one copy
+    # the buffers: stocks, and capital nodes' installed bases (one copy)
+    stock = np.array(np.broadcast_to(equations.buffer_start(p.inventory, p.life), (n, k)),
+                     dtype=float)
     table = None
     if uses_table(plan, p, k, backend) and backend != "cone":
         cuts, table = split_country_atoms(cuts, p, len(c.countries))

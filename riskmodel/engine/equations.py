@@ -1,5 +1,6 @@
 """The equations every implementation shares: the substitution ramp, the net withheld
-fraction, requirement groups, production feasibility, and the ramp of a static bound.
+fraction, requirement groups, production feasibility, the ramp of a static bound, and
+the buffers of the dynamics (a stock, or a ``capital`` node's installed base).
 
 Each is written once here, as plain Python on numpy ufuncs, so that one definition
 serves a float (the reference, node by node), a numpy array (the numpy backend and
@@ -22,6 +23,11 @@ Examples
 0.9
 >>> bound_ramp("immediate"), bound_ramp("long_run")
 (0.0, 1.0)
+>>> b = buffer_start(2.0, 4.0)                 # an installed base of 4 months' service life
+>>> float(b), float(buffered(0.0, b, 4.0)), float(drawn(0.0, 1.0, b, 4.0))
+(1.0, 1.0, 0.75)
+>>> float(buffered(0.25, 2.0, 0.0)), float(drawn(0.25, 1.0, 2.0, 0.0))  # a stock of 2 months
+(1.0, 1.25)
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODES", "RAMP_BY_MONTH", "bound_ramp", "feasibility", "net_fraction", "ramp",
-           "requirement"]
+__all__ = ["MODES", "RAMP_BY_MONTH", "bound_ramp", "buffer_start", "buffered", "drawn",
+           "feasibility", "net_fraction", "ramp", "requirement"]
 
 #: The static bounds and the ramp each fixes (docs/model.md §1.5): ``immediate`` has no
 #: substitution yet (ρ = 0), ``long_run`` all of it (ρ = 1).
@@ -85,3 +91,34 @@ def feasibility(groups: Any, non_essential: Any) -> Any:
     ``Σ share_i · (1 − A_i)`` over non-essential inputs (0 without them).
     """
     return np.maximum(0.0, np.minimum(groups, 1.0 - non_essential))
+
+
+# The buffers of the dynamics (docs/model.md §1.5). ``life`` is a node's service life
+# when it is ``capital`` (an installed base), 0 otherwise; the branch on it is written
+# as arithmetic, as in :func:`ramp`, so that floats, arrays and numba all take it.
+
+def buffer_start(inventory: Any, life: Any) -> Any:
+    """A node's buffer in month 0: its stock, ``inventory_months``; or, for a capital
+    node, its installed base ``B = 1`` (a fraction of normal; the stock is not used)."""
+    cap = life > 0
+    return inventory * (1 - cap) + 1.0 * cap
+
+
+def buffered(supply: Any, buffer: Any, life: Any) -> Any:
+    """Availability from supply ``S`` and the buffer: ``min(1, S + stock)``; for a
+    capital node the installed base, ``A = B``, whatever this month's supply."""
+    cap = life > 0
+    return buffer * cap + np.minimum(1.0, supply + buffer) * (1 - cap)
+
+
+def drawn(supply: Any, avail: Any, buffer: Any, life: Any) -> Any:
+    """The buffer after a month: the stock less what it supplied,
+    ``max(0, stock − (A − S))``; for a capital node the installed base after a month in
+    which ``1/life`` of it wore out and the month's flow of new units replaced it,
+    ``B + (min(1, S) − B) / life``: it falls towards the flow while new units are
+    missing, and recovers towards 1 when they arrive again (capital accumulation)."""
+    cap = life > 0
+    safe = life * cap + (1 - cap)  # the service life, or 1 where there is none
+    base = buffer + (np.minimum(1.0, supply) - buffer) / safe
+    stock = np.maximum(0.0, buffer - (avail - supply))
+    return base * cap + stock * (1 - cap)

@@ -15,9 +15,11 @@ cut costs nothing per row it touches before the kernel runs.
 A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
 by more than ``tol``: from above this reaches the greatest fixed point, as the
 reference's Jacobi sweeps do; one that ``cycle_sweeps`` sweeps do not settle is solved
-exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). When
-``update_stock`` is set, each node's stock is drawn down by what it supplied (``A − S``)
-once its availability is final.
+exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). With a buffer,
+availability is :func:`~riskmodel.engine.equations.buffered` (a stock tops supply up; a
+``capital`` node's users see its installed base); when ``update_stock`` is set, each
+buffer is :func:`~riskmodel.engine.equations.drawn` once the node's availability is
+final (a stock by what it supplied, ``A − S``; an installed base by its wear).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ ramp = nb.njit(nogil=True, inline="always")(equations.ramp)
 net_fraction = nb.njit(nogil=True, inline="always")(equations.net_fraction)
 requirement = nb.njit(nogil=True, inline="always")(equations.requirement)
 feasibility = nb.njit(nogil=True, inline="always")(equations.feasibility)
+buffered = nb.njit(nogil=True, inline="always")(equations.buffered)
+drawn = nb.njit(nogil=True, inline="always")(equations.drawn)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -151,14 +155,16 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
            ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
-           fixed_ramp, stock, has_stock, update_stock, A, tol, max_iter, limit, fill,
+           fixed_ramp, stock, life, has_stock, update_stock, A, tol, max_iter, limit, fill,
            cycle_sweeps, rounds, dense_max):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
     A cyclic level not settled by ``cycle_sweeps`` sweeps is solved exactly
     (:func:`_exact_block`), and swept on only if that fails.
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
-    and keep availability 1 (written when ``fill``, for an array not yet set)."""
+    and keep availability 1 (written when ``fill``, for an array not yet set). ``life``
+    (n × 1|k) is each node's service life as capital, 0 if it is not."""
+    kl = life.shape[1] > 1
     wmax = c1 - c0
     P = np.empty(wmax)
     g = np.empty(wmax)
@@ -189,7 +195,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
         for it in range(sweeps):
             if cyclic and not coupled and it == cycle_sweeps and _exact_block(
                     order[lo:hi], c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                    ind0, pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock,
+                    ind0, pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, life,
                     has_stock, A, limit, rounds, dense_max):
                 change = 0.0
                 break
@@ -205,9 +211,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 for x in range(w):
                     c = c0 + x
                     s = a[x] * P[base[c] - c0] + b[x]
-                    v = s + stock[j, c] if has_stock else s
-                    if v > 1.0:
-                        v = 1.0
+                    v = buffered(s, stock[j, c], life[j, c if kl else 0]) if has_stock \
+                        else min(1.0, s)
                     d = abs(v - A[j, c])
                     if d > change:
                         change = d
@@ -216,7 +221,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if update_stock and not cyclic:
                     for x in range(w):
                         c = c0 + x
-                        stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
+                        stock[j, c] = drawn(S[x], A[j, c], stock[j, c], life[j, c if kl else 0])
             if not cyclic or change <= tol:
                 break
         if cyclic and change > tol:
@@ -233,14 +238,14 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                              fixed_ramp, A, S, P, g, ne, a, b)
                 for x in range(w):
                     c = c0 + x
-                    stock[j, c] = max(0.0, stock[j, c] - (A[j, c] - S[x]))
+                    stock[j, c] = drawn(S[x], A[j, c], stock[j, c], life[j, c if kl else 0])
     return -1
 
 
 @nb.njit(cache=True, nogil=True)
 def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0,
-                 pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, has_stock, A,
-                 limit, rounds, dense_max):
+                 pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, life,
+                 has_stock, A, limit, rounds, dense_max):
     """Solve the cyclic level ``nodes`` exactly in columns ``c0:c1`` (below the level's
     ``limit``), one column at a time (:func:`riskmodel.engine.cycles.solve_level`).
     Returns whether every column holds the level's fixed point."""
@@ -265,6 +270,8 @@ def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, d
             bv[i] = one_b[0]
             if has_stock:
                 st[i] = stock[j, c]
+                if life[j, c if life.shape[1] > 1 else 0] > 0:  # users see the base
+                    av[i], bv[i], st[i] = 0.0, stock[j, c], 0.0
             for e in range(eptr[j], eptr[j + 1]):
                 col[e_src[e]] = A[e_src[e], c]
                 if e_kind[e] == 2:
@@ -296,7 +303,7 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
               dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, stock,
-              has_stock, update_stock, A, tol, max_iter, bounds, limit, fill, cycle_sweeps,
+              life, has_stock, update_stock, A, tol, max_iter, bounds, limit, fill, cycle_sweeps,
               rounds, dense_max):
     """Fill ``A`` (n × k) for every column, the column blocks ``bounds[i]:bounds[i+1]``
     in parallel (a scenario's class columns in one block); draw the stocks when
@@ -309,7 +316,7 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, p_pcol, base, table, t, fixed_ramp, stock, has_stock,
+                                 p_ind, p_pcol, base, table, t, fixed_ramp, stock, life, has_stock,
                                  update_stock, A, tol, max_iter, limit, fill, cycle_sweeps,
                                  rounds, dense_max)
     for blk in range(nb_):
@@ -350,7 +357,7 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
-               p_dep, p_ind, stock, has_stock, update_stock, A, tol, max_iter, cycle_sweeps,
+               p_dep, p_ind, stock, life, has_stock, update_stock, A, tol, max_iter, cycle_sweeps,
                rounds, dense_max):
     """One column (a single scenario with one set of numbers): the nodes of an acyclic
     level run in parallel, each writing only its own entry; cyclic levels are swept
@@ -362,25 +369,25 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
             for i in nb.prange(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                v = min(1.0, s + stock[j, 0]) if has_stock else s
+                v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else s
                 A[j, 0] = v
                 if update_stock:
-                    stock[j, 0] = max(0.0, stock[j, 0] - (v - s))
+                    stock[j, 0] = drawn(s, v, stock[j, 0], life[j, 0])
             continue
         for i in range(lo, hi):
             A[order[i], 0] = 1.0
         change = tol + 1.0
         for it in range(max_iter):
             if it == cycle_sweeps and _exact1(order[lo:hi], eptr, e_src, e_kind, coef, dep0,
-                                              ind0, pptr, p_dep, p_ind, stock, has_stock, A,
-                                              rounds, dense_max):
+                                              ind0, pptr, p_dep, p_ind, stock, life,
+                                              has_stock, A, rounds, dense_max):
                 change = 0.0
                 break
             change = 0.0
             for i in range(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                v = min(1.0, s + stock[j, 0]) if has_stock else min(1.0, s)
+                v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else min(1.0, s)
                 change = max(change, abs(v - A[j, 0]))
                 A[j, 0] = v
             if change <= tol:
@@ -391,12 +398,12 @@ def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, 
             for i in range(lo, hi):
                 j = order[i]
                 s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                stock[j, 0] = max(0.0, stock[j, 0] - (A[j, 0] - s))
+                stock[j, 0] = drawn(s, A[j, 0], stock[j, 0], life[j, 0])
     return -1
 
 
 @nb.njit(cache=True, nogil=True)
-def _exact1(nodes, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock,
+def _exact1(nodes, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock, life,
             has_stock, A, rounds, dense_max):
     """Solve the cyclic level ``nodes`` of the one column exactly
     (:func:`riskmodel.engine.cycles.solve_level`); whether it did."""
@@ -413,6 +420,8 @@ def _exact1(nodes, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, st
             bv[i] -= p_ind[q]
         if has_stock:
             st[i] = stock[j, 0]
+            if life[j, 0] > 0:  # a capital node's users see its base, whatever S
+                av[i], bv[i], st[i] = 0.0, stock[j, 0], 0.0
     col = np.ascontiguousarray(A[:, 0])
     ok = solve_level(nodes, np.full(A.shape[0], -1, dtype=np.int64), eptr, e_src, e_kind,
                      coef, av, bv, st, col, rounds, dense_max)

@@ -39,12 +39,16 @@ class Params:
     lead: np.ndarray          # (n, 1|k)
     inventory: np.ndarray     # (n, 1|k)
     weight: np.ndarray        # (n, 1|k) end-use weights, summing to 1 per column
+    #: (n, 1|k) service life of a ``capital`` node's installed base, 0 for other nodes
+    #: (:func:`~riskmodel.engine.equations.buffer_start` and the functions after it)
+    life: np.ndarray
     #: cache of :meth:`edge_coef` (keyed by the arrays it was made from)
     coef_cache: Any = field(default=None, repr=False, compare=False)
 
     @property
     def k(self) -> int:
-        return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight))
+        return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight,
+                                        self.life))
 
     def edge_coef(self, plan: Plan) -> np.ndarray:
         """Each input's covers (essential) or cost share (non-essential), first column,
@@ -68,7 +72,8 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
                          covers: np.ndarray | None = None, share: np.ndarray | None = None,
                          subst: np.ndarray | None = None, lead: np.ndarray | None = None,
                          inventory: np.ndarray | None = None,
-                         value: np.ndarray | None = None) -> Params:
+                         value: np.ndarray | None = None,
+                         life: np.ndarray | None = None) -> Params:
     """Engine parameters from compiled arrays; any may be replaced by ``(rows, k)`` draws."""
     sup = c.supply
     r_node = np.repeat(np.arange(c.n), np.diff(sup.indptr))
@@ -110,4 +115,5 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
         ind0=ind0, covers=_col(c.edge_covers if covers is None else covers),
         ne_share=_col(ne), subst=_col(c.substitutability if subst is None else subst),
         lead=_col(c.lead_time if lead is None else lead),
-        inventory=_col(c.inventory if inventory is None else inventory), weight=weight)
+        inventory=_col(c.inventory if inventory is None else inventory), weight=weight,
+        life=_col(np.nan_to_num(c.service_life if life is None else life, nan=0.0)))

@@ -72,7 +72,7 @@ class Classes:
 
     def exact(self, plan: Plan, lv: LevelPlan, A: np.ndarray, a: np.ndarray,
               covers: np.ndarray, ne_share: np.ndarray, stock: np.ndarray | None,
-              cols: np.ndarray) -> bool:
+              life: np.ndarray, cols: np.ndarray) -> bool:
         """Solve the cyclic level ``lv`` exactly for the scenarios of the class columns
         ``cols`` (:mod:`riskmodel.engine.classcycles`), then check the answer: True
         when every column holds the level's fixed point."""
@@ -90,12 +90,12 @@ class Classes:
             coef = np.where(plan.e_kind == 2, ne_share[plan.e_edge, c % ne_share.shape[1]],
                             covers[plan.e_edge, c % covers.shape[1]]).astype(float)
             w = class_weights(lv, a, entries, scen, self.pos)
-            ok = solve_classes(plan, lv, A, P, scen, w, coef, stock) and ok
+            ok = solve_classes(plan, lv, A, P, scen, w, coef, stock, life) and ok
         if not ok:
             return False
         s = self.supply(lv, _level_feasibility(lv, A, covers, ne_share), a)
-        new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
-            1.0, s)
+        new = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) if stock is not None \
+            else np.minimum(1.0, s)
         return bool(np.max(np.abs(new - A[lv.nodes]), initial=0.0) <= 10 * FIXED_TOL)
 
     def supply(self, lv: LevelPlan, P: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -181,8 +181,10 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     :class:`~riskmodel.engine.cuts.CountryTable`, withholds: with the fixed ``ramp`` of a
     static bound, or by month ``t`` when ``ramp`` is
     :data:`~riskmodel.engine.equations.RAMP_BY_MONTH`; only where :func:`uses_table`);
-    ``stock`` (months, ``(n, k)``) tops it up: ``A = min(1, S + stock)``, and with
-    ``update_stock`` each stock is drawn down in place by what it supplied, ``A − S``.
+    ``stock`` (months, ``(n, k)``; a ``capital`` node's installed base instead, see
+    ``p.life``) buffers it: ``A = min(1, S + stock)`` (``A = B`` for a capital node), and
+    with ``update_stock`` each buffer is drawn down in place, a stock by what it supplied,
+    ``A − S``, a base by its wear (:func:`~riskmodel.engine.equations.drawn`).
     ``out`` may give the array to fill (numba backend); ``limit`` the columns each node
     needs (see :func:`~riskmodel.engine.plan.column_limits`; computed from ``cut`` when not given).
 
@@ -202,14 +204,13 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
         assert base is not None
         A, S = _propagate_numpy(plan, p.dep0 + p.ind0, np.zeros((1, 1)), p.covers,
                                 p.ne_share, stock, k=k, ids=ids,
-                                classes=Classes(plan, cut, base))
+                                classes=Classes(plan, cut, base), life=p.life)
     else:
         dep_x, ind_x = cut.dense(plan.n, k)
         A, S = _propagate_numpy(plan, p.dep0 - dep_x, p.ind0 - ind_x, p.covers, p.ne_share,
-                                stock, k=k, ids=ids)
+                                stock, k=k, ids=ids, life=p.life)
     if update_stock and stock is not None:
-        stock -= A - S
-        np.maximum(stock, 0.0, out=stock)
+        stock[:] = equations.drawn(S, A, stock, p.life)
     return A
 
 
@@ -224,6 +225,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     from riskmodel.engine import kernel
 
     st = stock if stock is not None else np.zeros((1, 1))
+    life = np.ascontiguousarray(p.life, dtype=float) if stock is not None else np.zeros((1, 1))
     drawn = update_stock and stock is not None
     d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
     classes = cut.pcol is not None
@@ -236,7 +238,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         bad = kernel.propagate1(
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
             plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
-            st, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
+            st, life, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
             settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
         if bad >= 0:
             not_converged(plan, bad, ids)
@@ -253,7 +255,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share), d0, i0,
         cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
         cut.col if cut.pcol is None else cut.pcol, base,
-        table if table is not None else no_table(), float(t), float(ramp), st,
+        table if table is not None else no_table(), float(t), float(ramp), st, life,
         stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
         block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh,
         settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
@@ -280,10 +282,13 @@ def block_bounds(base: np.ndarray, blocks: int) -> np.ndarray:
 def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarray,
                      ne_share: np.ndarray, stock: np.ndarray | None = None, *,
                      k: int | None = None, ids: Sequence[Any] | None = None,
-                     classes: Classes | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     classes: Classes | None = None, life: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """The numpy backend: level by level; a cyclic level by Jacobi sweeps, solved
-    exactly (:mod:`riskmodel.engine.cycles`) when a few do not settle it (not with
-    destination ``classes``, which couple the columns: swept)."""
+    exactly (:mod:`riskmodel.engine.cycles`, or :mod:`~riskmodel.engine.classcycles`
+    across destination ``classes``) when a few do not settle it. ``life`` holds the
+    service lives of capital nodes (0 elsewhere; none without ``stock``)."""
+    life = np.zeros((plan.n, 1)) if life is None else life
     k = k or max(a.shape[1], b.shape[1], 1 if stock is None else stock.shape[1])
     A = np.ones((plan.n, k))
     S = np.ones((plan.n, k))
@@ -291,13 +296,14 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
         if not lv.cyclic:
             s = _level_supply(lv, A, a, b, covers, ne_share, classes)
             S[lv.nodes] = s
-            A[lv.nodes] = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else s
+            A[lv.nodes] = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) \
+                if stock is not None else s
             continue
         change = np.inf
         for it in range(settings.MAX_ITER):
             s = _level_supply(lv, A, a, b, covers, ne_share, classes)
-            new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(
-                1.0, s)
+            new = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) if stock is not None \
+                else np.minimum(1.0, s)
             moved = np.max(np.abs(new - A[lv.nodes]), axis=0) if new.size else np.zeros(k)
             change = float(moved.max(initial=0.0))
             A[lv.nodes] = new
@@ -305,9 +311,9 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
             if change <= settings.TOL:
                 break
             if it + 1 == max(1, settings.CYCLE_SWEEPS) and (
-                    _exact(plan, lv, A, a, b, covers, ne_share, stock,
+                    _exact(plan, lv, A, a, b, covers, ne_share, stock, life,
                            np.flatnonzero(moved > settings.TOL)) if classes is None else
-                    classes.exact(plan, lv, A, a, covers, ne_share, stock,
+                    classes.exact(plan, lv, A, a, covers, ne_share, stock, life,
                                   np.flatnonzero(moved > settings.TOL))):
                 S[lv.nodes] = _level_supply(lv, A, a, b, covers, ne_share, classes)
                 break
@@ -321,10 +327,11 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
 
 def _exact(plan: Plan, lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
            covers: np.ndarray, ne_share: np.ndarray, stock: np.ndarray | None,
-           cols: np.ndarray) -> bool:
+           life: np.ndarray, cols: np.ndarray) -> bool:
     """Solve the cyclic level ``lv`` exactly in columns ``cols`` (policy iteration,
     :func:`riskmodel.engine.cycles.solve_level`), then check the answer against
-    :func:`_level_supply`: True when every column holds the level's fixed point."""
+    :func:`_level_supply`: True when every column holds the level's fixed point. A
+    capital node (``life > 0``) is a constant there: its users see its base."""
     from riskmodel.engine.cycles import FIXED_TOL, solve_level
 
     pos = np.full(plan.n, -1, dtype=np.int64)
@@ -334,15 +341,20 @@ def _exact(plan: Plan, lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarra
         coef = np.where(plan.e_kind == 2, ne_share[plan.e_edge, c % ne_share.shape[1]],
                         covers[plan.e_edge, c % covers.shape[1]]).astype(float)
         st = stock[nodes, c % stock.shape[1]] if stock is not None else np.zeros(len(nodes))
+        av, bv = a[nodes, c % a.shape[1]], b[nodes, c % b.shape[1]]
+        if stock is not None:  # a capital node's users see its base, whatever S
+            cap = life[nodes, c % life.shape[1]] > 0
+            av, bv, st = np.where(cap, 0.0, av), np.where(cap, st, bv), np.where(cap, 0.0, st)
         col = A[:, c].copy()
         ok = solve_level(nodes, pos, plan.eptr, plan.e_src, plan.e_kind, coef,
-                         np.ascontiguousarray(a[nodes, c % a.shape[1]]),
-                         np.ascontiguousarray(b[nodes, c % b.shape[1]]),
+                         np.ascontiguousarray(av, dtype=float),
+                         np.ascontiguousarray(bv, dtype=float),
                          np.ascontiguousarray(st, dtype=float), col, settings.POLICY_ROUNDS,
                          settings.DENSE_MAX) and ok
         A[nodes, c] = col[nodes]  # lowered even when not solved: still above the answer
     if not ok:
         return False
     s = _level_supply(lv, A, a, b, covers, ne_share)
-    new = np.minimum(1.0, s + stock[lv.nodes]) if stock is not None else np.minimum(1.0, s)
+    new = equations.buffered(s, stock[lv.nodes], life[lv.nodes]) if stock is not None \
+        else np.minimum(1.0, s)
     return bool(np.max(np.abs(new - A[lv.nodes]), initial=0.0) <= 10 * FIXED_TOL)

@@ -174,10 +174,14 @@ def _supply(chain: Any, node: str, P: Mapping[str, float], dest: str,
 
 
 def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
-           stock: Mapping[str, Mapping[str, float]]
+           stock: Mapping[str, Mapping[str, float]],
+           life: Mapping[str, float] | None = None
            ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """Availability and supply of every node to every destination in one month
-    (greatest fixed point): ``A[dest][node]``."""
+    (greatest fixed point): ``A[dest][node]``. A node's users see its supply topped up
+    by their stock, or, for a capital node (a service life in ``life``), their installed
+    base ``stock[dest][node]`` whatever the supply."""
+    life = life or {}
     g = chain.graph
     dests = _destinations(chain)
     A = {d: {n: 1.0 for n in g} for d in dests}
@@ -188,7 +192,7 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
         cyclic = len(members) > 1
         for it in range(MAX_ITER if cyclic else 1):
             if it == SWEEPS and _exact(chain, members, dests, A, scenario, month, ramp,
-                                       stock):
+                                       stock, life):
                 P = {n: {d: _feasibility(chain, n, A[d]) for d in dests} for n in members}
                 for d in dests:
                     S[d].update({n: _supply(chain, n, P[n], d, scenario, month, ramp)
@@ -201,7 +205,7 @@ def _solve(chain: Any, scenario: Scenario, month: int | None, ramp: float,
             change = 0.0
             for d in dests:
                 for n in members:
-                    v = min(1.0, new_S[d][n] + stock[d][n])
+                    v = stock[d][n] if life.get(n) else min(1.0, new_S[d][n] + stock[d][n])
                     change = max(change, abs(v - A[d][n]))
                     A[d][n] = v
                     S[d][n] = new_S[d][n]
@@ -278,7 +282,8 @@ def _pieces(chain: Any, node: str, dest: str, A: Mapping[str, Mapping[str, float
 
 def _exact(chain: Any, members: list[str], dests: list[str],
            A: dict[str, dict[str, float]], scenario: Scenario, month: int | None,
-           ramp: float, stock: Mapping[str, Mapping[str, float]]) -> bool:
+           ramp: float, stock: Mapping[str, Mapping[str, float]],
+           life: Mapping[str, float]) -> bool:
     """The cycle's greatest fixed point by policy iteration from above, with a dense
     solve per step (docs/model.md §1.4), over every (destination, node) of the cycle:
     fix each one's piece attaining ``F`` at the current point, move to the limit of that
@@ -288,7 +293,9 @@ def _exact(chain: Any, members: list[str], dests: list[str],
     keys = [(d, n) for d in dests for n in members]
     idx = {key: i for i, key in enumerate(keys)}
     for _ in range(100):
-        pieces = {(d, n): _pieces(chain, n, d, A, scenario, month, ramp, stock[d][n])
+        # a capital node's users see its installed base: a constant
+        pieces = {(d, n): (stock[d][n], {}, stock[d][n]) if life.get(n) else
+                  _pieces(chain, n, d, A, scenario, month, ramp, stock[d][n])
                   for d, n in keys}
         drop = {key: A[key[0]][key[1]] - pieces[key][0] for key in keys}
         if max(abs(v) for v in drop.values()) <= 1e-12:
@@ -341,16 +348,27 @@ def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> f
 
 
 def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
-    """Availability of every node in each month of ``scenario.months``."""
+    """Availability of every node in each month of ``scenario.months``.
+
+    A node's stock starts at its ``inventory_months``. A ``capital`` node (service life
+    ``L``) has an installed base ``B`` instead, a fraction of normal starting at 1: its
+    users see ``A = B``, and each month ``1/L`` of the base wears out while that month's
+    flow of new units replaces it: ``B ← B + (min(1, S) − B) / L``.
+    """
     g = chain.graph
-    stock = {d: {n: float(g.nodes[n].get("inventory_months") or 0.0) for n in g}
-             for d in _destinations(chain)}
+    life = {n: float((g.nodes[n].get("capital") or {}).get("service_life_months") or 0.0)
+            for n in g}
+    stock = {d: {n: 1.0 if life[n] else float(g.nodes[n].get("inventory_months") or 0.0)
+                 for n in g} for d in _destinations(chain)}
     out = []
     for t in range(scenario.months):
-        A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock)
-        for d in stock:  # the stock covers what supply could not, and is not rebuilt
+        A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock, life)
+        for d in stock:
             for n in g:
-                stock[d][n] = max(0.0, stock[d][n] - (A[d][n] - S[d][n]))
+                if life[n]:  # 1/L of the base wears out; the month's flow replaces it
+                    stock[d][n] += (min(1.0, S[d][n]) - stock[d][n]) / life[n]
+                else:  # the stock covers what supply could not, and is not rebuilt
+                    stock[d][n] = max(0.0, stock[d][n] - (A[d][n] - S[d][n]))
         out.append(focal(chain, A))
     return out
 

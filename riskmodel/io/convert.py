@@ -20,6 +20,8 @@ from riskmodel.io.tables import (
     empty_edges,
     empty_nodes,
     empty_suppliers,
+    nested_get,
+    nested_set,
     prov_columns,
 )
 
@@ -55,7 +57,7 @@ def graph_from_data(data: ChainData) -> ChainGraph:
         prov: dict[str, Any] = {}
         for f in NODE_NUMBERS:
             if not _isnull(r.get(f)):
-                attrs[f] = float(r[f])
+                nested_set(attrs, f, float(r[f]))  # capital.service_life_months nests
                 p = _prov_of(r, f)
                 if p:
                     prov[f] = {"value": float(r[f]), **p}
@@ -114,9 +116,9 @@ def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> 
             row[k] = a.get(k)
         prov = a.get("provenance", {})
         for f in NODE_NUMBERS:
-            if a.get(f) is not None:
-                row[f] = float(a[f])
-                row.update(_prov_cells(prov, f, a[f], f))
+            if nested_get(a, f) is not None:
+                row[f] = float(nested_get(a, f))
+                row.update(_prov_cells(prov, f, row[f], f))
         node_rows.append(row)
         for country, share in (a.get("suppliers") or {}).items():
             sup_rows.append({"node": n, "country": country, "share": float(share),
@@ -180,7 +182,7 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
                                  for s in sup_by_node[r["id"]]}
         for f in NODE_NUMBERS:
             if not _isnull(r.get(f)):
-                item[f] = _cell(r[f], r, f)
+                nested_set(item, f, _cell(r[f], r, f))
         nodes.append(item)
     doc["nodes"] = nodes
     edges = []

@@ -31,6 +31,7 @@ from riskmodel.io.collect import (
 from riskmodel.io.document import Document
 from riskmodel.io.tables import (
     EDGE_NUMBERS,
+    NODE_NESTED,
     NODE_NUMBERS,
     NODE_TEXT,
     PROV_KEYS,
@@ -219,8 +220,38 @@ def _node_row(c: Collector, item: Any, path: tuple[Any, ...],
               fix="write the id as lowercase letters, digits and underscores")
         row["_bad_id"] = True
     _numbers(c, item, NODE_NUMBERS, path, where, sources, row)
+    for outer in NODE_NESTED:
+        _nested(c, item, outer, path, where, sources, row)
     c.rows["nodes"].append(path)
     return row
+
+
+def _nested(c: Collector, item: dict, outer: str, path: tuple[Any, ...], where: str,
+            sources: dict[str, Any], row: dict[str, Any]) -> None:
+    """The numbers of a nested node attribute (``capital: {service_life_months: 84}``)
+    into ``row`` as ``capital.service_life_months`` (and its ``.low`` ...)."""
+    cell = item.get(outer)
+    if cell is None:
+        return
+    inner = schema.names(outer)
+    example = "{" + ", ".join(f"{a}: ..." for a in inner) + "}"
+    if not isinstance(cell, dict):
+        c.add("error", "type", f"`{outer}` must be a mapping", path=(*path, outer),
+              where=where, field=outer, expected=example, found=type_name(cell),
+              fix=f"write `{outer}: {example}`, or remove it")
+        return
+    unknown_keys(c, cell, inner, where, (*path, outer))
+    for a in inner:
+        if a not in cell and schema.attribute(outer, a).required:
+            c.add("error", "required", f"`{outer}` needs `{a}`", path=(*path, outer),
+                  where=where, field=f"{outer}.{a}", expected=example, found=f"no `{a}` key",
+                  fix=f"add `{a}:` inside `{outer}`")
+    for a in inner:
+        if a in cell and schema.attribute(outer, a).type == "number":
+            name = f"{outer}.{a}"
+            v, prov = _number(c, cell[a], (*path, outer, a), where, name, sources)
+            row[name] = v
+            row.update({f"{name}.{k}": x for k, x in prov.items()})
 
 
 def _supplier_rows(c: Collector, item: dict, path: tuple[Any, ...], row: dict[str, Any],

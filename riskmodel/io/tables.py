@@ -17,8 +17,41 @@ from riskmodel import schema
 
 PROV_KEYS = ("low", "high", "dist", "source", "ref", "note", "estimate")
 NODE_TEXT = ("id", "label", "stage", "description", "note")
+#: node attributes that nest numbers (``capital: {service_life_months: 84}``): their
+#: numbers are table columns named ``capital.service_life_months``
+NODE_NESTED = tuple(n for n in schema.names("node") if schema.attribute("node", n).type
+                    in schema.PARTS)
 NODE_NUMBERS = tuple(n for n in schema.names("node")
-                     if schema.attribute("node", n).type == "number")
+                     if schema.attribute("node", n).type == "number") + tuple(
+    f"{n}.{a}" for n in NODE_NESTED for a in schema.names(n)
+    if schema.attribute(n, a).type == "number")
+
+
+def nested_get(attrs: Any, name: str) -> Any:
+    """Attribute ``name`` of a node mapping, read inside a nested attribute when dotted
+    (``capital.service_life_months``); None when absent or not a mapping on the way.
+
+    >>> nested_get({"capital": {"service_life_months": 84}}, "capital.service_life_months")
+    84
+    """
+    for key in name.split("."):
+        if not isinstance(attrs, dict):
+            return None
+        attrs = attrs.get(key)
+    return attrs
+
+
+def nested_set(attrs: dict[str, Any], name: str, value: Any) -> None:
+    """Set attribute ``name`` of a node mapping, creating the nested mapping of a dotted
+    name.
+
+    >>> d = {}; nested_set(d, "capital.service_life_months", 84); d
+    {'capital': {'service_life_months': 84}}
+    """
+    *outer, last = name.split(".")
+    for key in outer:
+        attrs = attrs.setdefault(key, {})
+    attrs[last] = value
 EDGE_NUMBERS = ("share", "covers")
 
 

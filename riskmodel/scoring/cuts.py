@@ -226,7 +226,7 @@ def knockouts(c: Compiled, p: Params, nodes: np.ndarray
 class ChokeLosses:
     """End-use losses of single-node cuts, per node (NaN where not computed): the
     immediate and long-run bounds, the loss at the horizon month, and the same loss
-    with every stock set to 0."""
+    with every stock set to 0 and no installed base."""
 
     immediate: np.ndarray
     long_run: np.ndarray
@@ -265,7 +265,8 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     nodes = nodes[perm]
     countries = [countries[i] for i in perm]
     size = columns_per_batch(c.n, k)
-    p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory)})
+    p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory),
+                           "life": np.zeros_like(p.life)})  # no installed base either
     spec = single_cuts(c, p, nodes, countries, expand=expand)
     for w in what:
         if w in ("immediate", "long_run"):

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskmodel import schema
 from riskmodel._errors import Problem
-from riskmodel.io.collect import Collector, short
-from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS
+from riskmodel.io.collect import Collector, did_you_mean, short
+from riskmodel.io.tables import EDGE_NUMBERS, NODE_NESTED, NODE_NUMBERS, nested_get
 
 __all__ = ["check_graph", "check_structure", "reach_to"]
 
@@ -151,6 +152,7 @@ def check_graph(graph: Any) -> list[Problem]:
             out.append(_bad(where, "id", "node id is not text", "a text id such as `gears`", n,
                             "name the node with a text id"))
         out += _attribute_problems(where, a, NODE_NUMBERS, _NODE_TEXT)
+        out += _nested_problems(where, a)
         out += _supplier_problems(where, a.get("suppliers"))
     for u, v, a in graph.edges(data=True):
         where = f"edge {u} → {v}"
@@ -171,11 +173,35 @@ def _bad(where: str, field: str, message: str, expected: str, found: Any, fix: s
 def _attribute_problems(where: str, attrs: Any, numbers: Iterable[str],
                         texts: Iterable[str]) -> list[Problem]:
     """The number attributes that are not finite numbers, then the texts not text."""
-    out = [_bad(where, f, "not a finite number", "a finite number", attrs.get(f),
+    out = [_bad(where, f, "not a finite number", "a finite number", nested_get(attrs, f),
                 "set a number, or delete the attribute to leave it unset")
-           for f in numbers if _bad_number(attrs.get(f))]
+           for f in numbers if _bad_number(nested_get(attrs, f))]
     out += [_bad(where, f, "not text", "text", attrs.get(f), "set a text (a str)")
             for f in texts if attrs.get(f) is not None and not isinstance(attrs.get(f), str)]
+    return out
+
+
+def _nested_problems(where: str, attrs: Any) -> list[Problem]:
+    """A nested node attribute (``capital``): a mapping of its own attributes only."""
+    out = []
+    for outer in NODE_NESTED:
+        cell = attrs.get(outer)
+        if cell is None:
+            continue
+        inner = schema.names(outer)
+        example = "{" + ", ".join(f"'{a}': ..." for a in inner) + "}"
+        if not isinstance(cell, Mapping):
+            out.append(_bad(where, outer, "not a mapping", example, cell,
+                            f"set a dict such as {example}, or delete the attribute"))
+            continue
+        for k in cell:
+            if k not in inner:
+                out.append(_bad(where, f"{outer}.{k}", "unknown key", "one of " + ", ".join(
+                    inner), k, did_you_mean(str(k), inner, "delete it")))
+        for a in inner:
+            if a not in cell and schema.attribute(outer, a).required:
+                out.append(_bad(where, f"{outer}.{a}", f"`{outer}` needs `{a}`", example,
+                                "nothing", f"set `{a}`"))
     return out
 
 

@@ -52,7 +52,7 @@ def _outside(v: np.ndarray, spec: schema.Attribute) -> np.ndarray:
     """Which of ``v`` lie outside the attribute's range (NaN does not)."""
     bad = np.zeros(len(v), dtype=bool)
     if spec.min is not None:
-        bad |= v < spec.min
+        bad |= (v <= spec.min) if spec.min_exclusive else (v < spec.min)
     if spec.max is not None:
         bad |= v > spec.max
     return bad
@@ -63,6 +63,8 @@ def _check_range(c: Collector, v: np.ndarray, spec: schema.Attribute, table: str
     """Each value within its attribute's range (a percentage gets its own fix)."""
     for r in np.flatnonzero(_outside(v, spec)):
         fix = "give a value in range"
+        if spec.min_exclusive and v[r] == spec.min:
+            fix = f"give a number above {spec.min:g}"
         if spec.max == 1 and 2 <= v[r] <= 100:
             fix = (f"if it is a percentage, write it as a fraction "
                    f"({short(float(v[r]))} → {float(v[r]) / 100:g})")

@@ -73,7 +73,25 @@ def check_nodes(c: Collector, nodes: pd.DataFrame, stages: list[str], sources: d
     _check_node_stages(c, nodes["stage"], stages, nwhere)
     check_numbers(c, nodes, "nodes", "node", NODE_NUMBERS, nwhere, sources)
     check_magnitudes(c, nodes, stages[-1], nwhere)
+    _check_capital_stock(c, nodes, nwhere)
     return dup
+
+
+def _check_capital_stock(c: Collector, nodes: pd.DataFrame, nwhere: Callable[[int], str]
+                         ) -> None:
+    """A warning for a ``capital`` node that also gives ``inventory_months``: its
+    installed base is its buffer, and the stock is not used (docs/model.md §1.5)."""
+    life, stock = "capital.service_life_months", "inventory_months"
+    if life not in nodes.columns or stock not in nodes.columns:
+        return
+    both = (nodes[life].notna() & nodes[stock].notna()).to_numpy()
+    for r in np.flatnonzero(both):
+        c.add("warning", "capital-stock", "`inventory_months` is not used on a `capital` node",
+              table="nodes", row=int(r), field=stock, where=nwhere(int(r)),
+              expected="`capital` or `inventory_months`, not both",
+              found=f"inventory_months {short(float(nodes[stock].iloc[r]))}",
+              fix="remove `inventory_months`: the installed base replaces the stock "
+                  "as this node's buffer")
 
 
 def _check_node_ids(c: Collector, ids: pd.Series, bad_id: np.ndarray,

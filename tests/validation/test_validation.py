@@ -177,7 +177,8 @@ CASES = [
     Case("unknown_node_key", "substitutability: 0.3", "substituability: 0.3",
          "unknown key 'substituability'", "substituability", "node 'gears'", None,
          "one of id, label, stage, description, note, suppliers, value, substitutability, "
-         "lead_time_months, inventory_months, rd_intensity, subsidy_intensity, profit_margin",
+         "lead_time_months, inventory_months, capital, rd_intensity, subsidy_intensity, "
+         "profit_margin",
          "'substituability'", "did you mean `substitutability`?"),
     Case("unknown_edge_key", "covers: 0.5", "cover: 0.5", "unknown key 'cover'", "cover: 0.5",
          "edge 'alloy' -> 'robots'", None,
