@@ -127,7 +127,9 @@ def _dynamic_classes(c: Compiled, p: Params, ex: destinations.Expansion, months:
     class column holds its own stocks; the focal market reads the classes back."""
     plan = plan_for(c)
     width = ex.width
-    stock = np.array(np.broadcast_to(ex.params.inventory, (c.n, width)), dtype=float)
+    q = ex.params
+    stock = np.array(np.broadcast_to(equations.buffer_start(q.inventory, q.life),
+                                     (c.n, width)), dtype=float)
     prepared = ex.cuts.pairs()
     subst, lead = pair_params(ex.params, prepared)
     keep_idx = np.arange(c.n) if record is True else (
