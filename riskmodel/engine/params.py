@@ -92,12 +92,11 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
     lone = np.diff(sup.indptr) == 0
     if c.home is None:
         other[lone] = 1.0
-    dep_inc = sparse.csr_matrix((r_dep.astype(float), (r_node, np.arange(len(r_node)))),
-                                shape=(c.n, len(r_node)))
-    dep_share = np.asarray(dep_inc @ rs)
-    od = _col(c.other_dependent.astype(float))
-    dep0 = dep_share + other * od
-    ind0 = (total - dep_share) + other * (1 - od)
+    # every producer, "other" included, depends on its inputs (docs/model.md §1.3): all
+    # of a node's supply is dependent; the total, not a re-summed total, so that shares
+    # that sum to 1 give exactly 1
+    dep0 = total + other
+    ind0 = np.zeros_like(dep0)
     ne = np.where(c.edge_essential, 0.0, np.nan_to_num(c.edge_share, nan=0.0))
     if share is not None:
         share = _col(share)
