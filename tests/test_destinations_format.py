@@ -398,3 +398,11 @@ def test_cli_cut_with_destinations(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "`to: home` in a global view" in err and "give the chain a home" in err
     assert main(["simulate", str(path), "--cut", "TW:>DE"]) == 2
     assert "names no node after ':'" in capsys.readouterr().err
+
+
+def test_export_flattens_the_controllers(tmp_path: Path) -> None:
+    from riskmodel.exporting import export_graph
+
+    g = export_graph(rm.load(_write(tmp_path, CHIPS)), scores=False)
+    assert g.nodes["wafers"]["controlled_by_TW"] == "US"
+    assert "controlled_by" not in g.nodes["wafers"]
