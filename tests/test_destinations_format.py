@@ -8,11 +8,15 @@ what a user reads: the message, the line, the field and the fix.
 from __future__ import annotations
 
 import json
+import random
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import chain_of
+from helpers import COUNTRIES, chain_of, random_chain
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import riskmodel as rm
 from riskmodel.cli import main
@@ -406,3 +410,26 @@ def test_export_flattens_the_controllers(tmp_path: Path) -> None:
     g = export_graph(rm.load(_write(tmp_path, CHIPS)), scores=False)
     assert g.nodes["wafers"]["controlled_by_TW"] == "US"
     assert "controlled_by" not in g.nodes["wafers"]
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), fmt=st.sampled_from(["yaml", "json", "bundle"]),
+       to=st.sampled_from(["all", "home", ("DE",), ("CN", "US")]))
+def test_load_save_keeps_controllers_and_destinations(tmp_path: Path, seed: int, fmt: str,
+                                                      to) -> None:
+    chain = random_chain(seed)
+    rng = random.Random(seed)
+    for n, d in chain.graph.nodes(data=True):
+        held = {k: tuple(rng.sample(COUNTRIES, rng.randint(1, 2)))
+                for k in d.get("suppliers", {}) if k != "other" and rng.random() < 0.5}
+        if held:
+            chain.graph.nodes[n]["controlled_by"] = held
+    want = {n: c for n, c in chain.graph.nodes(data="controlled_by") if c}
+    cut = Cut(COUNTRIES[seed % len(COUNTRIES)], to=to)
+    chain.scenarios[:] = [Scenario([cut], name="s").as_dict()]
+    out = Path(tempfile.mkdtemp(dir=tmp_path)) / ("b" if fmt == "bundle" else f"c.{fmt}")
+    rm.save(chain, out, format=fmt)
+    again = rm.load(out)
+    assert {n: c for n, c in again.graph.nodes(data="controlled_by") if c} == want
+    assert Scenario.from_chain(again, "s").cuts == (cut,)
