@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from riskmodel.schema import COUNTRY_PATTERN
 
 __all__ = ["Suppliers", "controller_codes", "share_list"]
 
@@ -161,10 +164,11 @@ def share_list(shares: Mapping[str, float], limit: int = 8) -> str:
 
 def controller_codes(held: Iterable[Any]) -> set[str]:
     """The codes named by ``controlled_by`` cells (tuples of codes, or ``None``): the
-    jurisdictions a cut may name besides the suppliers.
+    jurisdictions a cut may name besides the suppliers (codes not in the form of one,
+    reported by the checks, are left out).
 
-    >>> sorted(controller_codes([("US",), None, ("NL", "US")]))
+    >>> sorted(controller_codes([("US",), None, ("NL", "US", "nl")]))
     ['NL', 'US']
     """
     return {x for codes in held if isinstance(codes, (tuple, list))
-            for x in codes if isinstance(x, str)}
+            for x in codes if isinstance(x, str) and re.match(COUNTRY_PATTERN, x)}
