@@ -7,6 +7,7 @@ formats cannot hold, so :func:`export_graph` first makes a plain
 
 - ``suppliers`` becomes the text ``"JP 70%; CN 30%"`` and one number per country,
   ``share_JP = 0.7`` (so Gephi can filter and colour by a country's share);
+- ``controlled_by`` becomes one text per controlled share, ``controlled_by_TW = "US"``;
 - ``provenance`` becomes one text per sourced value, ``source_substitutability =
   "estimate 0.3–0.7: illustrative"`` or ``"mckinsey_2023 p. 4"``;
 - lists become ``"; "``-separated text; missing values are left out;
@@ -96,6 +97,8 @@ def _flat(attrs: Mapping[str, Any]) -> dict[str, Any]:
         if key == "suppliers" and isinstance(value, Mapping):
             out["suppliers"] = _shares_text(value)
             out.update({f"share_{c}": float(s) for c, s in value.items()})
+        elif key == "controlled_by" and isinstance(value, Mapping):
+            out.update({f"controlled_by_{c}": "; ".join(codes) for c, codes in value.items()})
         elif key == "provenance" and isinstance(value, Mapping):
             out.update({f"source_{field}": _source_text(entry)
                         for field, entry in value.items() if isinstance(entry, Mapping)})

@@ -2,8 +2,9 @@
 
 A :class:`Scenario` is a list of :class:`Cut`. A cut names a country (or a declared
 group, which also cuts its members), optionally the nodes it applies to (default:
-everything that country supplies), the fraction withheld (default 1), the month it
-starts (default 0) and its duration in months (default: permanent).
+everything that country supplies or controls), the fraction withheld (default 1), the
+month it starts (default 0), its duration in months (default: permanent) and whom it
+withholds from (``to``; default: every country but itself).
 
 Scenarios are written in Python, parsed from the command line (:func:`parse_cut`), read
 from a YAML file (:func:`read_scenarios`), or taken from a chain's standard scenarios
@@ -16,9 +17,9 @@ Examples
 >>> s = Scenario([Cut("JP", nodes=("drivetrain",), duration=12)], name="jp")
 >>> s.cuts[0].active(11), s.cuts[0].active(12)
 (True, False)
->>> parse_cut("US:ai_accelerators,euv_lithography@0.9")  # doctest: +NORMALIZE_WHITESPACE
+>>> parse_cut("US:ai_accelerators,euv_lithography@0.9>CN")  # doctest: +NORMALIZE_WHITESPACE
 Cut(country='US', nodes=('ai_accelerators', 'euv_lithography'), fraction=0.9,
-    start=0, duration=None, to='all')
+    start=0, duration=None, to=('CN',))
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from riskmodel import schema
 from riskmodel._errors import Problem, ScenarioError
 from riskmodel.io.collect import SLUG, Collector, did_you_mean, short, type_name, unknown_keys
-from riskmodel.io.suppliers import Suppliers, share_list
+from riskmodel.io.destinations import check_destinations, parse_destinations
+from riskmodel.io.suppliers import Suppliers, controller_codes, share_list
 from riskmodel.limits import MAX_MONTHS
 
 if TYPE_CHECKING:
@@ -148,22 +150,31 @@ class Scenario:
 def _destinations(to: Any) -> str | tuple[str, ...]:
     """A cut's ``to`` in its file form (``all``, ``home``, a code or a list) as
     :attr:`Cut.to` holds it."""
+    if to is None:
+        return "all"
     if isinstance(to, str):
         return to if to in ("all", "world", "home") else (to,)
     return tuple(str(x) for x in to)
 
 
-_CUT = re.compile(r"^\s*(?P<country>[A-Za-z][A-Za-z0-9_]*)\s*(?::(?P<nodes>[^@]*))?"
-                  r"(?:@(?P<fraction>[^@]+))?\s*$")
+_CUT = re.compile(r"^\s*(?P<country>[A-Za-z][A-Za-z0-9_]*)\s*(?::(?P<nodes>[^@>]*))?"
+                  r"(?:@(?P<fraction>[^@>]+))?(?:>(?P<to>[^>@:]*))?\s*$")
+_CUT_FORM = "CC[:node,node][@fraction][>dest,dest]"
 
 
 def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
-    """A cut from its command-line form ``CC[:node,node][@fraction]``.
+    """A cut from its command-line form ``CC[:node,node][@fraction][>dest,dest]``.
 
-    ``start`` and ``duration`` apply to the cut; a ScenarioError explains a bad form.
+    The destinations after ``>`` are ``all`` (the default: every country but the
+    cutting one), ``world`` (everyone, the cutting country included: a lost plant),
+    ``home`` (the focal market) or country codes and groups; they are
+    checked against the chain by :func:`resolve`. ``start`` and ``duration`` apply to
+    the cut; a ScenarioError explains a bad form.
 
     >>> parse_cut("JP@0.5", duration=12)
     Cut(country='JP', nodes=None, fraction=0.5, start=0, duration=12, to='all')
+    >>> parse_cut("CN:graphite>DE,PL").to, parse_cut("CN>home").to
+    (('DE', 'PL'), 'home')
     >>> parse_cut("JP:")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -173,10 +184,13 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
     m = _CUT.match(text)
     problems = []
     fraction = 1.0
+    to: str | tuple[str, ...] | None = "all"
     if not m:
         problems.append(Problem("error", "cannot read the cut", where=f"--cut {text!r}",
-                                expected="CC[:node,node][@fraction], e.g. US:euv_lithography@0.9",
-                                found=repr(text), fix="write the country code first"))
+                                expected=f"{_CUT_FORM}, e.g. US:euv_lithography@0.9>CN",
+                                found=repr(text),
+                                fix="write the country code first, then `:nodes`, "
+                                    "`@fraction` and `>destinations`, in that order"))
     else:
         if m.group("fraction") is not None:
             try:
@@ -186,9 +200,16 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
                                         where=f"--cut {text!r}", expected="a number in [0, 1]",
                                         found=repr(m.group("fraction")),
                                         fix="write e.g. @0.9"))
+        to = parse_destinations(m.group("to")) if m.group("to") is not None else "all"
+        if to is None:
+            problems.append(Problem(
+                "error", "the cut names no destination after '>'", where=f"--cut {text!r}",
+                expected="`>all`, `>home` or country codes, e.g. >DE,PL", found=repr(text),
+                fix="list the destinations, or leave out the '>' to withhold from every "
+                    "other country"))
     if problems:
         raise ScenarioError(problems)
-    assert m is not None
+    assert m is not None and to is not None
     nodes = None
     if m.group("nodes") is not None:
         nodes = tuple(x.strip() for x in m.group("nodes").split(",") if x.strip())
@@ -198,7 +219,7 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
                 where=f"--cut {text!r}", expected="CC:node[,node...]", found=repr(text),
                 fix=f"list the nodes, or leave out the ':' to cut everything "
                     f"{m.group('country')} supplies")])
-    return Cut(m.group("country"), nodes, fraction, start, duration)
+    return Cut(m.group("country"), nodes, fraction, start, duration, to)
 
 
 def read_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
@@ -227,8 +248,10 @@ def read_scenarios(path: str | os.PathLike[str]) -> list[Scenario]:
 def resolve(chain: Chain, scenario: Scenario) -> Scenario:
     """Check ``scenario`` against ``chain``; raise ScenarioError listing every problem.
 
-    Countries must supply the chain (or be declared groups, or the home country);
-    nodes must exist; fractions must lie in [0, 1]; months must be whole and ≥ 0.
+    Countries must supply the chain (or control a supplier share, be declared groups,
+    or the home country); destinations (``to``) must be ``all``, ``home`` (in a home
+    view) or country codes and declared groups; nodes must exist; fractions must lie
+    in [0, 1]; months must be whole and ≥ 0.
     Warnings (a cut that changes nothing) are left to :func:`scenario_warnings`.
     """
     errors = [p for p in _check_against(chain, scenario) if p.severity == "error"]
@@ -263,10 +286,15 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     """Every problem of ``scenario`` checked against ``chain``, placed by its name."""
     c = Collector(None, chain.path)
     compiled = chain.compiled
-    countries = set(compiled.countries) | set(chain.groups)
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
+    controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
+                   if isinstance(held, Mapping) for k, codes in held.items()}
+    countries = (set(compiled.countries) | set(chain.groups)
+                 | controller_codes(controllers.values()))
     check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=(),
-                    supply=Suppliers.from_compiled(compiled, chain.groups))
+                    supply=Suppliers.from_compiled(compiled, chain.groups,
+                                                   controllers=controllers),
+                    groups=chain.groups, perspective=chain.perspective)
     name = f"scenario '{scenario.name}'" if scenario.name != "scenario" else "the given cuts"
     return [Problem(p.severity, p.message,
                     where=(p.where or "").replace("scenario 'scenario'", name),
@@ -291,42 +319,53 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
     """A scenario made of the given cuts (the command line's ``--cut``)."""
     title = " + ".join(
         f"{c.country}" + (f":{','.join(c.nodes)}" if c.nodes else "")
-        + (f"@{c.fraction:g}" if c.fraction != 1 else "") for c in cuts)
+        + (f"@{c.fraction:g}" if c.fraction != 1 else "")
+        + ("" if c.to == "all" else f">{c.to if isinstance(c.to, str) else ','.join(c.to)}")
+        for c in cuts)
     return Scenario(list(cuts), name=name, title=f"cut {title}", months=months)
 
 
 @dataclass(frozen=True)
 class _Names:
-    """The node ids and countries a scenario may name, and who supplies what
-    (``None``: not checked)."""
+    """The node ids and countries a scenario may name, who supplies what, the chain's
+    groups and its view (``"global"`` or the home; ``None``: not checked)."""
 
     ids: list[str] | None
     id_set: set[str] | None
     countries: list[str] | None
     country_set: set[str] | None
     supply: Suppliers | None = None
+    groups: Mapping[str, Any] | None = None
+    view: str | None = None
 
     @classmethod
     def of(cls, node_ids: Iterable[str] | None, countries: Iterable[str] | None,
-           supply: Suppliers | None = None) -> _Names:
+           supply: Suppliers | None = None, groups: Mapping[str, Any] | None = None,
+           perspective: Any = None) -> _Names:
         ids = list(node_ids) if node_ids is not None else None
         known = list(countries) if countries is not None else None
+        view = perspective.get("home") if isinstance(perspective, Mapping) else perspective
         return cls(ids, set(ids) if ids is not None else None,
-                   known, set(known) if known is not None else None, supply)
+                   known, set(known) if known is not None else None, supply, groups,
+                   view if isinstance(view, str) else None)
 
 
 def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
                     countries: Iterable[str] | None, *,
                     base_path: tuple[Any, ...] = ("scenarios",),
                     path: str | None = None,
-                    supply: Suppliers | None = None) -> list[dict[str, Any]]:
+                    supply: Suppliers | None = None,
+                    groups: Mapping[str, Any] | None = None,
+                    perspective: Any = None) -> list[dict[str, Any]]:
     """Check scenario mappings; return them normalised. Problems go to ``c``.
 
     ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
     file read before the chain it applies to is known). With ``supply``, a cut of a
     country that supplies nothing of a node it names (or of the chain) is a warning
-    naming the node's suppliers. With ``c`` of ``None`` the errors are raised as one
-    :class:`~riskmodel.ScenarioError` (``path`` names the file).
+    naming the node's suppliers. A cut's destinations (``to``) are checked with the
+    chain's ``groups`` and ``perspective`` when given
+    (:func:`~riskmodel.io.destinations.check_destinations`). With ``c`` of ``None`` the
+    errors are raised as one :class:`~riskmodel.ScenarioError` (``path`` names the file).
 
     Examples
     --------
@@ -334,13 +373,13 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     ... # doctest: +NORMALIZE_WHITESPACE
     [{'id': 'jp', 'months': 24,
       'cuts': [{'country': 'JP', 'nodes': None, 'fraction': 1.0, 'start': 0,
-                'duration': None}]}]
+                'duration': None, 'to': 'all'}]}]
     """
     own = c is None
     if c is None:
         c = Collector(None, path)
     out: list[dict[str, Any]] = []
-    names = _Names.of(node_ids, countries, supply)
+    names = _Names.of(node_ids, countries, supply, groups, perspective)
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
               expected="a list of `{id, cuts: [...]}`", found=type_name(scenarios),
@@ -432,8 +471,10 @@ def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int
               found=short(frac), fix="write the share withheld, e.g. 0.9")
         frac = 1.0
     start, dur = _check_cut_months(c, cut.get("start", 0), cut.get("duration"), cp, cw, months)
+    to = check_destinations(c, cut.get("to", "all"), country, cp, cw, groups=names.groups,
+                            view=names.view)
     return {"country": country, "nodes": nodes, "fraction": float(frac),
-            "start": start, "duration": dur, "to": cut.get("to", "all")}
+            "start": start, "duration": dur, "to": to}
 
 
 def _check_cut_nodes(c: Collector, nodes: Any, cp: tuple[Any, ...], cw: str,
@@ -485,9 +526,13 @@ def _check_cut_reach(c: Collector, supply: Suppliers, country: str, nodes: list[
     for x in empty:
         shares = supply.of(x)
         named = [k for k in shares if k != "other"]
+        named += sorted({j for codes in supply.controllers(x).values() for j in codes}
+                        - set(named))
+        held = "".join(f"; {k} controlled by {', '.join(v)}"
+                       for k, v in supply.controllers(x).items())
         there = " there" if len(empty) < len(known) else ""
         c.add("warning", "cuts-nothing", f"{who} supplies nothing of '{x}' (its suppliers: "
-              f"{share_list(shares) or 'none'}); the cut changes nothing{there}",
+              f"{share_list(shares) or 'none'}{held}); the cut changes nothing{there}",
               path=(*cp, "nodes"), where=cw, field="nodes",
               expected=f"a node {country} supplies", found=short(x),
               fix=(f"cut one of its suppliers ({', '.join(named[:8])}), or remove '{x}' "

@@ -213,9 +213,21 @@ def _json_type(a: Attribute) -> dict[str, Any]:
         return {"enum": ["triangular", "uniform"]}
     if t == "shares":
         share = _sourced_number(attribute("supplier", "share"))
+        controlled = {"type": "object",
+                      "properties": {"share": share,
+                                     "controlled_by": _json_type(attribute("supplier",
+                                                                           "controlled_by"))},
+                      "required": ["share"], "additionalProperties": False}
         return {"type": "object",
                 "propertyNames": {"anyOf": [{"pattern": COUNTRY_PATTERN}, {"const": "other"}]},
-                "additionalProperties": share}
+                "additionalProperties": {"anyOf": [share, controlled]}}
+    if t == "codes":
+        code = {"type": "string", "pattern": COUNTRY_PATTERN}
+        return {"anyOf": [code, {"type": "array", "items": code, "minItems": 1}]}
+    if t == "destinations":
+        code = {"type": "string", "pattern": COUNTRY_PATTERN}
+        return {"anyOf": [{"enum": ["all", "home"]}, code,
+                          {"type": "array", "items": code, "minItems": 1}]}
     if t == "perspective":
         return {"anyOf": [{"const": "global"},
                           {"type": "object", "properties": {"home": {"type": "string"}},

@@ -143,7 +143,8 @@ def scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
     if args.cut:
         for text in args.cut:
             head, colon, rest = text.partition(":")
-            if colon and not any(x.strip() for x in rest.partition("@")[0].split(",")):
+            nodes = rest.partition("@")[0].partition(">")[0]
+            if colon and not any(x.strip() for x in nodes.split(",")):
                 raise usage_error(f"--cut {text!r} names no node after ':'; list the nodes "
                                   f"(e.g. {head.strip()}:node_a,node_b), or leave out the "
                                   f"':' to cut everything {head.strip()} supplies")
@@ -152,7 +153,7 @@ def scenarios_from_args(args: argparse.Namespace, chain: Any) -> list[Any]:
     if not scenarios:
         names = ", ".join(str(d.get("id")) for d in chain.scenarios) or "none"
         raise ScenarioError([problem(
-            "no scenario given", fix=f"give --cut CC[:nodes][@fraction], or --scenario NAME "
+            "no scenario given", fix=f"give --cut CC[:nodes][@fraction][>dest], or --scenario NAME "
             f"(this chain's: {names}; or `all`), or --scenario-file FILE")])
     return scenarios
 

@@ -38,8 +38,10 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
                      "time to survive and recover.")
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--cut", action="append", metavar="SPEC",
-                    help="CC[:node,node][@fraction], e.g. JP or US:euv_lithography@0.9; "
-                         "repeat for several cuts")
+                    help="CC[:node,node][@fraction][>dest,dest], e.g. JP or "
+                         "'US:euv_lithography@0.9>CN' (quote a '>'); after '>': all "
+                         "(default: every country but CC), home (the focal market) or "
+                         "country codes; repeat for several cuts")
     sp.add_argument("--scenario", action="append", metavar="NAME",
                     help="a standard scenario of the chain (or `all`); repeatable")
     sp.add_argument("--scenario-file", action="append", metavar="FILE",

@@ -68,6 +68,10 @@ def graph_from_data(data: ChainData) -> ChainGraph:
                 p = _prov_of(s, "share")
                 if p:
                     prov[f"suppliers.{s['country']}"] = {"value": float(s["share"]), **p}
+            controlled = {s["country"]: tuple(s["controlled_by"]) for s in sup_by_node[r["id"]]
+                          if _codes(s.get("controlled_by"))}
+            if controlled:
+                attrs["controlled_by"] = controlled
         if prov:
             attrs["provenance"] = prov
         g.add_node(r["id"], **attrs)
@@ -110,6 +114,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> ChainData:
     node_rows, sup_rows, edge_rows = [], [], []
+    stray: list[tuple[str, str]] = []  # controlled_by of a country that supplies nothing
     for n, a in g.nodes(data=True):
         row: dict[str, Any] = {"id": n}
         for k in ("label", "stage", "description", "note"):
@@ -120,8 +125,11 @@ def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> 
                 row[f] = float(nested_get(a, f))
                 row.update(_prov_cells(prov, f, row[f], f))
         node_rows.append(row)
+        controlled = a.get("controlled_by") or {}
+        stray += [(n, k) for k in controlled if k not in (a.get("suppliers") or {})]
         for country, share in (a.get("suppliers") or {}).items():
             sup_rows.append({"node": n, "country": country, "share": float(share),
+                             "controlled_by": _as_codes(controlled.get(country)),
                              **_prov_cells(prov, f"suppliers.{country}", share, "share")})
     for u, v, a in g.edges(data=True):
         row = {"from": u, "to": v, "essential": bool(a.get("essential", True)),
@@ -138,7 +146,26 @@ def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> 
         if sup_rows else empty_suppliers()
     edges = pd.concat([empty_edges(), pd.DataFrame(edge_rows)], ignore_index=True) \
         if edge_rows else empty_edges()
-    return ChainData(copy.deepcopy(header), nodes, sups, edges, path)
+    extra = {"stray_controllers": stray} if stray else {}
+    return ChainData(copy.deepcopy(header), nodes, sups, edges, path, extra)
+
+
+def _codes(x: Any) -> bool:
+    """Does a ``controlled_by`` cell hold codes (a non-empty tuple or list)?"""
+    return isinstance(x, (tuple, list)) and len(x) > 0
+
+
+def _as_codes(x: Any) -> Any:
+    """A graph's ``controlled_by`` entry as the table holds it: a tuple of codes (a
+    single code stands for a tuple of one), ``None`` when absent; anything else is kept
+    as it is, for the checks to report."""
+    if x is None:
+        return None
+    if isinstance(x, str):
+        return (x,)
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return x
 
 
 def _cell(value: float, row: Mapping[str, Any], field: str) -> Any:
@@ -178,8 +205,11 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
             if not _isnull(r.get(k)):
                 item[k] = r[k]
         if r["id"] in sup_by_node:
-            item["suppliers"] = {s["country"]: _cell(s["share"], s, "share")
-                                 for s in sup_by_node[r["id"]]}
+            item["suppliers"] = {
+                s["country"]: {"share": _cell(s["share"], s, "share"),
+                               "controlled_by": list(s["controlled_by"])}
+                if _codes(s.get("controlled_by")) else _cell(s["share"], s, "share")
+                for s in sup_by_node[r["id"]]}
         for f in NODE_NUMBERS:
             if not _isnull(r.get(f)):
                 nested_set(item, f, _cell(r[f], r, f))
@@ -220,6 +250,9 @@ def _clean_scenario(s: Mapping[str, Any]) -> dict[str, Any]:
             cut["start"] = c["start"]
         if c.get("duration") is not None:
             cut["duration"] = c["duration"]
+        to = c.get("to", "all")
+        if to != "all":
+            cut["to"] = to if isinstance(to, str) else list(to)
         cuts.append(cut)
     out["cuts"] = cuts
     return out
@@ -245,6 +278,10 @@ def bundle_tables(data: ChainData) -> dict[str, pd.DataFrame]:
             ncols += prov_columns(nodes, (f,))
     sups = data.suppliers
     scols = ["node", "country", "share", *prov_columns(sups, ("share",))]
+    if "controlled_by" in sups and sups["controlled_by"].map(_codes).any():
+        scols.append("controlled_by")
+        sups = sups.assign(controlled_by=sups["controlled_by"].map(
+            lambda x: "|".join(x) if _codes(x) else ""))
     edges = data.edges
     ecols = ["from", "to"]
     for f in EDGE_NUMBERS:

@@ -270,11 +270,76 @@ def _supplier_rows(c: Collector, item: dict, path: tuple[Any, ...], row: dict[st
     rows = []
     for country, cell in sup.items():
         spath = (*path, "suppliers", country)
-        v, prov = _number(c, cell, spath, f"{where}, supplier '{country}'", "share", sources)
+        swhere = f"{where}, supplier '{country}'"
+        controllers = None
+        if is_controlled_form(cell):
+            controllers = _controllers(c, cell, spath, swhere)
+            v, prov = (_number(c, cell["share"], (*spath, "share"), swhere, "share", sources)
+                       if "share" in cell else (math.nan, {}))
+        else:
+            v, prov = _number(c, cell, spath, swhere, "share", sources)
         rows.append({"node": row["id"], "country": str(country), "share": v,
+                     "controlled_by": controllers,
                      **{f"share.{k}": x for k, x in prov.items()}})
         c.rows["suppliers"].append(spath)
     return rows
+
+
+def is_controlled_form(cell: Any) -> bool:
+    """Is a supplier cell the form ``{share: ..., controlled_by: [...]}`` (rather than a
+    bare or sourced number)? A mapping that names ``share`` or ``controlled_by`` is, and
+    so is one that names none of a sourced value's keys (its keys are misspelt).
+
+    >>> is_controlled_form({"share": 0.6, "controlled_by": ["US"]})
+    True
+    >>> is_controlled_form({"low": 0.5, "high": 0.7}), is_controlled_form(0.6)
+    (False, False)
+    """
+    return isinstance(cell, dict) and (
+        "share" in cell or "controlled_by" in cell or not any(k in VALUE_KEYS for k in cell))
+
+
+def _controllers(c: Collector, cell: dict, spath: tuple[Any, ...], where: str
+                 ) -> tuple[str, ...] | None:
+    """The controllers of a supplier written ``{share: ..., controlled_by: [...]}``;
+    bad keys and forms, and a missing ``share``, become problems."""
+    unknown_keys(c, cell, ["share", "controlled_by"], where, spath)
+    if "share" not in cell:
+        c.add("error", "required", "a supplier written as a mapping needs `share`",
+              path=spath, where=where, field="share",
+              expected="{share: 0.6, controlled_by: [US]}", found="no `share` key",
+              fix="add `share:` with the country's share of the node's supply")
+    if "controlled_by" not in cell:
+        return None
+    return codes_of(c, cell["controlled_by"], (*spath, "controlled_by"), where)
+
+
+def codes_of(c: Collector, raw: Any, path: tuple[Any, ...] | None, where: str, *,
+             table: str | None = None, row: int | None = None) -> tuple[str, ...] | None:
+    """A ``controlled_by`` value as a tuple of codes (a single code stands for a list of
+    one; repeats are dropped); ``None`` with a problem when it is not text codes or is
+    empty. The codes themselves are checked with the chain's groups
+    (:mod:`riskmodel.validation.controllers`).
+
+    >>> codes_of(Collector(None, None), ["US", "NL", "US"], None, "here")
+    ('US', 'NL')
+    """
+    items = [raw] if isinstance(raw, str) else raw
+    example = "[US] or [US, NL]"
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        c.add("error", "type", "`controlled_by` must be a list of country codes", path=path,
+              table=table, row=row, where=where, field="controlled_by", expected=example,
+              found=short(raw) if isinstance(raw, list) else type_name(raw),
+              fix="list the codes of the jurisdictions whose cuts reach this share")
+        return None
+    codes = tuple(dict.fromkeys(x.strip() for x in items if x.strip()))
+    if not codes:
+        c.add("error", "required", "`controlled_by` names no jurisdiction", path=path,
+              table=table, row=row, where=where, field="controlled_by", expected=example,
+              found=short(raw), fix="name the jurisdictions (e.g. [US]), or remove "
+              "`controlled_by`: the producing country controls its own share anyway")
+        return None
+    return codes
 
 
 def _edge_row(c: Collector, item: Any, path: tuple[Any, ...],
@@ -349,6 +414,16 @@ def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
     return out
 
 
+def _csv_codes(c: Collector, s: pd.Series, where: Callable[[int], str | None]) -> pd.Series:
+    """A ``controlled_by`` column of ``suppliers.csv``: codes joined by ``|``, as tuples
+    (``None`` where the cell is empty)."""
+    cells: list[tuple[str, ...] | None] = [None] * len(s)
+    for r in np.flatnonzero((s.str.strip() != "").to_numpy()):
+        cells[r] = codes_of(c, s.iloc[r].split("|"), None, str(where(int(r))),
+                            table="suppliers", row=int(r))
+    return pd.Series(cells, index=s.index, dtype=object)
+
+
 def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     specs = {
         "nodes": (list(NODE_TEXT), list(NODE_NUMBERS), [], ["id"]),
@@ -365,7 +440,9 @@ def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame
                           "edges": empty_edges}[table]()
             continue
         c.csv[table] = (file, list(df.columns))
-        valid = [*texts, *numbers, *bools] + [f"{f}.{k}" for f in numbers for k in PROV_KEYS]
+        more = ["controlled_by"] if table == "suppliers" else []
+        valid = [*texts, *numbers, *bools, *more] + [f"{f}.{k}" for f in numbers
+                                                     for k in PROV_KEYS]
         for col in df.columns:
             if col not in valid:
                 s = suggest(col, valid)
@@ -373,7 +450,8 @@ def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame
                     "error", f"unknown column '{col}'", file=file, line=c.line(table, None),
                     column=list(df.columns).index(col) + 1, code="unknown-key",
                     expected="columns from " + ", ".join(
-                        valid[: len(texts) + len(numbers) + len(bools)]) + " and <field>.low …",
+                        valid[: len(texts) + len(numbers) + len(bools) + len(more)])
+                    + " and <field>.low …",
                     found=short(col),
                     fix=f"did you mean `{s}`?" if s else "remove the column or rename it"))
         for col in required:
@@ -414,6 +492,8 @@ def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame
         for col in bools:
             res[col] = (_csv_bool(c, df[col], table, col, True, where) if col in df.columns
                         else True)
+        if table == "suppliers" and "controlled_by" in df.columns:
+            res["controlled_by"] = _csv_codes(c, df["controlled_by"], where)
         out[table] = complete(res, {"nodes": empty_nodes, "suppliers": empty_suppliers,
                                     "edges": empty_edges}[table]())
     return out["nodes"], out["suppliers"], out["edges"]

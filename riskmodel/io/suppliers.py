@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["Suppliers", "share_list"]
+from riskmodel.schema import COUNTRY_PATTERN
+
+__all__ = ["Suppliers", "controller_codes", "share_list"]
 
 
 class Suppliers:
@@ -18,20 +21,29 @@ class Suppliers:
     from its compiled arrays (:meth:`from_compiled`). In a home view a node without
     suppliers is made at home; in a global view, by ``other`` producers.
 
+    A share is reached by a cut of its own country and of every jurisdiction that
+    controls it (``controlled_by``): ``controllers(node)`` gives them per supplier key.
+
     Examples
     --------
     >>> s = Suppliers.from_rows([("gears", "JP", 0.5), ("gears", "CN", 0.25)],
     ...                         ["gears", "bolts"], home="DE",
-    ...                         groups={"ASIA": {"members": ["JP", "CN"]}})
+    ...                         groups={"ASIA": {"members": ["JP", "CN"]}},
+    ...                         controllers={("gears", "JP"): ("US",)})
     >>> s.of("gears"), s.of("bolts")
     ({'JP': 0.5, 'CN': 0.25, 'other': 0.25}, {'DE': 1.0})
-    >>> s.supplies("ASIA", "gears"), s.supplies("DE", "gears"), s.supplies("US")
-    (True, False, False)
+    >>> s.supplies("ASIA", "gears"), s.supplies("DE", "gears"), s.supplies("US", "gears")
+    (True, False, True)
+    >>> s.supplies("US", "bolts"), s.supplies("US"), s.supplies("FR")
+    (False, True, False)
     """
 
-    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None) -> None:
+    def __init__(self, of: Any, keys: Any, groups: Mapping[str, Any] | None,
+                 controllers: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None
+                 ) -> None:
         self._of, self._keys = of, keys  # keys: a set, or a function giving it
         self.groups = dict(groups or {})
+        self._controllers = {n: dict(d) for n, d in (controllers or {}).items() if d}
 
     @property
     def keys(self) -> frozenset[str]:
@@ -42,8 +54,11 @@ class Suppliers:
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
-                  home: str | None, groups: Mapping[str, Any] | None = None) -> Suppliers:
-        """From ``(node, key, share)`` rows (``other`` among the keys or not)."""
+                  home: str | None, groups: Mapping[str, Any] | None = None,
+                  controllers: Mapping[tuple[str, str], Iterable[str]] | None = None
+                  ) -> Suppliers:
+        """From ``(node, key, share)`` rows (``other`` among the keys or not);
+        ``controllers`` maps ``(node, key)`` to the further jurisdictions of that share."""
         named: dict[str, dict[str, float]] = {}
         listed: set[str] = set()
         for node, key, share in rows:
@@ -56,12 +71,27 @@ class Suppliers:
                 named[node] = {home: 1.0}
         table = {node: _with_rest(named.get(node, {})) for node in node_ids}
         return cls(lambda node: dict(table.get(node, {})),
-                   {k for d in named.values() for k in d}, groups)
+                   {k for d in named.values() for k in d}, groups,
+                   _by_node(controllers or {}))
 
     @classmethod
-    def from_compiled(cls, compiled: Any, groups: Mapping[str, Any] | None) -> Suppliers:
-        """From a chain's compiled arrays (:attr:`Chain.compiled`)."""
+    def from_compiled(cls, compiled: Any, groups: Mapping[str, Any] | None, *,
+                      controllers: Mapping[tuple[str, str], Iterable[str]] | None = None
+                      ) -> Suppliers:
+        """From a chain's compiled arrays (:attr:`Chain.compiled`).
+
+        The controllers of each share come from ``compiled.controllers`` (or
+        ``compiled.row_controllers``), ``{(node_index, key): codes}``, when the compiled
+        arrays hold them; else from ``controllers``, ``{(node_id, key): codes}`` (a
+        chain's ``controlled_by`` node attributes); else there are none.
+        """
         sup, countries = compiled.supply, compiled.countries
+        held = getattr(compiled, "controllers", None)
+        if held is None:
+            held = getattr(compiled, "row_controllers", None)
+        if held is not None:
+            ids = list(compiled.ids)
+            controllers = {(ids[j], key): codes for (j, key), codes in dict(held).items()}
 
         def of(node: str) -> dict[str, float]:
             j = compiled.index.get_loc(node)
@@ -73,7 +103,7 @@ class Suppliers:
 
             used = np.asarray(sup.sum(axis=0)).ravel() > 0
             return [k for k, u in zip(countries, used, strict=True) if u]
-        return cls(of, keys, groups)
+        return cls(of, keys, groups, _by_node(controllers or {}))
 
     def of(self, node: str) -> dict[str, float]:
         """The node's supplier keys and positive shares, largest first, ``other`` last."""
@@ -83,13 +113,33 @@ class Suppliers:
         """The keys a cut of ``key`` withholds: itself and, for a group, its members."""
         return [key, *((self.groups.get(key) or {}).get("members") or [])]
 
+    def controllers(self, node: str) -> dict[str, tuple[str, ...]]:
+        """The further jurisdictions of the node's shares, by supplier key (only the
+        shares that name some)."""
+        return dict(self._controllers.get(node, {}))
+
     def supplies(self, key: str, node: str | None = None) -> bool:
         """Does a cut of ``key`` reach a positive share of ``node`` (of any node when
-        ``None``)?"""
+        ``None``), as its producer or as a jurisdiction that controls it?"""
+        reach = set(self.reach(key))
         if node is None:
-            return any(k in self.keys for k in self.reach(key))
+            return any(k in self.keys for k in reach) or any(
+                self.supplies(key, n) for n in self._controllers)
         shares = self.of(node)
-        return any(shares.get(k, 0.0) > 0 for k in self.reach(key))
+        if any(shares.get(k, 0.0) > 0 for k in reach):
+            return True
+        return any(shares.get(k, 0.0) > 0 and reach.intersection(codes)
+                   for k, codes in self._controllers.get(node, {}).items())
+
+
+def _by_node(controllers: Mapping[tuple[str, str], Iterable[str]]
+             ) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``{(node, key): codes}`` as ``{node: {key: codes}}`` (empty entries dropped)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for (node, key), codes in controllers.items():
+        if codes:
+            out.setdefault(str(node), {})[str(key)] = tuple(codes)
+    return out
 
 
 def _with_rest(named: Mapping[str, float]) -> dict[str, float]:
@@ -110,3 +160,15 @@ def share_list(shares: Mapping[str, float], limit: int = 8) -> str:
     items = [f"{k} {v * 100:.3g}%" for k, v in shares.items()]
     more = len(items) - limit
     return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def controller_codes(held: Iterable[Any]) -> set[str]:
+    """The codes named by ``controlled_by`` cells (tuples of codes, or ``None``): the
+    jurisdictions a cut may name besides the suppliers (codes not in the form of one,
+    reported by the checks, are left out).
+
+    >>> sorted(controller_codes([("US",), None, ("NL", "US", "nl")]))
+    ['NL', 'US']
+    """
+    return {x for codes in held if isinstance(codes, (tuple, list))
+            for x in codes if isinstance(x, str) and re.match(COUNTRY_PATTERN, x)}

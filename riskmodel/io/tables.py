@@ -80,9 +80,13 @@ def empty_nodes() -> pd.DataFrame:
 
 
 def empty_suppliers() -> pd.DataFrame:
+    """The supplier table with no rows. ``controlled_by`` holds, per share, the tuple of
+    further jurisdictions whose cuts reach it (``("US",)``), or ``None``: the engine
+    reads that column as it is, always present."""
     return pd.DataFrame({"node": pd.Series([], dtype=object),
                          "country": pd.Series([], dtype=object),
-                         "share": pd.Series([], dtype=float)})
+                         "share": pd.Series([], dtype=float),
+                         "controlled_by": pd.Series([], dtype=object)})
 
 
 def empty_edges() -> pd.DataFrame:

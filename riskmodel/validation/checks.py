@@ -17,9 +17,10 @@ from riskmodel._errors import Problem
 from riskmodel.io.collect import OTHER, Collector, type_name
 from riskmodel.io.document import Document, read_document
 from riskmodel.io.parse import from_mapping, from_tables
-from riskmodel.io.suppliers import Suppliers
+from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.io.tables import ChainData
 from riskmodel.scenario import check_scenarios
+from riskmodel.validation.controllers import check_stray_controllers
 from riskmodel.validation.header import check_header
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables
@@ -66,13 +67,15 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
     data = ChainData(header, nodes, sups, edges, path=doc.path)
     check_tables(c, data)
     countries = sorted({x for x in data.suppliers["country"] if isinstance(x, str)}
-                       | set(header["groups"]))
+                       | set(header["groups"]) | controller_codes(data.suppliers["controlled_by"]))
     if data.header.get("perspective") != "global":
         countries = sorted(set(countries) | {header["perspective"]["home"]})
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
     header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids,
                                           [x for x in countries if x != OTHER],
-                                          supply=suppliers_of(data))
+                                          supply=suppliers_of(data),
+                                          groups=header["groups"],
+                                          perspective=header.get("perspective"))
     if "_bad_id" in data.nodes:
         data.nodes = data.nodes.drop(columns="_bad_id")
     if require_sources:
@@ -92,11 +95,15 @@ def suppliers_of(data: ChainData) -> Suppliers:
     """
     persp = data.header.get("perspective")
     sups = data.suppliers
+    held = sups["controlled_by"] if "controlled_by" in sups else [None] * len(sups)
     return Suppliers.from_rows(
         zip(sups["node"], sups["country"], sups["share"], strict=True),
         [x for x in data.nodes["id"] if isinstance(x, str)],
         home=persp.get("home") if isinstance(persp, dict) else None,
-        groups=data.header.get("groups") or {})
+        groups=data.header.get("groups") or {},
+        controllers={(n, k): tuple(v) for n, k, v in zip(sups["node"], sups["country"], held,
+                                                         strict=True)
+                     if isinstance(v, tuple) and all(isinstance(x, str) for x in v)})
 
 
 def check_data(data: ChainData, *, require_sources: bool = False) -> list[Problem]:
@@ -112,8 +119,9 @@ def check_data(data: ChainData, *, require_sources: bool = False) -> list[Proble
     """
     c = Collector(None, data.path)
     header = check_header(c, data.header)
-    data = ChainData(header, data.nodes, data.suppliers, data.edges, data.path)
+    data = ChainData(header, data.nodes, data.suppliers, data.edges, data.path, data.extra)
     check_tables(c, data)
+    check_stray_controllers(c, data.extra.get("stray_controllers", ()))
     if require_sources:
         check_sources(c, data)
     return c.finish()

@@ -26,6 +26,7 @@ from riskmodel._errors import Problem
 from riskmodel.io.collect import OTHER, Collector, unknown_keys
 from riskmodel.io.document import Document, read_document, resolve_path
 from riskmodel.io.parse import from_mapping
+from riskmodel.io.suppliers import controller_codes
 from riskmodel.io.tables import ChainData
 from riskmodel.scenario import check_scenarios
 from riskmodel.validation.checks import load_data, suppliers_of
@@ -204,7 +205,8 @@ def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
     """The chains' scenarios, qualified, then the view's own, checked against the
     joined chain ``data``."""
     header, sups = data.header, data.suppliers
-    countries = sorted((set(sups["country"].astype(str)) | set(header["groups"])) - {OTHER})
+    countries = sorted((set(sups["country"].astype(str)) | set(header["groups"])
+                        | controller_codes(sups["controlled_by"])) - {OTHER})
     persp = header.get("perspective")
     if isinstance(persp, dict):
         countries = sorted(set(countries) | {persp["home"]})
@@ -213,7 +215,8 @@ def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
         scenarios += _qualified_scenarios(part.header.get("scenarios", []),
                                           str(part.header.get("name")))
     scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(data.nodes["id"]),
-                                 countries, supply=suppliers_of(data))
+                                 countries, supply=suppliers_of(data),
+                                 groups=header["groups"], perspective=persp)
     return scenarios
 
 

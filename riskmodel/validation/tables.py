@@ -16,6 +16,7 @@ from riskmodel import schema
 from riskmodel.io.collect import OTHER, SHARE_TOLERANCE, Collector, did_you_mean, short
 from riskmodel.io.parse import edge_where
 from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS, ChainData
+from riskmodel.validation.controllers import check_controllers
 from riskmodel.validation.graph import check_structure
 from riskmodel.validation.header import slugify
 from riskmodel.validation.numbers import check_magnitudes, check_numbers
@@ -181,6 +182,7 @@ def check_suppliers(c: Collector, data: ChainData, dup: np.ndarray) -> None:
     if groups:
         _check_group_overlap(c, sups, ctry, groups, swhere)
     _check_share_sums(c, sups, ctry, own, ids)
+    check_controllers(c, data, swhere)
 
 
 def _supplier_where(sups: pd.DataFrame) -> Callable[[int], str]:
