@@ -58,7 +58,8 @@ def one(chain: rm.Chain, fraction: float, backend: str, exact: bool, repeats: in
     """Median seconds of one static propagation, and the largest availability left."""
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    spec = cut_spec(chain, [Scenario([Cut("CN", nodes=("c0",), fraction=fraction)])], p)
+    spec = cut_spec(chain, [Scenario([Cut("CN", nodes=("c0",), fraction=fraction, to="world")])],
+                    p)
     saved = settings.CYCLE_SWEEPS
     settings.CYCLE_SWEEPS = saved if exact else settings.MAX_ITER + 1
     times, top, error = [], None, None

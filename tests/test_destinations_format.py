@@ -275,9 +275,9 @@ def test_suppliers_take_the_controllers_of_compiled_arrays() -> None:
     ("to: [cn]", "unknown destination 'cn'", "write `CN` (country codes are upper case)"),
     ("to: [EUROP]", "unknown destination 'EUROP'", "did you mean `EUROPE`?"),
     ("to: [CN, all]", "unknown destination 'all'", "write `to: all` alone"),
-    ("to: []", "`to` must be `all`, `home` or a non-empty list of country codes",
+    ("to: []", "`to` must be `all`, `world`, `home` or a non-empty list of country codes",
      "write e.g. `to: [CN]`"),
-    ("to: {CN: 1}", "`to` must be `all`, `home` or a non-empty list of country codes",
+    ("to: {CN: 1}", "`to` must be `all`, `world`, `home` or a non-empty list of country codes",
      "write e.g. `to: [CN]`"),
 ])
 def test_bad_destinations(tmp_path: Path, new: str, message: str, fix: str) -> None:

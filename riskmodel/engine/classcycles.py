@@ -37,7 +37,8 @@ def class_weights(lv: LevelPlan, a: np.ndarray, entries: tuple[np.ndarray, ...],
 
     ``a`` is the total share ``M_j`` (on the base column); ``entries`` the level's
     withheld entries ``(node, col, dep, pcol)`` (class terms and cuts): each lowers the
-    weight of its producers' column ``pcol`` in its column ``col``.
+    weight of its producers' column ``pcol`` in its column ``col``, and a class term
+    (``dep < 0``) raises the class-0 weight by as much.
     """
     K = len(cols)
     w = np.zeros((len(lv.nodes), K, K))
@@ -45,8 +46,10 @@ def class_weights(lv: LevelPlan, a: np.ndarray, entries: tuple[np.ndarray, ...],
     node, col, dep, pcol = entries
     mine = (col >= cols[0]) & (col <= cols[-1])
     if mine.any():
-        np.subtract.at(w, (pos[node[mine]], col[mine] - cols[0], pcol[mine] - cols[0]),
-                       dep[mine])
+        at = (pos[node[mine]], col[mine] - cols[0])
+        np.subtract.at(w, (*at, pcol[mine] - cols[0]), dep[mine])
+        term = dep[mine] < 0  # a class term α (P^e − P^0) also takes α from P^0
+        np.add.at(w, (at[0][term], at[1][term], 0), dep[mine][term])
     return np.maximum(w, 0.0)
 
 

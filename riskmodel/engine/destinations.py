@@ -52,7 +52,7 @@ class Expansion:
     base: np.ndarray
     #: the class terms ``α_j^e (P_j^e − P_j^0)``: node, class column (destination),
     #: producer column and α, as :class:`~riskmodel.engine.cuts.Withheld` entries
-    #: (withholding ``−α`` at the producer column and ``α`` at the base)
+    #: withholding ``−α`` at the producer column (:func:`_class_terms`)
     terms: Withheld
     #: per scenario, the class column the focal market reads (a home view), or None
     home_col: np.ndarray | None
@@ -236,16 +236,16 @@ def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
 def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, mass: np.ndarray
                  ) -> Withheld:
     """The class terms ``α (P^e − P^0)`` of every class column of each scenario, as
-    withheld entries: ``−α`` at the producers' column, ``+α`` at the base column."""
+    withheld entries of ``−α`` at the producers' column ``e``: a negative amount marks a
+    class term, whose base part ``−α P^0`` the engine takes with it (so that a term is
+    exactly 0 where the classes' feasibilities agree); a cut's amounts are never
+    negative."""
     s = np.searchsorted(first, col, side="right") - 1
     width = first[s + 1] - first[s]
     rep = np.repeat(np.arange(len(node)), width)
     dest = np.repeat(first[s], width) + (np.arange(int(width.sum())) - np.repeat(
         np.cumsum(width) - width, width))
-    nd = np.concatenate([node[rep], node[rep]])
-    cl = np.concatenate([dest, dest])
-    amt = np.concatenate([-mass[rep], mass[rep]])
-    pcol = np.concatenate([col[rep], first[s][rep]])
+    nd, cl, amt, pcol = node[rep], dest, -mass[rep], col[rep]
     o = np.argsort(nd, kind="stable")
     return Withheld(nd[o].astype(np.int64), cl[o].astype(np.int64), amt[o],
                     np.zeros(len(o)), pcol[o].astype(np.int64))

@@ -49,7 +49,9 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
     Pairs give withheld shares directly: a pair on its column's base column lowers
     ``a``; a pair on another producers' column (destination classes, see
     :mod:`riskmodel.engine.destinations`) lowers ``b`` by its share times their
-    feasibility ``P`` (1 for a column past ``w``: no cut reaches the node there).
+    feasibility ``P`` (1 for a column past ``w``: no cut reaches the node there), or,
+    for a class term (a negative share), by its share times the difference of that
+    feasibility from the base column's.
     The country table gives, per (country, column), the atoms of which each supplier
     row of ``j`` in that country loses the net fraction ``max f·(1 − s·ρ)``, with
     ``ρ = fixed_ramp``, or by month ``t`` when that is ``RAMP_BY_MONTH``: each atom in
@@ -69,7 +71,10 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 a[c - c0] -= p_dep[q]
             else:
                 f = P[pc - c0] if c0 <= pc < c0 + w else 1.0
-                b[c - c0] -= p_dep[q] * f
+                if p_dep[q] < 0:  # a class term: −α (P[pc] − P[base])
+                    b[c - c0] -= p_dep[q] * (f - P[base[c] - c0])
+                else:
+                    b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
     (kt, cptr, cfrac, cstart, cend, cramp, sptr, s_country, s_dep, row_share, subst,
      lead) = table

@@ -99,6 +99,8 @@ class Classes:
         return bool(np.max(np.abs(new - A[lv.nodes]), initial=0.0) <= 10 * FIXED_TOL)
 
     def supply(self, lv: LevelPlan, P: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``a·P[base] − Σ dep·P[pcol] − ind``; a class term (``dep < 0``) withholds
+        ``dep·(P[pcol] − P[base])``, exactly 0 where the classes agree."""
         S = a[lv.nodes] * P[:, self.base]
         if not len(lv.nodes):
             return S
@@ -106,8 +108,10 @@ class Classes:
         lo, hi = self.ptr[at], self.ptr[at + 1]
         if hi > lo:
             pos = self.pos[self.node[lo:hi]]
-            vals = self.dep[lo:hi] * P[pos, self.pcol[lo:hi]] + self.ind[lo:hi]
-            np.subtract.at(S, (pos, self.col[lo:hi]), vals)
+            col, dep = self.col[lo:hi], self.dep[lo:hi]
+            Pp = P[pos, self.pcol[lo:hi]]
+            vals = np.where(dep < 0, dep * (Pp - P[pos, self.base[col]]), dep * Pp)
+            np.subtract.at(S, (pos, col), vals + self.ind[lo:hi])
         return S
 
 

@@ -263,7 +263,8 @@ def _pieces(chain: Any, node: str, dest: str, A: Mapping[str, Mapping[str, float
             scenario: Scenario, month: int | None, ramp: float, st: float
             ) -> tuple[float, dict[tuple[str, str], float], float]:
     """``F(A)`` of ``node`` for ``dest`` and the affine piece attaining it: supply is
-    ``Σ_c w_c P^c`` with ``w_c = m_c (1 − x_c)`` (docs/model.md §1.4), each ``P^c`` on its own piece."""
+    ``Σ_c w_c P^c`` with ``w_c = m_c (1 − x_c)`` (docs/model.md §1.4), each ``P^c`` on
+    its own piece."""
     shares, other = _supply_shares(chain, node)
     weights = {c: m * (1.0 - _withheld(chain, node, c, dest, scenario, month, ramp))
                for c, m in shares.items()}
