@@ -66,17 +66,18 @@ def test_structure_and_values(tmp_path: Path) -> None:
         ("gears", "suppliers.TW"): ("added", None, 0.3),
         ("motors", "substitutability"): ("added", None, 0.5),
     }
-    # motors (DE 50%, nothing substitutes) led; with half of a DE cut now substitutable it
-    # halves (0.35 -> 0.175); diversified gears halve too; the new sensors node (US 100%,
-    # robots 70% made at home) takes the top spot with 0.7
+    # motors (DE 50%, nothing substitutes) led with 0.5: every robot maker, at home or
+    # in JP, needs motors; with half of a DE cut now substitutable it halves (0.5 ->
+    # 0.25); diversified gears halve too; the new sensors node (US 100%, needed by every
+    # robot maker) takes the top spot with 1.0
     r = d.ranking
     assert r.loc["motors", "old_rank"] == 1 and r.loc["gears", "old_rank"] == 2
     assert r.loc["sensors", "new_rank"] == 1
-    assert r.loc["sensors", "new_choke"] == pytest.approx(0.7)
-    assert r.loc["motors", "choke_move"] == pytest.approx(-0.175)
+    assert r.loc["sensors", "new_choke"] == pytest.approx(1.0)
+    assert r.loc["motors", "choke_move"] == pytest.approx(-0.25)
     assert r.loc["gears", "choke_move"] < 0
     assert pd_isna(d.ranking.loc["sensors", "old_rank"])
-    assert d.leverage.loc["US", "new_leverage"] == pytest.approx(0.7)
+    assert d.leverage.loc["US", "new_leverage"] == pytest.approx(1.0)
     assert pd_isna(d.leverage.loc["US", "old_leverage"])
     text = render(d)
     assert "Nodes added (1)\n- sensors" in text and "Edges removed (1)\n- steel -> gears" in text

@@ -168,21 +168,12 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
     and keep availability 1 (written when ``fill``, for an array not yet set). ``life``
-    (n × 1|k) is each node's service life as capital, 0 if it is not."""
+    (n × 1|k) is each node's service life as capital, 0 if it is not. A cycle across
+    destination classes never comes here (the exact solver takes one column at a time;
+    :func:`riskmodel.engine.propagation.propagate` sends it to numpy)."""
     kl = life.shape[1] > 1
-    wmax = c1 - c0
-    P = np.empty(wmax)
-    g = np.empty(wmax)
-    ne = np.empty(wmax)
-    a = np.empty(wmax)
-    b = np.empty(wmax)
-    S = np.empty(wmax)
-    # destination classes couple a scenario's columns: the exact solver takes one
-    # column at a time, so a cycle is swept there (riskmodel.engine.destinations)
-    coupled = False
-    for c in range(c0, c1):
-        if base[c] != c:
-            coupled = True
+    buf = np.empty((6, c1 - c0))  # per column: P, groups, non-essential, a, b, S
+    P, g, ne, a, b, S = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         cyclic = level_cyclic[L]
@@ -198,7 +189,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
         sweeps = max_iter if cyclic else 1
         change = 0.0
         for it in range(sweeps):
-            if cyclic and not coupled and it == cycle_sweeps and _exact_block(
+            if cyclic and it == cycle_sweeps and _exact_block(
                     order[lo:hi], c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
                     ind0, pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, life,
                     has_stock, A, limit, rounds, dense_max):

@@ -274,9 +274,14 @@ def _ranked(ind: pd.DataFrame, chain: Chain) -> pd.DataFrame:
                             for i, lb in zip(c.ids, labels, strict=True)])
     exact = ind["choke_exact"].to_numpy()
     key = np.where(exact, ind["choke_score"].fillna(0), -1.0)
-    order = np.lexsort((c.ids.astype(str),
-                        -np.nan_to_num(ind["knockout_loss"].to_numpy(), nan=-1.0),
-                        -np.nan_to_num(ind["choke_immediate"].to_numpy(), nan=-1.0), -key))
+
+    def tie(x: np.ndarray) -> np.ndarray:
+        # scores equal to 12 decimals tie (the engine's paths agree to 1e-9 and differ
+        # in the last bits), so that the next key, not rounding, orders them
+        return -np.round(np.nan_to_num(x, nan=-1.0), 12)
+
+    order = np.lexsort((c.ids.astype(str), tie(ind["knockout_loss"].to_numpy()),
+                        tie(ind["choke_immediate"].to_numpy()), tie(key)))
     out = ind.iloc[order].copy()
     out.insert(2, "rank", np.arange(1, c.n + 1))
     return out

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from riskmodel import engine
-from riskmodel.model import Chain, require_chain
+from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
 
 __all__ = ["leverage"]
@@ -74,7 +75,23 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     imm = engine.static_loss(c, p, spec, chunk=size)
     lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
     dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
-    # carriers: every (node, key) cut at once, one column each
+    tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand)
+    rows_out = [{"country": x, "leverage": dyn[i], "immediate": imm[i], "long_run": lr[i],
+                 "nodes_supplied": supplied_nodes[i], "carriers": tops[i]}
+                for i, x in enumerate(cands)]
+    out = pd.DataFrame(rows_out).set_index("country")
+    out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
+    out.attrs = {"horizon": horizon, "chain": chain.name}
+    return out
+
+
+
+def _carriers(c: Compiled, p: engine.Params, shares: sparse.csc_matrix, cands: list[str],
+              horizon: int, carriers: int, expand: sparse.csr_matrix
+              ) -> tuple[list[list[str]], list[int]]:
+    """Per candidate, the ``carriers`` nodes whose single cut by it costs most
+    (immediate; every (node, key) cut at once, one column each), and how many nodes it
+    makes or controls."""
     code = pd.Index(c.countries).get_indexer(cands)  # -1: controls, makes nothing
     starts = np.where(code >= 0, shares.indptr[code], 0)
     ends = np.where(code >= 0, shares.indptr[code + 1], 0)
@@ -83,20 +100,14 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     pair_node = shares.indices[idx].astype(np.int64)
     pair_key = np.repeat(np.arange(len(cands)), cnt)
     single = choke_losses(c, p, pair_node, [cands[i] for i in pair_key], horizon,
-                    what=("immediate",), expand=expand).immediate
+                          what=("immediate",), expand=expand).immediate
     o = np.lexsort((np.arange(len(single)), -single, pair_key))
     ptr = np.r_[0, np.cumsum(cnt)]
-    rows_out = []
+    tops, counts = [], []
     for i, x in enumerate(cands):
         mine = o[ptr[i]:ptr[i + 1]][:carriers]
-        top = [str(c.ids[pair_node[j]]) for j in mine if single[j] > 0]
+        tops.append([str(c.ids[pair_node[j]]) for j in mine if single[j] > 0])
         own = set(pair_node[ptr[i]:ptr[i + 1]].tolist())
         held = set(p.row_node[c.controls.get(x, np.zeros(0, dtype=np.int64))].tolist())
-        rows_out.append({"country": x, "leverage": dyn[i], "immediate": imm[i],
-                         "long_run": lr[i], "nodes_supplied": len(own | held),
-                         "carriers": top})
-    out = pd.DataFrame(rows_out).set_index("country")
-    out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
-    out.attrs = {"horizon": horizon, "chain": chain.name}
-    return out
-
+        counts.append(len(own | held))
+    return tops, counts
