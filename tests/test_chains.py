@@ -100,15 +100,17 @@ def test_robots_support_peaks_midstream(robots) -> None:
     assert pa.by_stage["rd_intensity"].idxmax() == "midstream"
 
 
-def test_robots_servo_and_controllers_are_buffered_at_twelve_months(robots) -> None:
-    """README: not supported — servo mechanisms and controllers do not outrank robot
-    bodies at month 12: stocks along the path absorb their cut (they do immediately
-    and in the long run only through estimated figures)."""
+def test_robots_controllers_are_buffered_at_twelve_months(robots) -> None:
+    """README: partly supported — servo mechanisms now outrank robot bodies at month 12
+    (a Japanese cut reaches foreign servo and robot makers too); controllers do not:
+    stocks along their path absorb their cut (they do in the long run only through
+    estimated figures)."""
     _, s = robots
-    for node in ("servo_mechanisms", "robot_controllers"):
-        assert s.loc[node, "choke_score"] < s.loc["robot_bodies", "choke_score"]
-        assert s.loc[node, "relief_stock"] > 0
-    assert s.loc["servo_mechanisms", "choke_long_run"] > s.loc["robot_bodies", "choke_long_run"]
+    assert s.loc["servo_mechanisms", "choke_score"] > s.loc["robot_bodies", "choke_score"]
+    assert s.loc["robot_controllers", "choke_score"] < s.loc["robot_bodies", "choke_score"]
+    assert s.loc["robot_controllers", "relief_stock"] > 0
+    assert s.loc["robot_controllers", "choke_long_run"] > \
+        s.loc["robot_bodies", "choke_long_run"]
 
 
 def test_semiconductors_coalition_stops_domestic_advanced_logic() -> None:
@@ -119,13 +121,14 @@ def test_semiconductors_coalition_stops_domestic_advanced_logic() -> None:
     assert [tuple(x) for x in cs["countries"]] == [("JP", "NL")]  # the minimal set
 
 
-def test_semiconductors_top_choke_points_are_imported_chips() -> None:
-    """README: not supported — EUV and foreign leading-edge foundry access are not among
-    the top choke points by end-use value; imported memory and processors are."""
+def test_semiconductors_top_choke_points_are_japanese_materials_and_imported_chips() -> None:
+    """README: not supported for EUV — the top choke points are Japanese photoresist and
+    imported memory (a stop to all destinations reaches the foreign fabs); foreign
+    leading-edge foundry access ranks in the top ten, EUV last."""
     s = rm.score(rm.load("semiconductors"))
-    assert list(s.index[:2]) == ["memory_ics", "advanced_processors"]
-    assert s.loc["euv_lithography", "rank"] > 10
-    assert s.loc["foreign_leading_edge_foundry", "rank"] > 10
+    assert list(s.index[:2]) == ["photoresist", "memory_ics"]
+    assert s.loc["foreign_leading_edge_foundry", "rank"] <= 10
+    assert s.loc["euv_lithography", "rank"] == len(s)
 
 
 def test_generative_ai_accelerators_are_the_top_choke_point() -> None:
