@@ -257,12 +257,12 @@ def test_cutting_more_never_raises_availability(seed: int, cyclic: bool, home: s
     base = random_scenario(chain, seed)
     first = base.cuts[0]
     bigger_cut = Cut(first.country, first.nodes, min(1.0, first.fraction + extra), first.start,
-                     None if first.duration is None else first.duration + longer)
+                     None if first.duration is None else first.duration + longer, first.to)
     another = Cut(chain.compiled.countries[seed % len(chain.compiled.countries)])
     more = Scenario([bigger_cut, *base.cuts[1:], another], months=base.months)
     # a larger fraction over the same months: every supply keeps its ramp
     larger = Scenario([Cut(first.country, first.nodes, bigger_cut.fraction, first.start,
-                           first.duration), *base.cuts[1:]], months=base.months)
+                           first.duration, first.to), *base.cuts[1:]], months=base.months)
     c = chain.compiled
     p = engine.params_from_compiled(c)
     # an earlier or longer cut may start a later cut's substitution sooner (docs/model.md
