@@ -20,9 +20,9 @@ Examples
 >>> bike = rm.load("bicycle")
 >>> cs = rm.cutsets(bike, target="e_bikes", max_size=2, threshold=0.25)
 >>> [(tuple(x), round(a, 3)) for x, a in zip(cs["countries"], cs["availability"])]
-[(('JP', 'TW'), 0.1), (('CN', 'KR'), 0.1), (('CN', 'JP'), 0.2)]
+[(('CN', 'KR'), 0.1), (('JP', 'TW'), 0.1), (('CN', 'JP'), 0.15)]
 >>> round(coalition(bike, ["JP", "CN"], target="e_bikes"), 3)  # what survives
-0.2
+0.15
 """
 
 from __future__ import annotations

@@ -278,7 +278,7 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     >>> res.availability.shape
     (13, 12)
     >>> res.summary[["immediate_loss", "long_run_loss"]].round(3).tolist()
-    [0.55, 0.351]
+    [0.625, 0.351]
     """
     sc = _as_scenario(chain, scenario, months)
     c = chain.compiled

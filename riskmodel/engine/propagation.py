@@ -272,8 +272,8 @@ def block_bounds(base: np.ndarray, blocks: int) -> np.ndarray:
     """Column blocks for ``blocks`` threads, each starting on a scenario's first class
     column (``base``), so that a scenario's classes stay in one block.
 
-    >>> block_bounds(np.array([0, 0, 2, 2, 4, 5]), 2).tolist()
-    [0, 4, 6]
+    >>> block_bounds(np.array([0, 0, 2, 2, 4, 5]), 2).tolist()  # 3 columns a block at most
+    [0, 2, 6]
     """
     k = len(base)
     nb_ = max(1, min(blocks, k))

@@ -102,7 +102,7 @@ def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
     >>> import riskmodel as rm
     >>> fig, ax = rm.plot.leverage(rm.leverage(rm.load("bicycle")), top=4)
     >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['JP', 'CN', 'TW', 'KR']
+    ['JP', 'CN', 'TH', 'TW']
     >>> plt.close(fig)
     """
     from matplotlib.patches import Patch
