@@ -59,6 +59,10 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--explain", action="append", metavar="NODE",
                     help="explain why NODE ranks where it does; repeatable")
     sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
+    sp.add_argument("--leverage-to", metavar="DEST", default="all",
+                    help="whom each country's leverage cut withholds from: all (default: "
+                         "every destination but the country itself), world, home, or "
+                         "destination codes such as CN or DE,PL")
     add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
@@ -90,9 +94,31 @@ def cli_score(args: argparse.Namespace) -> int:
         unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
                                 top=min(args.top or 5, 5), scores=scores)
         shown = shown.join(unc[_MC_COLUMNS])
-    lev = leverage(chain, horizon=args.horizon) if args.leverage else None
+    lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to)) \
+        if args.leverage else None
     _emit_scores(chain, scores, shown, unc, lev, args)
     return EXIT_OK
+
+
+def _leverage_to(chain: Any, text: str) -> str | tuple[str, ...]:
+    """``--leverage-to``: ``all``, ``world``, ``home`` or destination codes (docs/model.md
+    §1.3), checked against the chain."""
+    from riskmodel import schema
+    from riskmodel.io.destinations import parse_destinations
+
+    to = parse_destinations(text)
+    if to is None:
+        raise usage_error("--leverage-to names no destination; give all, world, home or "
+                          "codes such as CN or DE,PL")
+    if to == "home" and chain.home is None:
+        raise usage_error("--leverage-to home: the chain has a global view and no home; "
+                          "name the destinations, e.g. --leverage-to CN")
+    if isinstance(to, tuple):
+        bad = [x for x in to if x not in schema.countries() and x not in chain.groups]
+        if bad:
+            raise usage_error(f"--leverage-to: unknown destination {bad[0]!r}; give ISO "
+                              "3166-1 alpha-2 codes (upper case) or the chain's groups")
+    return to
 
 
 def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
@@ -112,7 +138,7 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
                          f"{unc.attrs['note']}")
         if lev is not None:
             parts += ["", "Country leverage (end-use loss if the country cuts everything it "
-                      "supplies):", render(lev, "table")]
+                      f"supplies or controls, to {args.leverage_to}):", render(lev, "table")]
         emit("\n".join(parts), args)
     elif args.format == "csv":
         emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)

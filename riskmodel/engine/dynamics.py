@@ -47,6 +47,13 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     """
     k = max(cuts.k, p.k)
     spread = destinations.expand(c, p, cuts)
+    if spread is not None and chunk is not None and k > chunk and p.k == 1:
+        # chunks of scenarios, each spread over its classes: as many class columns as
+        # ``chunk`` columns would be (each scenario has at least one)
+        per = max(1, chunk * k // spread.width)
+        return _joined([dynamic(c, p, cuts.take(lo, min(k, lo + per)), months,
+                                record=record, backend=backend)
+                        for lo in range(0, k, per)], months, on_month)
     if spread is not None:
         return _dynamic_classes(c, p, spread, months, record, on_month,
                                 None if backend == "cone" else backend)
@@ -66,8 +73,14 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             return Dynamics(loss=res.loss, availability=None)
     if chunk is None or k <= chunk or p.k > 1:
         return _dynamic_dense(c, p, cuts, months, record, on_month, backend)
-    parts = [_dynamic_dense(c, p, cuts.take(lo, min(k, lo + chunk)), months, record, None,
-                            backend) for lo in range(0, k, chunk)]
+    return _joined([_dynamic_dense(c, p, cuts.take(lo, min(k, lo + chunk)), months, record,
+                                   None, backend) for lo in range(0, k, chunk)],
+                   months, on_month)
+
+
+def _joined(parts: list[Dynamics], months: int, on_month: Callable[[int], None] | None
+            ) -> Dynamics:
+    """Chunks of columns as one :class:`Dynamics`, reporting every month when done."""
     if on_month is not None:
         for t in range(months):
             on_month(t)

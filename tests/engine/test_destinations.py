@@ -125,3 +125,20 @@ def test_many_scenarios_mix_lost_plants_and_targeted_stops() -> None:
     p = engine.params_from_compiled(c)
     loss = engine.static_loss(c, p, cut_spec(home, scs, p))
     np.testing.assert_allclose(loss, [1.0, 0.5, 0.5], atol=1e-12)
+
+
+def test_chunks_of_targeted_scenarios_equal_one_batch() -> None:
+    nodes = {**BATTERY, "cells": {"stage": "midstream", "suppliers": {"PL": 0.5, "DE": 0.5},
+                                  "inventory_months": 1.0}}
+    home = chain_of(nodes, BATTERY_EDGES, perspective={"home": "DE"})
+    scs = [Scenario([Cut("CN", ("anode",), fraction=f, to=to)], months=4)
+           for f in (0.3, 1.0) for to in ("all", "home", ("PL",), "world")]
+    c = home.compiled
+    p = engine.params_from_compiled(c)
+    spec = cut_spec(home, scs, p)
+    whole = engine.dynamic(c, p, spec, 4)
+    for chunk in (1, 3):
+        parts = engine.dynamic(c, p, spec, 4, chunk=chunk)
+        np.testing.assert_allclose(parts.loss, whole.loss, atol=1e-12)
+    # to home, a full stop: German cells have a month of stock, then half arrives
+    np.testing.assert_allclose(whole.loss[:, 5], [0.0, 0.0, 0.5, 0.5], atol=1e-12)
