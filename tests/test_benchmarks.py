@@ -53,3 +53,11 @@ def test_cycles_benchmark_smallest(tmp_path: Path) -> None:
         assert r["after"]["error"] is None and r["after"]["seconds"] > 0
     # sweeps alone give up on a cut of 1e-6
     assert "did not converge" in rows[(1e-6, "numba")]["before"]["error"]
+
+
+def test_destinations_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_destinations.py", tmp_path)
+    (row,) = data["rows"]
+    assert row["n"] == 2000 and row["scenarios"] == 10
+    for key in ("auto_all", "numba_all", "auto_home", "numba_home"):
+        assert row[key]["static_s"] > 0 and row[key]["dynamic_ratio"] > 0
