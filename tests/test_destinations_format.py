@@ -250,19 +250,14 @@ def test_the_warning_names_the_controllers(tmp_path: Path) -> None:
     assert w.fix.startswith("cut one of its suppliers (TW, KR, US)")
 
 
-def test_suppliers_take_the_controllers_of_compiled_arrays() -> None:
+def test_suppliers_take_the_controllers_of_compiled_arrays(tmp_path: Path) -> None:
     chain = rm.load("bicycle")
-
-    class WithControllers:  # the engine's Compiled with its `controllers` dict
-        def __init__(self, compiled):
-            self._c = compiled
-            j = list(compiled.ids).index("frames")
-            self.controllers = {(j, "TW"): ("US",)}
-
-        def __getattr__(self, name):
-            return getattr(self._c, name)
-
-    s = Suppliers.from_compiled(WithControllers(chain.compiled), chain.groups)
+    edited = chain.copy()
+    edited.graph.nodes["frames"]["controlled_by"] = {"TW": ("US",)}
+    rm.save(edited, tmp_path / "bike.yaml")
+    held = rm.load(tmp_path / "bike.yaml").compiled
+    assert set(held.controls) == {"US"}  # the engine's form: key → rows it controls
+    s = Suppliers.from_compiled(held, chain.groups)
     assert s.supplies("US", "frames") and not s.supplies("US", "tyres")
     assert not Suppliers.from_compiled(chain.compiled, chain.groups).supplies("US", "frames")
 

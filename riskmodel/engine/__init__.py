@@ -69,6 +69,11 @@ The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests
   knockouts): each column follows the nodes its cuts reach (``cone``;
   :func:`cone_losses`), giving way to the column-block kernel when that would do less
   work;
+- scenarios whose cuts spare some destinations: their class columns
+  (:mod:`~riskmodel.engine.destinations`) by the column-block kernel, or by the numpy
+  backend on a chain with cycles, where a cyclic level is solved exactly across the
+  classes (:mod:`~riskmodel.engine.classcycles`); the cone and one-column kernels take
+  one class only;
 - the reference, node by node on the networkx graph (the specification in code).
 
 Modules:
@@ -76,6 +81,7 @@ Modules:
 - ``equations`` — the shared equations: ramp, net fraction, groups, feasibility, bounds
 - ``destinations`` — destination classes: a scenario's columns per class, read back for
   the focal market (:class:`~riskmodel.engine.destinations.Expansion`)
+- ``classcycles`` — a cyclic level solved exactly across a scenario's destination classes
 - ``settings`` — tunables: tolerance, iteration cap, backend choice, cone work limits
 - ``compiled`` — a chain compiled to arrays (:class:`~riskmodel.engine.compiled.Compiled`)
 - ``plan`` — topological levels and each node's sorted inputs (:class:`Plan`)

@@ -80,18 +80,24 @@ class Suppliers:
                       ) -> Suppliers:
         """From a chain's compiled arrays (:attr:`Chain.compiled`).
 
-        The controllers of each share come from ``compiled.controllers`` (or
-        ``compiled.row_controllers``), ``{(node_index, key): codes}``, when the compiled
-        arrays hold them; else from ``controllers``, ``{(node_id, key): codes}`` (a
-        chain's ``controlled_by`` node attributes); else there are none.
+        The controllers of each share come from the compiled arrays' ``controls`` (key →
+        the supplier rows it controls beyond its own, as
+        :class:`~riskmodel.engine.compiled.Compiled` holds them); without them, from
+        ``controllers``, ``{(node_id, key): codes}`` (a chain's ``controlled_by`` node
+        attributes); else there are none.
         """
         sup, countries = compiled.supply, compiled.countries
-        held = getattr(compiled, "controllers", None)
-        if held is None:
-            held = getattr(compiled, "row_controllers", None)
-        if held is not None:
-            ids = list(compiled.ids)
-            controllers = {(ids[j], key): codes for (j, key), codes in dict(held).items()}
+        held = getattr(compiled, "controls", None)
+        if held:
+            import numpy as np
+
+            row_node = np.repeat(np.arange(len(compiled.ids)), np.diff(sup.indptr))
+            found: dict[tuple[str, str], list[str]] = {}
+            for key, rows in held.items():
+                for r in np.asarray(rows).tolist():
+                    share = (str(compiled.ids[row_node[r]]), countries[sup.indices[r]])
+                    found.setdefault(share, []).append(key)
+            controllers = found
 
         def of(node: str) -> dict[str, float]:
             j = compiled.index.get_loc(node)
