@@ -12,7 +12,7 @@ gives the worst month, evaluating one column per distinct set of cuts in force
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -206,7 +206,7 @@ def static_bounds(c: Compiled, p: Params, cuts: CutSpec, months: int | np.ndarra
     loss = np.zeros(0)
     if sets.cuts.k:
         same = sets.cuts is cuts
-        q = p if same or p.k == 1 else _param_columns(p, sets.col)
+        q = p if same or p.k == 1 else p.columns(sets.col)
         loss = static_loss(c, q, sets.cuts, mode=mode, backend=backend, chunk=chunk)
     if by_month:
         out = np.where(sets.month_set >= 0, loss[np.maximum(sets.month_set, 0)]
@@ -216,11 +216,3 @@ def static_bounds(c: Compiled, p: Params, cuts: CutSpec, months: int | np.ndarra
     worst = np.zeros(cuts.k)
     np.maximum.at(worst, sets.col, loss)
     return worst
-
-
-def _param_columns(p: Params, cols: np.ndarray) -> Params:
-    """``p`` with its columns ``cols`` (arrays of one column are shared by all)."""
-    return Params(**{f.name: (getattr(p, f.name)[:, cols]
-                              if getattr(p, f.name).ndim == 2
-                              and getattr(p, f.name).shape[1] > 1 else getattr(p, f.name))
-                     for f in fields(p) if f.name != "coef_cache"})

@@ -25,7 +25,7 @@ making (the world is taken to consume a product where it is made).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -196,7 +196,7 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     code = np.asarray(named_s, dtype=np.int64) * n_keys + np.asarray(named_key, dtype=np.int64)
     o = np.argsort(code, kind="stable")
     scen = np.repeat(np.arange(cuts.k), sizes)
-    q = p if p.k == 1 else _param_columns(p, scen)
+    q = p if p.k == 1 else p.columns(scen)
     base = first[scen]
     key_class = np.asarray(named_cls, dtype=np.int64)[o]
     mass_node, mass_col, mass = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
@@ -249,11 +249,3 @@ def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, mass: np.
     o = np.argsort(nd, kind="stable")
     return Withheld(nd[o].astype(np.int64), cl[o].astype(np.int64), amt[o],
                     np.zeros(len(o)), pcol[o].astype(np.int64))
-
-
-def _param_columns(p: Params, cols: np.ndarray) -> Params:
-    """``p`` with its columns ``cols`` (arrays of one column are shared by all)."""
-    return Params(**{f.name: (getattr(p, f.name)[:, cols]
-                              if getattr(p, f.name).ndim == 2
-                              and getattr(p, f.name).shape[1] > 1 else getattr(p, f.name))
-                     for f in fields(p) if f.name != "coef_cache"})

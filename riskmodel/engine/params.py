@@ -8,7 +8,7 @@ Supply is written ``S_j = a_j · P_j + b_j`` (docs/model.md §1.4; the equations
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,14 @@ class Params:
     def k(self) -> int:
         return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight,
                                         self.life))
+
+    def columns(self, cols: np.ndarray) -> Params:
+        """These numbers for the columns ``cols`` (an array of one column serves all)."""
+        return Params(**{f.name: (getattr(self, f.name)[:, cols]
+                                  if getattr(self, f.name).ndim == 2
+                                  and getattr(self, f.name).shape[1] > 1
+                                  else getattr(self, f.name))
+                         for f in fields(self) if f.name != "coef_cache"})
 
     def edge_coef(self, plan: Plan) -> np.ndarray:
         """Each input's covers (essential) or cost share (non-essential), first column,
