@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from riskmodel import schema
 from riskmodel._errors import Problem, ScenarioError
-from riskmodel.io.collect import SLUG, Collector, did_you_mean, short, type_name, unknown_keys
-from riskmodel.io.destinations import check_destinations, parse_destinations
-from riskmodel.io.suppliers import Suppliers, controller_codes, share_list
+from riskmodel.io.collect import SLUG, Collector, short, type_name, unknown_keys
+from riskmodel.io.cuts import CutNames, check_cut_target
+from riskmodel.io.destinations import parse_destinations
+from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.limits import MAX_MONTHS
 
 if TYPE_CHECKING:
@@ -325,31 +326,6 @@ def scenario_from_cuts(cuts: Sequence[Cut], *, months: int = 24, name: str = "cl
     return Scenario(list(cuts), name=name, title=f"cut {title}", months=months)
 
 
-@dataclass(frozen=True)
-class _Names:
-    """The node ids and countries a scenario may name, who supplies what, the chain's
-    groups and its view (``"global"`` or the home; ``None``: not checked)."""
-
-    ids: list[str] | None
-    id_set: set[str] | None
-    countries: list[str] | None
-    country_set: set[str] | None
-    supply: Suppliers | None = None
-    groups: Mapping[str, Any] | None = None
-    view: str | None = None
-
-    @classmethod
-    def of(cls, node_ids: Iterable[str] | None, countries: Iterable[str] | None,
-           supply: Suppliers | None = None, groups: Mapping[str, Any] | None = None,
-           perspective: Any = None) -> _Names:
-        ids = list(node_ids) if node_ids is not None else None
-        known = list(countries) if countries is not None else None
-        view = perspective.get("home") if isinstance(perspective, Mapping) else perspective
-        return cls(ids, set(ids) if ids is not None else None,
-                   known, set(known) if known is not None else None, supply, groups,
-                   view if isinstance(view, str) else None)
-
-
 def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str] | None,
                     countries: Iterable[str] | None, *,
                     base_path: tuple[Any, ...] = ("scenarios",),
@@ -379,7 +355,7 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     if c is None:
         c = Collector(None, path)
     out: list[dict[str, Any]] = []
-    names = _Names.of(node_ids, countries, supply, groups, perspective)
+    names = CutNames.of(node_ids, countries, supply, groups, perspective)
     if not isinstance(scenarios, list):
         c.add("error", "type", "`scenarios` must be a list", path=base_path, field="scenarios",
               expected="a list of `{id, cuts: [...]}`", found=type_name(scenarios),
@@ -396,7 +372,7 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
 
 
 def _check_scenario(c: Collector, sc: Any, p: tuple[Any, ...], number: str, seen: set[str],
-                    names: _Names) -> dict[str, Any] | None:
+                    names: CutNames) -> dict[str, Any] | None:
     """One scenario (``number`` names it when it has no id); return it normalised, or
     ``None`` when it is not a mapping. ``seen`` collects the ids met so far."""
     if not isinstance(sc, dict):
@@ -439,7 +415,7 @@ def _check_scenario(c: Collector, sc: Any, p: tuple[Any, ...], number: str, seen
 
 
 def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int,
-               names: _Names) -> dict[str, Any] | None:
+               names: CutNames) -> dict[str, Any] | None:
     """One cut of a scenario of ``months`` months, at path ``cp``, named ``cw``; return
     it normalised, or ``None`` when it is not a mapping."""
     if not isinstance(cut, dict):
@@ -448,97 +424,11 @@ def _check_cut(c: Collector, cut: Any, cp: tuple[Any, ...], cw: str, months: int
               fix="write `{country: XX, nodes: [...]}`")
         return None
     unknown_keys(c, cut, schema.names("cut"), cw, cp)
-    country = cut.get("country")
-    known = names.countries
-    if not isinstance(country, str) or (names.country_set is not None
-                                        and country not in names.country_set):
-        c.add("error", "country", "unknown country in cut", path=(*cp, "country"),
-              where=cw, field="country",
-              expected="a country that supplies this chain (" + ", ".join(
-                  sorted(known or [])[:30]) + ("…" if len(known or []) > 30 else "")
-              + ")" if known is not None else "a country code",
-              found=short(country),
-              fix=did_you_mean(str(country).upper(), known or [],
-                                "use a country that appears in the suppliers"))
-    nodes = _check_cut_nodes(c, cut.get("nodes"), cp, cw, names)
-    if names.supply is not None and isinstance(country, str) and (
-            names.country_set is None or country in names.country_set):
-        _check_cut_reach(c, names.supply, country, nodes, cp, cw, names)
-    frac = cut.get("fraction", 1.0)
-    if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not (0 <= frac <= 1):
-        c.add("error", "range", "cut fraction out of range", path=(*cp, "fraction"),
-              where=cw, field="fraction", expected="a number in [0, 1]",
-              found=short(frac), fix="write the share withheld, e.g. 0.9")
-        frac = 1.0
+    target = check_cut_target(c, cut, cp, cw, names)
     start, dur = _check_cut_months(c, cut.get("start", 0), cut.get("duration"), cp, cw, months)
-    to = check_destinations(c, cut.get("to", "all"), country, cp, cw, groups=names.groups,
-                            view=names.view)
-    return {"country": country, "nodes": nodes, "fraction": float(frac),
-            "start": start, "duration": dur, "to": to}
-
-
-def _check_cut_nodes(c: Collector, nodes: Any, cp: tuple[Any, ...], cw: str,
-                     names: _Names) -> list[str] | None:
-    """A cut's ``nodes``: a non-empty list of the chain's node ids (``None``: all)."""
-    if nodes is None:
-        return None
-    if not isinstance(nodes, list) or not all(isinstance(x, str) for x in nodes):
-        c.add("error", "type", "`nodes` must be a list of node ids",
-              path=(*cp, "nodes"), where=cw, field="nodes",
-              expected="[node_a, node_b]", found=short(nodes),
-              fix="list node ids")
-        return None
-    if not nodes:
-        c.add("error", "required", "`nodes` is an empty list, so the cut would "
-              "cut nothing", path=(*cp, "nodes"), where=cw, field="nodes",
-              expected="at least one node id, or no `nodes` key", found="[]",
-              fix="list the nodes the country withholds, or remove `nodes:` to "
-                  "cut everything it supplies")
-        return None
-    for x in nodes:
-        if names.id_set is not None and x not in names.id_set:
-            c.add("error", "unknown-node", f"cut names unknown node '{x}'",
-                  path=(*cp, "nodes"), where=cw, field="nodes",
-                  expected="a node id of the chain", found=short(x),
-                  fix=did_you_mean(x, names.ids or [], "use a node id of the chain"))
-    return nodes
-
-
-def _check_cut_reach(c: Collector, supply: Suppliers, country: str, nodes: list[str] | None,
-                     cp: tuple[Any, ...], cw: str, names: _Names) -> None:
-    """A warning for each node of the cut that ``country`` (or, for a group, a member)
-    supplies nothing of, naming the node's suppliers; with no ``nodes``, one when it
-    supplies nothing of the chain."""
-    who = country
-    members = supply.reach(country)[1:]
-    if members:
-        who = f"{country} (with its members {', '.join(members)})"
-    if nodes is None:
-        if not supply.supplies(country):
-            c.add("warning", "cuts-nothing", f"{who} supplies nothing of this chain; the "
-                  "cut changes nothing", path=(*cp, "country"), where=cw, field="country",
-                  expected="a country with a positive supplier share",
-                  found=f"no share of {country}",
-                  fix="cut a country that supplies the chain, or remove the cut")
-        return
-    known = [x for x in dict.fromkeys(nodes) if names.id_set is None or x in names.id_set]
-    empty = [x for x in known if not supply.supplies(country, x)]
-    for x in empty:
-        shares = supply.of(x)
-        named = [k for k in shares if k != "other"]
-        named += sorted({j for codes in supply.controllers(x).values() for j in codes}
-                        - set(named))
-        held = "".join(f"; {k} controlled by {', '.join(v)}"
-                       for k, v in supply.controllers(x).items())
-        there = " there" if len(empty) < len(known) else ""
-        c.add("warning", "cuts-nothing", f"{who} supplies nothing of '{x}' (its suppliers: "
-              f"{share_list(shares) or 'none'}{held}); the cut changes nothing{there}",
-              path=(*cp, "nodes"), where=cw, field="nodes",
-              expected=f"a node {country} supplies", found=short(x),
-              fix=(f"cut one of its suppliers ({', '.join(named[:8])}), or remove '{x}' "
-                   "from the cut") if named else
-              f"remove '{x}' from the cut: only `other` producers make it, and no cut "
-              "reaches them")
+    return {"country": target["country"], "nodes": target["nodes"],
+            "fraction": target["fraction"], "start": start, "duration": dur,
+            "to": target["to"]}
 
 
 def _check_cut_months(c: Collector, start: Any, dur: Any, cp: tuple[Any, ...], cw: str,
