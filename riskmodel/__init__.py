@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from riskmodel.exporting import export
     from riskmodel.model import Chain, ChainGraph, Compiled, builtin_chains, load, save
     from riskmodel.reporting import report
+    from riskmodel.restrictions import Restriction
     from riskmodel.scenario import Cut, Scenario
     from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from riskmodel.simulation import Result, monte_carlo, simulate, simulate_many
@@ -47,15 +48,15 @@ _LAZY = {
     "load": "model", "save": "model", "ValidationReport": "validation", "validate": "validation",
     "simulate": "simulation", "simulate_many": "simulation", "monte_carlo": "simulation",
     "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
+    "Restriction": "restrictions",
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
     "policy_alignment": "scoring", "score_uncertainty": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
     "export": "exporting",
 }
 _SUBMODULES = {"coalitions", "diff", "engine", "eto", "exporting", "io", "limits", "model",
-               "plot",
-               "provenance", "reporting", "scenario", "schema", "scoring", "simulation",
-               "sources", "synthetic", "uncertainty", "validation"}
+               "plot", "provenance", "reporting", "restrictions", "scenario", "schema",
+               "scoring", "simulation", "sources", "synthetic", "uncertainty", "validation"}
 
 __all__ = [
     "ArgumentError",
@@ -70,6 +71,7 @@ __all__ = [
     "OutputExistsError",
     "OutputFormatError",
     "Problem",
+    "Restriction",
     "Result",
     "RiskmodelError",
     "Scenario",

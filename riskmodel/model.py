@@ -50,6 +50,7 @@ from riskmodel.io.document import (
 from riskmodel.io.tables import (
     ChainData,
 )
+from riskmodel.restrictions import Restriction, baseline_entries
 from riskmodel.validation import read_checked
 
 __all__ = ["Chain", "ChainGraph", "Compiled", "builtin_chains", "load", "save"]
@@ -85,6 +86,9 @@ class Chain:
         Declared country groups and sources.
     scenarios : list of mapping
         Named standard scenarios.
+    baseline : sequence of Restriction or mapping
+        The restrictions in force (:class:`~riskmodel.Restriction`, or mappings in
+        the file form of a ``baseline:`` entry).
 
     Examples
     --------
@@ -105,7 +109,8 @@ class Chain:
                  groups: Mapping[str, Any] | None = None,
                  sources: Mapping[str, Any] | None = None,
                  scenarios: list[Mapping[str, Any]] | None = None,
-                 provenance: Mapping[str, Any] | None = None):
+                 provenance: Mapping[str, Any] | None = None,
+                 baseline: Iterable[Restriction | Mapping[str, Any]] | None = None):
         self._header: dict[str, Any] = {
             "schema": schema.SCHEMA_ID, "name": name, "title": title,
             "description": description,
@@ -114,6 +119,7 @@ class Chain:
             "groups": copy.deepcopy(dict(groups or {})),
             "sources": copy.deepcopy(dict(sources or {})),
             "scenarios": copy.deepcopy(list(scenarios or [])),
+            "baseline": baseline_entries(baseline or ()),
         }
         if provenance:
             self._header["provenance"] = dict(provenance)
@@ -195,6 +201,33 @@ class Chain:
     def scenarios(self) -> list[dict[str, Any]]:
         """The chain's standard scenarios, as mappings."""
         return self._header.setdefault("scenarios", [])
+
+    @property
+    def baseline(self) -> tuple[Restriction, ...]:
+        """The restrictions in force (empty when the chain has none); settable.
+
+        Set it to a sequence of :class:`~riskmodel.Restriction` (or mappings in the
+        file form): a malformed one raises :class:`~riskmodel.ChainValidationError`,
+        and names the chain does not know are reported when it is next checked or
+        computed with.
+
+        >>> import riskmodel as rm
+        >>> bike = rm.load("bicycle")
+        >>> bike.baseline
+        ()
+        >>> bike.baseline = [rm.Restriction(rm.Cut("JP", nodes=("drivetrain",)),
+        ...                                 "jp_drivetrain", since="2025-04")]
+        >>> bike.baseline[0].cut.country, bike.to_dict()["baseline"][0]["since"]
+        ('JP', '2025-04')
+        """
+        return tuple(Restriction.from_dict(d) for d in self._header.get("baseline") or ())
+
+    @baseline.setter
+    def baseline(self, value: Iterable[Restriction | Mapping[str, Any]]) -> None:
+        self._header["baseline"] = baseline_entries(value)
+        if self._data is not None and self._graph is None:
+            self._data.header["baseline"] = copy.deepcopy(self._header["baseline"])
+        self._compiled = self._compiled_key = self._checked_key = None
 
     @property
     def header(self) -> dict[str, Any]:

@@ -74,6 +74,18 @@ class Cut:
             return False
         return self.duration is None or month < self.start + self.duration
 
+    @classmethod
+    def from_dict(cls, c: Mapping[str, Any]) -> Cut:
+        """A cut from its file form ``{country, nodes, fraction, start, duration, to}``.
+
+        >>> Cut.from_dict({"country": "US", "to": "CN"}).to
+        ('CN',)
+        """
+        return cls(c["country"], tuple(c["nodes"]) if c.get("nodes") is not None else None,
+                   float(c.get("fraction", 1.0)), int(c.get("start", 0)),
+                   None if c.get("duration") is None else int(c["duration"]),
+                   _destinations(c.get("to", "all")))
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"country": self.country}
         if self.nodes is not None:
@@ -111,11 +123,7 @@ class Scenario:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Scenario:
         """A scenario from its file form ``{id, title, months, cuts: [...]}``."""
-        cuts = [Cut(c["country"], tuple(c["nodes"]) if c.get("nodes") is not None else None,
-                    float(c.get("fraction", 1.0)), int(c.get("start", 0)),
-                    None if c.get("duration") is None else int(c["duration"]),
-                    _destinations(c.get("to", "all")))
-                for c in d.get("cuts", [])]
+        cuts = [Cut.from_dict(c) for c in d.get("cuts", [])]
         return cls(cuts, name=str(d.get("id", "scenario")), title=str(d.get("title") or ""),
                    months=int(d.get("months", 24)),
                    description=str(d.get("description") or ""),

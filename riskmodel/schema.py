@@ -45,8 +45,10 @@ SLUG_PATTERN = r"^[a-z0-9_]+$"
 #: in a combined view.
 NODE_ID_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)?$"
 COUNTRY_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
-PARTS = ("chain", "node", "capital", "edge", "supplier", "scenario", "cut", "source", "group",
-         "value")
+PARTS = ("chain", "node", "capital", "edge", "supplier", "scenario", "cut", "restriction",
+         "source", "group", "value")
+#: a restriction's ``since``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 #: the attributes whose ``min`` is excluded: a service life must be more than 0 months
 MIN_EXCLUSIVE = frozenset({("capital", "service_life_months")})
 
@@ -209,6 +211,9 @@ def _json_type(a: Attribute) -> dict[str, Any]:
         return {"type": "string", "pattern": COUNTRY_PATTERN}
     if t == "bool":
         return {"type": "boolean"}
+    if t == "date":  # a year alone may be written as a number
+        return {"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
+                          {"type": "integer", "minimum": 1000, "maximum": 9999}]}
     if t == "choice":
         return {"enum": ["triangular", "uniform"]}
     if t == "shares":
@@ -226,7 +231,7 @@ def _json_type(a: Attribute) -> dict[str, Any]:
         return {"anyOf": [code, {"type": "array", "items": code, "minItems": 1}]}
     if t == "destinations":
         code = {"type": "string", "pattern": COUNTRY_PATTERN}
-        return {"anyOf": [{"enum": ["all", "home"]}, code,
+        return {"anyOf": [{"enum": ["all", "world", "home"]}, code,
                           {"type": "array", "items": code, "minItems": 1}]}
     if t == "perspective":
         return {"anyOf": [{"const": "global"},
@@ -264,6 +269,8 @@ def json_schema() -> dict[str, Any]:
                                     "minItems": 1}
     chain["properties"]["edges"] = {"type": "array", "items": {"$ref": "#/$defs/edge"}}
     chain["properties"]["scenarios"] = {"type": "array", "items": {"$ref": "#/$defs/scenario"}}
+    chain["properties"]["baseline"] = {"type": "array",
+                                       "items": {"$ref": "#/$defs/restriction"}}
     chain["properties"]["sources"] = {"type": "object",
                                       "additionalProperties": {"$ref": "#/$defs/source"}}
     chain["properties"]["groups"] = {"type": "object",
@@ -274,6 +281,9 @@ def json_schema() -> dict[str, Any]:
     cut = _object("cut")
     cut["properties"]["nodes"] = {"type": "array",
                                   "items": {"type": "string", "pattern": NODE_ID_PATTERN}}
+    restriction = _object("restriction")
+    restriction["properties"]["nodes"] |= {
+        k: v for k, v in cut["properties"]["nodes"].items() if k != "description"}
     group = _object("group")
     group["properties"]["members"] = {"type": "array",
                                       "items": {"type": "string", "pattern": COUNTRY_PATTERN}}
@@ -292,6 +302,7 @@ def json_schema() -> dict[str, Any]:
             "edge": _object("edge"),
             "scenario": scenario,
             "cut": cut,
+            "restriction": restriction,
             "source": _object("source"),
             "group": group,
             "sourced": sourced,
@@ -308,7 +319,8 @@ def markdown_reference() -> str:
         "chain": "Chain header", "node": "Node", "edge": "Edge",
         "capital": "Installed base (a node's `capital`; bundle column `capital.<attribute>`)",
         "supplier": "Supplier share (bundle `suppliers.csv` row)", "scenario": "Scenario",
-        "cut": "Cut", "source": "Source", "group": "Country group",
+        "cut": "Cut", "restriction": "Restriction in force (a `baseline:` entry)",
+        "source": "Source", "group": "Country group",
         "value": "Sourced value (any number may take this form)",
     }
     out = []

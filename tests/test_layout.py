@@ -21,11 +21,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "riskmodel"
 
 #: each top-level part of the package and its rank; a part imports only lower ranks
-RANKS: dict[str, int] = {
+RANKS: dict[str, float] = {
     # foundations: no riskmodel imports but each other's
     "_version": 0, "_errors": 0, "limits": 0, "schema": 0, "_progress": 0, "data": 0,
     "io": 1,            # read, write, tables, parsing, rendering
     "scenario": 2,      # cuts and scenarios
+    "restrictions": 2.5,  # restrictions in force: permanent, dated cuts (imports scenario)
     "validation": 3,    # the checks behind rm.validate
     "engine": 4,        # compiled arrays, the equations, the kernels
     "model": 5,         # Chain, load, save

@@ -231,6 +231,9 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
             item["note"] = r["note"]
         edges.append(item)
     doc["edges"] = edges
+    if h.get("baseline"):  # restrictions in force, already in their file form
+        doc["baseline"] = [{k: v for k, v in r.items() if v is not None}
+                           for r in h["baseline"]]
     if h.get("scenarios"):
         doc["scenarios"] = [_clean_scenario(s) for s in h["scenarios"]]
     return doc

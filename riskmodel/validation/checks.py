@@ -19,6 +19,7 @@ from riskmodel.io.document import Document, read_document
 from riskmodel.io.parse import from_mapping, from_tables
 from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.io.tables import ChainData
+from riskmodel.restrictions import check_baseline
 from riskmodel.scenario import check_scenarios
 from riskmodel.validation.controllers import check_stray_controllers
 from riskmodel.validation.header import check_header
@@ -31,10 +32,11 @@ __all__ = ["build", "check_data", "load_data", "suppliers_of"]
 def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, list[Problem]]:
     """Turn a read document into tables and every problem found in it.
 
-    The header is checked first, then the tables, then the scenarios (against the
-    chain's nodes and countries). ``require_sources`` also checks that every number
-    is sourced or a marked estimate (here, where each value's place in the file is
-    still known).
+    The header is checked first, then the tables, then the scenarios and the baseline
+    (restrictions in force), against the chain's nodes and countries.
+    ``require_sources`` also checks that every number is sourced or a marked estimate
+    (here, where each value's place in the file is still known), and that every
+    restriction in force cites its source and the place in it.
 
     Examples
     --------
@@ -66,21 +68,34 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
         nodes, sups, edges = from_mapping(doc, c, raw)
     data = ChainData(header, nodes, sups, edges, path=doc.path)
     check_tables(c, data)
-    countries = sorted({x for x in data.suppliers["country"] if isinstance(x, str)}
-                       | set(header["groups"]) | controller_codes(data.suppliers["controlled_by"]))
-    if data.header.get("perspective") != "global":
-        countries = sorted(set(countries) | {header["perspective"]["home"]})
+    countries = _cut_countries(data)
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
-    header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids,
-                                          [x for x in countries if x != OTHER],
-                                          supply=suppliers_of(data),
-                                          groups=header["groups"],
+    supply = suppliers_of(data)
+    header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids, countries,
+                                          supply=supply, groups=header["groups"],
                                           perspective=header.get("perspective"))
+    header["baseline"] = check_baseline(c, header.get("baseline", []), ids, countries,
+                                        supply=supply, groups=header["groups"],
+                                        perspective=header.get("perspective"),
+                                        sources=header["sources"],
+                                        require_sources=require_sources)
     if "_bad_id" in data.nodes:
         data.nodes = data.nodes.drop(columns="_bad_id")
     if require_sources:
         check_sources(c, data)
     return data, c.finish()
+
+
+def _cut_countries(data: ChainData) -> list[str]:
+    """The countries a cut of the chain ``data`` may name: its suppliers, their
+    controlling jurisdictions, its declared groups and its home."""
+    header = data.header
+    countries = ({x for x in data.suppliers["country"] if isinstance(x, str)}
+                 | set(header.get("groups") or {})
+                 | controller_codes(data.suppliers["controlled_by"]))
+    if isinstance(header.get("perspective"), dict):
+        countries |= {header["perspective"]["home"]}
+    return sorted(countries - {OTHER})
 
 
 def suppliers_of(data: ChainData) -> Suppliers:
@@ -107,7 +122,8 @@ def suppliers_of(data: ChainData) -> Suppliers:
 
 
 def check_data(data: ChainData, *, require_sources: bool = False) -> list[Problem]:
-    """Problems in an in-memory chain (no file positions): its header, then its tables.
+    """Problems in an in-memory chain (no file positions): its header, its tables, then
+    its baseline (restrictions in force).
 
     Examples
     --------
@@ -122,6 +138,11 @@ def check_data(data: ChainData, *, require_sources: bool = False) -> list[Proble
     data = ChainData(header, data.nodes, data.suppliers, data.edges, data.path, data.extra)
     check_tables(c, data)
     check_stray_controllers(c, data.extra.get("stray_controllers", ()))
+    if header["baseline"]:
+        check_baseline(c, header["baseline"], [x for x in data.nodes["id"] if isinstance(x, str)],
+                       _cut_countries(data), supply=suppliers_of(data), groups=header["groups"],
+                       perspective=header["perspective"], sources=header["sources"],
+                       require_sources=require_sources)
     if require_sources:
         check_sources(c, data)
     return c.finish()

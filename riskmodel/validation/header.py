@@ -30,7 +30,8 @@ def check_header(c: Collector, h: dict[str, Any]) -> dict[str, Any]:
 
     Problems go to ``c``, in the order of the keys below: unknown keys, ``schema``,
     ``name``, the texts, ``stages``, ``groups``, ``sources``, ``perspective`` and
-    ``provenance``. Scenarios are checked later, once the nodes are known.
+    ``provenance``. Scenarios and the baseline (restrictions in force) are checked later,
+    once the nodes are known.
 
     Examples
     --------
@@ -57,6 +58,7 @@ def check_header(c: Collector, h: dict[str, Any]) -> dict[str, Any]:
     if prov is not None:
         out["provenance"] = prov
     out["scenarios"] = h.get("scenarios", []) or []
+    out["baseline"] = h.get("baseline", []) or []
     return out
 
 
