@@ -3,9 +3,10 @@
 :func:`diff` compares two chains (say, a built-in chain before and after an edit, or
 the ETO import under two conversion rules) and reports nodes, edges and values added,
 removed or changed, and how the choke ranking and the country leverage moved.
-Changes to the header (the chain's name and currency, its perspective, stages and
-country groups) are reported first: a new perspective or new groups move every ranking,
-so the ranking moves below them are read in that light. Detection returns a
+Changes to the header (the chain's name and currency, its perspective, stages, country
+groups and restrictions in force) are reported first: a new perspective, new groups or
+a new baseline move every ranking, so the ranking moves below them are read in that
+light. Detection returns a
 :class:`ChainDiff` of DataFrames; :func:`render` formats it as a text table, JSON or
 Markdown.
 
@@ -69,7 +70,7 @@ class ChainDiff:
     leverage: pd.DataFrame       #: per country: old/new leverage and its move
     settings: dict[str, Any] = field(default_factory=dict)
     #: header changes: field (``name``, ``title``, ``currency``, ``perspective``,
-    #: ``stages``, ``groups.<ID>``), status, old, new
+    #: ``stages``, ``groups.<ID>``, ``baseline.<id>``), status, old, new
     header: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["field", "status", "old", "new"]))
 
@@ -110,13 +111,16 @@ def _header_values(chain: Chain) -> dict[str, Any]:
                            "stages": chain.stages}
     for gid, g in sorted((h.get("groups") or {}).items()):
         out[f"groups.{gid}"] = g
+    for r in chain.baseline:  # the restrictions in force move every result
+        out[f"baseline.{r.id}"] = r.as_dict()
     return out
 
 
 def _header_changes(old: Chain, new: Chain) -> pd.DataFrame:
     a, b = _header_values(old), _header_values(new)
     rows = []
-    for key in [*HEADER_FIELDS, *sorted(k for k in set(a) | set(b) if k.startswith("groups."))]:
+    for key in [*HEADER_FIELDS, *sorted(k for k in set(a) | set(b)
+                                         if k.startswith(("groups.", "baseline.")))]:
         va, vb = a.get(key), b.get(key)
         if va == vb:
             continue
@@ -153,8 +157,8 @@ def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> C
     ranking and the country leverage moved.
 
     The header rows (``ChainDiff.header``) cover the name, title, currency, perspective,
-    stages and each country group; a changed perspective or group moves the rankings by
-    itself, which ``ChainDiff.perspective_changed`` flags."""
+    stages, each country group and each restriction in force; a changed perspective or
+    group moves the rankings by itself, which ``ChainDiff.perspective_changed`` flags."""
     from riskmodel.scoring import leverage, score
 
     on, nn = set(old.graph.nodes), set(new.graph.nodes)
@@ -213,6 +217,9 @@ def _header_value_text(fld: str, v: Any) -> str:
         return f"home {v['home']}" if isinstance(v, dict) and "home" in v else str(v)
     if fld == "stages" and isinstance(v, list):
         return ", ".join(map(str, v))
+    if fld.startswith("baseline.") and isinstance(v, dict):
+        return "; ".join(f"{k} {', '.join(map(str, x)) if isinstance(x, list) else x}"
+                         for k, x in v.items() if k != "id")
     if fld.startswith("groups.") and isinstance(v, dict):
         parts = []
         if "members" in v:
@@ -234,6 +241,9 @@ def _notes(d: ChainDiff) -> list[str]:
     if len(d.header) and d.header["field"].str.startswith("groups.").any():
         out.append("The country groups changed: the leverage moves below partly come from "
                    "that change.")
+    if len(d.header) and d.header["field"].str.startswith("baseline.").any():
+        out.append("The restrictions in force (baseline) changed: every result is read on "
+                   "top of them, so the moves below partly come from that change.")
     return out
 
 

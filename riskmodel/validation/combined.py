@@ -64,6 +64,18 @@ def _qualified_scenarios(scenarios: list[dict[str, Any]], chain: str) -> list[di
     return out
 
 
+def _qualified_baseline(baseline: list[dict[str, Any]], chain: str) -> list[dict[str, Any]]:
+    """A chain's restrictions in force with ids and node ids qualified by its name, as
+    its scenarios are."""
+    out = []
+    for r in copy.deepcopy(baseline):
+        r["id"] = f"{chain}_{r['id']}"
+        if r.get("nodes") is not None:
+            r["nodes"] = [f"{chain}.{n}" for n in r["nodes"]]
+        out.append(r)
+    return out
+
+
 def is_combined(doc: Document) -> bool:
     """Whether a read file is a combined view (``schema: riskmodel/combined@1``) rather
     than a chain: the two formats are told apart by their content, not their name."""
@@ -78,7 +90,8 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     ``path`` may also be the file already read, as a :class:`~riskmodel.io.Document`.
     The chains it names are read and checked first; their problems come first, and
     when one has an error the view is not joined. Then the chains' headers are
-    joined, the links read, the joined tables checked, and the scenarios gathered.
+    joined, the links read, the joined tables checked, and the scenarios and restrictions
+    in force gathered.
 
     Examples
     --------
@@ -111,6 +124,9 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     data = ChainData(header, nodes, sups, edges, doc.path)
     check_tables(c, data)
     header["scenarios"] = _join_scenarios(c, raw, parts, data)
+    header["baseline"] = [r for part in parts
+                          for r in _qualified_baseline(part.header.get("baseline") or [],
+                                                       str(part.header.get("name")))]
     if require_sources:
         check_sources(c, ChainData(header, nodes.iloc[:0], sups.iloc[:0], links, doc.path))
     return data, problems + c.finish()
