@@ -93,9 +93,10 @@ COUNTRIES = ["US", "JP", "CN", "NL", "DE", "KR"]
 
 
 def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
-                 n: int | None = None):
+                 n: int | None = None, baseline: bool = False):
     """A random chain for engine tests: layered, with alternatives groups, non-essential
-    inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges."""
+    inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges, ``baseline`` one
+    to three restrictions in force (:func:`random_baseline`)."""
     rng = np.random.default_rng(seed)
     n = n or int(rng.integers(4, 14))
     g = nx.DiGraph()
@@ -139,7 +140,36 @@ def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
             if not g.has_edge(f"n{b}", f"n{a}") and not g.has_edge(f"n{a}", f"n{b}"):
                 g.add_edge(f"n{b}", f"n{a}")
     persp = {"home": home} if home else "global"
-    return rm.Chain(g, name=f"random{seed}", perspective=persp)
+    chain = rm.Chain(g, name=f"random{seed}", perspective=persp)
+    if baseline:
+        chain.baseline = random_baseline(chain, seed)
+    return chain
+
+
+def random_baseline(chain, seed: int) -> list[rm.Restriction]:
+    """One to three random restrictions in force on ``chain``: whole or partial, of some
+    or all of a supplier's nodes, withheld from every destination, all but the cutting
+    country, the home or a list; dated by a year, a month or a day. Drawn from their own
+    random stream, so that the chain drawn for a seed does not depend on them."""
+    rng = np.random.default_rng(seed + 20_000)
+    supplied = sorted({k for _, sup in chain.graph.nodes(data="suppliers") if sup
+                       for k in sup if k != "other"})
+    nodes = list(chain.graph.nodes)
+    out = []
+    for i in range(int(rng.integers(1, 4)) if supplied else 0):
+        country = str(rng.choice(supplied))
+        sel = None
+        if rng.random() < 0.5:
+            sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 3)),
+                                                    replace=False))
+        to: str | tuple[str, ...] = str(rng.choice(["all", "world", "list"]
+                                                   + (["home"] if chain.home else [])))
+        if to == "list":
+            to = tuple(str(x) for x in rng.choice(COUNTRIES, size=2, replace=False))
+        since = str(rng.choice(["2019", "2022-10", "2022-10-07", "2024-02-29"]))
+        out.append(rm.Restriction(Cut(country, sel, float(rng.choice([1.0, 0.5])), to=to),
+                                  f"r{i}", since=since))
+    return out
 
 
 def random_scenario(chain, seed: int, *, months: int = 6):

@@ -100,9 +100,34 @@ def chains(draw: st.DrawFn) -> dict[str, Any]:
         "schema": "riskmodel/chain@1", "name": "fuzzed",
         "perspective": draw(st.sampled_from(["global", {"home": HOME}])),
         "groups": {"EU": {"label": "European Union", "members": ["DE", "FR"]}},
+        "sources": {"rule": {"title": "A rule in force"}},
         "nodes": nodes, "edges": edges,
     }
+    supplied = sorted({k for n in nodes for k in n.get("suppliers", {}) if k != "other"})
+    if supplied and draw(st.booleans()):
+        chain["baseline"] = draw(baseline(supplied, [n["id"] for n in nodes],
+                                          home=chain["perspective"] != "global"))
     return chain
+
+
+@st.composite
+def baseline(draw: st.DrawFn, supplied: list[str], ids: list[str], *, home: bool
+             ) -> list[dict[str, Any]]:
+    """One or two restrictions in force, by a country that supplies the chain."""
+    out = []
+    for i in range(draw(st.integers(1, 2))):
+        entry: dict[str, Any] = {"id": f"r{i}", "country": draw(st.sampled_from(supplied)),
+                                 "since": draw(st.sampled_from([2019, "2022-10",
+                                                                "2022-10-07"])),
+                                 "source": "rule"}
+        if draw(st.booleans()):
+            entry["nodes"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2,
+                                           unique=True))
+        entry["fraction"] = draw(st.sampled_from([1, 0.5]))
+        entry["to"] = draw(st.sampled_from(["all", "world", ["JP"]] + (["home"] if home
+                                                                        else [])))
+        out.append(entry)
+    return out
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from helpers import random_chain
 
 import riskmodel as rm
 from riskmodel import schema
@@ -245,3 +246,16 @@ def test_a_combined_view_qualifies_the_baseline(tmp_path: Path,
     assert [(r.id, r.cut.nodes) for r in baseline] == [
         ("chips_us_advanced_computing_2022", ("chips.logic_chips",)),
         ("chips_nl_euv_2019", None), ("chips_nl_duv_2023", ("chips.euv_lithography",))]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_baselines_round_trip_and_validate(tmp_path: Path, seed: int) -> None:
+    chain = random_chain(seed, home="CN" if seed % 2 else None, baseline=True)
+    assert chain.baseline, "every seed here draws a baseline"
+    assert not [p for p in chain.check() if p.severity == "error"]
+    for target in ("c.yaml", "c.json", "bundle"):
+        again = rm.load(rm.save(chain, tmp_path / f"{seed}{target}"))
+        assert again.baseline == chain.baseline and again.to_dict() == chain.to_dict()
+    # the chain drawn for a seed is the same with or without a baseline
+    assert random_chain(seed, home="CN" if seed % 2 else None).to_dict() == {
+        k: v for k, v in chain.to_dict().items() if k != "baseline"}

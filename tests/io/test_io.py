@@ -183,7 +183,20 @@ def chains(draw: st.DrawFn) -> rm.Chain:
         g.add_edge(ids[i], ids[j], essential=draw(st.booleans()))
         if draw(st.booleans()):
             g.edges[ids[i], ids[j]]["note"] = draw(_text)
-    return rm.Chain(g, name="prop", perspective=draw(st.sampled_from(["global", {"home": "CN"}])))
+    chain = rm.Chain(g, name="prop",
+                     perspective=draw(st.sampled_from(["global", {"home": "CN"}])))
+    supplied = sorted({k for _, sup in g.nodes(data="suppliers") if sup for k in sup})
+    if supplied and draw(st.booleans()):  # sometimes restrictions in force
+        chain.baseline = [
+            {"id": f"r{i}", "country": draw(st.sampled_from(supplied)),
+             "since": draw(st.sampled_from([2019, "2022-10", "2022-10-07"])),
+             **({"nodes": draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2,
+                                        unique=True))} if draw(st.booleans()) else {}),
+             **({"to": draw(st.sampled_from(["world", ["CN", "JP"]]))}
+                if draw(st.booleans()) else {}),
+             **({"note": draw(_text)} if draw(st.booleans()) else {})}
+            for i in range(draw(st.integers(1, 2)))]
+    return chain
 
 
 @settings(max_examples=40, deadline=None,
