@@ -12,11 +12,11 @@ bounded (nothing is executed or unpickled; see :mod:`riskmodel.io.files`):
   surrogate) or hold control characters.
 
 A *bundle* is a folder holding ``chain.yaml`` (the header: name, perspective,
-sources, groups, scenarios), ``nodes.csv`` (one row per node), ``suppliers.csv``
-(long form: ``node, country, share``) and ``edges.csv``. A sourced value spreads over
-columns named ``<field>.<key>``: ``substitutability``, ``substitutability.low``,
-``substitutability.source`` ... A bundle's files must be regular files in its folder:
-a member that is a symbolic link is refused unread.
+sources, groups, scenarios, the restrictions in force), ``nodes.csv`` (one row per
+node), ``suppliers.csv`` (long form: ``node, country, share``) and ``edges.csv``. A
+sourced value spreads over columns named ``<field>.<key>``: ``substitutability``,
+``substitutability.low``, ``substitutability.source`` ... A bundle's files must be
+regular files in its folder: a member that is a symbolic link is refused unread.
 
 :func:`write_document` writes a chain back in any of the three formats, through the
 one safe writer (:mod:`riskmodel.io.write`); :func:`resolve_path` finds a built-in
