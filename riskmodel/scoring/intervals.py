@@ -87,7 +87,7 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
             return x[:, rep] if x.shape[1] > 1 else x
         p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
-            "weight")}})
+            "weight", "life")}})
         spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand)
         loss = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
         results[done:done + d, nodes] = loss.reshape(d, m)
