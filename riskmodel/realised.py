@@ -24,7 +24,7 @@ import numpy as np
 
 from riskmodel.scenario import Cut, Scenario, resolve
 
-__all__ = ["NOISE", "baseline_of", "held_line", "marginal"]
+__all__ = ["NOISE", "baseline_of", "describe", "held_line", "marginal"]
 
 #: Marginal losses within this of 0 are 0: the two runs differ there by rounding only.
 NOISE = 1e-12
@@ -98,3 +98,19 @@ def held_line(count: int, realised: float, peak: float, final: float) -> str:
     """
     return (f"  restrictions in force ({count}): realised loss {realised:.1%}; this scenario "
             f"adds: peak {peak:.1%}, final {final:.1%} (the figures below)")
+
+
+def describe(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Restrictions in force as plain data (for JSON): each cut's fields, with a
+    restriction's ``id``, ``since`` and ``source`` where it has them.
+
+    >>> describe([Cut("US", to=("CN",))])
+    [{'country': 'US', 'to': ['CN']}]
+    """
+    out = []
+    for item in items:
+        cut = item if isinstance(item, Cut) else item.cut
+        meta = {k: getattr(item, k) for k in ("id", "since", "source")
+                if getattr(item, k, None) is not None}
+        out.append({**meta, **cut.as_dict()})
+    return out
