@@ -283,3 +283,44 @@ def test_every_path_agrees_with_the_reference_under_a_baseline(cyclic: bool,
         held += bool(baseline)
         worst = max(worst, _worst(chain, random_scenario(chain, seed), baseline, seed))
     assert held >= 16 and worst <= 1e-9
+
+
+# -- many scenarios and Monte Carlo ----------------------------------------------
+
+def test_many_scenarios_on_top_of_the_baseline() -> None:
+    chain = _parts()
+    held = [Cut("JP", nodes=("parts",))]
+    scs = [Scenario([Cut("KR", start=1)], name="kr", months=7),
+           Scenario([Cut("JP", nodes=("parts",))], name="again", months=7),
+           Scenario([Cut("US")], name="paint", months=3)]
+    many = rm.simulate_many(chain, scs, baseline=held)
+    assert list(many["realised_loss"]) == pytest.approx([0.15] * 3)
+    assert list(many["peak_loss"]) == pytest.approx([0.2, 0.0, 0.5])
+    assert list(many["immediate_loss"]) == pytest.approx([0.2, 0.0, 0.5])
+    assert list(many["long_run_loss"]) == pytest.approx([0.1, 0.0, 0.5])
+    # paint's month of stock covers its first month
+    assert list(many["cumulative_loss"]) == pytest.approx([0.5 * sum(KR_ON_TOP), 0.0, 1.0])
+    one = rm.simulate(chain, scs[0], baseline=held).summary
+    assert many.loc["kr"].drop("realised_loss").to_numpy() == pytest.approx(
+        one.drop("realised_loss").to_numpy())
+    chunked = rm.simulate_many(chain, scs, baseline=held, chunk=1)
+    assert chunked.to_numpy() == pytest.approx(many.to_numpy())
+    assert list(rm.simulate_many(chain, scs, baseline=False)["realised_loss"]) == [0.0] * 3
+
+
+def test_monte_carlo_draws_each_have_their_realised_loss() -> None:
+    ranged = {"substitutability": {"value": 0.5, "low": 0.3, "high": 0.7}}
+    chain = _parts(provenance=ranged)
+    held = [Cut("JP", nodes=("parts",))]
+    sc = Scenario([Cut("JP", nodes=("parts",))], months=4)
+    mc = rm.monte_carlo(chain, sc, draws=30, seed=3, baseline=held)
+    realised = mc.draws["realised_loss"]
+    # JP's 0.6 of parts less substitution s in [0.3, 0.7], for half the end-use value
+    assert 0.09 - 1e-12 <= realised.min() < realised.max() <= 0.21 + 1e-12
+    assert (mc.draws["peak_loss"] == 0).all() and (mc.loss.to_numpy() == 0).all()
+    assert mc.baseline == tuple(held)
+    assert "restrictions in force (1)" in str(mc)
+    bare = rm.monte_carlo(chain, sc, draws=30, seed=3, baseline=False)
+    assert (bare.draws["realised_loss"] == 0).all()
+    # the same draws: the cut's long-run bound alone is the restriction's realised loss
+    assert bare.draws["long_run_loss"].to_numpy() == pytest.approx(realised.to_numpy())
