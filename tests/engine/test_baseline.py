@@ -278,7 +278,9 @@ def test_every_path_agrees_with_the_reference_under_a_baseline(cyclic: bool,
                                                                home: str | None) -> None:
     worst, held = 0.0, 0
     for seed in range(26):  # 4 × 26 = 104 random chains
-        chain = _with_capital(random_chain(seed, cyclic=cyclic, home=home), seed)
+        # small chains (4 to 9 nodes), so that the node-by-node reference stays quick
+        chain = _with_capital(random_chain(seed, cyclic=cyclic, home=home, n=4 + seed % 6),
+                              seed)
         baseline = random_baseline(chain, seed)
         held += bool(baseline)
         worst = max(worst, _worst(chain, random_scenario(chain, seed), baseline, seed))
@@ -324,3 +326,24 @@ def test_monte_carlo_draws_each_have_their_realised_loss() -> None:
     assert (bare.draws["realised_loss"] == 0).all()
     # the same draws: the cut's long-run bound alone is the restriction's realised loss
     assert bare.draws["long_run_loss"].to_numpy() == pytest.approx(realised.to_numpy())
+
+
+@pytest.mark.parametrize("backend, k", PATHS)
+def test_whole_country_restrictions_in_the_static_bounds_of_every_path(backend: str,
+                                                                      k: int) -> None:
+    # cuts of everything a country supplies, withheld from everyone: the column-block
+    # kernel reads such scenario cuts from a country table, but a restriction in force
+    # keeps its complete ramp (ρ = 1) even in the immediate bound
+    chain = _parts()
+    held = [Cut("JP", to="world")]
+    sc = Scenario([Cut("KR", to="world", start=1)], months=4)
+    c = chain.compiled
+    p = engine.params_from_compiled(c)
+    spec = cut_spec(chain, [Scenario([], months=4)] * (k - 1) + [sc], p, baseline=held)
+    for mode, want in (("immediate", 0.15 + 0.2), ("long_run", 0.15 + 0.1)):
+        got = engine.static_bounds(c, p, spec, 4, mode=mode, by_month=True, backend=backend)
+        assert list(got[:, -1]) == pytest.approx([0.15, want, want, want]), mode
+        if k > 1:
+            assert list(got[:, 0]) == pytest.approx([0.15] * 4), mode
+    loss = engine.dynamic(c, p, spec, 4, backend=backend).loss[:, -1]
+    assert list(loss) == pytest.approx([0.15 + 0.5 * x for x in KR_ON_TOP[:4]])
