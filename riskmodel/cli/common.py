@@ -63,14 +63,15 @@ def add_monte_carlo(sp: argparse.ArgumentParser, what: str, *,
                     help="seed of the Monte Carlo draws, a whole number ≥ 0 (default 0)")
 
 
-def add_no_baseline(sp: argparse.ArgumentParser) -> None:
+def add_no_baseline(sp: argparse.ArgumentParser, what: str = "the scenario's") -> None:
     """Add ``--no-baseline``: leave out the chain's restrictions in force (its
-    ``baseline:``, docs/model.md §1.5); read it with :func:`baseline_arg`."""
+    ``baseline:``, docs/model.md §1.5); read it with :func:`baseline_arg`. ``what``
+    names whose marginal effect is reported by default."""
     sp.add_argument("--no-baseline", action="store_true",
                     help="leave out the restrictions in force (the chain's baseline:) and "
                          "measure against the unrestricted chain; by default a chain with "
-                         "a baseline reports their realised loss and the scenario's "
-                         "marginal effect on top of them")
+                         f"a baseline reports their realised loss and {what} marginal "
+                         "effect on top of them")
 
 
 def baseline_arg(args: argparse.Namespace) -> bool | None:

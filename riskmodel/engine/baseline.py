@@ -24,7 +24,7 @@ from riskmodel.engine.params import Params
 from riskmodel.engine.plan import plan_for
 from riskmodel.engine.propagation import propagate
 
-__all__ = ["SHORT", "only_baseline", "start_buffers"]
+__all__ = ["SHORT", "in_every_column", "only_baseline", "start_buffers"]
 
 #: A node whose supply under the restrictions in force is below ``1 − SHORT`` is short:
 #: its stock is spent.
@@ -95,3 +95,46 @@ def start_buffers(c: Compiled, p: Params, cuts: CutSpec, *,
     life = np.broadcast_to(q.life, (c.n, width))
     return np.where(life > 0, np.minimum(1.0, supply),
                     np.where(supply < 1.0 - SHORT, 0.0, start))
+
+
+def in_every_column(cuts: CutSpec, held: CutSpec) -> CutSpec:
+    """``cuts`` with the atoms of ``held`` (restrictions in force, one column) added to
+    each of its columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = CutSpec(1, np.array([0]), [np.array([3])], np.ones(1), np.array([-np.inf]),
+    ...               np.array([np.inf]))
+    >>> two = CutSpec(2, np.array([0, 1]), [np.array([0]), np.array([1])], np.ones(2),
+    ...               np.zeros(2), np.full(2, np.inf))
+    >>> both = in_every_column(two, one)
+    >>> both.col.tolist(), both.baseline.tolist()
+    ([0, 1, 0, 1], [False, False, True, True])
+    """
+    a = np.flatnonzero(held.col == 0)
+    if not len(a):
+        return cuts
+    k, q = cuts.k, len(cuts.col)
+    each = np.tile(a, k)
+    cols = np.repeat(np.arange(k, dtype=np.int64), len(a))
+
+    def both(mine: np.ndarray | None, theirs: np.ndarray | None, fill: int) -> np.ndarray:
+        mine = np.full(q, fill, dtype=np.int64) if mine is None else mine
+        theirs = np.full(len(held.col), fill, dtype=np.int64) if theirs is None else theirs
+        return np.concatenate([mine, theirs[each]])
+
+    kind = None
+    keys = None
+    if cuts.to_kind is not None or held.to_kind is not None:
+        kind = both(cuts.to_kind, held.to_kind, 0).astype(np.int8)
+        none = [np.zeros(0, dtype=np.int64)]
+        keys = [*(cuts.to_keys or none * q), *((held.to_keys or none * len(held.col))[i]
+                                                 for i in each)]
+    country = None if cuts.country is None and held.country is None else both(
+        cuts.country, held.country, -1)
+    return CutSpec(k, np.concatenate([cuts.col, cols]),
+                   [*cuts.rows, *(held.rows[i] for i in each)],
+                   np.concatenate([cuts.fraction, held.fraction[each]]),
+                   np.concatenate([cuts.start, held.start[each]]),
+                   np.concatenate([cuts.end, held.end[each]]), country, kind, keys)

@@ -84,3 +84,20 @@ def test_help_says_what_no_baseline_does(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["simulate", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--no-baseline leave out the restrictions in force" in out
+
+
+def test_leverage_on_top_of_the_baseline(held: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "bicycle", "--leverage", "--top", "1", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    lev = {r["country"]: r for r in data["leverage"]}
+    assert data["leverage_realised_loss"] == pytest.approx(0.56)
+    assert lev["JP"]["leverage"] == 0.0 and lev["TW"]["carriers"] == ["drivetrain"]
+    assert main(["score", "bicycle", "--leverage", "--top", "1"]) == 0
+    assert "on top of the 1 restriction in force, whose realised loss is 56.0%" in (
+        capsys.readouterr().out)
+    assert main(["score", "bicycle", "--leverage", "--top", "1", "--format", "json",
+                 "--no-baseline"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "leverage_realised_loss" not in data
+    assert {r["country"]: r for r in data["leverage"]}["JP"]["leverage"] == pytest.approx(
+        0.607, abs=1e-3)

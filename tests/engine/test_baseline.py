@@ -347,3 +347,19 @@ def test_whole_country_restrictions_in_the_static_bounds_of_every_path(backend: 
             assert list(got[:, 0]) == pytest.approx([0.15] * 4), mode
     loss = engine.dynamic(c, p, spec, 4, backend=backend).loss[:, -1]
     assert list(loss) == pytest.approx([0.15 + 0.5 * x for x in KR_ON_TOP[:4]])
+
+
+def test_leverage_on_top_of_the_baseline() -> None:
+    # JP's parts are withheld already: JP has no leverage left; KR's whole cut adds its
+    # 0.4 of parts (0.2 once substituted) for goods, half the end-use value, with the
+    # stock of parts spent; the US stops the paint (its month of stock long gone by 12)
+    lev = rm.leverage(_parts(), baseline=[Cut("JP", nodes=("parts",))])
+    assert lev.attrs["realised_loss"] == pytest.approx(0.15)
+    assert lev.loc["JP", ["leverage", "immediate", "long_run"]].tolist() == [0.0] * 3
+    assert lev.loc["KR", ["leverage", "immediate", "long_run"]].tolist() == pytest.approx(
+        [0.1, 0.2, 0.1])
+    assert lev.loc["US", ["leverage", "immediate"]].tolist() == pytest.approx([0.5, 0.5])
+    assert lev.loc["KR", "carriers"] == ["parts"] and lev.loc["JP", "carriers"] == []
+    bare = rm.leverage(_parts(), baseline=False)
+    assert bare.attrs["realised_loss"] == 0.0
+    assert bare.loc["JP", "immediate"] == pytest.approx(0.3)
