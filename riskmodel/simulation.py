@@ -35,6 +35,7 @@ from riskmodel import engine
 from riskmodel._errors import Problem
 from riskmodel.engine import CutSpec, Params
 from riskmodel.model import Chain, Compiled, require_chain
+from riskmodel.realised import baseline_of, held_line, marginal
 from riskmodel.scenario import Cut, Scenario, expand_country, resolve, scenario_warnings
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
@@ -43,12 +44,14 @@ DEFAULT_THRESHOLD = 0.05
 MAX_CHUNK = 192
 
 
-def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = None) -> CutSpec:
+def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = None, *,
+             baseline: Sequence[Cut] = ()) -> CutSpec:
     """The engine's cut atoms for ``scenarios`` (one column each) on ``chain``.
 
     A cut reaches the shares its country (or group) makes and those it controls
     (``controlled_by``), and withholds them from the destinations its ``to`` names
-    (docs/model.md §1.3).
+    (docs/model.md §1.3). The cuts of ``baseline`` (restrictions in force, §1.5) are in
+    every column, permanent from ``−inf``.
     """
     c = chain.compiled
     p = p or engine.params_from_compiled(c)
@@ -64,9 +67,10 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
                                                    "whole", "kind", "keys")}
 
     def atom(j: int, r: np.ndarray, cut: Cut, country: int,
-             to: tuple[int, np.ndarray]) -> None:
-        for name, v in zip(atoms, (j, r, cut.fraction, cut.start, math.inf if cut.duration
-                                   is None else cut.start + cut.duration, country, *to),
+             to: tuple[int, np.ndarray], in_force: bool) -> None:
+        start, end = (-math.inf, math.inf) if in_force else (
+            cut.start, math.inf if cut.duration is None else cut.start + cut.duration)
+        for name, v in zip(atoms, (j, r, cut.fraction, start, end, country, *to),
                            strict=True):
             atoms[name].append(v)
 
@@ -79,15 +83,16 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
 
     groups = chain.groups
     for j, sc in enumerate(scenarios):
-        for cut in sc.cuts:
+        for in_force, cut in [*((True, x) for x in baseline), *((False, x) for x in sc.cuts)]:
             codes = [cindex[x] for x in expand_country(groups, cut.country, cindex)]
             to = _destinations(c, groups, cut, cindex)
             controlled = _controlled(c, groups, cut.country, codes, p)
             if cut.nodes is None:  # everything each country supplies: one atom each
                 for ci in codes:
-                    atom(j, order[by_country_ptr[ci]:by_country_ptr[ci + 1]], cut, ci, to)
+                    atom(j, order[by_country_ptr[ci]:by_country_ptr[ci + 1]], cut, ci, to,
+                         in_force)
                 if len(controlled):
-                    atom(j, controlled, cut, -1, to)
+                    atom(j, controlled, cut, -1, to, in_force)
                 continue
             nodes = c.index.get_indexer(list(cut.nodes))
             nodes = nodes[nodes >= 0]
@@ -96,7 +101,7 @@ def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = Non
                 rows = np.concatenate([rows, controlled[np.isin(p.row_node[controlled],
                                                                 nodes)]])
             if len(rows) or codes:
-                atom(j, rows, cut, -1, to)
+                atom(j, rows, cut, -1, to, in_force)
     return CutSpec(len(scenarios), np.asarray(atoms["col"], dtype=np.int64), atoms["rows"],
                    np.asarray(atoms["f"], dtype=float), np.asarray(atoms["start"], dtype=float),
                    np.asarray(atoms["end"], dtype=float),
@@ -194,6 +199,19 @@ class Result:
         the end-use loss with no stock and no (or full) substitution of the cuts in
         force in that month. No month of :attr:`end_use_loss` exceeds its immediate
         bound.
+    baseline : tuple
+        The restrictions in force the run took (docs/model.md §1.5; empty: none), as
+        given (``Cut`` or restrictions). With any, :attr:`end_use_loss`, :attr:`bounds`
+        and every figure of :attr:`summary` but ``realised_loss`` are the scenario's
+        **marginal** effect on top of them, while :attr:`availability` is as lived, with
+        them.
+    realised_loss : Series
+        The realised loss of the restrictions in force against the unrestricted chain,
+        by month (flat: they hold in their long-run state; 0 without any); also
+        ``summary["realised_loss"]``.
+    total_loss : Series
+        The end-use loss with the restrictions and the scenario, by month:
+        ``realised_loss + end_use_loss``.
     """
 
     chain_name: str
@@ -204,6 +222,9 @@ class Result:
     settings: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     bounds: pd.DataFrame | None = None
+    baseline: tuple[Any, ...] = ()
+    realised_loss: pd.Series | None = None
+    total_loss: pd.Series | None = None
 
     def __str__(self) -> str:
         s = self.summary
@@ -224,6 +245,9 @@ class Result:
             f"{months(s['time_to_survive'])}; time to recover: {months(s['time_to_recover'])}",
             "  lowest availability: " + ", ".join(f"{k} {v:.0%}" for k, v in worst.items()),
         ]
+        if self.baseline:
+            lines.insert(1, held_line(len(self.baseline), s["realised_loss"], s["peak_loss"],
+                                      s["final_loss"]))
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -232,7 +256,7 @@ class Result:
 
 
 def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarray,
-             long_run: np.ndarray, total_value: float) -> pd.DataFrame:
+             long_run: np.ndarray, total_value: float, realised: Any = 0.0) -> pd.DataFrame:
     tts, ttr = engine.time_to(loss, start, threshold)
     cum = loss.sum(axis=0)
     with np.errstate(over="ignore"):  # value-months past the largest float are inf
@@ -244,7 +268,25 @@ def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarr
         "cumulative_loss": cum,
         "cumulative_value_loss": value_loss,
         "time_to_survive": tts, "time_to_recover": ttr,
+        "realised_loss": np.broadcast_to(np.asarray(realised, dtype=float), tts.shape),
     })
+
+
+def _realised(chain: Chain, p: Params, held: Sequence[Cut]) -> np.ndarray:
+    """The realised loss of the restrictions in force ``held``: the long-run static loss
+    of them alone (a run of them alone is flat at it, docs/model.md §1.5), one per
+    column of ``p``."""
+    if not held:
+        return np.zeros(p.k)
+    spec = cut_spec(chain, [Scenario([])] * p.k, p, baseline=held)
+    return engine.static_loss(chain.compiled, p, spec, mode="long_run")
+
+
+def _on_top(loss: np.ndarray, realised: np.ndarray, bounds: Sequence[np.ndarray]
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The marginal losses and bounds on top of the realised loss (per column): the
+    bounds never below 0 (a month or horizon with no cut of the scenario adds nothing)."""
+    return marginal(loss, realised), [np.maximum(0.0, marginal(b, realised)) for b in bounds]
 
 
 def _total_value(c: Compiled) -> float:
@@ -254,7 +296,8 @@ def _total_value(c: Compiled) -> float:
 
 
 def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = None, *,
-             months: int | None = None, threshold: float = DEFAULT_THRESHOLD) -> Result:
+             months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
+             baseline: Any = None) -> Result:
     """Play a cut-off scenario month by month.
 
     Parameters
@@ -266,6 +309,11 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
         Horizon (default: the scenario's, 24).
     threshold : float
         End-use loss that counts as "not surviving" for time-to-survive/recover.
+    baseline : None, False or list of Cut (or restrictions)
+        The restrictions in force (docs/model.md §1.5): None takes the chain's own, False
+        none (the unrestricted reading), a list those
+        (:func:`~riskmodel.realised.baseline_of`). With any, the losses are the
+        scenario's marginal effect on top of them (:class:`Result`).
 
     Returns
     -------
@@ -279,28 +327,44 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     (13, 12)
     >>> res.summary[["immediate_loss", "long_run_loss"]].round(3).tolist()
     [0.625, 0.351]
+
+    With Japan's drivetrains already withheld, China's cut adds less than on its own:
+
+    >>> held = rm.simulate(rm.load("bicycle"), "china_cut", months=12,
+    ...                    baseline=[rm.Cut("JP", nodes=("drivetrain",))])
+    >>> held.summary[["realised_loss", "long_run_loss"]].round(3).tolist()
+    [0.56, 0.044]
     """
     sc = _as_scenario(chain, scenario, months)
+    held_as_given, held = baseline_of(chain, baseline)
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    spec = cut_spec(chain, [sc], p)
+    spec = cut_spec(chain, [sc], p, baseline=held)
     dyn = engine.dynamic(c, p, spec, sc.months, record=True)
-    bounds = pd.DataFrame({f"{w}_loss": engine.static_bounds(c, p, spec, sc.months, mode=w,
-                                                              by_month=True)[:, 0]
-                           for w in ("immediate", "long_run")},
-                          index=pd.RangeIndex(sc.months, name="month"))
+    static = [engine.static_bounds(c, p, spec, sc.months, mode=w, by_month=True)[:, 0]
+              for w in ("immediate", "long_run")]
+    realised = _realised(chain, p, held)
+    total = dyn.loss
+    loss, static = _on_top(total, realised, static) if held else (total, static)
+    month = pd.RangeIndex(sc.months, name="month")
+    bounds = pd.DataFrame({"immediate_loss": static[0], "long_run_loss": static[1]},
+                          index=month)
     imm, lr = (bounds[f"{w}_loss"].to_numpy().max(initial=0.0, keepdims=True)
                for w in ("immediate", "long_run"))
-    summary = _summary(dyn.loss, sc.start, threshold, imm, lr, _total_value(c)).iloc[0]
+    summary = _summary(loss, sc.start, threshold, imm, lr, _total_value(c),
+                       realised).iloc[0]
     assert dyn.availability is not None
     avail = pd.DataFrame(dyn.availability[:, :, 0].T, index=pd.Index(c.ids, name="node"),
                          columns=pd.RangeIndex(sc.months, name="month"))
-    loss = pd.Series(dyn.loss[:, 0], index=pd.RangeIndex(sc.months, name="month"),
-                     name="end_use_loss")
-    return Result(chain.name, sc, avail, loss, summary,
+    return Result(chain.name, sc, avail,
+                  pd.Series(loss[:, 0], index=month, name="end_use_loss"), summary,
                   settings={"threshold": threshold, "months": sc.months,
                             "currency": chain.currency},
-                  problems=scenario_warnings(chain, sc), bounds=bounds)
+                  problems=scenario_warnings(chain, sc), bounds=bounds,
+                  baseline=held_as_given,
+                  realised_loss=pd.Series(np.full(sc.months, realised[0]), index=month,
+                                          name="realised_loss"),
+                  total_loss=pd.Series(total[:, 0], index=month, name="total_loss"))
 
 
 def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
@@ -319,12 +383,14 @@ def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
 def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
                   months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
                   bounds: bool = True, chunk: int | None = None,
-                  progress: bool | None = None) -> pd.DataFrame:
+                  progress: bool | None = None, baseline: Any = None) -> pd.DataFrame:
     """Summaries of many scenarios, evaluated as matrix columns in memory-bounded chunks.
 
     Returns one row per scenario (indexed by scenario name) with the columns of
     :attr:`Result.summary`, each scenario over its own ``months``. ``bounds=False``
-    skips the static bounds (NaN).
+    skips the static bounds (NaN). ``baseline`` is as for :func:`simulate`: with
+    restrictions in force, each row is the scenario's marginal effect on top of them,
+    beside their ``realised_loss`` (the same for every scenario).
 
     Examples
     --------
@@ -338,28 +404,31 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     from riskmodel._progress import Progress
 
     scs = [_as_scenario(chain, s, months) for s in scenarios]
+    _, held = baseline_of(chain, baseline)
     if not scs:
         return _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
     horizon = max(s.months for s in scs)
     c = chain.compiled
     p = engine.params_from_compiled(c)
+    realised = _realised(chain, p, held)  # one column of numbers: one for all
     size = chunk or chunk_size(c.n, len(scs))
     frames = []
     with Progress(len(scs), "simulating", enabled=progress) as bar:
         for lo in range(0, len(scs), size):
             part = scs[lo:lo + size]
-            spec = cut_spec(chain, part, p)
-            dyn = engine.dynamic(c, p, spec, horizon)
+            spec = cut_spec(chain, part, p, baseline=held)
+            loss = engine.dynamic(c, p, spec, horizon).loss
             if bounds:
                 h = np.array([s.months for s in part])
                 imm = engine.static_bounds(c, p, spec, h, mode="immediate")
                 lr = engine.static_bounds(c, p, spec, h, mode="long_run")
             else:
                 imm = lr = np.full(len(part), np.nan)
+            if held:
+                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
             for j, sc in enumerate(part):
-                loss = dyn.loss[: sc.months, j:j + 1]
-                frames.append(_summary(loss, sc.start, threshold, imm[j:j + 1], lr[j:j + 1],
-                                       _total_value(c)))
+                frames.append(_summary(loss[: sc.months, j:j + 1], sc.start, threshold,
+                                       imm[j:j + 1], lr[j:j + 1], _total_value(c), realised))
             bar.update(len(part))
     out = pd.concat(frames, ignore_index=True)
     out.index = pd.Index([s.name for s in scs], name="scenario")
@@ -386,13 +455,19 @@ class MonteCarloResult:
     loss: pd.DataFrame
     seed: int | None
     ranged_values: int
+    #: the restrictions in force the run took (as :attr:`Result.baseline`)
+    baseline: tuple[Any, ...] = ()
 
     def __str__(self) -> str:
         q = self.percentiles
         lines = [f"{self.chain_name}: {self.scenario.label()} — Monte Carlo, "
                  f"{len(self.draws)} draws over {self.ranged_values} ranged values "
                  f"(seed {self.seed})"]
-        for col in ("immediate_loss", "peak_loss", "final_loss", "cumulative_loss"):
+        if self.baseline:
+            lines.append(f"  restrictions in force ({len(self.baseline)}): the figures below "
+                         "are this scenario's marginal effect on top of them")
+        for col in ("immediate_loss", "peak_loss", "final_loss", "cumulative_loss",
+                    *(("realised_loss",) if self.baseline else ())):
             lines.append(f"  {col}: P5 {q.loc['P5', col]:.3g}, P50 {q.loc['P50', col]:.3g}, "
                          f"P95 {q.loc['P95', col]:.3g}")
         return "\n".join(lines)
@@ -401,12 +476,15 @@ class MonteCarloResult:
 def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws: int = 1000,
                 seed: int | None = 0, months: int | None = None,
                 threshold: float = DEFAULT_THRESHOLD, chunk: int | None = None,
-                progress: bool | None = None) -> MonteCarloResult:
+                progress: bool | None = None, baseline: Any = None) -> MonteCarloResult:
     """Run ``scenario`` over ``draws`` samples of every ranged number in the chain.
 
     Each number with ``low``/``high`` is drawn from its distribution (triangular with
     mode at the value, or uniform); a node's supplier shares are drawn together and
     scaled down when they sum above 1. The same ``seed`` gives the same numbers.
+    ``baseline`` is as for :func:`simulate`: with restrictions in force, each draw has
+    its own ``realised_loss`` and the other figures (and :attr:`MonteCarloResult.loss`)
+    are the scenario's marginal effect on top of them.
 
     Examples
     --------
@@ -423,6 +501,7 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     check_seed(seed)
     sc = _as_scenario(chain, scenario, months)
     check_draws(draws, sc.months)
+    held_as_given, held = baseline_of(chain, baseline)
     c = chain.compiled
     rng = np.random.default_rng(seed)
     # a draw holds its own numbers where they are ranged (and copies while they are made)
@@ -433,12 +512,16 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
         for lo in range(0, draws, size):
             k = min(size, draws - lo)
             p, ranged = sample_params(chain, k, rng)
-            spec = cut_spec(chain, [sc] * k, p)
-            dyn = engine.dynamic(c, p, spec, sc.months)
+            spec = cut_spec(chain, [sc] * k, p, baseline=held)
+            loss = engine.dynamic(c, p, spec, sc.months).loss
             imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
             lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
-            frames.append(_summary(dyn.loss, sc.start, threshold, imm, lr, _total_value(c)))
-            losses.append(dyn.loss)
+            realised = _realised(chain, p, held)  # each draw its own
+            if held:
+                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
+            frames.append(_summary(loss, sc.start, threshold, imm, lr, _total_value(c),
+                                   realised))
+            losses.append(loss)
             bar.update(k)
     table = pd.concat(frames, ignore_index=True)
     table.index.name = "draw"
@@ -452,4 +535,4 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
                     for q in qs.values()]
     loss_q = pd.DataFrame({name: np.percentile(loss, q, axis=1) for name, q in qs.items()},
                           index=pd.RangeIndex(sc.months, name="month"))
-    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged)
+    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged, held_as_given)

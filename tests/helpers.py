@@ -202,3 +202,31 @@ def random_scenario(chain, seed: int, *, months: int = 6):
         cuts.append(Cut(country, sel, float(rng.choice([1.0, rng.uniform(0.2, 1.0)])),
                         int(rng.integers(0, 3)), duration, to))
     return Scenario(cuts, name=f"s{seed}", months=months)
+
+
+def random_baseline(chain, seed: int) -> list:
+    """Random restrictions in force on ``chain`` (docs/model.md §1.5): none, or one or
+    two permanent cuts, whole or partial, of some or all of a country's supply, withheld
+    from every destination, all but the cutting country, the home or a list."""
+    rng = np.random.default_rng(seed + 20_000)
+    if rng.random() < 0.25:
+        return []
+    countries = chain.compiled.countries
+    nodes = list(chain.graph.nodes)
+    out = []
+    for _ in range(int(rng.integers(1, 3))):
+        sel = None
+        if rng.random() < 0.6:
+            sel = tuple(str(x) for x in rng.choice(nodes, size=int(rng.integers(1, 3)),
+                                                    replace=False))
+        roll = rng.random()
+        to: str | tuple[str, ...] = "all"
+        if roll > 0.8:
+            to = (str(rng.choice(countries)),)
+        elif roll > 0.65 and chain.home is not None:
+            to = "home"
+        elif roll > 0.5:
+            to = "world"
+        out.append(Cut(str(rng.choice(countries)), sel,
+                       float(rng.choice([1.0, rng.uniform(0.2, 1.0)])), to=to))
+    return out

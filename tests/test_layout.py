@@ -30,7 +30,7 @@ RANKS: dict[str, float] = {
     "validation": 3,    # the checks behind rm.validate
     "engine": 4,        # compiled arrays, the equations, the kernels
     "model": 5,         # Chain, load, save
-    "uncertainty": 6, "provenance": 6, "synthetic": 6, "sources": 6,
+    "uncertainty": 6, "provenance": 6, "synthetic": 6, "sources": 6, "realised": 6,
     "simulation": 7, "eto": 7,
     "coalitions": 8,
     "scoring": 9,

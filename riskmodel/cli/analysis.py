@@ -18,7 +18,9 @@ from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
     add_monte_carlo,
+    add_no_baseline,
     add_out,
+    baseline_arg,
     check_node,
     check_out,
     emit,
@@ -64,6 +66,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
                          "every destination but the country itself), world, home, or "
                          "destination codes such as CN or DE,PL")
     add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
+    add_no_baseline(sp, "each country's leverage as its")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -94,8 +97,8 @@ def cli_score(args: argparse.Namespace) -> int:
         unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
                                 top=min(args.top or 5, 5), scores=scores)
         shown = shown.join(unc[_MC_COLUMNS])
-    lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to)) \
-        if args.leverage else None
+    lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to),
+                   baseline=baseline_arg(args)) if args.leverage else None
     _emit_scores(chain, scores, shown, unc, lev, args)
     return EXIT_OK
 
@@ -137,8 +140,13 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
             parts.append(f"Uncertainty ({args.mc} draws, seed {args.seed}): "
                          f"{unc.attrs['note']}")
         if lev is not None:
+            held = lev.attrs.get("baseline", 0)
+            on_top = (f", on top of the {held} restriction{'s' if held > 1 else ''} in "
+                      f"force, whose realised loss is {lev.attrs['realised_loss']:.1%}"
+                      if held else "")
             parts += ["", "Country leverage (end-use loss if the country cuts everything it "
-                      f"supplies or controls, to {args.leverage_to}):", render(lev, "table")]
+                      f"supplies or controls, to {args.leverage_to}{on_top}):",
+                      render(lev, "table")]
         emit("\n".join(parts), args)
     elif args.format == "csv":
         emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
@@ -149,6 +157,8 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
             payload["uncertainty_note"] = unc.attrs["note"]
         if lev is not None:
             payload["leverage"] = lev
+            if lev.attrs.get("baseline"):
+                payload["leverage_realised_loss"] = lev.attrs["realised_loss"]
         emit(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False), args)
 
 

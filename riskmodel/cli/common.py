@@ -63,6 +63,23 @@ def add_monte_carlo(sp: argparse.ArgumentParser, what: str, *,
                     help="seed of the Monte Carlo draws, a whole number ≥ 0 (default 0)")
 
 
+def add_no_baseline(sp: argparse.ArgumentParser, what: str = "the scenario's") -> None:
+    """Add ``--no-baseline``: leave out the chain's restrictions in force (its
+    ``baseline:``, docs/model.md §1.5); read it with :func:`baseline_arg`. ``what``
+    names whose marginal effect is reported by default."""
+    sp.add_argument("--no-baseline", action="store_true",
+                    help="leave out the restrictions in force (the chain's baseline:) and "
+                         "measure against the unrestricted chain; by default a chain with "
+                         f"a baseline reports their realised loss and {what} marginal "
+                         "effect on top of them")
+
+
+def baseline_arg(args: argparse.Namespace) -> bool | None:
+    """The ``baseline=`` of the API for ``--no-baseline``: False (none), or None (the
+    chain's own)."""
+    return False if getattr(args, "no_baseline", False) else None
+
+
 def note(text: str) -> None:
     """Print an informational line to stderr, unless ``--quiet``."""
     from riskmodel._progress import is_quiet

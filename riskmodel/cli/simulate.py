@@ -13,7 +13,9 @@ from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
     add_monte_carlo,
+    add_no_baseline,
     add_out,
+    baseline_arg,
     check_out,
     emit,
     print_problems,
@@ -55,6 +57,7 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--threshold", type=fraction, default=0.05,
                     help="end-use loss that counts for time to survive/recover (default 0.05)")
     add_monte_carlo(sp, "Monte Carlo over the chain's ranged values with N draws")
+    add_no_baseline(sp)
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -76,7 +79,8 @@ def cli_simulate(args: argparse.Namespace) -> int:
             raise usage_error("--mc takes one scenario")
         _emit_monte_carlo(chain, scenarios[0], args)
     elif len(scenarios) > 1:
-        table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold)
+        table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold,
+                              baseline=baseline_arg(args))
         emit(render(table, args.format), args)
     else:
         _emit_simulation(chain, scenarios[0], args)
@@ -99,10 +103,11 @@ def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> No
     """Run ``args.mc`` draws of one scenario; emit the percentiles (table, JSON) or
     every draw (CSV)."""
     from riskmodel.io.render import render, to_jsonable
+    from riskmodel.realised import describe
     from riskmodel.simulation import monte_carlo
 
     mc = monte_carlo(chain, scenario, draws=args.mc, seed=args.seed, months=args.months,
-                     threshold=args.threshold)
+                     threshold=args.threshold, baseline=baseline_arg(args))
     if args.format == "table":
         emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
     elif args.format == "csv":
@@ -111,30 +116,43 @@ def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> No
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
             "seed": args.seed, "ranged_values": mc.ranged_values,
+            **({"baseline": describe(mc.baseline)} if mc.baseline else {}),
             "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2), args)
 
 
 def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> None:
     """Simulate one scenario; emit its summary and monthly end-use loss (table), the
-    loss and every node's availability by month (CSV), or all of it (JSON)."""
+    loss and every node's availability by month (CSV), or all of it (JSON). With
+    restrictions in force, the end-use loss is the scenario's marginal effect, beside
+    their realised loss and the total."""
     import pandas as pd
 
     from riskmodel.io.render import render, to_jsonable
+    from riskmodel.realised import describe
     from riskmodel.simulation import simulate
 
-    res = simulate(chain, scenario, months=args.months, threshold=args.threshold)
+    res = simulate(chain, scenario, months=args.months, threshold=args.threshold,
+                   baseline=baseline_arg(args))
+    held = bool(res.baseline)
+    extra = [res.realised_loss, res.total_loss] if held else []
     if args.format == "table":
-        loss = res.end_use_loss.to_frame("end-use loss")
+        loss = res.end_use_loss.to_frame("marginal loss" if held else "end-use loss")
+        if held:
+            loss["realised loss"] = res.realised_loss
+            loss["total loss"] = res.total_loss
         loss["lowest node"] = res.availability.idxmin(axis=0)
         loss["its availability"] = res.availability.min(axis=0)
         emit(str(res) + "\n\n" + render(loss, "table"), args)
     elif args.format == "csv":
-        wide = pd.concat([res.end_use_loss, res.availability.T], axis=1)
+        wide = pd.concat([res.end_use_loss, *extra, res.availability.T], axis=1)
         emit(render(wide, "csv"), args)
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": res.scenario.as_dict(),
             "threshold": args.threshold, "summary": res.summary,
             "end_use_loss": res.end_use_loss.tolist(),
+            **({"baseline": describe(res.baseline), "realised_loss":
+                res.realised_loss.tolist(), "total_loss": res.total_loss.tolist()}
+               if held else {}),
             "availability": {k: v.tolist() for k, v in res.availability.iterrows()}}),
             indent=2), args)

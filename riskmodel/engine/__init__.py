@@ -48,6 +48,12 @@ The equations, for node ``j`` in month ``t``:
   (``x = f``), ``long_run`` fixes ``ρ = 1`` (``x = f (1 − s)``); a scenario's bound is
   its worst month's end-use loss over the horizon (0 when no cut is in force), one pass
   per distinct set of cuts in force
+- **restrictions in force** (docs/model.md §1.5): a baseline cut is an atom in force
+  from ``−inf`` for ever, so its row's ramp, and that of every cut continuing it, is
+  complete (``ρ = 1``) in every month and in both static bounds; month 0 starts from
+  its long-run state: with ``S`` the long-run static supply under the baseline alone
+  (in the run's own class columns), a node with ``S < 1`` starts with no stock, a
+  capital node with ``B = min(1, S)`` (:mod:`~riskmodel.engine.baseline`)
 - **cycles** (docs/model.md §1.4): a level holding a cycle starts at ``A = 1`` and is
   iterated to the greatest fixed point (no availability moving by more than ``TOL``);
   one that ``CYCLE_SWEEPS`` sweeps do not settle is solved exactly by policy iteration
@@ -93,6 +99,7 @@ Modules:
 - ``bounds`` — the static bounds (:func:`static`, :func:`static_loss`,
   :func:`static_bounds` over a horizon)
 - ``dynamics`` — month by month with ramps and stocks (:func:`dynamic`)
+- ``baseline`` — the buffers month 0 starts from under restrictions in force
 - ``kernel`` — the numba column-block and one-column kernels
 - ``cone`` — the numba cone kernel
 - ``centrality`` — betweenness centrality, compiled with numba

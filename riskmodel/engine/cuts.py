@@ -121,6 +121,12 @@ class CutSpec:
         """Does any atom spare some destination (so that destinations differ)?"""
         return self.to_kind is not None and bool(np.any(self.to_kind != TO_EVERYONE))
 
+    @property
+    def baseline(self) -> np.ndarray:
+        """Which atoms are restrictions in force (docs/model.md §1.5): in force since
+        before month 0, their start ``−inf``, so their substitution ramp is complete."""
+        return np.isneginf(self.start)
+
     def active(self, t: int) -> np.ndarray:
         return (self.start <= t) & (t < self.end)
 
@@ -150,7 +156,9 @@ class CutSpec:
         (:func:`~riskmodel.engine.equations.ramp`) from its pair's ramp start in
         ``prepared`` (:meth:`pairs`); a fixed ``ramp`` (a static bound,
         :func:`~riskmodel.engine.equations.bound_ramp`) takes every atom as in force,
-        whatever ``t``.
+        whatever ``t``, except on a pair whose ramp starts at ``−inf`` (an atom of a
+        restriction in force, :attr:`baseline`, or one continuing it): its ramp is
+        complete, ``ρ = 1``.
         """
         pair_row, _, atom, inv, ramp_start = prepared
         x = np.zeros(len(pair_row))
@@ -159,7 +167,10 @@ class CutSpec:
         by_month = ramp == equations.RAMP_BY_MONTH
         on = self.active(t)[atom] if by_month else np.ones(len(atom), dtype=bool)
         a, pe = atom[on], inv[on]
-        rho = equations.ramp(t - ramp_start[on], lead[pe]) if by_month else ramp
+        # a pair whose ramp runs from −inf (a restriction in force, docs/model.md §1.5)
+        # has its substitution complete in a static bound too
+        rho = equations.ramp(t - ramp_start[on], lead[pe]) if by_month else np.where(
+            np.isneginf(ramp_start[on]), 1.0, ramp)
         vals = equations.net_fraction(self.fraction[a], subst[pe], rho)
         if len(inv) == len(x) and len(pe) == len(x):  # one entry per pair, all active
             x[pe] = vals
@@ -255,11 +266,16 @@ def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
     A whole-country atom stays explicit where an explicit atom of the same column cuts
     a row of that country, whatever their months: atoms on one row must be combined row
     by row (the largest fraction binds; their intervals merge into one ramp), which the
-    explicit pairs do. So every row the table reaches has only table atoms.
+    explicit pairs do. So every row the table reaches has only table atoms. Atoms of
+    restrictions in force (:attr:`CutSpec.baseline`) are always explicit.
     """
     if cuts.country is None or not np.any(cuts.country >= 0):
         return cuts, None
-    whole = cuts.country >= 0
+    # a restriction in force stays explicit: the static bounds take its pairs' ramp as
+    # complete (:meth:`CutSpec.net`), which the table's fixed ramp does not
+    whole = (cuts.country >= 0) & ~cuts.baseline
+    if not np.any(whole):
+        return cuts, None
     part = np.flatnonzero(~whole)
     if len(part):
         keys = np.unique(np.concatenate(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.engine import cones, destinations, equations
+from riskmodel.engine import baseline, cones, destinations, equations
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cones import tries_cone
 from riskmodel.engine.cuts import CutSpec, pair_params, split_country_atoms, withheld
@@ -37,7 +37,9 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
             on_month: Callable[[int], None] | None = None,
             backend: str | None = None, chunk: int | None = None) -> Dynamics:
     """Month-by-month simulation with stocks, installed bases and substitution ramps
-    (docs/model.md §1.5).
+    (docs/model.md §1.5). Atoms of restrictions in force (start ``−inf``,
+    :attr:`~riskmodel.engine.cuts.CutSpec.baseline`) hold in their long-run state from
+    month 0 (:func:`~riskmodel.engine.baseline.start_buffers`).
 
     ``record`` is False (end-use loss only), True (every node) or an index array of
     nodes whose availability to keep. With ``record`` False the cone kernel answers
@@ -57,7 +59,9 @@ def dynamic(c: Compiled, p: Params, cuts: CutSpec, months: int, *,
     if spread is not None:
         return _dynamic_classes(c, p, spread, months, record, on_month,
                                 None if backend == "cone" else backend)
-    if record is False and months > 0 and tries_cone(cuts, k, backend):
+    # the cone kernel starts from full buffers: not from restrictions in force
+    if (record is False and months > 0 and tries_cone(cuts, k, backend)
+            and not cuts.baseline.any()):
         prepared = cuts.pairs()
         subst, lead = pair_params(p, prepared)
         held = [withheld(p, prepared, cuts.net(t, prepared, subst, lead))
@@ -97,9 +101,9 @@ def _dynamic_dense(c: Compiled, p: Params, cuts: CutSpec, months: int,
     plan = plan_for(c)
     k = max(cuts.k, p.k)
     n = c.n
-    # the buffers: stocks, and capital nodes' installed bases (one copy)
-    stock = np.array(np.broadcast_to(equations.buffer_start(p.inventory, p.life), (n, k)),
-                     dtype=float)
+    # the buffers: stocks, and capital nodes' installed bases (one copy), as the
+    # restrictions in force left them
+    stock = baseline.start_buffers(c, p, cuts, backend=backend)
     table = None
     if uses_table(plan, p, k, backend) and backend != "cone":
         cuts, table = split_country_atoms(cuts, p, len(c.countries))
@@ -140,9 +144,7 @@ def _dynamic_classes(c: Compiled, p: Params, ex: destinations.Expansion, months:
     class column holds its own stocks; the focal market reads the classes back."""
     plan = plan_for(c)
     width = ex.width
-    q = ex.params
-    stock = np.array(np.broadcast_to(equations.buffer_start(q.inventory, q.life),
-                                     (c.n, width)), dtype=float)
+    stock = baseline.start_buffers(c, p, ex.cuts, spread=ex, backend=backend)
     prepared = ex.cuts.pairs()
     subst, lead = pair_params(ex.params, prepared)
     keep_idx = np.arange(c.n) if record is True else (

@@ -29,8 +29,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -40,7 +41,7 @@ from riskmodel._errors import ConvergenceError
 from riskmodel.engine import equations
 from riskmodel.scenario import Scenario
 
-__all__ = ["availability", "simulate", "static_loss"]
+__all__ = ["availability", "simulate", "static_loss", "with_baseline"]
 
 TOL = 1e-13
 MAX_ITER = 100_000
@@ -110,7 +111,9 @@ def _withheld(chain: Any, node: str, country: str, dest: str, scenario: Scenario
     from ``t0``, the first month of the unbroken run of months, holding ``month``, in
     which such cuts (that withhold anything) are in force: a second or larger cut
     continues the ramp, one after a gap starts anew. A fixed ``ramp`` (static bounds)
-    replaces it."""
+    replaces it, except where a restriction in force (a cut from ``−inf``,
+    :func:`with_baseline`) withholds anything of this supply: its ramp, and that of every
+    cut continuing it, is complete, ``ρ = 1``."""
     attrs = chain.graph.nodes[node]
     s = float(attrs.get("substitutability") or 0.0)
     lead = float(attrs.get("lead_time_months") or 0.0)
@@ -122,7 +125,9 @@ def _withheld(chain: Any, node: str, country: str, dest: str, scenario: Scenario
             continue
         on_row.append(cut)
     rho = ramp
-    if ramp == equations.RAMP_BY_MONTH:
+    if any(c.start == -math.inf and c.fraction > 0 for c in on_row):
+        rho = 1.0  # in force since before month 0: substitution complete
+    elif ramp == equations.RAMP_BY_MONTH:
         # merge the months in force [start, end) of the row's cuts: overlapping or
         # touching spans are one run; t0 is the start of the run holding `month`
         spans = sorted((c.start, math.inf if c.duration is None else c.start + c.duration)
@@ -332,35 +337,73 @@ def _exact(chain: Any, members: list[str], dests: list[str],
     return False
 
 
+def with_baseline(scenario: Scenario, baseline: Sequence[Any] = ()) -> Scenario:
+    """``scenario`` with the restrictions in force ``baseline`` (each a
+    :class:`~riskmodel.scenario.Cut` or has one as ``.cut``) added as cuts in force from
+    ``−inf`` for ever (docs/model.md §1.5)."""
+    held = [dataclasses.replace(getattr(x, "cut", x), start=-math.inf, duration=None)
+            for x in baseline]
+    return Scenario([*held, *scenario.cuts], name=scenario.name, months=scenario.months)
+
+
 def availability(chain: Any, scenario: Scenario, *, mode: str = "immediate",
-                 month: int | None = None) -> dict[str, float]:
+                 month: int | None = None, baseline: Sequence[Any] = ()) -> dict[str, float]:
     """Static availability under the cuts of ``scenario`` in force in ``month`` (every
-    cut when None): ``immediate`` (no stock, no substitution) or ``long_run`` (full
-    substitution)."""
+    cut when None) and the restrictions in force ``baseline`` (:func:`with_baseline`):
+    ``immediate`` (no stock, no substitution, but the restrictions' substitution
+    complete) or ``long_run`` (full substitution)."""
     stock = {d: {n: 0.0 for n in chain.graph} for d in _destinations(chain)}
-    return focal(chain, _solve(chain, scenario, month, equations.bound_ramp(mode), stock)[0])
+    sc = with_baseline(scenario, baseline)
+    return focal(chain, _solve(chain, sc, month, equations.bound_ramp(mode), stock)[0])
 
 
-def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate") -> float:
+def static_loss(chain: Any, scenario: Scenario, *, mode: str = "immediate",
+                baseline: Sequence[Any] = ()) -> float:
     """The static bound of ``scenario``: the worst month's end-use loss over its
-    ``months``, each month counting only the cuts in force in it (0 if none is)."""
-    return max((end_use_loss(chain, availability(chain, scenario, mode=mode, month=t))
+    ``months``, each month counting only the cuts in force in it (0 if none is), and the
+    restrictions in force ``baseline`` in every month."""
+    return max((end_use_loss(chain, availability(chain, scenario, mode=mode, month=t,
+                                                 baseline=baseline))
                 for t in range(scenario.months)), default=0.0)
 
 
-def simulate(chain: Any, scenario: Scenario) -> list[dict[str, float]]:
+def _start(chain: Any, life: Mapping[str, float], baseline: Sequence[Any]
+           ) -> dict[str, dict[str, float]]:
+    """Every destination's buffer of every node in month 0: its ``inventory_months``, a
+    capital node's installed base 1; or, under the restrictions in force ``baseline``,
+    as their long-run state left it: a node whose supply ``S`` there (static, long run)
+    is short (``S < 1 − 1e-12``) has spent its stock, and an installed base has worn
+    down to ``min(1, S)``."""
+    g = chain.graph
+    full = {n: 1.0 if life[n] else float(g.nodes[n].get("inventory_months") or 0.0)
+            for n in g}
+    dests = _destinations(chain)
+    if not baseline:
+        return {d: dict(full) for d in dests}
+    none = {d: {n: 0.0 for n in g} for d in dests}
+    _, S = _solve(chain, with_baseline(Scenario([]), baseline), None,
+                  equations.bound_ramp("long_run"), none)
+    return {d: {n: min(1.0, S[d][n]) if life[n] else (0.0 if S[d][n] < 1.0 - 1e-12
+                                                     else full[n]) for n in g}
+            for d in dests}
+
+
+def simulate(chain: Any, scenario: Scenario, *, baseline: Sequence[Any] = ()
+             ) -> list[dict[str, float]]:
     """Availability of every node in each month of ``scenario.months``.
 
     A node's stock starts at its ``inventory_months``. A ``capital`` node (service life
     ``L``) has an installed base ``B`` instead, a fraction of normal starting at 1: its
     users see ``A = B``, and each month ``1/L`` of the base wears out while that month's
-    flow of new units replaces it: ``B ← B + (min(1, S) − B) / L``.
+    flow of new units replaces it: ``B ← B + (min(1, S) − B) / L``. The restrictions in
+    force ``baseline`` hold in every month, their substitution complete, and the buffers
+    start as their long-run state left them (:func:`_start`).
     """
     g = chain.graph
     life = {n: float((g.nodes[n].get("capital") or {}).get("service_life_months") or 0.0)
             for n in g}
-    stock = {d: {n: 1.0 if life[n] else float(g.nodes[n].get("inventory_months") or 0.0)
-                 for n in g} for d in _destinations(chain)}
+    stock = _start(chain, life, baseline)
+    scenario = with_baseline(scenario, baseline)
     out = []
     for t in range(scenario.months):
         A, S = _solve(chain, scenario, t, equations.RAMP_BY_MONTH, stock, life)

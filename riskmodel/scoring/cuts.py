@@ -24,6 +24,7 @@ from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.engine import CutSpec, Params, Withheld
+from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, Compiled
 
 __all__ = ["ChokeLosses", "choke_losses", "columns_per_batch", "cut_shares", "dominant_keys",
@@ -237,13 +238,15 @@ class ChokeLosses:
 def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
                  horizon: int, *, what: tuple[str, ...] = ("immediate", "long_run",
                                                            "dynamic", "no_stock"),
-                 progress: Any = None, expand: sparse.csr_matrix | None = None
-                 ) -> ChokeLosses:
+                 progress: Any = None, expand: sparse.csr_matrix | None = None,
+                 held: CutSpec | None = None) -> ChokeLosses:
     """Choke losses of the given nodes, in memory-bounded batches.
 
     Each node is cut by its country (expanded by ``expand``: see :func:`expansion`);
     only the losses named in ``what`` are computed, each advancing ``progress`` (a
-    progress bar, or None) by the number of nodes.
+    progress bar, or None) by the number of nodes. ``held`` (one column of restrictions
+    in force, docs/model.md §1.5) joins every cut: the losses are then the totals, the
+    restrictions' realised loss included.
 
     Examples
     --------
@@ -268,6 +271,8 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory),
                            "life": np.zeros_like(p.life)})  # no installed base either
     spec = single_cuts(c, p, nodes, countries, expand=expand)
+    if held is not None:
+        spec = in_every_column(spec, held)
     for w in what:
         if w in ("immediate", "long_run"):
             out[w][:] = engine.static_loss(c, p, spec, mode=w, chunk=size)

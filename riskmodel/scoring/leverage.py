@@ -3,19 +3,22 @@ the nodes that carry it (docs/model.md §2.5)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.model import Chain, Compiled, require_chain
+from riskmodel.realised import marginal
 from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
 
 __all__ = ["leverage"]
 
 
 def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
-             to: str | tuple[str, ...] = "all") -> pd.DataFrame:
+             to: str | tuple[str, ...] = "all", baseline: Any = None) -> pd.DataFrame:
     """End-use loss if a country cuts everything it supplies or controls, per country.
 
     Parameters
@@ -28,6 +31,9 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     to : str or tuple of str
         Whom each country's cut withholds from (docs/model.md §1.3): ``"all"`` (every
         destination but itself, the default), ``"home"``, or named destinations.
+    baseline : None, False or list of Cut (or restrictions)
+        Restrictions in force, as for :func:`riskmodel.simulate`: every loss is then a
+        country's marginal effect on top of them (``.attrs["realised_loss"]``: theirs).
 
     Returns
     -------
@@ -47,6 +53,9 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     ('JP', 0.344)
     >>> lev.loc["JP", "carriers"]
     ['drivetrain', 'motors', 'battery_cells']
+    >>> held = rm.leverage(rm.load("bicycle"), baseline=[rm.Cut("JP", nodes=("drivetrain",))])
+    >>> held.index[0], float(held.loc["JP", "leverage"])  # Japan's cut is already in force
+    ('TW', 0.0)
     """
     require_chain(chain, "leverage")
     from riskmodel.scenario import Cut, Scenario
@@ -54,6 +63,9 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
 
     c = chain.compiled
     p = engine.params_from_compiled(c)
+    held, held_spec, realised = _restrictions(chain, p, baseline)
+    attrs = {"horizon": horizon, "chain": chain.name, "realised_loss": realised,
+             "baseline": len(held)}
     expand = expansion(chain)
     # node × key shares a full cut by each key withholds; the candidates are the keys
     # that withhold something (a country named only with a zero share supplies nothing)
@@ -65,32 +77,51 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
-        out.attrs = {"horizon": horizon, "chain": chain.name}
+        out.attrs = attrs
         return out
     # one column per candidate: the cone kernel follows each where cuts are small,
     # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
     spec = cut_spec(chain, [Scenario([Cut(x, to=to)], name=x, months=horizon + 1)
-                            for x in cands], p)
-    imm = engine.static_loss(c, p, spec, chunk=size)
-    lr = engine.static_loss(c, p, spec, mode="long_run", chunk=size)
-    dyn = engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]
-    tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand)
+                            for x in cands], p, baseline=held)
+    imm, lr, dyn = (np.maximum(0.0, marginal(x, realised)) for x in (
+        engine.static_loss(c, p, spec, chunk=size),
+        engine.static_loss(c, p, spec, mode="long_run", chunk=size),
+        engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]))
+    tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand,
+                                     held_spec, realised)
     rows_out = [{"country": x, "leverage": dyn[i], "immediate": imm[i], "long_run": lr[i],
                  "nodes_supplied": supplied_nodes[i], "carriers": tops[i]}
                 for i, x in enumerate(cands)]
     out = pd.DataFrame(rows_out).set_index("country")
     out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
-    out.attrs = {"horizon": horizon, "chain": chain.name}
+    out.attrs = attrs
     return out
 
 
 
+def _restrictions(chain: Chain, p: engine.Params, baseline: Any
+                  ) -> tuple[tuple[Any, ...], engine.CutSpec | None, float]:
+    """The restrictions in force ``baseline`` takes (:func:`riskmodel.realised.baseline_of`):
+    as cuts, as one engine column (None without any), and their realised loss."""
+    from riskmodel.realised import baseline_of
+    from riskmodel.scenario import Scenario
+    from riskmodel.simulation import cut_spec
+
+    _, held = baseline_of(chain, baseline)
+    if not held:
+        return held, None, 0.0
+    spec = cut_spec(chain, [Scenario([])], p, baseline=held)
+    return held, spec, float(engine.static_loss(chain.compiled, p, spec, mode="long_run")[0])
+
+
 def _carriers(c: Compiled, p: engine.Params, shares: sparse.csc_matrix, cands: list[str],
-              horizon: int, carriers: int, expand: sparse.csr_matrix
+              horizon: int, carriers: int, expand: sparse.csr_matrix,
+              held: engine.CutSpec | None = None, realised: float = 0.0
               ) -> tuple[list[list[str]], list[int]]:
     """Per candidate, the ``carriers`` nodes whose single cut by it costs most
-    (immediate; every (node, key) cut at once, one column each), and how many nodes it
+    (immediate; every (node, key) cut at once, one column each; on top of the
+    restrictions in force ``held``, whose loss is ``realised``), and how many nodes it
     makes or controls."""
     code = pd.Index(c.countries).get_indexer(cands)  # -1: controls, makes nothing
     starts = np.where(code >= 0, shares.indptr[code], 0)
@@ -99,8 +130,9 @@ def _carriers(c: Compiled, p: engine.Params, shares: sparse.csc_matrix, cands: l
     idx = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
     pair_node = shares.indices[idx].astype(np.int64)
     pair_key = np.repeat(np.arange(len(cands)), cnt)
-    single = choke_losses(c, p, pair_node, [cands[i] for i in pair_key], horizon,
-                          what=("immediate",), expand=expand).immediate
+    single = marginal(choke_losses(c, p, pair_node, [cands[i] for i in pair_key], horizon,
+                                   what=("immediate",), expand=expand, held=held).immediate,
+                      realised)
     o = np.lexsort((np.arange(len(single)), -single, pair_key))
     ptr = np.r_[0, np.cumsum(cnt)]
     tops, counts = [], []
