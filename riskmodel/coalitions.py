@@ -14,6 +14,12 @@ Availability is the static ``immediate`` one by default (no stock, no substituti
 what the coalition stops at once), or ``long_run`` (after full substitution: what it
 stops for good).
 
+With restrictions in force (a chain's ``baseline:``, docs/model.md §1.5) a set's cut is
+read **on top of** them: a set is a cut set when its joint cut, added to the
+restrictions in force, stops the target. Where the restrictions alone already stop it,
+no set is listed and ``.attrs["note"]`` says so. ``baseline=False`` reads the
+unrestricted chain.
+
 Examples
 --------
 >>> import riskmodel as rm
@@ -45,7 +51,11 @@ MAX_CANDIDATES = 2_000_000
 
 
 def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
-                         target: str | None, mode: str) -> np.ndarray:
+                         target: str | None, mode: str, held: Sequence[Any] = ()
+                         ) -> np.ndarray:
+    """The target's static availability (``mode``) when each set of ``country_sets``
+    jointly cuts everything it supplies, on top of the restrictions in force ``held``
+    (cuts; an empty set: the restrictions alone)."""
     from riskmodel.scenario import Cut, Scenario
     from riskmodel.simulation import chunk_size, cut_spec
 
@@ -56,8 +66,8 @@ def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
     size = chunk_size(c.n, len(country_sets))
     for lo in range(0, len(country_sets), size):
         part = country_sets[lo:lo + size]
-        scs = [Scenario([Cut(x) for x in s], name="+".join(s)) for s in part]
-        A = engine.static(c, p, cut_spec(chain, scs, p), mode=mode)
+        scs = [Scenario([Cut(x) for x in s], name="+".join(s) or "baseline") for s in part]
+        A = engine.static(c, p, cut_spec(chain, scs, p, baseline=held), mode=mode)
         out[lo:lo + len(part)] = (1.0 - engine.end_use_loss(p, A)) if t_idx is None \
             else A[t_idx]
     return out
@@ -94,7 +104,7 @@ def candidate_sets(n: int, max_size: int, limit: int) -> int:
 
 def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
             threshold: float = 0.05, countries: Sequence[str] | None = None,
-            mode: str = "immediate") -> pd.DataFrame:
+            mode: str = "immediate", baseline: Any = None) -> pd.DataFrame:
     """The minimal sets of up to ``max_size`` countries whose joint cut stops ``target``.
 
     Parameters
@@ -108,14 +118,21 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     countries : sequence of str, optional
         Candidates (default: every supplier country of the chain, except the home one,
         that supplies a positive share of some node).
+    baseline : None, False or list of Cut (or restrictions)
+        Restrictions in force, as for :func:`riskmodel.simulate` (None: the chain's
+        own; False: none). A set is a cut set when its cut **on top of** them stops the
+        target; where they alone stop it, the table is empty and ``.attrs["note"]``
+        says so.
 
     Returns
     -------
     DataFrame
         One row per minimal cut set: ``size`` (how many keys it names), ``countries``
-        (a tuple), and ``availability`` of the target under that cut; sorted by size
-        then availability. ``.attrs`` records the settings and how many candidate sets
-        were evaluated.
+        (a tuple), and ``availability`` of the target under that cut (with the
+        restrictions in force); sorted by size then availability. ``.attrs`` records
+        the settings, how many candidate sets were evaluated, the restrictions taken
+        (``baseline``, as plain data), the target's ``realised_availability`` under
+        them alone (1 without any) and a ``note`` where they alone stop it.
 
     Notes
     -----
@@ -139,14 +156,54 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     >>> cs = cutsets(chain, target="car", max_size=2)
     >>> list(cs["countries"])  # {EUROPE} also stops cars, but only through DE
     [('DE',)]
+    >>> held = cutsets(chain, target="car", baseline=[rm.Cut("US")])  # US cut in force
+    >>> list(held["countries"]), held.attrs["realised_availability"]
+    ([('DE',)], 0.5)
+    >>> held = cutsets(chain, target="car", baseline=[rm.Cut("DE")])
+    >>> len(held), held.attrs["note"]
+    (0, 'the restrictions in force already stop car (availability 0.0%)')
     """
+    from riskmodel.realised import baseline_of, describe
+
     _check(chain, target, mode)
+    _check_numbers(max_size, threshold)
+    given, held = baseline_of(chain, baseline)
+    cands = _candidates(chain, countries, max_size)
+    realised = float(_target_availability(chain, [()], target, mode, held)[0]) if held \
+        else 1.0
+    what = target or "all end use"
+    note = ""
+    if realised < threshold:
+        rows: list[dict[str, Any]] = []
+        evaluated = 0
+        note = (f"the restrictions in force already stop {what} (availability "
+                f"{realised:.1%})")
+    else:
+        rows, evaluated = _search(chain, cands, max_size, threshold, target, mode, held)
+    out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
+    out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
+    out.attrs = {"target": what, "threshold": threshold, "mode": mode,
+                 "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
+                 "chain": chain.name, "baseline": describe(given),
+                 "realised_availability": realised, "note": note}
+    return out
+
+
+def _check_numbers(max_size: Any, threshold: Any) -> None:
+    """Refuse a ``max_size`` that is not a whole number ≥ 1 or a ``threshold`` outside
+    [0, 1]."""
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:
         raise ArgumentError(f"max_size must be a whole number of at least 1, found {max_size!r}")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
             or not 0 <= threshold <= 1:
         raise ArgumentError(f"threshold must be a number in [0, 1] (an availability), "
                             f"found {threshold!r:.60}")
+
+
+def _candidates(chain: Chain, countries: Sequence[str] | str | None, max_size: int
+                ) -> list[str]:
+    """The candidate keys (``countries``, or every supplying key but the home one),
+    refused when their sets up to ``max_size`` are more than ``MAX_CANDIDATES``."""
     c = chain.compiled
     if isinstance(countries, str):  # "US,JP", not the letters U, S, J, P
         countries = [x.strip() for x in countries.split(",") if x.strip()]
@@ -165,13 +222,7 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
             f"{shown} candidate sets, over the limit of {MAX_CANDIDATES:,}; lower "
             f"--max-size (at most {fit} fits with these countries), test one set with "
             "--coalition, or give fewer candidate countries")
-    rows, evaluated = _search(chain, cands, max_size, threshold, target, mode)
-    out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
-    out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
-    out.attrs = {"target": target or "all end use", "threshold": threshold, "mode": mode,
-                 "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
-                 "chain": chain.name}
-    return out
+    return cands
 
 
 def effective_sets(groups: Mapping[str, Any], cands: Sequence[str]
@@ -189,9 +240,11 @@ def effective_sets(groups: Mapping[str, Any], cands: Sequence[str]
 
 
 def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
-            target: str | None, mode: str) -> tuple[list[dict[str, Any]], int]:
-    """The minimal cut sets among ``cands`` (docs/model.md §2.6) as table rows, and how
-    many candidate sets were evaluated."""
+            target: str | None, mode: str, held: Sequence[Any] = ()
+            ) -> tuple[list[dict[str, Any]], int]:
+    """The minimal cut sets among ``cands`` (docs/model.md §2.6), on top of the
+    restrictions in force ``held``, as table rows, and how many candidate sets were
+    evaluated."""
     from riskmodel.simulation import chunk_size
 
     reach = effective_sets(chain.groups, cands)
@@ -214,7 +267,7 @@ def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
             part = list(itertools.islice(combos, size_chunk))
             if not part:
                 break
-            avail = _target_availability(chain, part, target, mode)
+            avail = _target_availability(chain, part, target, mode, held)
             evaluated += len(part)
             for s, a in zip(part, avail, strict=True):
                 if a < threshold:
@@ -229,10 +282,14 @@ def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
 
 
 def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = None,
-              mode: str = "immediate") -> float:
+              mode: str = "immediate", baseline: Any = None) -> float:
     """The share of ``target`` (default: all end use) that survives when ``countries``
-    jointly cut everything they supply."""
+    jointly cut everything they supply, on top of the restrictions in force
+    (``baseline``, as for :func:`cutsets`)."""
+    from riskmodel.realised import baseline_of
+
     _check(chain, target, mode)
+    _, held = baseline_of(chain, baseline)
     if isinstance(countries, str):  # "US,JP", not the letters U, S, J, P
         countries = [x.strip() for x in countries.split(",") if x.strip()]
     members = list(dict.fromkeys(str(x) for x in countries))
@@ -249,7 +306,7 @@ def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = No
             f"coalition member{'s' if len(idle) > 1 else ''} {', '.join(idle)} "
             f"suppl{'y' if len(idle) > 1 else 'ies'} nothing in chain '{chain.name}'; the "
             f"countries that supply it: {listed}")
-    return float(_target_availability(chain, [tuple(members)], target, mode)[0])
+    return float(_target_availability(chain, [tuple(members)], target, mode, held)[0])
 
 
 def _supplying(chain: Chain) -> set[str]:

@@ -183,6 +183,7 @@ def add_cutsets_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--coalition", metavar="CC,CC,...",
                     help="instead: the share of the target that survives this coalition")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_no_baseline(sp, "each set's")
     add_out(sp)
     return sp
 
@@ -220,14 +221,20 @@ def _emit_coalition(chain: Any, members: list[str], args: argparse.Namespace) ->
     """Emit the share of the target that survives the coalition's cut (a sentence or
     JSON)."""
     from riskmodel.coalitions import coalition
+    from riskmodel.realised import baseline_of, describe
 
-    share = coalition(chain, members, target=args.target, mode=args.mode)
+    given, _ = baseline_of(chain, baseline_arg(args))
+    share = coalition(chain, members, target=args.target, mode=args.mode,
+                      baseline=baseline_arg(args))
     what = args.target or "all end use"
     if args.format == "json":
         emit(json.dumps({"chain": chain.name, "coalition": members, "target": what,
-                         "mode": args.mode, "surviving_share": share}), args)
+                         "mode": args.mode, "surviving_share": share,
+                         "baseline": describe(given)}, ensure_ascii=False), args)
     else:
-        emit(f"{chain.name}: if {'+'.join(members)} cut everything they supply, "
+        held = (f" on top of the {len(given)} restriction{'s' if len(given) != 1 else ''} "
+                "in force") if given else ""
+        emit(f"{chain.name}: if {'+'.join(members)} cut everything they supply{held}, "
              f"{share:.1%} of {what} survives ({args.mode}).", args)
 
 
@@ -237,14 +244,14 @@ def _emit_cutsets(chain: Any, args: argparse.Namespace) -> None:
     from riskmodel.io.render import render, to_jsonable
 
     cs = cutsets(chain, target=args.target, max_size=args.max_size, threshold=args.threshold,
-                 mode=args.mode)
+                 mode=args.mode, baseline=baseline_arg(args))
     table = cs.assign(countries=["+".join(x) for x in cs["countries"]])
     if args.format == "table":
         head = (f"{chain.name}: minimal country cut sets for {cs.attrs['target']} "
                 f"(availability < {args.threshold:.0%}, {args.mode}; {cs.attrs['evaluated']} "
                 f"sets of up to {args.max_size} of {cs.attrs['candidates']} countries checked)")
         body = render(table, "table", index=False) if len(cs) else "  none found"
-        emit(head + "\n" + body, args)
+        emit("\n".join([head, *_held_lines(chain, cs.attrs, args), body]), args)
     elif args.format == "csv":
         emit(render(table, "csv", index=False), args)
     else:
@@ -252,3 +259,19 @@ def _emit_cutsets(chain: Any, args: argparse.Namespace) -> None:
             {"size": int(r.size), "countries": list(r.countries),
              "availability": float(r.availability)} for r in cs.itertuples()]}), indent=2),
             args)
+
+
+def _held_lines(chain: Any, attrs: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    """The lines a cut-set table gains for the restrictions in force: how many, and the
+    target's availability under them alone; or that --no-baseline left them out."""
+    held = attrs.get("baseline") or []
+    if attrs.get("note"):
+        return [f"  {attrs['note']}: no further cut is needed"]
+    if held:
+        n = len(held)
+        return [f"  restrictions in force ({n}): each set below stops {attrs['target']} on "
+                f"top of them ({attrs['realised_availability']:.1%} available under them "
+                "alone)"]
+    if args.no_baseline and chain.baseline:
+        return ["  restrictions in force are ignored (--no-baseline)"]
+    return []
