@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from riskmodel.cli.common import add_monte_carlo, add_quiet
+from riskmodel.cli.common import add_monte_carlo, add_no_baseline, add_quiet, baseline_arg
 from riskmodel.io.terminal import one_line
 from riskmodel.reporting import DEFAULT_DRAWS, FORMATS
 
@@ -45,6 +45,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--timestamp", action="store_true",
                     help="record the time in the method section (SOURCE_DATE_EPOCH when "
                          "set); without it, reruns give identical files")
+    add_no_baseline(sp, "every figure as a further cut's")
     sp.set_defaults(func=cli_report)
     return sp
 
@@ -64,7 +65,8 @@ def cli_report(args: argparse.Namespace) -> int:
             report_time()  # a bad SOURCE_DATE_EPOCH fails before the work
         paths = report(args.chain, args.out, formats=args.format or ("all",),
                        scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force,
-                       timestamp=getattr(args, "timestamp", False))
+                       timestamp=getattr(args, "timestamp", False),
+                       baseline=baseline_arg(args))
     except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1

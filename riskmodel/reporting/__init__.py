@@ -88,7 +88,8 @@ __all__ = ["CUTSET_COUNTRIES", "CUTSET_TARGETS", "DEFAULT_DRAWS", "FORMATS", "RE
 def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike[str] | None
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
-           force: bool = False, timestamp: bool = False) -> dict[str, Path]:
+           force: bool = False, timestamp: bool = False, baseline: Any = None
+           ) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
     Parameters
@@ -113,6 +114,12 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     timestamp : bool
         Record the time of the report in its method section (``SOURCE_DATE_EPOCH``
         when set). Without it, two runs give byte-identical files.
+    baseline : None, False or list of Restriction
+        The restrictions in force (docs/model.md §1.5): None, the chain's own; False,
+        none (``--no-baseline``: the unrestricted report, which says they are ignored);
+        or a list of :class:`~riskmodel.Restriction`. With any, the report gains the
+        section "Restrictions in force" (each one's realised loss alone and all
+        together) and every other figure is marginal: what a further cut adds on top.
 
     Returns
     -------
@@ -151,7 +158,7 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     steps = 8 + CUTSET_TARGETS + 1
     with Progress(steps, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
-                       progress=lambda: bar.update(1))
+                       progress=lambda: bar.update(1), baseline=baseline)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)

@@ -127,10 +127,13 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
     targets: list[str | None] = [None, *[str(c.ids[j]) for j in order[:CUTSET_TARGETS]]]
     frames = []
     evaluated = 0
+    stopped: dict[str, float] = {}  # targets the restrictions in force alone stop
     for t in targets:
         cs = cutsets(chain, target=t, max_size=3, countries=cands) if cands else \
             pd.DataFrame(columns=["size", "countries", "availability"])
         evaluated += int(cs.attrs.get("evaluated", 0))
+        if cs.attrs.get("note"):
+            stopped[t or "all end use"] = float(cs.attrs["realised_availability"])
         frames.append(cs.assign(target=t or "all end use"))
         progress()
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -139,12 +142,14 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
     settings = {"max_size": 3, "threshold": 0.05, "mode": "immediate",
                 "candidates": cands, "candidates_dropped": max(0, len(lev) - len(cands)),
                 "targets": [t or "all end use" for t in targets],
-                "targets_dropped": max(0, len(end) - CUTSET_TARGETS), "evaluated": evaluated}
+                "targets_dropped": max(0, len(end) - CUTSET_TARGETS), "evaluated": evaluated,
+                "stopped_by_baseline": stopped}
     return table, settings
 
 
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
-            seed: int = 0, progress: Callable[[], None] | None = None) -> ReportData:
+            seed: int = 0, progress: Callable[[], None] | None = None,
+            baseline: Any = None) -> ReportData:
     """Compute every table, text and figure input of the report (no rendering).
 
     Parameters
@@ -159,6 +164,11 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         Seed of the draws (recorded in the report).
     progress : callable, optional
         Called once per step (17 steps and one per cut-set target), for a progress bar.
+    baseline : None, False or list of Restriction
+        The restrictions in force the report takes (docs/model.md §1.5): None, the
+        chain's own; False, none (the unrestricted report); or a list of
+        :class:`~riskmodel.Restriction`. With any, the report gains the section
+        "Restrictions in force" and every other figure is marginal on top of them.
 
     Examples
     --------
@@ -170,23 +180,27 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     'drivetrain'
     """
     from riskmodel.provenance import provenance
+    from riskmodel.realised import describe
     from riskmodel.reporting.data import Computed, build
+    from riskmodel.reporting.held import chain_as_read, held_info
     from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from riskmodel.simulation import simulate
 
     tick = progress or (lambda: None)
     draws = int(mc) if mc else DEFAULT_DRAWS
-    picked = _pick_scenarios(chain, scenarios)
-    scores = score(chain)
+    held = held_info(chain, baseline)
+    work = chain_as_read(chain, baseline)  # every call below reads the same restrictions
+    picked = _pick_scenarios(work, scenarios)
+    scores = score(work)
     tick()
-    lev = leverage(chain)
+    lev = leverage(work)
     tick()
-    cs, cs_settings = _cutsets(chain, lev, tick)
-    results = [simulate(chain, s) for s in picked]
+    cs, cs_settings = _cutsets(work, lev, tick)
+    results = [simulate(work, s) for s in picked]
     tick()
-    pa = policy_alignment(chain, scores)
+    pa = policy_alignment(work, scores)
     tick()
-    unc = score_uncertainty(chain, draws=draws, seed=seed, scores=scores)
+    unc = score_uncertainty(work, draws=draws, seed=seed, scores=scores)
     tick()
     prov = provenance(chain)
     tick()
@@ -206,9 +220,11 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         "monte_carlo": {"draws": draws, "seed": seed, "ranged_values": ranged,
                         "top": unc.attrs.get("top", 5)},
         "cutsets": cs_settings,
+        "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
+                     "ignored": held.ignored},
     }
     data = build(Computed(chain, scores, lev, cs, cs_settings, results, pa, unc, prov,
-                          settings), explain)
+                          settings, held), explain)
     tick()
     return data
 

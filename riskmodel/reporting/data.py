@@ -96,6 +96,8 @@ class Computed:
     uncertainty: pd.DataFrame
     provenance: pd.DataFrame
     settings: dict[str, Any]
+    #: the restrictions in force (:class:`riskmodel.reporting.held.HeldInfo`; None: none)
+    held: Any = None
 
 
 def _perspective(p: Any) -> str:
@@ -122,9 +124,27 @@ def build(r: Computed, explain: Callable[[pd.DataFrame, str], str]) -> ReportDat
     _provenance(sections["provenance"], r)
     _method(sections["method"], r.settings)
     _summary(sections["summary"], r, explain)
+    order = [sections[s] for s, _ in SECTIONS]
+    if r.held is not None:
+        _held(order, r.held)
     ch = r.chain
-    return ReportData(ch.name, ch.title, ch.description, [sections[s] for s, _ in SECTIONS],
-                      r.settings)
+    return ReportData(ch.name, ch.title, ch.description, order, r.settings)
+
+
+def _held(order: list[Section], held: Any) -> None:
+    """The restrictions in force: their section after the summary (when the report
+    takes any), and their line in the summary and the method section."""
+    from riskmodel.reporting.held import held_section, held_sentence
+
+    line = held_sentence(held)
+    if not line:
+        return
+    order[0].paragraphs.insert(1, line)
+    order[-1].paragraphs.append(line)
+    if held.count:
+        section = Section("restrictions", "Restrictions in force")
+        held_section(section, held)
+        order.insert(1, section)
 
 
 def _diagram(d: Section, r: Computed) -> None:
@@ -226,8 +246,14 @@ def _cutsets(d: Section, r: Computed) -> None:
         f"Targets: all end use together, and each end-use product; {st['evaluated']:,} "
         "country sets evaluated" + (f"; to bound the work, {' and '.join(bounds)}"
                                     if bounds else "") + ".")
+    stopped = st.get("stopped_by_baseline") or {}
+    if stopped:
+        d.paragraphs.append("The restrictions in force already stop " + ", ".join(
+            f"{t} (availability {a:.1%})" for t, a in stopped.items())
+            + ": no further cut is needed, so no set is listed for "
+            + ("it." if len(stopped) == 1 else "them."))
     found = set(cs["target"]) if len(cs) else set()
-    none = [t for t in st["targets"] if t not in found]
+    none = [t for t in st["targets"] if t not in found and t not in stopped]
     if none:
         d.paragraphs.append(f"No set of up to {st['max_size']} countries stops: "
                             f"{', '.join(none)}.")
@@ -259,11 +285,19 @@ def _scenarios(d: Section, r: Computed) -> None:
                                 "scenario_losses", (r.results,), {"threshold": 0.05}))
     show = ["immediate_loss", "peak_loss", "final_loss", "long_run_loss", "cumulative_loss",
             "time_to_survive", "time_to_recover"]
+    if r.held is not None and r.held.count:
+        show.insert(0, "realised_loss")
+        d.paragraphs.append(
+            "With the restrictions in force, 'in force' is their realised loss (the same "
+            "for every scenario) and every other figure is marginal: what the scenario adds "
+            "on top of them.")
     d.tables.append(Table("scenarios", "Scenario outcomes", summary, show, formats={
+        "realised_loss": "pct",
         "immediate_loss": "pct", "long_run_loss": "pct", "peak_loss": "pct",
         "final_loss": "pct", "cumulative_loss": "num", "cumulative_value_loss": "num",
         "time_to_survive": "months", "time_to_recover": "months"}, headers={
-        "immediate_loss": "immediate", "peak_loss": "peak", "final_loss": "final",
+        "realised_loss": "in force", "immediate_loss": "immediate", "peak_loss": "peak",
+        "final_loss": "final",
         "long_run_loss": "long run", "cumulative_loss": "loss-months",
         "time_to_survive": "survive (months)", "time_to_recover": "recover (months)"}))
     d.bullets += [f"{x.scenario.name} — {x.scenario.label()}: " + (

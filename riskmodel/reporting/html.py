@@ -214,6 +214,8 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
     counter = [0]
     body = "\n".join(_section(i, s, pngs, counter) for i, s in enumerate(data.sections, 1))
     desc = f'<p class="desc">{esc(data.description)}</p>' if data.description else ""
+    number = {s.id: i for i, s in enumerate(data.sections, 1)}
+    see = f"sections {number.get('provenance', 9)} and {number.get('method', 10)}"
     generated = f" · generated {esc(data.generated)}" if data.generated else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -238,7 +240,7 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
 {body}
 </main>
 <footer>Made with riskmodel {esc(__version__)}. Scores are model outputs from the chain's data
-and assumptions (see sections 9 and 10), not forecasts.</footer>
+and assumptions (see {see}), not forecasts.</footer>
 </div>
 </body>
 </html>

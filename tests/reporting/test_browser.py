@@ -190,7 +190,7 @@ def browser():
         b.close()
 
 
-def _check_page(browser: Browser, html: Path) -> dict[str, Any]:
+def _check_page(browser: Browser, html: Path, sections: int = 10) -> dict[str, Any]:
     browser.open(html)
     assert browser.errors() == []
     outside = [u for u in browser.requests() if not re.match(r"(file|data):", u)]
@@ -207,7 +207,7 @@ def _check_page(browser: Browser, html: Path) -> dict[str, Any]:
     assert state["images"] > 0
     assert state["loaded"] == state["images"], "a figure did not load"
     assert state["scripts"] == 0
-    assert len(state["sections"]) == 10
+    assert len(state["sections"]) == sections
     return state
 
 
@@ -226,6 +226,18 @@ def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     state = _check_page(browser, paths["html"])
     assert "<script>window.__pwned=1; alert(1)</script>" in state["text"]  # text, not run
     assert "<script>alert(1)</script>" in state["text"]
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_report_with_restrictions_in_force_in_chromium(browser, hostile_chain, tmp_path):
+    hostile_chain.baseline = [rm.Restriction(
+        rm.Cut("JP", nodes=("gears",)), "jp_gears", since="2023-07", source="s",
+        ref="<img src=x onerror=window.__pwned=8>", title="<script>window.__pwned=9</script>")]
+    paths = rm.report(hostile_chain, tmp_path / "held", formats="html", mc=10)
+    state = _check_page(browser, paths["html"], sections=11)
+    assert state["sections"][1] == "2. Restrictions in force"
+    assert "<script>window.__pwned=9</script>" in state["text"]  # shown as text
+    assert "what each further cut adds on top of the restrictions in force" in state["text"]
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
