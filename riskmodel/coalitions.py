@@ -128,11 +128,10 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     -------
     DataFrame
         One row per minimal cut set: ``size`` (how many keys it names), ``countries``
-        (a tuple), and ``availability`` of the target under that cut (with the
-        restrictions in force); sorted by size then availability. ``.attrs`` records
-        the settings, how many candidate sets were evaluated, the restrictions taken
-        (``baseline``, as plain data), the target's ``realised_availability`` under
-        them alone (1 without any) and a ``note`` where they alone stop it.
+        (a tuple), and ``availability`` of the target under that cut (and the
+        restrictions in force); sorted by size then availability. ``.attrs`` records the
+        settings, the candidate sets evaluated, the restrictions (``baseline``), the
+        target's ``realised_availability`` under them alone and a ``note``.
 
     Notes
     -----
@@ -172,20 +171,16 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     realised = float(_target_availability(chain, [()], target, mode, held)[0]) if held \
         else 1.0
     what = target or "all end use"
-    note = ""
-    if realised < threshold:
-        rows: list[dict[str, Any]] = []
-        evaluated = 0
-        note = (f"the restrictions in force already stop {what} (availability "
-                f"{realised:.1%})")
-    else:
-        rows, evaluated = _search(chain, cands, max_size, threshold, target, mode, held)
+    stopped = realised < threshold  # by the restrictions alone: no set to search
+    note = f"the restrictions in force already stop {what} (availability {realised:.1%})"
+    rows, evaluated = ([], 0) if stopped else _search(chain, cands, max_size, threshold,
+                                                      target, mode, held)
     out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
     out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
     out.attrs = {"target": what, "threshold": threshold, "mode": mode,
                  "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
                  "chain": chain.name, "baseline": describe(given),
-                 "realised_availability": realised, "note": note}
+                 "realised_availability": realised, "note": note if stopped else ""}
     return out
 
 

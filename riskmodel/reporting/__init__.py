@@ -7,7 +7,10 @@ diffing). The sections:
 
 1. summary, 2. chain diagram, 3. choke points, 4. country leverage, 5. minimum cut
 sets, 6. standard scenarios, 7. policy alignment, 8. uncertainty, 9. data
-provenance, 10. method and settings.
+provenance, 10. method and settings. A chain with restrictions in force (its
+``baseline:``) gets "Restrictions in force" as section 2, and every other figure is
+then marginal: what a further cut adds on top of them (``baseline=False``, the
+command line's ``--no-baseline``, leaves them out).
 
 Detection returns data, renderers format it: :func:`collect` computes a
 :class:`~riskmodel.reporting.data.ReportData` (tables as DataFrames, text as plain
@@ -27,6 +30,8 @@ Modules
 -------
 - ``compute``: :func:`collect`, every table, text and figure input of a report;
 - ``data``: the report's sections as plain data, built from the computed results;
+- ``held``: the restrictions in force: the chain as the report reads it, their
+  realised losses and their section;
 - ``render``: the JSON renderer, the figures as PNG, and every file's bytes;
 - ``html``, ``md``: the HTML and Markdown renderers;
 - ``folder``: the report folder, its marker, and the safe writes into it.

@@ -182,7 +182,7 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     from riskmodel.provenance import provenance
     from riskmodel.realised import describe
     from riskmodel.reporting.data import Computed, build
-    from riskmodel.reporting.held import chain_as_read, held_info
+    from riskmodel.reporting.held import add_held, chain_as_read, held_info
     from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from riskmodel.simulation import simulate
 
@@ -221,10 +221,10 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
                         "top": unc.attrs.get("top", 5)},
         "cutsets": cs_settings,
         "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
-                     "ignored": held.ignored},
-    }
+                     "ignored": held.ignored}}
     data = build(Computed(chain, scores, lev, cs, cs_settings, results, pa, unc, prov,
                           settings, held), explain)
+    add_held(data, held)
     tick()
     return data
 

@@ -1,4 +1,6 @@
-"""What a report holds: computed results arranged into ten sections of plain data.
+"""What a report holds: computed results arranged into ten sections of plain data (an
+eleventh, "Restrictions in force", goes after the summary when the chain has any:
+:func:`riskmodel.reporting.held.add_held`).
 
 :func:`build` turns the results :func:`riskmodel.reporting.collect` computed (scores,
 leverage, cut sets, scenario results, policy alignment, uncertainty, provenance) into a
@@ -124,27 +126,9 @@ def build(r: Computed, explain: Callable[[pd.DataFrame, str], str]) -> ReportDat
     _provenance(sections["provenance"], r)
     _method(sections["method"], r.settings)
     _summary(sections["summary"], r, explain)
-    order = [sections[s] for s, _ in SECTIONS]
-    if r.held is not None:
-        _held(order, r.held)
     ch = r.chain
-    return ReportData(ch.name, ch.title, ch.description, order, r.settings)
-
-
-def _held(order: list[Section], held: Any) -> None:
-    """The restrictions in force: their section after the summary (when the report
-    takes any), and their line in the summary and the method section."""
-    from riskmodel.reporting.held import held_section, held_sentence
-
-    line = held_sentence(held)
-    if not line:
-        return
-    order[0].paragraphs.insert(1, line)
-    order[-1].paragraphs.append(line)
-    if held.count:
-        section = Section("restrictions", "Restrictions in force")
-        held_section(section, held)
-        order.insert(1, section)
+    return ReportData(ch.name, ch.title, ch.description, [sections[s] for s, _ in SECTIONS],
+                      r.settings)
 
 
 def _diagram(d: Section, r: Computed) -> None:
@@ -234,7 +218,9 @@ def _cutsets(d: Section, r: Computed) -> None:
         f"A minimum cut set is a smallest set of countries whose joint, full cut of everything "
         f"they supply leaves a target below {st['threshold']:.0%} of its normal supply at "
         f"once (no stocks, no substitution). Sets of up to {st['max_size']} countries are "
-        "searched, and supersets of a set found are not listed.")
+        "searched, and supersets of a set found are not listed."
+        + (" Each set stops its target on top of the restrictions in force: it is what a "
+           "further cut needs." if r.held is not None and r.held.count else ""))
     bounds = []
     if st["candidates_dropped"]:
         bounds.append(f"only the {len(st['candidates'])} countries with the most immediate "

@@ -6,8 +6,9 @@ marginal: what a further cut adds on top of them. :func:`held_info` measures eac
 restriction's realised loss alone and that of all together (one static long-run pass,
 one column each); :func:`held_section` turns that into the report's section
 "Restrictions in force", and :func:`held_sentence` into the line the summary and the
-method section carry. ``baseline=False`` (``riskmodel report --no-baseline``) gives the
-unrestricted report, which then says that the restrictions are ignored.
+method section carry; :func:`add_held` adds both to a built report.
+``baseline=False`` (``riskmodel report --no-baseline``) gives the unrestricted report,
+which then says that the restrictions are ignored.
 
 Examples
 --------
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from riskmodel.model import Chain
-    from riskmodel.reporting.data import Section
+    from riskmodel.reporting.data import ReportData, Section
 
-__all__ = ["HeldInfo", "chain_as_read", "held_info", "held_section", "held_sentence"]
+__all__ = ["HeldInfo", "add_held", "chain_as_read", "held_info", "held_section", "held_sentence"]
 
 #: the columns of the restrictions' table
 COLUMNS = ["title", "country", "nodes", "to", "fraction", "since", "source", "url", "ref",
@@ -142,6 +143,23 @@ def held_sentence(info: HeldInfo) -> str:
     return (f"Restrictions in force: the chain lists {them}; together they cost "
             f"{info.together:.1%} of end-use value against the unrestricted chain (their "
             f"realised loss). {MARGINAL}")
+
+
+def add_held(data: ReportData, info: HeldInfo) -> None:
+    """Add the restrictions in force to a built report: their section after the summary
+    (when the report takes any), and their line in the summary and the method
+    section."""
+    from riskmodel.reporting.data import Section
+
+    line = held_sentence(info)
+    if not line:
+        return
+    data.sections[0].paragraphs.insert(1, line)
+    data.sections[-1].paragraphs.append(line)
+    if info.count:
+        section = Section("restrictions", "Restrictions in force")
+        held_section(section, info)
+        data.sections.insert(1, section)
 
 
 def held_section(d: Section, info: HeldInfo) -> None:
