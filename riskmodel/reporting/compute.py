@@ -188,8 +188,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
 
     tick = progress or (lambda: None)
     draws = int(mc) if mc else DEFAULT_DRAWS
-    held = held_info(chain, baseline)
     work = chain_as_read(chain, baseline)  # every call below reads the same restrictions
+    held = held_info(chain, False) if baseline is False else held_info(work)
     picked = _pick_scenarios(work, scenarios)
     scores = score(work)
     tick()

@@ -148,7 +148,7 @@ def test_no_baseline_gives_the_unrestricted_report(chain_file, tmp_path, capsys)
 def test_a_baseline_given_in_python_that_stops_a_target(chain_file, tmp_path) -> None:
     chain = rm.load(chain_file)
     both = [rm.Restriction(Cut("JP", nodes=("a",)), "jp_a", since="2024"),
-            rm.Restriction(Cut("KR", nodes=("a",)), "kr_a", since="2024")]
+            {"id": "kr_a", "country": "KR", "nodes": ["a"], "since": "2024"}]  # file form
     doc = _doc(rm.report(chain, tmp_path / "r", formats="json", mc=5, baseline=both))
     rows = _section(doc, "restrictions")["tables"]["restrictions"]
     assert [(r["id"], r["realised_loss"]) for r in rows] == [
