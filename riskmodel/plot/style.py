@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["CHOKE_CMAP", "COUNTRY_COLOURS", "EDGE_GREY", "OKABE_ITO", "SCORE_COLOUR",
-           "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "clean_spines", "country_colour",
+           "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "choke_colours", "clean_spines",
+           "country_colour",
            "empty_axes", "line_handle", "percent_axis", "safe_text", "stage_colour"]
 
 #: Okabe–Ito, the colour-blind-safe qualitative palette (stages, scenarios, factors).
@@ -61,6 +62,21 @@ def stage_colour(stage: str, stages: Sequence[str]) -> str:
     except ValueError:
         i = len(stages)
     return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def choke_colours(values: Sequence[float] | Any, vmax: float) -> list[str]:
+    """Hex colours of choke scores on the choke colour map, scaled from 0 to ``vmax``
+    (as the chain diagram colours its nodes; for the HTML report's explorable diagram).
+
+    >>> choke_colours([0.0, 0.5, 1.0], 1.0)
+    ['#ffffe5', '#fe9829', '#662506']
+    """
+    import matplotlib
+    from matplotlib.colors import Normalize, to_hex
+
+    cmap = matplotlib.colormaps[CHOKE_CMAP]
+    norm = Normalize(0.0, vmax if vmax > 0 else 1.0)
+    return [to_hex(cmap(norm(float(v)))) for v in values]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
