@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["CHOKE_CMAP", "COUNTRY_COLOURS", "EDGE_GREY", "OKABE_ITO", "SCORE_COLOUR",
-           "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "choke_colours", "clean_spines",
-           "country_colour",
-           "empty_axes", "line_handle", "percent_axis", "safe_text", "stage_colour"]
+           "STOCK_COLOUR", "SUBST_COLOUR", "TITLE_SIZE", "TOL_MUTED", "choke_colours",
+           "clean_spines", "country_colour", "empty_axes", "line_handle", "percent_axis",
+           "safe_text", "set_title", "stage_colour"]
 
 #: Okabe–Ito, the colour-blind-safe qualitative palette (stages, scenarios, factors).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -37,6 +37,8 @@ COUNTRY_COLOURS = {
 #: The sequential colour map of the choke score.
 CHOKE_CMAP = "YlOrBr"
 SCORE_COLOUR, SUBST_COLOUR, STOCK_COLOUR = "#D55E00", "#0072B2", "#56B4E9"
+#: Font size of every figure's title (one line, at the left of its axes).
+TITLE_SIZE = 10
 EDGE_GREY = "#7F7F7F"
 
 
@@ -113,6 +115,41 @@ def clean_spines(ax: Axes) -> None:
     """Hide the top and right spines of ``ax``."""
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def set_title(ax: Axes, title: str | None, default: str, *, pad: float | None = None
+              ) -> None:
+    """Give ``ax`` its one title, at the left: the caller's ``title`` (``""`` for none),
+    else ``default`` unless the caller's axes already carry a title of their own.
+
+    Every plot function titles its figure here, so that a title a caller sets never
+    lands on top of the function's own (titles at the centre and right are cleared).
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> set_title(ax, None, "Default")
+    >>> set_title(ax, "Mine", "Default")
+    >>> ax.get_title(loc="left"), ax.get_title()
+    ('Mine', '')
+    >>> set_title(ax, "", "Default")
+    >>> ax.get_title(loc="left")
+    ''
+    >>> _ = ax.set_title("Set before the call")
+    >>> set_title(ax, None, "Default")  # the caller's own title stays, alone
+    >>> ax.get_title(), ax.get_title(loc="left")
+    ('Set before the call', '')
+    >>> plt.close(fig)
+    """
+    if title is None:
+        own = [ax.get_title(loc=loc) for loc in ("center", "right")]
+        if any(own):
+            ax.set_title("", loc="left")
+            return
+        title = default
+    for loc in ("center", "right"):
+        ax.set_title("", loc=loc)
+    kw = {"pad": pad} if pad is not None else {}
+    ax.set_title(title, loc="left", fontsize=TITLE_SIZE, **kw)
 
 
 def line_handle(marker: str, label: str, **kw: Any) -> Any:
