@@ -218,8 +218,7 @@ def cutsets(cs: pd.DataFrame | Mapping[str, pd.DataFrame], *, ax: Axes | None = 
     if not shown:
         k = attrs.get("max_size", 3)
         what = "any target" if several else safe_text(next(iter(tables), "the target"))
-        empty_axes(ax, f"No set of up to {k} countries cuts {what} below {thr:.0%} "
-                       "availability")
+        empty_axes(ax, f"No set of up to {k} countries cuts {what} below {thr:.0%} availability")
         set_title(ax, title, "Minimal country cut sets")
         return fig, ax
     y = np.arange(len(shown))

@@ -28,6 +28,7 @@
   var cy = cytoscape({
     container: box, elements: elements, layout: {name: 'preset', padding: 24},
     minZoom: 0.03, maxZoom: 4, boxSelectionEnabled: false, autoungrabify: true,
+    hideEdgesOnViewport: g.edges.length > 3000,  // large chains: pan and zoom stay smooth
     style: [
       {selector: 'node', style: {
         'background-color': 'data(fill)', 'width': 'data(size)', 'height': 'data(size)',
@@ -118,14 +119,15 @@
 
   function find(query) {
     var q = query.trim().toLowerCase();
-    cy.elements().removeClass('faded match');
-    if (!q) { found.textContent = ''; return cy.collection(); }
-    var hits = cy.nodes().not('.stage').filter(function (x) {
+    var hits = q ? cy.nodes().not('.stage').filter(function (x) {
       var n = g.nodes[x.data('i')];
       return n.id.toLowerCase().indexOf(q) >= 0 || n.label.toLowerCase().indexOf(q) >= 0;
+    }) : cy.collection();
+    cy.batch(function () {  // one redraw for all the changes
+      cy.elements().removeClass('faded match');
+      if (q) { cy.elements().not('.stage').not(hits).addClass('faded'); hits.addClass('match'); }
     });
-    cy.elements().not('.stage').not(hits).addClass('faded');
-    hits.addClass('match');
+    if (!q) { found.textContent = ''; return hits; }
     found.textContent = hits.length === 1 ? '1 node found' : hits.length + ' nodes found';
     if (hits.length) { found.textContent += ' (Enter: go to the first)'; }
     return hits;
@@ -149,9 +151,11 @@
   });
   colour.addEventListener('change', function () {
     var stage = colour.value === 'stage';
-    cy.nodes().not('.stage').forEach(function (x) {
-      var n = g.nodes[x.data('i')];
-      x.data('fill', stage ? n.stage_fill : n.fill);
+    cy.batch(function () {
+      cy.nodes().not('.stage').forEach(function (x) {
+        var n = g.nodes[x.data('i')];
+        x.data('fill', stage ? n.stage_fill : n.fill);
+      });
     });
     document.getElementById('rm-legend-choke').hidden = stage;
     document.getElementById('rm-legend-stage').hidden = !stage;

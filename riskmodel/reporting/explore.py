@@ -90,13 +90,18 @@ def csp_hash(script: str) -> str:
 
 def library() -> str:
     """cytoscape.js as inlined: a line naming it, then the vendored file, which opens
-    with its MIT licence notice (checked here, so that the notice always ships)."""
+    with its MIT licence notice (checked here, so that the notice always ships).
+
+    >>> code = library()
+    >>> code.splitlines()[0][:30], "Permission is hereby granted" in code[:2000]
+    ('/*! cytoscape.js 3.35.0 (https', True)
+    """
     base = resources.files("riskmodel.reporting")
     code = base.joinpath("vendor", "cytoscape.min.js").read_text(encoding="utf-8")
     if "Permission is hereby granted, free of charge" not in code[:2000] \
             or "</script" in code.lower():
-        raise RuntimeError("riskmodel/reporting/vendor/cytoscape.min.js is not the vendored "
-                           "cytoscape.js with its licence notice; reinstall riskmodel")
+        raise RuntimeError("cytoscape.min.js in riskmodel/reporting/vendor/ is not the "
+                           "vendored cytoscape.js with its licence notice; reinstall riskmodel")
     return (f"/*! cytoscape.js {CYTOSCAPE_VERSION} (https://js.cytoscape.org), MIT licence: "
             "its notice follows. Vendored by riskmodel from the npm registry. */\n" + code)
 
@@ -123,7 +128,17 @@ def _legend(graph: Mapping[str, Any]) -> str:
 
 def render_explorer(graph: Mapping[str, Any], number: int) -> tuple[str, str, list[str]]:
     """The explorable diagram as Figure ``number``: its HTML (in place of the static
-    figure), the scripts to put at the end of the page, and their CSP hash sources."""
+    figure), the scripts to put at the end of the page, and their CSP hash sources.
+
+    >>> import riskmodel as rm
+    >>> from riskmodel.provenance import provenance
+    >>> from riskmodel.reporting.graph import explorer_data
+    >>> bike = rm.load("bicycle")
+    >>> html, scripts, hashes = render_explorer(
+    ...     explorer_data(bike, rm.score(bike), provenance(bike)), 1)
+    >>> 'id="rm-cy"' in html, scripts.count("<script"), [h[:8] for h in hashes]
+    (True, 3, ["'sha256-", "'sha256-"])
+    """
     n = len(graph["nodes"])
     height = max(380, min(680, 44 * int(graph["rows"]) + 160))
     fragment = f"""<figure class="explorer" id="fig-chain-explorer">
@@ -148,7 +163,11 @@ id or label, hover or click a node for its scores and the sources of its values.
 
 def too_large_note(graph: Mapping[str, Any]) -> str:
     """The sentence shown above the static figure when the chain is too large to
-    explore in a browser."""
+    explore in a browser.
+
+    >>> too_large_note({"nodes": 2500, "too_large": 2000})[:52]
+    'The chain has 2,500 nodes, more than the 2,000 an ex'
+    """
     return (f"The chain has {int(graph['nodes']):,} nodes, more than the "
             f"{int(graph['too_large']):,} an explorable diagram can lay out smoothly in a "
             "browser, so this report shows the static figure; `riskmodel export` writes the "
