@@ -150,6 +150,8 @@ class="note" aria-live="polite"></span><label>Colour by <select id="rm-colour">
 <div class="body"><div id="rm-cy" style="height:{height}px" role="img"
 aria-label="Explorable diagram of the chain's {n:,} nodes by stage"></div>
 <aside id="rm-info" aria-live="polite"></aside></div>
+<noscript><p class="note">The explorable diagram needs JavaScript; the Markdown report has
+the static figure.</p></noscript>
 {_legend(graph)}
 <figcaption>Figure {number}. The chain by stage, inputs flowing left to right, coloured by
 choke score and sized by value ({n:,} nodes): scroll to zoom, drag to pan, search a node by

@@ -214,7 +214,8 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "div
                 "figure", "img", "figcaption", "table", "thead", "tbody", "tr", "th", "td",
                 "details", "summary", "footer",
                 # the explorable diagram: its controls and its three scripts
-                "label", "input", "select", "option", "button", "aside", "script"}
+                "label", "input", "select", "option", "button", "aside", "script",
+                "noscript"}
 
 
 class _Tags(HTMLParser):
