@@ -186,10 +186,11 @@ def _cell_html(v: str | tuple[str, str], column: str) -> str:
 
 
 def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int],
-             graph: Mapping[str, Any] | None = None, scripts: list[str] | None = None
-             ) -> str:
+             graph: Mapping[str, Any] | None = None,
+             scripts: list[tuple[str, list[str]]] | None = None) -> str:
     """One section; in the diagram section, the explorable diagram (from ``graph``)
-    takes the static figure's place, its scripts added to ``scripts``."""
+    takes the static figure's place; its scripts and their hash sources go to
+    ``scripts``."""
     out = [f'<section id="{esc(s.id)}"><h2><span class="n">{i}.</span> {esc(s.title)}</h2>']
     paras = s.paragraphs
     if s.id == "summary" and paras:
@@ -205,7 +206,7 @@ def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int],
                 counter[0] += 1
                 fragment, code, hashes = render_explorer(graph, counter[0])
                 out.append(fragment)
-                scripts += [code, *hashes]
+                scripts.append((code, hashes))
                 continue
             out.append(f'<p class="note">{esc(too_large_note(graph))}</p>')
         png = pngs.get(f.name)
@@ -233,10 +234,11 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
     """The report as one self-contained HTML page."""
     toc = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>' for s in data.sections)
     counter = [0]
-    found: list[str] = []  # the explorable diagram's scripts, then their hash sources
+    found: list[tuple[str, list[str]]] = []  # the explorable diagram's scripts and hashes
     body = "\n".join(_section(i, s, pngs, counter, data.graph, found)
                      for i, s in enumerate(data.sections, 1))
-    scripts, hashes = found[:1], found[1:]
+    scripts = [code for code, _ in found]
+    hashes = [h for _, hs in found for h in hs]
     desc = f'<p class="desc">{esc(data.description)}</p>' if data.description else ""
     generated = f" · generated {esc(data.generated)}" if data.generated else ""
     return f"""<!DOCTYPE html>
