@@ -149,7 +149,7 @@ def _add_world(g: nx.DiGraph, seed: int) -> None:
     """World shares on about half the nodes: other countries (some that supply nothing
     at home), sometimes with jurisdictions, sometimes leaving a rest to `other`."""
     rng = np.random.default_rng(seed + 20_000)
-    for node, attrs in g.nodes(data=True):
+    for _, attrs in g.nodes(data=True):
         if rng.random() < 0.5:
             continue
         picked = rng.choice(COUNTRIES, size=int(rng.integers(1, 4)), replace=False)
