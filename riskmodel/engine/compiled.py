@@ -194,8 +194,9 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None,
         shares = np.concatenate([shares, np.ones(len(lone))])
     wmat = None
     if world is not None:
+        own = index.get_indexer(world["node"])  # a node whose world names only `other` too
         rows, cols, shares, wmat = _world_union(n, len(countries), rows, cols, shares,
-                                                _entries(world, index, cindex))
+                                                _entries(world, index, cindex), own[own >= 0])
     supply = csr_matrix((shares, (rows, cols)), shape=(n, len(countries)))
     supply.sum_duplicates()
     total = np.asarray(supply.sum(axis=1)).ravel()
@@ -208,17 +209,17 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None,
 
 
 def _world_union(n: int, nc: int, rows: np.ndarray, cols: np.ndarray, shares: np.ndarray,
-                 world: tuple[np.ndarray, np.ndarray, np.ndarray]
+                 world: tuple[np.ndarray, np.ndarray, np.ndarray], own: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
     """The focal market's entries over the rows of both tables (a row the focal market
     does not name holds 0), and the world's shares as a CSR of the same pattern: a node
-    with ``world_suppliers`` takes them (0 where they do not name a row), any other its
-    focal market's shares."""
+    with ``world_suppliers`` (``own``, those naming only ``other`` too) takes them (0
+    where they do not name a row), any other its focal market's shares."""
     from scipy.sparse import csr_matrix
 
     wr, wc, ws = world
     has_world = np.zeros(n, dtype=bool)
-    has_world[wr] = True
+    has_world[own] = True
     keep = ~has_world[rows]  # the world's shares of a node without world_suppliers
     all_r = np.concatenate([rows, wr])
     all_c = np.concatenate([cols, wc])

@@ -64,8 +64,9 @@ def check_world(c: Collector, data: ChainData) -> None:
     Examples
     --------
     >>> import riskmodel as rm
-    >>> data = rm.load("bicycle").to_data()  # a global view
-    >>> data.world_suppliers = data.suppliers.iloc[:1].copy()
+    >>> data = rm.load("bicycle").to_data()
+    >>> data.header["perspective"] = "global"
+    >>> data.world_suppliers = data.suppliers[data.suppliers["node"] == "steel"].copy()
     >>> c = Collector(None, None)
     >>> check_world(c, data)
     >>> [(p.where, p.fix) for p in c.problems]  # doctest: +NORMALIZE_WHITESPACE
@@ -78,7 +79,6 @@ def check_world(c: Collector, data: ChainData) -> None:
     dup = ids.duplicated().to_numpy() if len(ids) else np.zeros(0, dtype=bool)
     check_suppliers(_WorldCollector(c), ChainData(  # type: ignore[arg-type]
         data.header, data.nodes, world, data.edges, data.path), dup)
-    _no_ranges(c, world, WORLD in c.csv)
     if data.header.get("perspective", "global") == "global":
         csv = WORLD in c.csv
         node_row = {k: i for i, k in reversed(list(enumerate(ids)))}
@@ -91,17 +91,3 @@ def check_world(c: Collector, data: ChainData) -> None:
                   field="share" if csv else WORLD, where=f"node '{node}'",
                   fix="move these shares to `suppliers`, or set `perspective: {home: CC}`")
 
-
-def _no_ranges(c: Collector, world: Any, csv: bool) -> None:
-    """The world's shares take no range (``low``/``high``): Monte Carlo does not draw
-    them yet."""
-    for key in ("low", "high"):
-        col = f"share.{key}"
-        if col not in world:
-            continue
-        for r in np.flatnonzero(world[col].notna().to_numpy()):
-            c.add("error", "world-range", f"{WORLD}: a world share takes no `{key}` (Monte "
-                  "Carlo does not draw the world's shares)", table=WORLD, row=int(r),
-                  field=col, where=f"node '{world['node'].iloc[r]}', world supplier "
-                  f"'{world['country'].iloc[r]}'", found=str(world[col].iloc[r]),
-                  fix=f"remove `{key}` from the world share (keep its value and source)")

@@ -137,3 +137,12 @@ def test_engine_agrees_with_the_reference_on_random_chains_with_world_shares() -
                     (seed, t)
     assert worlds >= 90
     assert time.perf_counter() - t0 < 60
+
+
+def test_world_shares_of_other_producers_alone() -> None:
+    # the world buys its anode from producers the chain does not name: Japan's stop
+    # reaches German plants only, A_cells = 0.5·0 + 0.5·1
+    chain = battery()
+    chain.graph.nodes["anode"]["world_suppliers"] = {"other": 1.0}
+    chain = rm.Chain(chain.graph, name="b", perspective={"home": "DE"})
+    assert both(chain, [Cut("JP")])["cells"] == pytest.approx(0.5, abs=1e-12)
