@@ -72,3 +72,16 @@ def test_cli_simulate_and_validate(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "riskmodel", "validate", str(f)],
                         capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_require_sources_reaches_the_world_shares(tmp_path: Path) -> None:
+    path = tmp_path / "bat.yaml"
+    path.write_text(DOC, encoding="utf-8")
+    with pytest.raises(rm.ChainValidationError) as info:
+        rm.validate(path, require_sources=True)
+    world = [p for p in info.value.problems if "world supplier" in (p.where or "")]
+    # CN's world share is a bare number; JP's names its source but no line
+    assert [(p.where, p.field, p.line, p.found) for p in world] == [
+        ("node 'anode', world supplier 'CN'", "share", 8, "a bare value"),
+        ("node 'anode', world supplier 'JP'", "share", 8, "no `ref`")]
+    assert all("has no source" in p.message for p in world)
