@@ -116,7 +116,7 @@ def test_classic_indicators_stay_on_the_focal_market() -> None:
 #: random chains (``random_chain(seed, world=True, n=4)``, cyclic where ``seed % 25 == 0``)
 #: chosen from the first 100 seeds so that every mechanism ``_mechanisms`` names that
 #: those 100 reach is reached here at least twice (once where only one of them does):
-#: the 100 took ~14 s, these ~1 s
+#: the 100 took 4-14 s (by the load), these 0.4-1 s
 SEEDS = (0, 14, 15, 16, 18, 25, 32, 33, 38, 50, 75, 87, 92, 93)
 MECHANISMS = {
     "alt", "nonessential", "explicit-other", "cyclic", "multi-cut", "sel", "partial",
