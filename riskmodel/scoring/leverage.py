@@ -69,7 +69,10 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     expand = expansion(chain)
     # node × key shares a full cut by each key withholds; the candidates are the keys
     # that withhold something (a country named only with a zero share supplies nothing)
-    shares = cut_shares(c, expand).tocsc()
+    shares = cut_shares(c, expand)
+    if c.world is not None:  # a country that supplies only the world can cut its producers
+        shares = shares + (c.world @ expand.T)
+    shares = shares.tocsc()
     shares.eliminate_zeros()
     supplied = np.diff(shares.indptr)
     cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
