@@ -224,7 +224,7 @@ def random_scenario(chain, seed: int, *, months: int = 6):
     return Scenario(cuts, name=f"s{seed}", months=months)
 
 
-def random_baseline(chain, seed: int) -> list:
+def random_baseline_cuts(chain, seed: int) -> list:
     """Random restrictions in force on ``chain`` (docs/model.md §1.5): none, or one or
     two permanent cuts, whole or partial, of some or all of a country's supply, withheld
     from every destination, all but the cutting country, the home or a list."""
