@@ -93,8 +93,10 @@ def _node_values(chain: Chain) -> dict[tuple[str, str, str], Any]:
             v = r.get(f)
             if v is not None and not (isinstance(v, float) and math.isnan(v)):
                 out["node", r["id"], f] = v
-    for r in data.suppliers.to_dict("records"):
-        out["node", r["node"], f"suppliers.{r['country']}"] = float(r["share"])
+    for table, sups in (("suppliers", data.suppliers), ("world_suppliers",
+                                                        data.world_suppliers)):
+        for r in sups.to_dict("records"):
+            out["node", r["node"], f"{table}.{r['country']}"] = float(r["share"])
     for r in data.edges.to_dict("records"):
         key = f"{r['from']} -> {r['to']}"
         for f in (*EDGE_NUMBERS, "essential", "group"):

@@ -8,6 +8,9 @@ formats cannot hold, so :func:`export_graph` first makes a plain
 - ``suppliers`` becomes the text ``"JP 70%; CN 30%"`` and one number per country,
   ``share_JP = 0.7`` (so Gephi can filter and colour by a country's share);
 - ``controlled_by`` becomes one text per controlled share, ``controlled_by_TW = "US"``;
+- ``world_suppliers`` (the world's shares, docs/model.md §1.3) likewise becomes text and
+  ``world_share_CN = 0.9`` per country, and their jurisdictions
+  ``world_controlled_by_CN``;
 - ``provenance`` becomes one text per sourced value, ``source_substitutability =
   "estimate 0.3–0.7: illustrative"`` or ``"mckinsey_2023 p. 4"``;
 - lists become ``"; "``-separated text; missing values are left out;
@@ -90,15 +93,22 @@ def _source_text(entry: Mapping[str, Any]) -> str:
     return " ".join(str(entry[k]) for k in ("source", "ref") if entry.get(k)) or "unsourced"
 
 
+#: the share tables (as text and one number per country, with this prefix) and the
+#: jurisdictions of their shares (one text per share, with this prefix)
+_SHARES = {"suppliers": "share_", "world_suppliers": "world_share_"}
+_CONTROLS = {"controlled_by": "controlled_by_", "world_controlled_by": "world_controlled_by_"}
+
+
 def _flat(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """The attributes of one node or edge as plain values (module docstring)."""
     out: dict[str, Any] = {}
     for key, value in attrs.items():
-        if key == "suppliers" and isinstance(value, Mapping):
-            out["suppliers"] = _shares_text(value)
-            out.update({f"share_{c}": float(s) for c, s in value.items()})
-        elif key == "controlled_by" and isinstance(value, Mapping):
-            out.update({f"controlled_by_{c}": "; ".join(codes) for c, codes in value.items()})
+        if key in _SHARES and isinstance(value, Mapping):
+            out[key] = _shares_text(value)
+            out.update({f"{_SHARES[key]}{c}": float(s) for c, s in value.items()})
+        elif key in _CONTROLS and isinstance(value, Mapping):
+            out.update({f"{_CONTROLS[key]}{c}": "; ".join(codes)
+                        for c, codes in value.items()})
         elif key == "provenance" and isinstance(value, Mapping):
             out.update({f"source_{field}": _source_text(entry)
                         for field, entry in value.items() if isinstance(entry, Mapping)})

@@ -298,8 +298,10 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
     controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
                    if isinstance(held, Mapping) for k, codes in held.items()}
+    world = [codes for _, held in chain.graph.nodes(data="world_controlled_by")
+             if isinstance(held, Mapping) and chain.home is not None for codes in held.values()]
     countries = (set(compiled.countries) | set(chain.groups)
-                 | controller_codes(controllers.values()))
+                 | controller_codes(controllers.values()) | controller_codes(world))
     check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=(),
                     supply=Suppliers.from_compiled(compiled, chain.groups,
                                                    controllers=controllers),

@@ -1,12 +1,13 @@
 """Sampling the uncertainty in a chain's numbers (see docs/model.md §1.6).
 
 Every number written with ``low``/``high`` is drawn from its distribution:
-``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier
-shares are drawn together and scaled down when they sum above 1, so each drawn
-vector is still a set of shares. Draws come from a ``numpy.random.Generator`` so that
-the same seed gives the same numbers; each field's ranged values draw in the order of
-their identity (node id, node and country, edge), so reordering the nodes, edges or
-supplier keys of a file changes no number.
+``triangular`` (mode at the value; the default) or ``uniform``. A node's supplier shares
+are drawn together and scaled down when they sum above 1, so each drawn vector is still
+a set of shares; so are its world shares (``world_suppliers`` in a home view), and where
+a node gives none the world draws on its drawn ``suppliers``. Draws come from a
+``numpy.random.Generator`` so that the same seed gives the same numbers; each field's
+ranged values draw in the order of their identity (node id, node and country, edge), so
+reordering the nodes, edges or supplier keys of a file changes no number.
 """
 
 from __future__ import annotations
@@ -118,24 +119,16 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
     life = node_field("capital.service_life_months", c.service_life, np.nan)
     value = node_field("value", c.value, np.nan)
 
-    # supplier shares, in the compiled CSR order
-    sups = data.suppliers[data.suppliers["country"] != "other"]
-    base_rs = np.asarray(c.supply.data, dtype=float)
-    row_share = base_rs.reshape(-1, 1)
-    if len(sups):
-        ncountry = max(len(c.countries), 1)
-        csr_keys = (np.repeat(np.arange(c.n), np.diff(c.supply.indptr)) * ncountry
-                    + c.supply.indices)
-        keys = (c.index.get_indexer(sups["node"]) * ncountry
-                + pd.Index(c.countries).get_indexer(sups["country"]))
-        pos = np.searchsorted(csr_keys, keys)
-        draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float),
-                            (sups["node"].astype(str) + "\0" + sups["country"].astype(str))
-                            .to_numpy())
+    # supplier shares, then the world's (a home view's world_suppliers), in the
+    # compiled CSR order
+    row_share, used = _share_draws(data.suppliers, c, k, rng, np.asarray(c.supply.data, float))
+    count += used
+    world_share = None
+    if c.world is not None:
+        world_share, used = _share_draws(data.world_suppliers, c, k, rng,
+                                         np.asarray(c.world.data, dtype=float))
         count += used
-        if used:
-            row_share = np.repeat(row_share, k, axis=1)
-            row_share[pos] = draws
+        world_share = _world_follows(c, data.world_suppliers, row_share, world_share)
 
     e = data.edges
     covers = c.edge_covers.reshape(-1, 1).astype(float)
@@ -163,8 +156,49 @@ def sample_params(chain: Chain, k: int, rng: np.random.Generator) -> tuple[Param
             share[epos] = d
     p = engine.params_from_compiled(c, row_share=row_share, covers=covers, share=share,
                                     subst=np.clip(subst, 0, 1), lead=np.maximum(lead, 0),
-                                    inventory=np.maximum(inventory, 0), value=value, life=life)
+                                    inventory=np.maximum(inventory, 0), value=value, life=life,
+                                    world_share=world_share)
     return p, count
+
+
+def _share_draws(sups: pd.DataFrame, c: engine.Compiled, k: int, rng: np.random.Generator,
+                 base: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(rows, 1|k)`` shares of a supplier table (``suppliers`` or ``world_suppliers``)
+    in the compiled CSR order, ``base`` where a row has no range; and how many are
+    ranged. The ranged rows draw in the order of their node and country."""
+    sups = sups[sups["country"] != "other"]
+    out = base.reshape(-1, 1)
+    if not len(sups):
+        return out, 0
+    ncountry = max(len(c.countries), 1)
+    csr_keys = (np.repeat(np.arange(c.n), np.diff(c.supply.indptr)) * ncountry
+                + c.supply.indices)
+    keys = (c.index.get_indexer(sups["node"]) * ncountry
+            + pd.Index(c.countries).get_indexer(sups["country"]))
+    pos = np.searchsorted(csr_keys, keys)
+    draws, used = _draw(sups, "share", k, rng, sups["share"].to_numpy(dtype=float),
+                        (sups["node"].astype(str) + "\0" + sups["country"].astype(str))
+                        .to_numpy())
+    if used:
+        out = np.repeat(out, k, axis=1)
+        out[pos] = draws
+    return out, used
+
+
+def _world_follows(c: engine.Compiled, world: pd.DataFrame, row_share: np.ndarray,
+                   world_share: np.ndarray) -> np.ndarray | None:
+    """The world's shares with a node that gives no ``world_suppliers`` drawing on its
+    ``suppliers`` as drawn (docs/model.md §1.3); None when nothing is drawn."""
+    if row_share.shape[1] == 1 and world_share.shape[1] == 1:
+        return None
+    width = max(row_share.shape[1], world_share.shape[1])
+    out = np.repeat(world_share, width // world_share.shape[1], axis=1)
+    r_node = np.repeat(np.arange(c.n), np.diff(c.supply.indptr))
+    own = np.zeros(c.n, dtype=bool)
+    own[c.index.get_indexer(world.loc[world["node"].isin(c.index), "node"])] = True
+    follows = ~own[r_node]
+    out[follows] = np.broadcast_to(row_share, (len(r_node), width))[follows]
+    return out
 
 
 def ranged_count(chain: Chain) -> int:
@@ -176,6 +210,6 @@ def numbers_per_draw(chain: Chain) -> int:
     """How many numbers each Monte Carlo draw holds beyond the shared ones (the
     parameter arrays that vary by draw), to size batches of draws."""
     probe, _ = sample_params(chain, 2, np.random.default_rng(0))
-    arrays = (probe.row_share, probe.dep0, probe.ind0, probe.covers, probe.ne_share,
-              probe.subst, probe.lead, probe.inventory, probe.weight, probe.life)
-    return sum(a.shape[0] for a in arrays if a.shape[1] > 1)
+    arrays = (probe.row_share, probe.world_share, probe.dep0, probe.ind0, probe.covers,
+              probe.ne_share, probe.subst, probe.lead, probe.inventory, probe.weight, probe.life)
+    return sum(a.shape[0] for a in arrays if a is not None and a.shape[1] > 1)

@@ -93,10 +93,11 @@ COUNTRIES = ["US", "JP", "CN", "NL", "DE", "KR"]
 
 
 def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
-                 n: int | None = None, baseline: bool = False):
+                 n: int | None = None, baseline: bool = False, world: bool = False):
     """A random chain for engine tests: layered, with alternatives groups, non-essential
     inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges, ``baseline`` one
-    to three restrictions in force (:func:`random_baseline`)."""
+    to three restrictions in force (:func:`random_baseline`); ``world`` gives some nodes
+    ``world_suppliers`` (drawn apart, so the chain is otherwise the same)."""
     rng = np.random.default_rng(seed)
     n = n or int(rng.integers(4, 14))
     g = nx.DiGraph()
@@ -139,6 +140,8 @@ def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
             a, b = sorted(rng.choice(n, size=2, replace=False))
             if not g.has_edge(f"n{b}", f"n{a}") and not g.has_edge(f"n{a}", f"n{b}"):
                 g.add_edge(f"n{b}", f"n{a}")
+    if world:
+        _add_world(g, seed)
     persp = {"home": home} if home else "global"
     chain = rm.Chain(g, name=f"random{seed}", perspective=persp)
     if baseline:
@@ -170,6 +173,23 @@ def random_baseline(chain, seed: int) -> list[rm.Restriction]:
         out.append(rm.Restriction(Cut(country, sel, float(rng.choice([1.0, 0.5])), to=to),
                                   f"r{i}", since=since))
     return out
+
+
+def _add_world(g: nx.DiGraph, seed: int) -> None:
+    """World shares on about half the nodes: other countries (some that supply nothing
+    at home), sometimes with jurisdictions, sometimes leaving a rest to `other`."""
+    rng = np.random.default_rng(seed + 20_000)
+    for _, attrs in g.nodes(data=True):
+        if rng.random() < 0.5:
+            continue
+        picked = rng.choice(COUNTRIES, size=int(rng.integers(1, 4)), replace=False)
+        w = rng.dirichlet(np.ones(len(picked) + 1))
+        keep = 1.0 if rng.random() < 0.5 else float(rng.uniform(0.6, 1.0))
+        attrs["world_suppliers"] = {str(c): float(x / w[:-1].sum() * keep)
+                                    for c, x in zip(picked, w[:-1], strict=True)}
+        if rng.random() < 0.3:
+            by = str(rng.choice([x for x in COUNTRIES if x != picked[0]]))
+            attrs["world_controlled_by"] = {str(picked[0]): (by,)}
 
 
 def random_scenario(chain, seed: int, *, months: int = 6):
@@ -204,7 +224,7 @@ def random_scenario(chain, seed: int, *, months: int = 6):
     return Scenario(cuts, name=f"s{seed}", months=months)
 
 
-def random_baseline(chain, seed: int) -> list:
+def random_baseline_cuts(chain, seed: int) -> list:
     """Random restrictions in force on ``chain`` (docs/model.md §1.5): none, or one or
     two permanent cuts, whole or partial, of some or all of a country's supply, withheld
     from every destination, all but the cutting country, the home or a list."""

@@ -150,7 +150,9 @@ baseline:
         capsys.readouterr().out
 
 
-@pytest.mark.parametrize("seed", range(6))
+# seeds where the baseline changes the cut sets (4, 10, 11, 13, 14), already stops the
+# target (9, 12, 17), or changes nothing (0, 1)
+@pytest.mark.parametrize("seed", [0, 1, 4, 9, 10, 11, 12, 13, 14, 17])
 def test_cut_sets_on_top_agree_with_brute_force(seed: int) -> None:
     chain = random_chain(seed, n=6)
     held = random_baseline(chain, seed) or [Cut(chain.compiled.countries[0])]

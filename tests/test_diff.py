@@ -84,6 +84,24 @@ def test_structure_and_values(tmp_path: Path) -> None:
     assert "Country leverage moves" in text
 
 
+def test_world_shares_changed(tmp_path: Path) -> None:
+    def edit(doc: dict) -> None:  # the world's motors: 90% German, then 60%
+        doc["nodes"][2]["world_suppliers"] = {"DE": 0.9, "KR": 0.1}
+
+    def edit2(doc: dict) -> None:
+        doc["nodes"][2]["world_suppliers"] = {"DE": 0.6, "US": 0.4}
+    old = rm.load(write_text(tmp_path, "a.yaml", _after(edit)))
+    new = rm.load(write_text(tmp_path, "b.yaml", _after(edit2)))
+    changes = {(r.id, r.field): (r.status, None if pd_isna(r.old) else r.old,
+                                 None if pd_isna(r.new) else r.new)
+               for r in diff(old, new, scores=False).values.itertuples()}
+    assert changes == {
+        ("motors", "world_suppliers.DE"): ("changed", 0.9, 0.6),
+        ("motors", "world_suppliers.KR"): ("removed", 0.1, None),
+        ("motors", "world_suppliers.US"): ("added", None, 0.4),
+    }
+
+
 def pd_isna(x: object) -> bool:
     import pandas as pd
 

@@ -64,9 +64,39 @@ def test_flattening_by_hand() -> None:
     assert export_graph(chain).nodes["ore"]["cut_country"] == "AU"  # home CN: AU is foreign
 
 
+def test_world_shares_are_exported() -> None:
+    # German plants buy anode from Japan; the world's, 90% Chinese (Taiwan's share held
+    # by the US): each world share is a number beside the focal market's
+    chain = chain_of(
+        {"anode": {"stage": "upstream", "suppliers": {"JP": 1.0},
+                   "world_suppliers": {"CN": 0.9, "TW": 0.1},
+                   "world_controlled_by": {"TW": ("US",)},
+                   "provenance": {"world_suppliers.CN": {"value": 0.9, "source": "usgs"}}},
+         "cells": {"stage": "midstream", "suppliers": {"PL": 0.5, "DE": 0.5}},
+         "cars": {"stage": "end_use", "value": 1}},
+        [("anode", "cells", {}), ("cells", "cars", {})], perspective={"home": "DE"},
+        sources={"usgs": {"title": "USGS Mineral Commodity Summaries"}})
+    a = export_graph(chain, scores=False).nodes["anode"]
+    assert (a["suppliers"], a["share_JP"]) == ("JP 100%", 1.0)
+    assert a["world_suppliers"] == "CN 90%; TW 10%"
+    assert (a["world_share_CN"], a["world_share_TW"]) == (0.9, 0.1)
+    assert "share_CN" not in a and "world_share_JP" not in a
+    assert a["world_controlled_by_TW"] == "US" and "controlled_by_TW" not in a
+    assert a["source_world_suppliers.CN"] == "usgs"
+    for fmt in ("graphml", "gexf", "json"):
+        g = _read(fmt, render_export(chain, fmt))
+        assert g.nodes["anode"]["world_share_CN"] == pytest.approx(0.9)
+        assert g.nodes["anode"]["world_suppliers"] == "CN 90%; TW 10%"
+    text = render_export(chain, "csv")["nodes.csv"].decode().splitlines()
+    header = text[0].split(",")
+    row = next(r for r in text if r.startswith("anode,"))
+    assert row.split(",")[header.index("world_share_CN")] == "0.9"
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_chains_export_in_every_format(seed: int, tmp_path: Path) -> None:
-    chain = random_chain(seed, cyclic=seed % 2 == 1, home=None if seed % 3 == 0 else "CN")
+    chain = random_chain(seed, cyclic=seed % 2 == 1, home=None if seed % 3 == 0 else "CN",
+                         world=seed % 3 == 1)
     for fmt in ("graphml", "gexf", "json"):
         g = _read(fmt, render_export(chain, fmt))
         assert (g.number_of_nodes(), g.number_of_edges()) == (

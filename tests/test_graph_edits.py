@@ -32,6 +32,12 @@ def _suppliers(value: object):
     return edit
 
 
+def _world(value: object):
+    def edit(chain: rm.Chain) -> None:
+        chain.graph.nodes["frames"]["world_suppliers"] = value
+    return edit
+
+
 def _remove_all(chain: rm.Chain) -> None:
     chain.graph.remove_nodes_from(list(chain.graph))
 
@@ -49,6 +55,11 @@ def _remove_all(chain: rm.Chain) -> None:
     (_suppliers({"ZZ": 0.5}), "ZZ"),
     (_suppliers({"TW": float("nan")}), "not a finite number"),
     (_suppliers(["TW"]), "not a mapping"),
+    (_world({"TW": 5.0}), "share"),
+    (_world({"ZZ": 0.5}), "ZZ"),
+    (_world({"TW": float("nan")}), "world supplier 'TW', field 'share': not a finite number"),
+    (_world(["TW"]), "field 'world_suppliers': not a mapping"),
+    (_world({7: 0.5}), "a supplier key is not text"),
     (_every_edge("essential", "no"), "not true or false"),
     (_every_edge("share", float("nan")), "not a finite number"),
     (_remove_all, "node"),
@@ -93,3 +104,25 @@ def test_a_chain_built_in_python_is_checked_once() -> None:
     g2.nodes["ore"]["suppliers"] = {"AU": "most"}
     with pytest.raises(rm.ChainValidationError, match="not a finite number"):
         rm.Chain(g2, name="steel").compile()
+
+
+def test_world_shares_edited_in_python_are_checked_as_suppliers_are() -> None:
+    from riskmodel.validation.graph import check_graph
+
+    g = nx.DiGraph()
+    g.add_node("ore", stage="upstream", suppliers={"AU": 1.0},
+               world_suppliers={"CN": "most", 3: 0.1})
+    g.add_node("steel", stage="end_use", value=10.0)
+    g.add_edge("ore", "steel")
+    got = [(p.where, p.field, p.message, p.found, p.fix) for p in check_graph(g)]
+    assert got == [
+        ("node 'ore', world supplier 'CN'", "share", "not a finite number", "'most'",
+         "set a number, or delete the entry"),
+        ("node 'ore'", "world_suppliers", "a supplier key is not text", "3",
+         "key world_suppliers by country code, e.g. 'JP'")]
+    g.nodes["ore"]["world_suppliers"] = "CN"
+    ((where, field, message),) = [(p.where, p.field, p.message) for p in check_graph(g)]
+    assert (where, field, message) == ("node 'ore'", "world_suppliers", "not a mapping")
+    g.nodes["ore"]["world_suppliers"] = {"CN": 0.9, "AU": 0.1}
+    assert check_graph(g) == []
+    rm.Chain(g, name="steel", perspective={"home": "DE"}).compile()

@@ -3,7 +3,9 @@
 Each notebook is executed with nbclient in a fresh kernel that runs the same Python as
 the tests, from a temporary working directory (so nothing is written into the
 repository). A setup cell, injected here and never stored in the notebook, turns
-warnings into errors and selects matplotlib's ``Agg`` backend. The stored notebooks
+warnings into errors, selects matplotlib's ``Agg`` backend, and checks after every
+cell that no figure's text overlaps or is cut off (:func:`riskmodel.plot.text_problems`);
+a cell at the end fails, listing them, if any did. The stored notebooks
 must carry no outputs, so that a diff shows only what a person wrote.
 """
 
@@ -37,7 +39,31 @@ import matplotlib
 
 matplotlib.use("Agg")
 os.environ["RISKMODEL_NO_PROGRESS"] = "1"
+
+import matplotlib.pyplot as _plt
+
+import riskmodel.plot as _rm_plot
+
+_FIGURE_PROBLEMS = []
+
+
+def _check_figures(result=None):
+    # after each cell, every figure it drew or changed (matplotlib marks it stale)
+    for num in _plt.get_fignums():
+        fig = _plt.figure(num)
+        if fig.stale:
+            try:
+                found = _rm_plot.text_problems(fig)
+            except Exception as exc:  # reported by the check cell, not lost in a hook
+                found = [f"the check failed: {exc!r}"]
+            _FIGURE_PROBLEMS.extend(f"figure {num}: {p}" for p in found)
+
+
+get_ipython().events.register("post_run_cell", _check_figures)
 """
+#: Run after the notebook: its figures' text must neither overlap nor be cut off
+#: (:func:`riskmodel.plot.text_problems`, checked after every cell).
+CHECK_FIGURES = 'assert not _FIGURE_PROBLEMS, "\\n".join(_FIGURE_PROBLEMS)'
 #: Run last, so that the kernel's own shutdown does not trip over the warnings filter.
 TEARDOWN = 'warnings.simplefilter("default")'
 
@@ -84,6 +110,7 @@ def test_notebook_runs(path: Path, tmp_path: Path, kernel_env: dict[str, str],
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP))
+    nb.cells.append(nbformat.v4.new_code_cell(CHECK_FIGURES))
     nb.cells.append(nbformat.v4.new_code_cell(TEARDOWN))
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL_NAME,
                             resources={"metadata": {"path": str(tmp_path)}})

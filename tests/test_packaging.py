@@ -22,7 +22,9 @@ def test_wheel_contains_chains_and_data(tmp_path: Path) -> None:
     for name in shipped:
         assert f"riskmodel/chains/{name}" in names
     for needed in ("riskmodel/py.typed", "riskmodel/data/attributes.csv",
-                   "riskmodel/data/countries.csv"):
+                   "riskmodel/data/countries.csv", "riskmodel/reporting/explore.js",
+                   *(f"riskmodel/reporting/vendor/{f}" for f in ("cytoscape.min.js",
+                                                                 "LICENSE"))):
         assert needed in names
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "riskmodel").rglob("*.py")
                if "__pycache__" not in p.parts}

@@ -69,6 +69,12 @@ class Compiled:
     level_ptr: np.ndarray           #: order[level_ptr[k]:level_ptr[k+1]] is level k
     scc: np.ndarray                 #: strongly connected component label of each node
     cyclic: np.ndarray              #: bool: node lies on a cycle
+    #: the shares the world draws on (a home view whose nodes give ``world_suppliers``,
+    #: docs/model.md §1.3): CSR of the same pattern as ``supply`` (whose rows are the
+    #: union of both tables', a row missing from one table holding 0 in it), a node
+    #: without ``world_suppliers`` holding its ``supply`` shares; None: the world draws
+    #: on ``supply``
+    world: Any = None
 
     @property
     def n(self) -> int:
@@ -149,22 +155,33 @@ def _end_use_weights(end_use: np.ndarray, value: np.ndarray) -> np.ndarray:
     return w / w.sum() if w.sum() > 0 else w
 
 
-def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None
-                   ) -> tuple[list[str], Any, np.ndarray, np.ndarray]:
-    """``(countries, supply, other, other_dependent)``: the node × country share matrix
-    and the ``other`` remainder, read as docs/model.md §1.3 says."""
-    from scipy.sparse import csr_matrix
-
-    n = len(index)
+def _entries(sups: pd.DataFrame, index: pd.Index, cindex: pd.Index
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, cols, shares)`` of a supplier table's named shares."""
     sup = sups[sups["country"] != OTHER]
-    explicit_other = sups[sups["country"] == OTHER].groupby("node")["share"].sum()
-    countries = sorted(set(sup["country"].astype(str)) | ({home} if home else set()))
-    cindex = pd.Index(countries)
     rows = index.get_indexer(sup["node"])
     cols = cindex.get_indexer(sup["country"])
     shares = sup["share"].to_numpy(dtype=float)
     ok = (rows >= 0) & (cols >= 0) & ~np.isnan(shares)
-    rows, cols, shares = rows[ok], cols[ok], shares[ok]
+    return rows[ok], cols[ok], shares[ok]
+
+
+def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None,
+                   world: pd.DataFrame | None = None
+                   ) -> tuple[list[str], Any, np.ndarray, np.ndarray, Any]:
+    """``(countries, supply, other, other_dependent, world)``: the node × country share
+    matrix, the ``other`` remainder, and the world's shares (or None), read as
+    docs/model.md §1.3 says."""
+    from scipy.sparse import csr_matrix
+
+    n = len(index)
+    world = world if world is not None and home is not None and len(world) else None
+    named = [sups] + ([world] if world is not None else [])
+    countries = sorted(set().union(*(set(t.loc[t["country"] != OTHER, "country"].astype(str))
+                                     for t in named)) | ({home} if home else set()))
+    cindex = pd.Index(countries)
+    explicit_other = sups[sups["country"] == OTHER].groupby("node")["share"].sum()
+    rows, cols, shares = _entries(sups, index, cindex)
     has_sup = np.zeros(n, dtype=bool)
     has_sup[rows] = True
     has_sup[index.get_indexer(explicit_other.index)[index.get_indexer(explicit_other.index) >= 0]
@@ -175,6 +192,11 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None
         rows = np.concatenate([rows, lone])
         cols = np.concatenate([cols, np.full(len(lone), cindex.get_loc(home))])
         shares = np.concatenate([shares, np.ones(len(lone))])
+    wmat = None
+    if world is not None:
+        own = index.get_indexer(world["node"])  # a node whose world names only `other` too
+        rows, cols, shares, wmat = _world_union(n, len(countries), rows, cols, shares,
+                                                _entries(world, index, cindex), own[own >= 0])
     supply = csr_matrix((shares, (rows, cols)), shape=(n, len(countries)))
     supply.sum_duplicates()
     total = np.asarray(supply.sum(axis=1)).ravel()
@@ -183,7 +205,33 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None
         other[~has_sup] = 1.0
     # every producer, "other" included, depends on the inputs available to it
     other_dep = np.ones(n, dtype=bool)
-    return countries, supply, other, other_dep
+    return countries, supply, other, other_dep, wmat
+
+
+def _world_union(n: int, nc: int, rows: np.ndarray, cols: np.ndarray, shares: np.ndarray,
+                 world: tuple[np.ndarray, np.ndarray, np.ndarray], own: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """The focal market's entries over the rows of both tables (a row the focal market
+    does not name holds 0), and the world's shares as a CSR of the same pattern: a node
+    with ``world_suppliers`` (``own``, those naming only ``other`` too) takes them (0
+    where they do not name a row), any other its focal market's shares."""
+    from scipy.sparse import csr_matrix
+
+    wr, wc, ws = world
+    has_world = np.zeros(n, dtype=bool)
+    has_world[own] = True
+    keep = ~has_world[rows]  # the world's shares of a node without world_suppliers
+    all_r = np.concatenate([rows, wr])
+    all_c = np.concatenate([cols, wc])
+    home_s = np.concatenate([shares, np.zeros(len(wr))])
+    world_s = np.concatenate([np.where(keep, shares, 0.0), ws])
+    supply = csr_matrix((home_s, (all_r, all_c)), shape=(n, nc))
+    supply.sum_duplicates()
+    wmat = csr_matrix((world_s, (all_r, all_c)), shape=(n, nc))
+    wmat.sum_duplicates()
+    assert np.array_equal(supply.indices, wmat.indices)
+    coo = supply.tocoo()
+    return coo.row, coo.col, coo.data, wmat
 
 
 def _controls(sups: pd.DataFrame, index: pd.Index, countries: list[str], supply: Any
@@ -262,9 +310,14 @@ def compile_data(data: ChainData) -> Compiled:
     value = _node_column(nodes, "value", math.nan)
     persp = h.get("perspective", "global")
     home = persp["home"] if isinstance(persp, Mapping) else None
-    countries, supply, other, other_dep = _supply_matrix(data.suppliers, index, home)
+    countries, supply, other, other_dep, world = _supply_matrix(
+        data.suppliers, index, home, data.world_suppliers)
     edges = _edge_arrays(data.edges, index)
     controls = _controls(data.suppliers, index, countries, supply)
+    if world is not None:  # a share's jurisdictions, named in either table
+        more = _controls(data.world_suppliers, index, countries, supply)
+        controls = {k: np.union1d(controls.get(k, np.zeros(0, np.int64)), more.get(
+            k, np.zeros(0, np.int64))).astype(np.int64) for k in {*controls, *more}}
     dst = edges.pop("in_dst")
     level, scc, cyclic = _levels(n, edges["in_src"], dst)
     order_nodes = np.argsort(level, kind="stable")
@@ -281,4 +334,5 @@ def compile_data(data: ChainData) -> Compiled:
         profit_margin=_node_column(nodes, "profit_margin", math.nan), countries=countries,
         supply=supply, other=other, other_dependent=other_dep, home=home, controls=controls,
         **edges,
-        level=level, order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic)
+        level=level, order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic,
+        world=world)

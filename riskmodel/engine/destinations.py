@@ -30,7 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskmodel.engine.compiled import Compiled
-from riskmodel.engine.cuts import TO_ALL_BUT, TO_LISTED, CutSpec, Withheld, withheld
+from riskmodel.engine.cuts import (
+    TO_ALL_BUT,
+    TO_EVERYONE,
+    TO_LISTED,
+    CutSpec,
+    Withheld,
+    withheld,
+)
 from riskmodel.engine.params import Params
 from riskmodel.engine.plan import Plan
 
@@ -136,35 +143,44 @@ class Expansion:
         return out
 
 
-def _classes(atoms: np.ndarray, kind: np.ndarray, keys: list[np.ndarray], home: int | None
-             ) -> tuple[list[tuple[int, int]], list[list[int]]]:
+def _classes(atoms: np.ndarray, kind: np.ndarray, keys: list[np.ndarray], home: int | None,
+             alone: bool = False) -> tuple[list[tuple[int, int]], list[list[int]]]:
     """The destination classes of one scenario's atoms.
 
     Returns ``(named, targets)``: each named key with its class (≥ 1), and per atom the
-    classes it withholds from. Class 0 is every key the atoms do not name.
+    classes it withholds from. Class 0 is every key the atoms do not name. With
+    ``alone`` the home is a class of its own (it draws on other shares than the world).
     """
     named = sorted({int(x) for a in atoms for x in keys[a]} | ({home} if home is not None
                                                                else set()))
     generic = tuple(a for a in atoms if kind[a] != TO_LISTED)
-    sigs: dict[tuple[int, ...], int] = {generic: 0}
+    sigs: dict[tuple[tuple[int, ...], bool], int] = {(generic, False): 0}
     out = []
     for key in named:
         sig = tuple(a for a in atoms
                     if (kind[a] == TO_ALL_BUT and key not in keys[a])
                     or (kind[a] == TO_LISTED and key in keys[a])
                     or kind[a] not in (TO_ALL_BUT, TO_LISTED))
-        cls = sigs.setdefault(sig, len(sigs))
+        cls = sigs.setdefault((sig, alone and key == home), len(sigs))
         if cls:
             out.append((key, cls))
-    targets = [[cls for sig, cls in sigs.items() if a in sig] for a in atoms]
+    targets = [[cls for (sig, _), cls in sigs.items() if a in sig] for a in atoms]
     return out, targets
 
 
 def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     """``cuts`` over destination classes, or None when every atom withholds from every
-    producer (one class per scenario: the columns as they are)."""
-    if not cuts.targeted:
+    producer and the world draws on the focal market's shares (one class per scenario:
+    the columns as they are). Where the world has shares of its own (``world_suppliers``
+    in a home view) the home is a class of its own in every scenario with cuts, drawing
+    on ``suppliers``, and every other class on the world's shares."""
+    world = c.world is not None and p.world_share is not None and c.home is not None
+    if not cuts.targeted and not world:
         return None
+    if cuts.to_kind is None or cuts.to_keys is None:  # every atom withholds from all
+        cuts = CutSpec(cuts.k, cuts.col, cuts.rows, cuts.fraction, cuts.start, cuts.end,
+                       cuts.country, np.full(len(cuts.col), TO_EVERYONE, dtype=np.int64),
+                       [np.zeros(0, dtype=np.int64)] * len(cuts.col))
     assert cuts.to_kind is not None and cuts.to_keys is not None
     home = c.countries.index(c.home) if c.home is not None else None
     n_keys = len(c.countries) + 1
@@ -177,7 +193,7 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
         atoms = by_col[bounds[s]:bounds[s + 1]]
         if not len(atoms):
             continue
-        named, targets = _classes(atoms, cuts.to_kind, cuts.to_keys, home)
+        named, targets = _classes(atoms, cuts.to_kind, cuts.to_keys, home, world)
         sizes[s] = 1 + max((cls for _, cls in named), default=0)
         for key, cls in named:
             named_s.append(s)
@@ -199,9 +215,6 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     q = p if p.k == 1 else p.columns(scen)
     base = first[scen]
     key_class = np.asarray(named_cls, dtype=np.int64)[o]
-    mass_node, mass_col, mass = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
-                                        np.asarray(named_key, dtype=np.int64)[o], key_class)
-    terms = _class_terms(first, mass_node, mass_col, mass)
     home_col = None
     if home is not None:
         hc = np.searchsorted(code[o], np.arange(cuts.k) * n_keys + home)
@@ -209,14 +222,40 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
         found = (code[o][hc] == np.arange(cuts.k) * n_keys + home) if len(code) else \
             np.zeros(cuts.k, bool)
         home_col = first[:-1] + np.where(found, key_class[hc] if len(key_class) else 0, 0)
+    if world:
+        assert home_col is not None
+        q = _world_columns(q, home_col, int(first[-1]))
+    mass_node, mass_col, mass_row = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
+                                            np.asarray(named_key, dtype=np.int64)[o],
+                                            key_class)
+    mass = _at(q.row_share, mass_row, mass_col)
+    terms = _class_terms(first, mass_node, mass_col, mass_row, q.row_share)
     return Expansion(cuts.k, first, spread, q, base, terms, home_col, mass_node, mass_col,
                      mass, code[o], key_class, n_keys)
 
 
+def _world_columns(q: Params, home_col: np.ndarray, width: int) -> Params:
+    """The numbers with each class column's own shares: the home's class column draws
+    on ``suppliers``, every other on the world's shares (docs/model.md §1.3)."""
+    r = q.row_share.shape[0]
+    assert q.world_share is not None
+    is_home = np.zeros(width, dtype=bool)
+    is_home[home_col] = True
+    rs = np.where(is_home, np.broadcast_to(q.row_share, (r, width)),
+                  np.broadcast_to(q.world_share, (r, width)))
+    return Params(**{**{f: getattr(q, f) for f in q.__dataclass_fields__},
+                     "row_share": rs, "world_share": None, "coef_cache": None})
+
+
+def _at(share: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``share[rows, cols]`` of an array of one column or one per class column."""
+    return share[rows, cols if share.shape[1] > 1 else 0]
+
+
 def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
             cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``α_j^e`` for every named class ``e ≥ 1``: node, class column and share, summed
-    over the class's keys (rows of the first column of numbers)."""
+    """The supplier rows of every named class ``e ≥ 1`` (whose shares make ``α_j^e``):
+    node, class column and row."""
     order = np.argsort(p.row_country, kind="stable")
     ptr = np.searchsorted(p.row_country[order], np.arange(key.max() + 2 if len(key) else 1))
     nodes, cols, amount = [], [], []
@@ -226,26 +265,27 @@ def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
         rows = order[ptr[k_]:ptr[k_ + 1]]
         nodes.append(p.row_node[rows])
         cols.append(np.full(len(rows), first[s] + e, dtype=np.int64))
-        amount.append(p.row_share[rows, s if p.row_share.shape[1] > 1 else 0])
+        amount.append(rows)
     if not nodes:
         z = np.zeros(0, dtype=np.int64)
-        return z, z, np.zeros(0)
+        return z, z, z
     return np.concatenate(nodes), np.concatenate(cols), np.concatenate(amount)
 
 
-def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, mass: np.ndarray
-                 ) -> Withheld:
+def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, row: np.ndarray,
+                 share: np.ndarray) -> Withheld:
     """The class terms ``α (P^e − P^0)`` of every class column of each scenario, as
     withheld entries of ``−α`` at the producers' column ``e``: a negative amount marks a
     class term, whose base part ``−α P^0`` the engine takes with it (so that a term is
     exactly 0 where the classes' feasibilities agree); a cut's amounts are never
-    negative."""
+    negative. ``α`` is the share of supplier row ``row`` that the destination column
+    draws on (``share``, one column or one per class column)."""
     s = np.searchsorted(first, col, side="right") - 1
     width = first[s + 1] - first[s]
     rep = np.repeat(np.arange(len(node)), width)
     dest = np.repeat(first[s], width) + (np.arange(int(width.sum())) - np.repeat(
         np.cumsum(width) - width, width))
-    nd, cl, amt, pcol = node[rep], dest, -mass[rep], col[rep]
+    nd, cl, amt, pcol = node[rep], dest, -_at(share, row[rep], dest), col[rep]
     o = np.argsort(nd, kind="stable")
     return Withheld(nd[o].astype(np.int64), cl[o].astype(np.int64), amt[o],
                     np.zeros(len(o)), pcol[o].astype(np.int64))

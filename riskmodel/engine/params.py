@@ -42,20 +42,24 @@ class Params:
     #: (n, 1|k) service life of a ``capital`` node's installed base, 0 for other nodes
     #: (:func:`~riskmodel.engine.equations.buffer_start` and the functions after it)
     life: np.ndarray
+    #: (r, 1|k) the shares the world draws on where they differ from the focal
+    #: market's (``world_suppliers``, docs/model.md §1.3; normalised as ``row_share``),
+    #: or None; :func:`~riskmodel.engine.destinations.expand` gives each destination
+    #: class column its own
+    world_share: np.ndarray | None = None
     #: cache of :meth:`edge_coef` (keyed by the arrays it was made from)
     coef_cache: Any = field(default=None, repr=False, compare=False)
 
     @property
     def k(self) -> int:
         return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight,
-                                        self.life))
+                                        self.life, self.world_share) if a is not None)
 
     def columns(self, cols: np.ndarray) -> Params:
         """These numbers for the columns ``cols`` (an array of one column serves all)."""
-        return Params(**{f.name: (getattr(self, f.name)[:, cols]
-                                  if getattr(self, f.name).ndim == 2
-                                  and getattr(self, f.name).shape[1] > 1
-                                  else getattr(self, f.name))
+        def take(a: np.ndarray | None) -> np.ndarray | None:
+            return a[:, cols] if a is not None and a.ndim == 2 and a.shape[1] > 1 else a
+        return Params(**{f.name: take(getattr(self, f.name))
                          for f in fields(self) if f.name != "coef_cache"})
 
     def edge_coef(self, plan: Plan) -> np.ndarray:
@@ -81,8 +85,10 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
                          subst: np.ndarray | None = None, lead: np.ndarray | None = None,
                          inventory: np.ndarray | None = None,
                          value: np.ndarray | None = None,
-                         life: np.ndarray | None = None) -> Params:
-    """Engine parameters from compiled arrays; any may be replaced by ``(rows, k)`` draws."""
+                         life: np.ndarray | None = None,
+                         world_share: np.ndarray | None = None) -> Params:
+    """Engine parameters from compiled arrays; any may be replaced by ``(rows, k)`` draws
+    (``world_share``: the world's shares, where the chain gives ``world_suppliers``)."""
     sup = c.supply
     r_node = np.repeat(np.arange(c.n), np.diff(sup.indptr))
     r_country = sup.indices.astype(np.int64)
@@ -90,12 +96,11 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
     rs = _col(np.asarray(sup.data, dtype=float) if row_share is None else row_share)
     incidence = sparse.csr_matrix((np.ones(len(r_node)), (r_node, np.arange(len(r_node)))),
                                   shape=(c.n, len(r_node)))
-    total = np.asarray(incidence @ rs)
-    over = total > 1.0
-    if over.any():  # shares within the rounding tolerance above 1: scale to 1
-        scale = np.where(over, 1.0 / np.where(total > 0, total, 1.0), 1.0)
-        rs = rs * scale[r_node]
-        total = np.minimum(total, 1.0)
+    rs, total = _to_one(incidence, rs, r_node)
+    ws = None
+    if c.world is not None:
+        ws = _to_one(incidence, _col(np.asarray(c.world.data, dtype=float)
+                                     if world_share is None else world_share), r_node)[0]
     other = np.clip(1.0 - total, 0.0, None)
     lone = np.diff(sup.indptr) == 0
     if c.home is None:
@@ -123,4 +128,18 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
         ne_share=_col(ne), subst=_col(c.substitutability if subst is None else subst),
         lead=_col(c.lead_time if lead is None else lead),
         inventory=_col(c.inventory if inventory is None else inventory), weight=weight,
-        life=_col(np.nan_to_num(c.service_life if life is None else life, nan=0.0)))
+        life=_col(np.nan_to_num(c.service_life if life is None else life, nan=0.0)),
+        world_share=ws)
+
+
+def _to_one(incidence: sparse.csr_matrix, rs: np.ndarray, r_node: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Row shares whose node totals lie within the rounding tolerance above 1, scaled to
+    sum to 1; and the totals (at most 1)."""
+    total = np.asarray(incidence @ rs)
+    over = total > 1.0
+    if over.any():
+        scale = np.where(over, 1.0 / np.where(total > 0, total, 1.0), 1.0)
+        rs = rs * scale[r_node]
+        total = np.minimum(total, 1.0)
+    return rs, total

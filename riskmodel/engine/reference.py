@@ -49,13 +49,20 @@ MAX_ITER = 100_000
 SWEEPS = 40
 
 
-def _supply_shares(chain: Any, node: str) -> tuple[dict[str, float], float]:
-    """(shares by country, share of 'other'), as the engine sees them."""
+def _supply_shares(chain: Any, node: str, dest: str | None = None
+                   ) -> tuple[dict[str, float], float]:
+    """(shares by country, share of 'other') that producers in ``dest`` draw on, as the
+    engine sees them: in a home view every destination but the home draws on the node's
+    ``world_suppliers`` where it gives them (docs/model.md §1.3)."""
     attrs = chain.graph.nodes[node]
-    shares = {c: float(v) for c, v in (attrs.get("suppliers") or {}).items() if c != "other"}
-    explicit_other = float((attrs.get("suppliers") or {}).get("other", 0.0))
+    table = attrs.get("suppliers")
+    if chain.home is not None and dest not in (None, chain.home) and attrs.get(
+            "world_suppliers"):
+        table = attrs["world_suppliers"]
+    shares = {c: float(v) for c, v in (table or {}).items() if c != "other"}
+    explicit_other = float((table or {}).get("other", 0.0))
     total = sum(shares.values()) + explicit_other
-    if not attrs.get("suppliers"):
+    if not table:
         if chain.home is not None:
             return {chain.home: 1.0}, 0.0
         return {}, 1.0
@@ -76,7 +83,8 @@ def _members(chain: Any, key: str) -> list[str]:
 def _destinations(chain: Any) -> list[str]:
     """Every destination whose producers are followed: each supplier key, the home, and
     ``other`` (standing for every country the chain does not name)."""
-    keys = {c for n in chain.graph for c in (chain.graph.nodes[n].get("suppliers") or {})}
+    tables = ("suppliers", "world_suppliers") if chain.home is not None else ("suppliers",)
+    keys = {c for n in chain.graph for t in tables for c in (chain.graph.nodes[n].get(t) or {})}
     keys |= {chain.home} if chain.home is not None else set()
     return [*sorted(keys - {OTHER}), OTHER]
 
@@ -98,7 +106,10 @@ def _reaches(chain: Any, cut: Any, node: str, country: str) -> bool:
     names = _members(chain, cut.country)
     if country in names:
         return True
-    control = (chain.graph.nodes[node].get("controlled_by") or {}).get(country) or ()
+    attrs = chain.graph.nodes[node]
+    control = [*((attrs.get("controlled_by") or {}).get(country) or ()),
+               *((attrs.get("world_controlled_by") or {}).get(country) or ()
+                 if chain.home is not None else ())]
     return any(x in names for x in control)
 
 
@@ -170,7 +181,7 @@ def _supply(chain: Any, node: str, P: Mapping[str, float], dest: str,
     """S_j^d: what the producers of every country deliver to ``dest``, each producing
     ``P[country]``, as far as the inputs available to its own country allow, after the
     cuts and substitution."""
-    shares, other = _supply_shares(chain, node)
+    shares, other = _supply_shares(chain, node, dest)
     total = 0.0
     for country, m in shares.items():
         x = _withheld(chain, node, country, dest, scenario, month, ramp)
@@ -270,7 +281,7 @@ def _pieces(chain: Any, node: str, dest: str, A: Mapping[str, Mapping[str, float
     """``F(A)`` of ``node`` for ``dest`` and the affine piece attaining it: supply is
     ``Σ_c w_c P^c`` with ``w_c = m_c (1 − x_c)`` (docs/model.md §1.4), each ``P^c`` on
     its own piece."""
-    shares, other = _supply_shares(chain, node)
+    shares, other = _supply_shares(chain, node, dest)
     weights = {c: m * (1.0 - _withheld(chain, node, c, dest, scenario, month, ramp))
                for c, m in shares.items()}
     weights[OTHER] = weights.get(OTHER, 0.0) + other

@@ -15,6 +15,8 @@ from riskmodel.io.document import Document
 SHARE_TOLERANCE = 0.02
 MAX_PER_CODE = 100
 OTHER = "other"
+#: the table of the world's shares (a node's `world_suppliers`), placed as `suppliers`
+WORLD_TABLE = "world_suppliers"
 # the schema's patterns end in `$`, which also matches before a final line break
 # ("abc\n"); `\Z` does not, so `.match` of these is a whole match
 SLUG = re.compile(schema.SLUG_PATTERN.removesuffix("$") + r"\Z")
@@ -119,8 +121,8 @@ class Collector:
                 prefix = self.rows[table][row]
                 sub: tuple[Any, ...] = ()
                 if field_ is not None:
-                    sub = tuple(field_.split(".")) if table != "suppliers" else tuple(
-                        field_.split(".")[1:])
+                    sub = tuple(field_.split(".")) if table not in (
+                        "suppliers", WORLD_TABLE) else tuple(field_.split(".")[1:])
                 pos = self.doc.at(*prefix, *sub)
                 return self.doc.files.get("header", self.path), *(pos or (None, None))
         return self.path, None, None

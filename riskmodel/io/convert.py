@@ -46,9 +46,8 @@ def _prov_of(row: Mapping[str, Any], field: str) -> dict[str, Any]:
 
 def graph_from_data(data: ChainData) -> ChainGraph:
     g = ChainGraph()
-    sup_by_node: dict[str, list[dict[str, Any]]] = {}
-    for r in data.suppliers.to_dict("records"):
-        sup_by_node.setdefault(r["node"], []).append(r)
+    sup_by_node = _by_node(data.suppliers)
+    world_by_node = _by_node(data.world_suppliers)
     for r in data.nodes.to_dict("records"):
         attrs: dict[str, Any] = {}
         for k in ("label", "stage", "description", "note"):
@@ -61,17 +60,9 @@ def graph_from_data(data: ChainData) -> ChainGraph:
                 p = _prov_of(r, f)
                 if p:
                     prov[f] = {"value": float(r[f]), **p}
-        if r["id"] in sup_by_node:
-            attrs["suppliers"] = {}
-            for s in sup_by_node[r["id"]]:
-                attrs["suppliers"][s["country"]] = float(s["share"])
-                p = _prov_of(s, "share")
-                if p:
-                    prov[f"suppliers.{s['country']}"] = {"value": float(s["share"]), **p}
-            controlled = {s["country"]: tuple(s["controlled_by"]) for s in sup_by_node[r["id"]]
-                          if _codes(s.get("controlled_by"))}
-            if controlled:
-                attrs["controlled_by"] = controlled
+        for key, by_node in (("suppliers", sup_by_node), (WORLD, world_by_node)):
+            if r["id"] in by_node:
+                _shares_to_graph(by_node[r["id"]], key, attrs, prov)
         if prov:
             attrs["provenance"] = prov
         g.add_node(r["id"], **attrs)
@@ -95,6 +86,34 @@ def graph_from_data(data: ChainData) -> ChainGraph:
     return g
 
 
+WORLD = "world_suppliers"
+#: the graph attribute holding the jurisdictions of each table's shares
+CONTROL_ATTR = {"suppliers": "controlled_by", WORLD: "world_controlled_by"}
+
+
+def _by_node(sups: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in sups.to_dict("records"):
+        out.setdefault(r["node"], []).append(r)
+    return out
+
+
+def _shares_to_graph(rows: list[dict[str, Any]], key: str, attrs: dict[str, Any],
+                     prov: dict[str, Any]) -> None:
+    """A node's supplier rows (of ``suppliers`` or ``world_suppliers``) as its graph
+    attributes: ``{key: {CC: share}}``, their jurisdictions and provenance."""
+    attrs[key] = {}
+    for s in rows:
+        attrs[key][s["country"]] = float(s["share"])
+        p = _prov_of(s, "share")
+        if p:
+            prov[f"{key}.{s['country']}"] = {"value": float(s["share"]), **p}
+    controlled = {s["country"]: tuple(s["controlled_by"]) for s in rows
+                  if _codes(s.get("controlled_by"))}
+    if controlled:
+        attrs[CONTROL_ATTR[key]] = controlled
+
+
 def _prov_cells(prov: Mapping[str, Any], field: str, value: float, prefix: str) -> dict:
     """Provenance columns for a value, dropped when the value was edited since."""
     p = prov.get(field) if isinstance(prov, Mapping) else None
@@ -113,7 +132,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> ChainData:
-    node_rows, sup_rows, edge_rows = [], [], []
+    node_rows, edge_rows = [], []
+    sup_rows: dict[str, list[dict[str, Any]]] = {"suppliers": [], WORLD: []}
     stray: list[tuple[str, str]] = []  # controlled_by of a country that supplies nothing
     for n, a in g.nodes(data=True):
         row: dict[str, Any] = {"id": n}
@@ -125,12 +145,13 @@ def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> 
                 row[f] = float(nested_get(a, f))
                 row.update(_prov_cells(prov, f, row[f], f))
         node_rows.append(row)
-        controlled = a.get("controlled_by") or {}
-        stray += [(n, k) for k in controlled if k not in (a.get("suppliers") or {})]
-        for country, share in (a.get("suppliers") or {}).items():
-            sup_rows.append({"node": n, "country": country, "share": float(share),
+        for key, rows in sup_rows.items():
+            controlled = a.get(CONTROL_ATTR[key]) or {}
+            stray += [(n, k) for k in controlled if k not in (a.get(key) or {})]
+            for country, share in (a.get(key) or {}).items():
+                rows.append({"node": n, "country": country, "share": float(share),
                              "controlled_by": _as_codes(controlled.get(country)),
-                             **_prov_cells(prov, f"suppliers.{country}", share, "share")})
+                             **_prov_cells(prov, f"{key}.{country}", share, "share")})
     for u, v, a in g.edges(data=True):
         row = {"from": u, "to": v, "essential": bool(a.get("essential", True)),
                "group": a.get("group"), "note": a.get("note")}
@@ -142,12 +163,12 @@ def data_from_graph(g: nx.DiGraph, header: dict[str, Any], path: str | None) -> 
         edge_rows.append(row)
     nodes = pd.concat([empty_nodes(), pd.DataFrame(node_rows)], ignore_index=True) \
         if node_rows else empty_nodes()
-    sups = pd.concat([empty_suppliers(), pd.DataFrame(sup_rows)], ignore_index=True) \
-        if sup_rows else empty_suppliers()
+    sups, world = (pd.concat([empty_suppliers(), pd.DataFrame(rows)], ignore_index=True)
+                   if rows else empty_suppliers() for rows in sup_rows.values())
     edges = pd.concat([empty_edges(), pd.DataFrame(edge_rows)], ignore_index=True) \
         if edge_rows else empty_edges()
     extra = {"stray_controllers": stray} if stray else {}
-    return ChainData(copy.deepcopy(header), nodes, sups, edges, path, extra)
+    return ChainData(copy.deepcopy(header), nodes, sups, edges, path, extra, world)
 
 
 def _codes(x: Any) -> bool:
@@ -195,21 +216,21 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
         doc["sources"] = h["sources"]
     if h.get("provenance"):
         doc["provenance"] = h["provenance"]
-    sup_by_node: dict[str, list[dict[str, Any]]] = {}
-    for r in data.suppliers.to_dict("records"):
-        sup_by_node.setdefault(r["node"], []).append(r)
+    sup_by_node = _by_node(data.suppliers)
+    world_by_node = _by_node(data.world_suppliers)
     nodes = []
     for r in data.nodes.to_dict("records"):
         item: dict[str, Any] = {"id": r["id"]}
         for k in ("label", "stage", "description", "note"):
             if not _isnull(r.get(k)):
                 item[k] = r[k]
-        if r["id"] in sup_by_node:
-            item["suppliers"] = {
-                s["country"]: {"share": _cell(s["share"], s, "share"),
-                               "controlled_by": list(s["controlled_by"])}
-                if _codes(s.get("controlled_by")) else _cell(s["share"], s, "share")
-                for s in sup_by_node[r["id"]]}
+        for key, by_node in (("suppliers", sup_by_node), (WORLD, world_by_node)):
+            if r["id"] in by_node:
+                item[key] = {
+                    s["country"]: {"share": _cell(s["share"], s, "share"),
+                                   "controlled_by": list(s["controlled_by"])}
+                    if _codes(s.get("controlled_by")) else _cell(s["share"], s, "share")
+                    for s in by_node[r["id"]]}
         for f in NODE_NUMBERS:
             if not _isnull(r.get(f)):
                 nested_set(item, f, _cell(r[f], r, f))
@@ -279,12 +300,6 @@ def bundle_tables(data: ChainData) -> dict[str, pd.DataFrame]:
         if f in nodes and nodes[f].notna().any():
             ncols.append(f)
             ncols += prov_columns(nodes, (f,))
-    sups = data.suppliers
-    scols = ["node", "country", "share", *prov_columns(sups, ("share",))]
-    if "controlled_by" in sups and sups["controlled_by"].map(_codes).any():
-        scols.append("controlled_by")
-        sups = sups.assign(controlled_by=sups["controlled_by"].map(
-            lambda x: "|".join(x) if _codes(x) else ""))
     edges = data.edges
     ecols = ["from", "to"]
     for f in EDGE_NUMBERS:
@@ -292,7 +307,26 @@ def bundle_tables(data: ChainData) -> dict[str, pd.DataFrame]:
             ecols.append(f)
             ecols += prov_columns(edges, (f,))
     ecols += ["essential"] + [c for c in ("group", "note") if edges[c].notna().any()]
-    return {"nodes": text(nodes, ncols), "suppliers": text(sups, scols),
-            "edges": text(edges, ecols)}
+    out = {"nodes": text(nodes, ncols), "suppliers": _supplier_table(data.suppliers),
+           "edges": text(edges, ecols)}
+    if len(data.world_suppliers):
+        out[WORLD] = _supplier_table(data.world_suppliers)
+    return out
+
+
+def _supplier_table(sups: pd.DataFrame) -> pd.DataFrame:
+    """``suppliers.csv`` (or ``world_suppliers.csv``) as written: the shares, their
+    provenance, and jurisdictions joined by ``|`` where any share names some."""
+    scols = ["node", "country", "share", *prov_columns(sups, ("share",))]
+    if "controlled_by" in sups and sups["controlled_by"].map(_codes).any():
+        scols.append("controlled_by")
+        sups = sups.assign(controlled_by=sups["controlled_by"].map(
+            lambda x: "|".join(x) if _codes(x) else ""))
+    out = sups[scols].copy()
+    for c in out.columns:
+        if c.endswith(".estimate"):
+            out[c] = out[c].map(lambda x: "true" if x is True or x == 1 else (
+                "" if _isnull(x) else "false"))
+    return out
 
 

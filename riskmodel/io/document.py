@@ -13,7 +13,9 @@ bounded (nothing is executed or unpickled; see :mod:`riskmodel.io.files`):
 
 A *bundle* is a folder holding ``chain.yaml`` (the header: name, perspective,
 sources, groups, scenarios, the restrictions in force), ``nodes.csv`` (one row per
-node), ``suppliers.csv`` (long form: ``node, country, share``) and ``edges.csv``. A
+node), ``suppliers.csv`` (long form: ``node, country, share``), ``edges.csv`` and, where
+the world's shares differ from the focal market's, ``world_suppliers.csv`` (as
+``suppliers.csv``). A
 sourced value spreads over columns named ``<field>.<key>``: ``substitutability``,
 ``substitutability.low``, ``substitutability.source`` ... A bundle's files must be
 regular files in its folder: a member that is a symbolic link is refused unread.
@@ -56,7 +58,9 @@ __all__ = [
 ]
 
 BUNDLE_HEADER = "chain.yaml"
-BUNDLE_TABLES = ("nodes", "suppliers", "edges")
+BUNDLE_TABLES = ("nodes", "suppliers", "edges", "world_suppliers")
+#: bundle tables that may be absent without a warning
+OPTIONAL_TABLES = ("world_suppliers",)
 
 #: where a value is in its file: (line, column), both counted from 1
 Position = tuple[int, int]
@@ -202,6 +206,8 @@ def _read_bundle(p: Path, shown: str) -> Document:
             except ChainValidationError as e:
                 problems += e.problems
             doc.files[name] = str(f)
+        elif name in OPTIONAL_TABLES:
+            continue
         elif name == "nodes":
             problems.append(Problem("error", "bundle has no nodes.csv", file=shown,
                                     fix="add nodes.csv with a header row `id,stage,...`",
@@ -254,7 +260,10 @@ def write_document(header: dict[str, Any], tables: dict[str, Any] | None,
         files = {BUNDLE_HEADER: dump_yaml(header)}
         for name, df in (tables or {}).items():
             files[f"{name}.csv"] = df.to_csv(index=False, lineterminator="\n")
-        write_folder(target, files, inputs=inputs, force=force)
+        # an optional table this chain has not: an earlier one in the folder would be
+        # read back with it
+        gone = [f"{t}.csv" for t in OPTIONAL_TABLES if t not in (tables or {})]
+        write_folder(target, files, inputs=inputs, force=force, remove=gone)
     else:
         raise ValueError(f"unknown format {fmt!r}; valid formats: yaml, json, bundle")
     return target

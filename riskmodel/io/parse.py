@@ -255,22 +255,24 @@ def _nested(c: Collector, item: dict, outer: str, path: tuple[Any, ...], where: 
 
 
 def _supplier_rows(c: Collector, item: dict, path: tuple[Any, ...], row: dict[str, Any],
-                   sources: dict[str, Any]) -> list[dict[str, Any]]:
-    """The suppliers-table rows of one node mapping (its ``suppliers: {CC: share}``)."""
-    sup = item.get("suppliers")
+                   sources: dict[str, Any], key: str = "suppliers") -> list[dict[str, Any]]:
+    """The suppliers-table rows of one node mapping (its ``suppliers: {CC: share}``, or
+    the ``key`` of the same form: ``world_suppliers``)."""
+    sup = item.get(key)
     if sup is None:
         return []
     where = _node_where(item, path[-1])
     if not isinstance(sup, dict):
-        c.add("error", "type", "`suppliers` must be a mapping of country to share",
-              path=(*path, "suppliers"), where=where, field="suppliers",
+        c.add("error", "type", f"`{key}` must be a mapping of country to share",
+              path=(*path, key), where=where, field=key,
               expected="{JP: 0.6, CN: 0.3}", found=type_name(sup),
-              fix="write suppliers as `{CC: share, ...}`")
+              fix=f"write {key} as `{{CC: share, ...}}`")
         return []
     rows = []
+    kind = "supplier" if key == "suppliers" else "world supplier"
     for country, cell in sup.items():
-        spath = (*path, "suppliers", country)
-        swhere = f"{where}, supplier '{country}'"
+        spath = (*path, key, country)
+        swhere = f"{where}, {kind} '{country}'"
         controllers = None
         if is_controlled_form(cell):
             controllers = _controllers(c, cell, spath, swhere)
@@ -281,8 +283,24 @@ def _supplier_rows(c: Collector, item: dict, path: tuple[Any, ...], row: dict[st
         rows.append({"node": row["id"], "country": str(country), "share": v,
                      "controlled_by": controllers,
                      **{f"share.{k}": x for k, x in prov.items()}})
-        c.rows["suppliers"].append(spath)
+        c.rows.setdefault(key, []).append(spath)
     return rows
+
+
+def world_from_mapping(c: Collector, header: dict[str, Any]) -> pd.DataFrame:
+    """The ``world_suppliers`` table of a YAML or JSON chain document (docs/model.md
+    §1.3): every node's ``world_suppliers``, read as ``suppliers`` are (after
+    :func:`from_mapping`, which reports the nodes' own problems)."""
+    sources = header.get("sources") if isinstance(header.get("sources"), dict) else {}
+    c.rows["world_suppliers"] = []
+    rows: list[dict[str, Any]] = []
+    items = header.get("nodes")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            nid = item.get("id") if isinstance(item.get("id"), str) else None
+            rows += _supplier_rows(c, item, ("nodes", i), {"id": nid}, sources,
+                                   "world_suppliers")
+    return complete(pd.DataFrame(rows), empty_suppliers()) if rows else empty_suppliers()
 
 
 def is_controlled_form(cell: Any) -> bool:
@@ -374,8 +392,9 @@ def _row_where(table: str, df: pd.DataFrame) -> Callable[[int], str | None]:
         if table == "nodes":
             nid = cell("id", r)
             return f"node '{nid}'" if nid else None
-        if table == "suppliers":
-            return f"node '{cell('node', r) or '?'}', supplier '{cell('country', r) or '?'}'"
+        if table in ("suppliers", "world_suppliers"):
+            kind = "supplier" if table == "suppliers" else "world supplier"
+            return f"node '{cell('node', r) or '?'}', {kind} '{cell('country', r) or '?'}'"
         return edge_where(cell("from", r), cell("to", r))
     return where
 
@@ -414,88 +433,96 @@ def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
     return out
 
 
-def _csv_codes(c: Collector, s: pd.Series, where: Callable[[int], str | None]) -> pd.Series:
-    """A ``controlled_by`` column of ``suppliers.csv``: codes joined by ``|``, as tuples
-    (``None`` where the cell is empty)."""
+def _csv_codes(c: Collector, s: pd.Series, where: Callable[[int], str | None],
+               table: str = "suppliers") -> pd.Series:
+    """A ``controlled_by`` column of ``suppliers.csv`` (or ``world_suppliers.csv``):
+    codes joined by ``|``, as tuples (``None`` where the cell is empty)."""
     cells: list[tuple[str, ...] | None] = [None] * len(s)
     for r in np.flatnonzero((s.str.strip() != "").to_numpy()):
         cells[r] = codes_of(c, s.iloc[r].split("|"), None, str(where(int(r))),
-                            table="suppliers", row=int(r))
+                            table=table, row=int(r))
     return pd.Series(cells, index=s.index, dtype=object)
 
 
+_TABLE_SPECS = {
+    "nodes": (list(NODE_TEXT), list(NODE_NUMBERS), [], ["id"]),
+    "suppliers": (["node", "country"], ["share"], [], ["node", "country", "share"]),
+    "edges": (["from", "to", "group", "note"], list(EDGE_NUMBERS), ["essential"],
+              ["from", "to"]),
+}
+_TABLE_SPECS["world_suppliers"] = _TABLE_SPECS["suppliers"]
+_EMPTY = {"nodes": empty_nodes, "suppliers": empty_suppliers, "edges": empty_edges,
+          "world_suppliers": empty_suppliers}
+
+
 def from_tables(doc: Document, c: Collector) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    specs = {
-        "nodes": (list(NODE_TEXT), list(NODE_NUMBERS), [], ["id"]),
-        "suppliers": (["node", "country"], ["share"], [], ["node", "country", "share"]),
-        "edges": (["from", "to", "group", "note"], list(EDGE_NUMBERS), ["essential"],
-                  ["from", "to"]),
-    }
-    out = {}
-    for table, (texts, numbers, bools, required) in specs.items():
-        df = doc.tables.get(table)
-        file = doc.files.get(table, doc.path)
-        if df is None:
-            out[table] = {"nodes": empty_nodes, "suppliers": empty_suppliers,
-                          "edges": empty_edges}[table]()
-            continue
-        c.csv[table] = (file, list(df.columns))
-        more = ["controlled_by"] if table == "suppliers" else []
-        valid = [*texts, *numbers, *bools, *more] + [f"{f}.{k}" for f in numbers
-                                                     for k in PROV_KEYS]
-        for col in df.columns:
-            if col not in valid:
-                s = suggest(col, valid)
-                c.problems.append(Problem(
-                    "error", f"unknown column '{col}'", file=file, line=c.line(table, None),
-                    column=list(df.columns).index(col) + 1, code="unknown-key",
-                    expected="columns from " + ", ".join(
-                        valid[: len(texts) + len(numbers) + len(bools) + len(more)])
-                    + " and <field>.low …",
-                    found=short(col),
-                    fix=f"did you mean `{s}`?" if s else "remove the column or rename it"))
-        for col in required:
-            if col not in df.columns:
-                c.problems.append(Problem("error", f"missing required column '{col}'", file=file,
-                                          line=c.line(table, None), code="required",
-                                          fix=f"add a `{col}` column"))
-        res = pd.DataFrame(index=df.index)
-        where = _row_where(table, df)
-        for col in texts:
-            if col in df.columns:
-                s = df[col] if col in ("label", "description", "note") else df[col].str.strip()
-                res[col] = s.where(s.str.strip() != "", None).astype(object)
-            else:
-                res[col] = pd.Series(None, index=df.index, dtype=object)
-        for col in numbers:
-            res[col] = (_csv_number(c, df[col], table, col, where) if col in df.columns
-                        else math.nan)
-            for k in PROV_KEYS:
-                name = f"{col}.{k}"
-                if name not in df.columns:
-                    continue
-                if k in ("low", "high"):
-                    res[name] = _csv_number(c, df[name], table, name, where)
-                elif k == "estimate":
-                    res[name] = _csv_bool(c, df[name], table, name, False, where)
-                else:
-                    s = df[name] if k == "note" else df[name].str.strip()
-                    res[name] = s.where(s.str.strip() != "", None).astype(object)
-                    if k == "dist":
-                        bad = res[name].notna() & ~res[name].isin(["triangular", "uniform"])
-                        for r in np.flatnonzero(bad.to_numpy()):
-                            c.add("error", "choice", "unknown distribution", table=table,
-                                  row=int(r), field=name, where=where(int(r)),
-                                  expected="triangular or uniform",
-                                  found=short(df[name].iloc[r]),
-                                  fix="use `triangular` or `uniform`")
-        for col in bools:
-            res[col] = (_csv_bool(c, df[col], table, col, True, where) if col in df.columns
-                        else True)
-        if table == "suppliers" and "controlled_by" in df.columns:
-            res["controlled_by"] = _csv_codes(c, df["controlled_by"], where)
-        out[table] = complete(res, {"nodes": empty_nodes, "suppliers": empty_suppliers,
-                                    "edges": empty_edges}[table]())
+    """The node, supplier and edge tables of a CSV bundle (``world_suppliers.csv``:
+    :func:`table_from_csv`)."""
+    out = {table: table_from_csv(doc, c, table) for table in ("nodes", "suppliers", "edges")}
     return out["nodes"], out["suppliers"], out["edges"]
 
 
+def table_from_csv(doc: Document, c: Collector, table: str) -> pd.DataFrame:
+    """One table of a CSV bundle, its cells converted; problems go to ``c``."""
+    texts, numbers, bools, required = _TABLE_SPECS[table]
+    df = doc.tables.get(table)
+    file = doc.files.get(table, doc.path)
+    if df is None:
+        return _EMPTY[table]()
+    sup = table in ("suppliers", "world_suppliers")
+    c.csv[table] = (file, list(df.columns))
+    more = ["controlled_by"] if sup else []
+    valid = [*texts, *numbers, *bools, *more] + [f"{f}.{k}" for f in numbers
+                                                 for k in PROV_KEYS]
+    for col in df.columns:
+        if col not in valid:
+            s = suggest(col, valid)
+            c.problems.append(Problem(
+                "error", f"unknown column '{col}'", file=file, line=c.line(table, None),
+                column=list(df.columns).index(col) + 1, code="unknown-key",
+                expected="columns from " + ", ".join(
+                    valid[: len(texts) + len(numbers) + len(bools) + len(more)])
+                + " and <field>.low …",
+                found=short(col),
+                fix=f"did you mean `{s}`?" if s else "remove the column or rename it"))
+    for col in required:
+        if col not in df.columns:
+            c.problems.append(Problem("error", f"missing required column '{col}'", file=file,
+                                      line=c.line(table, None), code="required",
+                                      fix=f"add a `{col}` column"))
+    res = pd.DataFrame(index=df.index)
+    where = _row_where(table, df)
+    for col in texts:
+        if col in df.columns:
+            s = df[col] if col in ("label", "description", "note") else df[col].str.strip()
+            res[col] = s.where(s.str.strip() != "", None).astype(object)
+        else:
+            res[col] = pd.Series(None, index=df.index, dtype=object)
+    for col in numbers:
+        res[col] = (_csv_number(c, df[col], table, col, where) if col in df.columns
+                    else math.nan)
+        for k in PROV_KEYS:
+            name = f"{col}.{k}"
+            if name not in df.columns:
+                continue
+            if k in ("low", "high"):
+                res[name] = _csv_number(c, df[name], table, name, where)
+            elif k == "estimate":
+                res[name] = _csv_bool(c, df[name], table, name, False, where)
+            else:
+                s = df[name] if k == "note" else df[name].str.strip()
+                res[name] = s.where(s.str.strip() != "", None).astype(object)
+                if k == "dist":
+                    bad = res[name].notna() & ~res[name].isin(["triangular", "uniform"])
+                    for r in np.flatnonzero(bad.to_numpy()):
+                        c.add("error", "choice", "unknown distribution", table=table,
+                              row=int(r), field=name, where=where(int(r)),
+                              expected="triangular or uniform",
+                              found=short(df[name].iloc[r]),
+                              fix="use `triangular` or `uniform`")
+    for col in bools:
+        res[col] = (_csv_bool(c, df[col], table, col, True, where) if col in df.columns
+                    else True)
+    if sup and "controlled_by" in df.columns:
+        res["controlled_by"] = _csv_codes(c, df["controlled_by"], where, table)
+    return complete(res, _EMPTY[table]())

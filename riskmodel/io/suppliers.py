@@ -44,13 +44,17 @@ class Suppliers:
         self._of, self._keys = of, keys  # keys: a set, or a function giving it
         self.groups = dict(groups or {})
         self._controllers = {n: dict(d) for n, d in (controllers or {}).items() if d}
+        #: who supplies the world where it draws on other shares (``world_suppliers``,
+        #: a home view): a cut reaches the rows of either table
+        self.world: Suppliers | None = None
 
     @property
     def keys(self) -> frozenset[str]:
         """The supplier keys with a positive share of some node."""
         if callable(self._keys):
             self._keys = self._keys()
-        return frozenset(self._keys)
+        return frozenset(self._keys) | (self.world.keys if self.world is not None
+                                        else frozenset())
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[Any, Any, Any]], node_ids: Iterable[str], *,
@@ -109,7 +113,11 @@ class Suppliers:
 
             used = np.asarray(sup.sum(axis=0)).ravel() > 0
             return [k for k, u in zip(countries, used, strict=True) if u]
-        return cls(of, keys, groups, _by_node(controllers or {}))
+        out = cls(of, keys, groups, _by_node(controllers or {}))
+        world = getattr(compiled, "world", None)
+        if world is not None:  # the world's shares, in the same rows
+            out.world = cls.from_compiled(_WorldView(compiled, world), groups)
+        return out
 
     def of(self, node: str) -> dict[str, float]:
         """The node's supplier keys and positive shares, largest first, ``other`` last."""
@@ -127,6 +135,8 @@ class Suppliers:
     def supplies(self, key: str, node: str | None = None) -> bool:
         """Does a cut of ``key`` reach a positive share of ``node`` (of any node when
         ``None``), as its producer or as a jurisdiction that controls it?"""
+        if self.world is not None and self.world.supplies(key, node):
+            return True
         reach = set(self.reach(key))
         if node is None:
             return any(k in self.keys for k in reach) or any(
@@ -136,6 +146,16 @@ class Suppliers:
             return True
         return any(shares.get(k, 0.0) > 0 and reach.intersection(codes)
                    for k, codes in self._controllers.get(node, {}).items())
+
+
+class _WorldView:
+    """A chain's compiled arrays with the world's shares in place of ``supply``."""
+
+    def __init__(self, compiled: Any, world: Any) -> None:
+        self.supply, self.countries = world, compiled.countries
+        self.ids, self.index = compiled.ids, compiled.index
+        self.controls = getattr(compiled, "controls", None)
+        self.world = None
 
 
 def _by_node(controllers: Mapping[tuple[str, str], Iterable[str]]

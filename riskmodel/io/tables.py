@@ -65,12 +65,16 @@ class ChainData:
     edges: pd.DataFrame
     path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the world's shares where they differ from the focal market's (a node's
+    #: ``world_suppliers``, docs/model.md §1.3): the columns of ``suppliers``
+    world_suppliers: pd.DataFrame = field(default_factory=lambda: empty_suppliers())
 
     def copy(self) -> ChainData:
         import copy
 
         return ChainData(copy.deepcopy(self.header), self.nodes.copy(), self.suppliers.copy(),
-                         self.edges.copy(), self.path, dict(self.extra))
+                         self.edges.copy(), self.path, dict(self.extra),
+                         self.world_suppliers.copy())
 
 
 def empty_nodes() -> pd.DataFrame:

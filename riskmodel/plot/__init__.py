@@ -19,7 +19,12 @@ Modules
 - ``scores``: :func:`choke_factors`, :func:`leverage`, :func:`cutsets`;
 - ``scenarios``: :func:`scenario_losses`;
 - ``policy``: :func:`smile_curve`, :func:`support_vs_choke`;
-- ``confidence``: :func:`rank_intervals`, :func:`provenance`.
+- ``confidence``: :func:`rank_intervals`, :func:`provenance`;
+- ``check``: :func:`text_problems`, overlapping or cut-off text in a drawn figure.
+
+Every function draws one title at the left of its axes, in one style
+(:func:`riskmodel.plot.style.set_title`): ``title="..."`` replaces it, ``title=""``
+leaves it out, so that a caller's title never lands on top of the function's own.
 
 Examples
 --------
@@ -35,6 +40,7 @@ Examples
 
 from __future__ import annotations
 
+from riskmodel.plot.check import text_problems
 from riskmodel.plot.confidence import provenance, rank_intervals
 from riskmodel.plot.diagram import chain_diagram
 from riskmodel.plot.figure import to_png
@@ -57,4 +63,5 @@ from riskmodel.plot.style import (
 __all__ = ["CHOKE_CMAP", "COUNTRY_COLOURS", "EDGE_GREY", "OKABE_ITO", "SCORE_COLOUR",
            "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "chain_diagram", "choke_factors",
            "country_colour", "cutsets", "leverage", "provenance", "rank_intervals",
-           "scenario_losses", "smile_curve", "stage_colour", "support_vs_choke", "to_png"]
+           "scenario_losses", "smile_curve", "stage_colour", "support_vs_choke", "text_problems",
+           "to_png"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.plot.figure import figure_axes
-from riskmodel.plot.style import clean_spines, empty_axes, percent_axis, safe_text
+from riskmodel.plot.style import clean_spines, empty_axes, percent_axis, safe_text, set_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["provenance", "rank_intervals"]
 
 
-def rank_intervals(unc: pd.DataFrame, *, top: int = 15, ax: Axes | None = None
-                   ) -> tuple[Figure, Axes]:
+def rank_intervals(unc: pd.DataFrame, *, top: int = 15, ax: Axes | None = None,
+                   title: str | None = None) -> tuple[Figure, Axes]:
     """Rank intervals (P5–P95 over the Monte Carlo draws) of the top choke points, with
     the baseline rank (◆) and the probability of staying in the top ``k``.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -42,6 +44,7 @@ def rank_intervals(unc: pd.DataFrame, *, top: int = 15, ax: Axes | None = None
     fig, ax = figure_axes(ax, (8.0, 0.36 * len(df) + 1.8))
     if df.empty:
         empty_axes(ax, "no nodes")
+        set_title(ax, title, "Rank intervals over the data's uncertainty")
         return fig, ax
     y = np.arange(len(df))
     lo, hi = df["rank_p5"].to_numpy(float), df["rank_p95"].to_numpy(float)
@@ -63,16 +66,18 @@ def rank_intervals(unc: pd.DataFrame, *, top: int = 15, ax: Axes | None = None
     ax.tick_params(axis="x", labelsize=8)
     ax.legend(fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3)
     draws, seed = unc.attrs.get("draws"), unc.attrs.get("seed")
-    ax.set_title("Rank intervals over the data's uncertainty"
-                 + (f" ({draws} draws, seed {seed})" if draws else ""), fontsize=10, loc="left",
-                 pad=20)
+    set_title(ax, title, "Rank intervals over the data's uncertainty"
+              + (f" ({draws} draws, seed {seed})" if draws else ""), pad=20)
     clean_spines(ax)
     return fig, ax
 
 
-def provenance(chain: Chain, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+def provenance(chain: Chain, *, ax: Axes | None = None, title: str | None = None
+               ) -> tuple[Figure, Axes]:
     """How the chain's numbers are backed, per field: sourced, marked estimates, or
     neither (see :mod:`riskmodel.provenance`), with the count of values at right.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -96,6 +101,7 @@ def provenance(chain: Chain, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     fig, ax = figure_axes(ax, (8.0, 0.34 * len(counts) + 1.9))
     if prov.empty:
         empty_axes(ax, "the chain gives no numbers")
+        set_title(ax, title, "Data provenance")
         return fig, ax
     y = np.arange(len(counts))
     total = counts.sum(axis=1).to_numpy(float)
@@ -118,8 +124,7 @@ def provenance(chain: Chain, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
     ax.legend(fontsize=7, frameon=False, ncols=3, loc="lower left", bbox_to_anchor=(0, 1.0))
     n = len(prov)
     shares = prov["class"].value_counts() / n
-    ax.set_title(f"Data provenance: {n:,} values, {shares.get('sourced', 0):.0%} sourced, "
-                 f"{shares.get('estimate', 0):.0%} marked estimates", fontsize=10, loc="left",
-                 pad=22)
+    set_title(ax, title, f"Data provenance: {n:,} values, {shares.get('sourced', 0):.0%} "
+              f"sourced, {shares.get('estimate', 0):.0%} marked estimates", pad=22)
     clean_spines(ax)
     return fig, ax

@@ -11,7 +11,14 @@ import pandas as pd
 
 from riskmodel.plot.figure import figure_axes
 from riskmodel.plot.layout import layered_layout
-from riskmodel.plot.style import CHOKE_CMAP, EDGE_GREY, percent_axis, safe_text, stage_colour
+from riskmodel.plot.style import (
+    CHOKE_CMAP,
+    EDGE_GREY,
+    percent_axis,
+    safe_text,
+    set_title,
+    stage_colour,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,7 +31,8 @@ __all__ = ["chain_diagram"]
 
 
 def chain_diagram(chain: Chain, scores: pd.DataFrame | None = None, *, ax: Axes | None = None,
-                  max_nodes: int = 100, top: int = 30) -> tuple[Figure, Axes]:
+                  max_nodes: int = 100, top: int = 30, title: str | None = None
+                  ) -> tuple[Figure, Axes]:
     """The chain laid out by stage, nodes coloured by choke score and sized by value.
 
     Inputs flow left to right, one column band per stage; edges within a stage, and
@@ -44,6 +52,8 @@ def chain_diagram(chain: Chain, scores: pd.DataFrame | None = None, *, ax: Axes 
         by choke score (by number of connections without scores) are drawn.
     top : int
         How many nodes the fallback draws.
+    title : str, optional
+        The figure's title (default: the chain's title; ``""``: none).
 
     Examples
     --------
@@ -87,7 +97,7 @@ def chain_diagram(chain: Chain, scores: pd.DataFrame | None = None, *, ax: Axes 
     ax.set_xlim(-0.3, width + 0.9)
     ax.set_ylim((n_rows - 1) / 2 + 0.8, top_y - (2.6 if aggregate else 0.6))
     ax.axis("off")
-    ax.set_title(safe_text(chain.title, 90), fontsize=11, loc="left")
+    set_title(ax, title, safe_text(chain.title, 90))
     if aggregate:
         ax.text(0.0, -0.02, f"{c.n:,} nodes: showing the {len(shown)} "
                 + ("with the highest choke scores" if choke is not None

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.plot.figure import figure_axes
-from riskmodel.plot.style import clean_spines, empty_axes, percent_axis, safe_text, stage_colour
+from riskmodel.plot.style import (
+    clean_spines,
+    empty_axes,
+    percent_axis,
+    safe_text,
+    set_title,
+    stage_colour,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,9 +31,12 @@ _SUPPORT_STYLE = {"subsidy_intensity": ("subsidy / sales", "#E69F00", "o"),
                   "profit_margin": ("profit / sales", "#009E73", "^")}
 
 
-def smile_curve(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+def smile_curve(pa: PolicyAlignment, *, ax: Axes | None = None, title: str | None = None
+                ) -> tuple[Figure, Axes]:
     """Subsidy, R&D and profit intensity by stage (the "smile curve"), with the number
     of nodes behind each point. Stages without any figure are left out.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -43,6 +53,7 @@ def smile_curve(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Figure,
     fig, ax = figure_axes(ax, (7.0, 4.0))
     if st.empty or all(st[c].isna().all() for c in _SUPPORT_STYLE if c in st):
         empty_axes(ax, "no subsidy, R&D or profit figures in this chain")
+        set_title(ax, title, "Support and profit by stage (the smile curve)")
         return fig, ax
     x = np.arange(len(st))
     for col, (label, colour, marker) in _SUPPORT_STYLE.items():
@@ -61,16 +72,19 @@ def smile_curve(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Figure,
     ax.set_ylabel("mean share of sales", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.legend(fontsize=7, frameon=False)
-    ax.set_title("Support and profit by stage (the smile curve)", fontsize=10, loc="left")
+    set_title(ax, title, "Support and profit by stage (the smile curve)")
     clean_spines(ax)
     return fig, ax
 
 
-def support_vs_choke(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Figure, Axes]:
+def support_vs_choke(pa: PolicyAlignment, *, ax: Axes | None = None, title: str | None = None
+                     ) -> tuple[Figure, Axes]:
     """Support (mean of subsidy and R&D intensity) against choke score, per node.
 
     Points take their stage colour; the nodes with the largest support gaps are named.
     Nodes without support figures are counted in the title, never plotted as zero.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -89,6 +103,7 @@ def support_vs_choke(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Fi
     missing = max(pa.excluded.get("subsidy_intensity", 0), pa.excluded.get("rd_intensity", 0))
     if nodes.empty:
         empty_axes(ax, "no node has both support figures and a choke score")
+        set_title(ax, title, "Support against choke score")
         return fig, ax
     colours = [stage_colour(str(s), stages) for s in nodes["stage"]]
     ax.scatter(nodes["support"].to_numpy(float), nodes["choke_score"].to_numpy(float),
@@ -120,9 +135,9 @@ def support_vs_choke(pa: PolicyAlignment, *, ax: Axes | None = None) -> tuple[Fi
     rho = pa.correlation["spearman"].dropna() if "spearman" in pa.correlation else pd.Series()
     corr = "; ".join(f"ρ({safe_text(k, 20).replace('_intensity', '')}) = {v:+.2f}"
                      for k, v in rho.items())
-    ax.set_title(f"Support against choke score ({len(nodes)} nodes"
-                 + (f"; {missing} without support figures" if missing else "") + ")"
-                 + (f"\nSpearman {corr}" if corr else ""), fontsize=9, loc="left")
+    set_title(ax, title, f"Support against choke score ({len(nodes)} nodes"
+              + (f"; {missing} without support figures" if missing else "") + ")"
+              + (f"\nSpearman {corr}" if corr else ""))
     clean_spines(ax)
     return fig, ax
 

@@ -15,6 +15,7 @@ from riskmodel.plot.style import (
     line_handle,
     percent_axis,
     safe_text,
+    set_title,
 )
 
 if TYPE_CHECKING:
@@ -29,9 +30,12 @@ _STYLES = ("-", "--", "-.", ":")
 
 
 def scenario_losses(results: Sequence[Result], *, threshold: float = 0.05,
-                    ax: Axes | None = None) -> tuple[Figure, Axes]:
+                    ax: Axes | None = None, title: str | None = None
+                    ) -> tuple[Figure, Axes]:
     """End-use loss over time, one line per scenario, with time-to-survive (●) and
     time-to-recover (■) marked where the loss crosses ``threshold``.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -49,6 +53,7 @@ def scenario_losses(results: Sequence[Result], *, threshold: float = 0.05,
     fig, ax = figure_axes(ax, (8.5, 4.6 + 0.16 * math.ceil((len(results) + 3) / 2)))
     if not results:
         empty_axes(ax, "no scenarios to plot")
+        set_title(ax, title, "End-use loss over time under the standard scenarios")
         return fig, ax
     handles = []
     months = 1
@@ -86,8 +91,7 @@ def scenario_losses(results: Sequence[Result], *, threshold: float = 0.05,
     handles.append(line_handle("", f"threshold {threshold:.0%}", ls=":", color="#444444"))
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left",
               bbox_to_anchor=(0.0, -0.13), ncols=2)
-    ax.set_title("End-use loss over time under the standard scenarios", fontsize=10,
-                 loc="left")
+    set_title(ax, title, "End-use loss over time under the standard scenarios")
     clean_spines(ax)
     return fig, ax
 

@@ -21,6 +21,7 @@ from riskmodel.plot.style import (
     line_handle,
     percent_axis,
     safe_text,
+    set_title,
 )
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["choke_factors", "cutsets", "leverage"]
 
 
-def choke_factors(scores: pd.DataFrame, *, top: int = 10,
-                  ax: Axes | None = None) -> tuple[Figure, Axes]:
+def choke_factors(scores: pd.DataFrame, *, top: int = 10, ax: Axes | None = None,
+                  title: str | None = None) -> tuple[Figure, Axes]:
     """The top choke points with their factor decomposition, as stacked bars.
 
     Each bar is the immediate loss of a full cut of the node by its dominant foreign
@@ -39,6 +40,8 @@ def choke_factors(scores: pd.DataFrame, *, top: int = 10,
     substitution and stocks give back:
     ``choke_score + relief_substitution + relief_stock = choke_immediate``. A tick
     marks the long-run loss; nodes not scored exactly show their upper bound, hatched.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -53,6 +56,7 @@ def choke_factors(scores: pd.DataFrame, *, top: int = 10,
     fig, ax = figure_axes(ax, (8.0, 0.42 * len(df) + 1.6))
     if df.empty:
         empty_axes(ax, "no nodes to rank")
+        set_title(ax, title, "Choke points and what relieves them")
         return fig, ax
     y = np.arange(len(df))
     exact = df["choke_exact"].to_numpy(bool) if "choke_exact" in df else np.ones(len(df), bool)
@@ -83,18 +87,20 @@ def choke_factors(scores: pd.DataFrame, *, top: int = 10,
                   f"{h})", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
-    ax.set_title("Choke points and what relieves them", fontsize=10, loc="left")
+    set_title(ax, title, "Choke points and what relieves them")
     clean_spines(ax)
     return fig, ax
 
 
-def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
-             ) -> tuple[Figure, Axes]:
+def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None,
+             title: str | None = None) -> tuple[Figure, Axes]:
     """Country leverage: the end-use loss if a country cuts everything it supplies.
 
     A solid bar is the loss at the horizon (with stocks and substitution), the pale bar
     behind it the immediate loss, and a tick the long-run loss; the text names the
     nodes that carry the leverage.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -111,6 +117,7 @@ def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
     fig, ax = figure_axes(ax, (8.0, 0.42 * len(df) + 1.6))
     if df.empty:
         empty_axes(ax, "no foreign supplier country to cut")
+        set_title(ax, title, "Country leverage: loss if the country cuts everything it supplies")
         return fig, ax
     y = np.arange(len(df))
     colours = [country_colour(str(x)) for x in df.index]
@@ -120,14 +127,18 @@ def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
             linewidth=0.5)
     ax.plot(df["long_run"].to_numpy(float), y, "|", color="black", ms=14, mew=1.6)
     right = np.maximum(df["immediate"].to_numpy(float), df["leverage"].to_numpy(float))
+    xmax = max(0.05, float(right.max())) * 1.7
+    # the width of the axes in characters of the notes (7 pt, about 4.2 pt a character)
+    chars = ax.get_position().width * fig.get_figwidth() * 72 / 4.2
     for yi, r, v, carriers in zip(y, right, df["leverage"].to_numpy(float), df["carriers"],
                                   strict=True):
-        names = ", ".join(safe_text(x, 26, tail=True) for x in list(carriers or [])[:3])
-        ax.text(r, yi, f" {v:.0%}" + (f"  via {names}" if names else ""), va="center",
+        text = f" {v:.0%}"
+        names = _carriers(list(carriers or [])[:3], int(chars * (1 - r / xmax)) - len(text) - 6)
+        ax.text(r, yi, text + (f"  via {names}" if names else ""), va="center",
                 fontsize=7, color="#333333")
     ax.set_yticks(y, [safe_text(x, 12) for x in df.index], fontsize=9)
     ax.invert_yaxis()
-    ax.set_xlim(0, max(0.05, float(right.max())) * 1.6)
+    ax.set_xlim(0, xmax)
     ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= 1.0])
     percent_axis(ax)
     ax.set_xlabel("share of end-use value lost", fontsize=8)
@@ -136,20 +147,37 @@ def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
                        Patch(color="#555555", alpha=0.35, label="immediately"),
                        line_handle("|", "long run")], fontsize=7, loc="lower right",
               frameon=False)
-    ax.set_title("Country leverage: loss if the country cuts everything it supplies",
-                 fontsize=10, loc="left")
+    set_title(ax, title, "Country leverage: loss if the country cuts everything it supplies")
     clean_spines(ax)
     return fig, ax
 
 
-def cutsets(cs: pd.DataFrame | Mapping[str, pd.DataFrame], *, ax: Axes | None = None
-            ) -> tuple[Figure, Axes]:
+def _carriers(nodes: list[str], width: int) -> str:
+    """The carriers named beside a leverage bar, as many as fit in ``width`` characters
+    (so that the text stays within the figure), each shortened from the left.
+
+    >>> _carriers(["chain.a_long_qualified_node_name", "b", "c"], 30)
+    '…_long_qualified_node_name, b'
+    """
+    out: list[str] = []
+    for x in nodes:
+        name = safe_text(x, max(8, min(26, width)), tail=True)
+        if out and len(", ".join([*out, name])) > width:
+            break
+        out.append(name)
+    return ", ".join(out)
+
+
+def cutsets(cs: pd.DataFrame | Mapping[str, pd.DataFrame], *, ax: Axes | None = None,
+            title: str | None = None) -> tuple[Figure, Axes]:
     """Minimum country cut sets as a membership matrix.
 
     ``cs`` is one :func:`riskmodel.cutsets` table, several in a mapping ``{target:
     table}``, or one table with a ``target`` column. Each row is a minimal set of
     countries (filled dots, in their colours) whose joint cut stops the target; the
     text gives what survives.
+
+    ``title`` replaces the default title (``""``: none).
 
     Examples
     --------
@@ -190,8 +218,8 @@ def cutsets(cs: pd.DataFrame | Mapping[str, pd.DataFrame], *, ax: Axes | None = 
     if not shown:
         k = attrs.get("max_size", 3)
         what = "any target" if several else safe_text(next(iter(tables), "the target"))
-        empty_axes(ax, f"No set of up to {k} countries cuts {what} below {thr:.0%} "
-                       "availability")
+        empty_axes(ax, f"No set of up to {k} countries cuts {what} below {thr:.0%} availability")
+        set_title(ax, title, "Minimal country cut sets")
         return fig, ax
     y = np.arange(len(shown))
     grid_x, grid_y = np.meshgrid(np.arange(len(countries)), y)
@@ -217,7 +245,7 @@ def cutsets(cs: pd.DataFrame | Mapping[str, pd.DataFrame], *, ax: Axes | None = 
     more = f"; {len(rows) - limit} more not drawn" if len(rows) > limit else ""
     none = (f"; none found for {len(notes)} target{'s' if len(notes) != 1 else ''}"
             if notes and several else "")
-    ax.set_title(f"Minimal country cut sets (target below {thr:.0%} availability"
-                 f"{more}{none})", fontsize=9, loc="left")
+    set_title(ax, title, f"Minimal country cut sets (target below {thr:.0%} availability"
+              f"{more}{none})")
     return fig, ax
 

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["CHOKE_CMAP", "COUNTRY_COLOURS", "EDGE_GREY", "OKABE_ITO", "SCORE_COLOUR",
-           "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "clean_spines", "country_colour",
-           "empty_axes", "line_handle", "percent_axis", "safe_text", "stage_colour"]
+           "STOCK_COLOUR", "SUBST_COLOUR", "TITLE_SIZE", "TOL_MUTED", "choke_colours",
+           "clean_spines", "country_colour", "empty_axes", "line_handle", "percent_axis",
+           "safe_text", "set_title", "stage_colour"]
 
 #: Okabe–Ito, the colour-blind-safe qualitative palette (stages, scenarios, factors).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -36,6 +37,8 @@ COUNTRY_COLOURS = {
 #: The sequential colour map of the choke score.
 CHOKE_CMAP = "YlOrBr"
 SCORE_COLOUR, SUBST_COLOUR, STOCK_COLOUR = "#D55E00", "#0072B2", "#56B4E9"
+#: Font size of every figure's title (one line, at the left of its axes).
+TITLE_SIZE = 10
 EDGE_GREY = "#7F7F7F"
 
 
@@ -61,6 +64,21 @@ def stage_colour(stage: str, stages: Sequence[str]) -> str:
     except ValueError:
         i = len(stages)
     return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def choke_colours(values: Sequence[float] | Any, vmax: float) -> list[str]:
+    """Hex colours of choke scores on the choke colour map, scaled from 0 to ``vmax``
+    (as the chain diagram colours its nodes; for the HTML report's explorable diagram).
+
+    >>> choke_colours([0.0, 0.5, 1.0], 1.0)
+    ['#ffffe5', '#fe9829', '#662506']
+    """
+    import matplotlib
+    from matplotlib.colors import Normalize, to_hex
+
+    cmap = matplotlib.colormaps[CHOKE_CMAP]
+    norm = Normalize(0.0, vmax if vmax > 0 else 1.0)
+    return [to_hex(cmap(norm(float(v)))) for v in values]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -97,6 +115,41 @@ def clean_spines(ax: Axes) -> None:
     """Hide the top and right spines of ``ax``."""
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def set_title(ax: Axes, title: str | None, default: str, *, pad: float | None = None
+              ) -> None:
+    """Give ``ax`` its one title, at the left: the caller's ``title`` (``""`` for none),
+    else ``default`` unless the caller's axes already carry a title of their own.
+
+    Every plot function titles its figure here, so that a title a caller sets never
+    lands on top of the function's own (titles at the centre and right are cleared).
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> set_title(ax, None, "Default")
+    >>> set_title(ax, "Mine", "Default")
+    >>> ax.get_title(loc="left"), ax.get_title()
+    ('Mine', '')
+    >>> set_title(ax, "", "Default")
+    >>> ax.get_title(loc="left")
+    ''
+    >>> _ = ax.set_title("Set before the call")
+    >>> set_title(ax, None, "Default")  # the caller's own title stays, alone
+    >>> ax.get_title(), ax.get_title(loc="left")
+    ('Set before the call', '')
+    >>> plt.close(fig)
+    """
+    if title is None:
+        own = [ax.get_title(loc=loc) for loc in ("center", "right")]
+        if any(own):
+            ax.set_title("", loc="left")
+            return
+        title = default
+    for loc in ("center", "right"):
+        ax.set_title("", loc=loc)
+    kw = {"pad": pad} if pad is not None else {}
+    ax.set_title(title, loc="left", fontsize=TITLE_SIZE, **kw)
 
 
 def line_handle(marker: str, label: str, **kw: Any) -> Any:

@@ -1,9 +1,9 @@
 """Choke-point reports: one command, ten sections, three formats.
 
 :func:`report` scores a chain and writes a report an analyst can hand on: one
-self-contained HTML file (figures embedded, no network requests), Markdown with its
-figures beside it as PNG files, and a JSON file of every table (for machines and for
-diffing). The sections:
+self-contained HTML file (figures embedded, an explorable chain diagram, no network
+requests), Markdown with its figures beside it as PNG files, and a JSON file of every
+table (for machines and for diffing). The sections:
 
 1. summary, 2. chain diagram, 3. choke points, 4. country leverage, 5. minimum cut
 sets, 6. standard scenarios, 7. policy alignment, 8. uncertainty, 9. data
@@ -34,6 +34,8 @@ Modules
   realised losses and their section;
 - ``render``: the JSON renderer, the figures as PNG, and every file's bytes;
 - ``html``, ``md``: the HTML and Markdown renderers;
+- ``graph``, ``explore``: the HTML report's explorable chain diagram (its data, and
+  its page with the inlined cytoscape.js of ``vendor/``, run by hash alone);
 - ``folder``: the report folder, its marker, and the safe writes into it.
 
 Examples

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskmodel.reporting.graph import explorer_data
+
 SECTIONS = (("summary", "Summary"), ("diagram", "Chain diagram"),
             ("choke_points", "Choke points"), ("leverage", "Country leverage"),
             ("cutsets", "Minimum cut sets"), ("scenarios", "Standard scenarios"),
@@ -82,6 +84,8 @@ class ReportData:
     sections: list[Section]
     settings: dict[str, Any]
     generated: str = ""
+    #: the explorable diagram's data (:func:`riskmodel.reporting.graph.explorer_data`)
+    graph: dict[str, Any] | None = None
 
 
 @dataclass
@@ -128,7 +132,7 @@ def build(r: Computed, explain: Callable[[pd.DataFrame, str], str]) -> ReportDat
     _summary(sections["summary"], r, explain)
     ch = r.chain
     return ReportData(ch.name, ch.title, ch.description, [sections[s] for s, _ in SECTIONS],
-                      r.settings)
+                      r.settings, graph=explorer_data(ch, r.scores, r.provenance))
 
 
 def _diagram(d: Section, r: Computed) -> None:
@@ -153,11 +157,14 @@ def _diagram(d: Section, r: Computed) -> None:
         f"{c.n:,} nodes and {len(src):,} edges in {len(rows)} stages. Inputs flow left to "
         "right, one column per stage; a node's colour is its choke score and its area grows "
         "with its value where the chain gives one; dashed edges are non-essential inputs, "
-        "arcs run within a stage or back up the chain (cycles)."
-        + (f" The chain has more than {DIAGRAM_MAX_NODES} nodes, too many to draw whole: the "
-           f"diagram shows the {DIAGRAM_TOP} nodes with the highest choke scores and the "
-           "edges among them, and each stage's header gives its totals." if big else ""))
-    d.figures.append(FigureSpec("chain_diagram", "The chain by stage, coloured by choke score",
+        "arcs run within a stage or back up the chain (cycles).")
+    # the static figure's own limits go in its caption: the HTML report's explorable
+    # diagram, which replaces it there, draws every node
+    caption = "The chain by stage, coloured by choke score" + (
+        f". The chain has more than {DIAGRAM_MAX_NODES} nodes, too many to draw whole: the "
+        f"figure shows the {DIAGRAM_TOP} nodes with the highest choke scores and the edges "
+        "among them, and each stage's header gives its totals" if big else "")
+    d.figures.append(FigureSpec("chain_diagram", caption,
                                 "chain_diagram", (r.chain, r.scores),
                                 {"max_nodes": DIAGRAM_MAX_NODES, "top": DIAGRAM_TOP}))
     d.tables.append(Table("stages", "Stages", stages, formats={

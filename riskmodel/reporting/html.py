@@ -2,7 +2,9 @@
 
 Every string (chain names, labels, notes, sources) is escaped with
 :func:`html.escape`; the page loads nothing (a Content-Security-Policy forbids any
-fetch and any script), so it opens from disk with no network.
+fetch), so it opens from disk with no network. Its only scripts are those of the
+explorable chain diagram (:mod:`riskmodel.reporting.explore`), inlined and allowed by
+their SHA-256 alone.
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import pandas as pd
 
 from riskmodel._version import __version__
 from riskmodel.reporting.data import ReportData, Section, Table
+from riskmodel.reporting.explore import EXPLORE_CSS, render_explorer, too_large_note
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
        "form-action 'none'")
+
+
+def csp(script_hashes: list[str]) -> str:
+    """The page's Content-Security-Policy: nothing loads, and only the scripts with
+    these hash sources run (none without)."""
+    return CSP + (f"; script-src {' '.join(script_hashes)}" if script_hashes else "")
 
 CSS = """
 :root { --ink: #1d2433; --muted: #5b6475; --rule: #d9dde5; --band: #f4f6f9;
@@ -176,7 +185,12 @@ def _cell_html(v: str | tuple[str, str], column: str) -> str:
     return esc(v)
 
 
-def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int]) -> str:
+def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int],
+             graph: Mapping[str, Any] | None = None,
+             scripts: list[tuple[str, list[str]]] | None = None) -> str:
+    """One section; in the diagram section, the explorable diagram (from ``graph``)
+    takes the static figure's place; its scripts and their hash sources go to
+    ``scripts``."""
     out = [f'<section id="{esc(s.id)}"><h2><span class="n">{i}.</span> {esc(s.title)}</h2>']
     paras = s.paragraphs
     if s.id == "summary" and paras:
@@ -187,6 +201,14 @@ def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int]) 
                    + "</ul>")
     out += [f"<p>{esc(p)}</p>" for p in paras]
     for f in s.figures:
+        if f.name == "chain_diagram" and graph is not None and scripts is not None:
+            if "too_large" not in graph:
+                counter[0] += 1
+                fragment, code, hashes = render_explorer(graph, counter[0])
+                out.append(fragment)
+                scripts.append((code, hashes))
+                continue
+            out.append(f'<p class="note">{esc(too_large_note(graph))}</p>')
         png = pngs.get(f.name)
         if png is None:
             continue
@@ -212,7 +234,11 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
     """The report as one self-contained HTML page."""
     toc = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>' for s in data.sections)
     counter = [0]
-    body = "\n".join(_section(i, s, pngs, counter) for i, s in enumerate(data.sections, 1))
+    found: list[tuple[str, list[str]]] = []  # the explorable diagram's scripts and hashes
+    body = "\n".join(_section(i, s, pngs, counter, data.graph, found)
+                     for i, s in enumerate(data.sections, 1))
+    scripts = [code for code, _ in found]
+    hashes = [h for _, hs in found for h in hs]
     desc = f'<p class="desc">{esc(data.description)}</p>' if data.description else ""
     number = {s.id: i for i, s in enumerate(data.sections, 1)}
     see = f"sections {number.get('provenance', 9)} and {number.get('method', 10)}"
@@ -222,10 +248,10 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{csp(hashes)}">
 <meta name="generator" content="riskmodel {esc(__version__)}">
 <title>{esc(data.title)} — choke-point report</title>
-<style>{CSS}</style>
+<style>{CSS}{EXPLORE_CSS if scripts else ""}</style>
 </head>
 <body>
 <header class="top"><div class="wrap">
@@ -242,6 +268,7 @@ def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
 <footer>Made with riskmodel {esc(__version__)}. Scores are model outputs from the chain's data
 and assumptions (see {see}), not forecasts.</footer>
 </div>
+{"".join(scripts)}
 </body>
 </html>
 """

@@ -67,13 +67,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     attrs = {"horizon": horizon, "chain": chain.name, "realised_loss": realised,
              "baseline": len(held)}
     expand = expansion(chain)
-    # node × key shares a full cut by each key withholds; the candidates are the keys
-    # that withhold something (a country named only with a zero share supplies nothing)
-    shares = cut_shares(c, expand).tocsc()
-    shares.eliminate_zeros()
-    supplied = np.diff(shares.indptr)
-    cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
-    cands += sorted(x for x in c.controls if x != c.home and x not in cands)
+    shares, cands = _candidates(c, expand)
     cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
@@ -113,6 +107,22 @@ def _restrictions(chain: Chain, p: engine.Params, baseline: Any
         return held, None, 0.0
     spec = cut_spec(chain, [Scenario([])], p, baseline=held)
     return held, spec, float(engine.static_loss(chain.compiled, p, spec, mode="long_run")[0])
+
+
+def _candidates(c: Compiled, expand: sparse.csr_matrix) -> tuple[sparse.csc_matrix, list[str]]:
+    """Node × key shares a full cut by each key withholds, and the candidates: the keys
+    that withhold something (a country named only with a zero share supplies nothing; one
+    that supplies only the world can cut its producers), then the jurisdictions that
+    control a share."""
+    shares = cut_shares(c, expand)
+    if c.world is not None:
+        shares = shares + (c.world @ expand.T)
+    shares = shares.tocsc()
+    shares.eliminate_zeros()
+    supplied = np.diff(shares.indptr)
+    cands = [x for i, x in enumerate(c.countries) if x != c.home and supplied[i] > 0]
+    cands += sorted(x for x in c.controls if x != c.home and x not in cands)
+    return shares, cands
 
 
 def _carriers(c: Compiled, p: engine.Params, shares: sparse.csc_matrix, cands: list[str],

@@ -12,11 +12,12 @@ the fix.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from riskmodel._errors import Problem
 from riskmodel.io.collect import OTHER, Collector, type_name
 from riskmodel.io.document import Document, read_document
-from riskmodel.io.parse import from_mapping, from_tables
+from riskmodel.io.parse import from_mapping, from_tables, table_from_csv, world_from_mapping
 from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.io.tables import ChainData
 from riskmodel.restrictions import check_baseline
@@ -25,6 +26,7 @@ from riskmodel.validation.controllers import check_stray_controllers
 from riskmodel.validation.header import check_header
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables
+from riskmodel.validation.world import check_world
 
 __all__ = ["build", "check_data", "load_data", "suppliers_of"]
 
@@ -60,14 +62,17 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
                 c.add("error", "bundle", f"a bundle header must not hold `{k}`", path=(k,),
                       where="chain.yaml", field=k, fix=f"move them to {k}.csv")
         nodes, sups, edges = from_tables(doc, c)
+        world = table_from_csv(doc, c, "world_suppliers")
     else:
         if "nodes" not in raw and isinstance(doc.data, dict):
             c.add("error", "required", "the chain has no `nodes`", path=(), field="nodes",
                   where="chain header", expected="a list of nodes", found="nothing",
                   fix="add `nodes:` with at least one node")
         nodes, sups, edges = from_mapping(doc, c, raw)
-    data = ChainData(header, nodes, sups, edges, path=doc.path)
+        world = world_from_mapping(c, raw)
+    data = ChainData(header, nodes, sups, edges, path=doc.path, world_suppliers=world)
     check_tables(c, data)
+    check_world(c, data)
     countries = _cut_countries(data)
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
     supply = suppliers_of(data)
@@ -87,12 +92,14 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
 
 
 def _cut_countries(data: ChainData) -> list[str]:
-    """The countries a cut of the chain ``data`` may name: its suppliers, their
-    controlling jurisdictions, its declared groups and its home."""
+    """The countries a cut of the chain ``data`` may name: its suppliers (in the focal
+    market or the world), their controlling jurisdictions, its declared groups and its
+    home."""
     header = data.header
-    countries = ({x for x in data.suppliers["country"] if isinstance(x, str)}
+    tables = (data.suppliers, data.world_suppliers)
+    countries = ({x for t in tables for x in t["country"] if isinstance(x, str)}
                  | set(header.get("groups") or {})
-                 | controller_codes(data.suppliers["controlled_by"]))
+                 | {x for t in tables for x in controller_codes(t["controlled_by"])})
     if isinstance(header.get("perspective"), dict):
         countries |= {header["perspective"]["home"]}
     return sorted(countries - {OTHER})
@@ -109,13 +116,22 @@ def suppliers_of(data: ChainData) -> Suppliers:
     {'DE': 0.4, 'TW': 0.4, 'CN': 0.2}
     """
     persp = data.header.get("perspective")
-    sups = data.suppliers
+    home = persp.get("home") if isinstance(persp, dict) else None
+    out = _rows_of(data.suppliers, [x for x in data.nodes["id"] if isinstance(x, str)],
+                   home, data.header.get("groups") or {})
+    world = data.world_suppliers
+    if home is not None and len(world):  # a cut reaches the world's rows too
+        out.world = _rows_of(world, sorted({x for x in world["node"] if isinstance(x, str)}),
+                             None, data.header.get("groups") or {})
+    return out
+
+
+def _rows_of(sups: Any, ids: list[str], home: str | None, groups: dict) -> Suppliers:
+    """:class:`Suppliers` of one supplier table."""
     held = sups["controlled_by"] if "controlled_by" in sups else [None] * len(sups)
     return Suppliers.from_rows(
-        zip(sups["node"], sups["country"], sups["share"], strict=True),
-        [x for x in data.nodes["id"] if isinstance(x, str)],
-        home=persp.get("home") if isinstance(persp, dict) else None,
-        groups=data.header.get("groups") or {},
+        zip(sups["node"], sups["country"], sups["share"], strict=True), ids, home=home,
+        groups=groups,
         controllers={(n, k): tuple(v) for n, k, v in zip(sups["node"], sups["country"], held,
                                                          strict=True)
                      if isinstance(v, tuple) and all(isinstance(x, str) for x in v)})
@@ -135,8 +151,10 @@ def check_data(data: ChainData, *, require_sources: bool = False) -> list[Proble
     """
     c = Collector(None, data.path)
     header = check_header(c, data.header)
-    data = ChainData(header, data.nodes, data.suppliers, data.edges, data.path, data.extra)
+    data = ChainData(header, data.nodes, data.suppliers, data.edges, data.path, data.extra,
+                     data.world_suppliers)
     check_tables(c, data)
+    check_world(c, data)
     check_stray_controllers(c, data.extra.get("stray_controllers", ()))
     if header["baseline"]:
         check_baseline(c, header["baseline"], [x for x in data.nodes["id"] if isinstance(x, str)],

@@ -45,10 +45,12 @@ def _qualify(data: ChainData, chain: str) -> ChainData:
     nodes["id"] = q + nodes["id"].astype(str)
     sups = data.suppliers.copy()
     sups["node"] = q + sups["node"].astype(str)
+    world = data.world_suppliers.copy()
+    world["node"] = q + world["node"].astype(str)
     edges = data.edges.copy()
     edges["from"] = q + edges["from"].astype(str)
     edges["to"] = q + edges["to"].astype(str)
-    return ChainData(data.header, nodes, sups, edges, data.path)
+    return ChainData(data.header, nodes, sups, edges, data.path, world_suppliers=world)
 
 
 def _qualified_scenarios(scenarios: list[dict[str, Any]], chain: str) -> list[dict[str, Any]]:
@@ -118,10 +120,11 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     link_rows = c.rows["edges"]
     nodes = pd.concat([p.nodes for p in parts], ignore_index=True)
     sups = pd.concat([p.suppliers for p in parts], ignore_index=True)
+    world = pd.concat([p.world_suppliers for p in parts], ignore_index=True)
     chain_edges = pd.concat([p.edges for p in parts], ignore_index=True)
     edges = pd.concat([chain_edges, links], ignore_index=True) if len(links) else chain_edges
     c.rows = {"edges": [None] * len(chain_edges) + link_rows}
-    data = ChainData(header, nodes, sups, edges, doc.path)
+    data = ChainData(header, nodes, sups, edges, doc.path, world_suppliers=world)
     check_tables(c, data)
     header["scenarios"] = _join_scenarios(c, raw, parts, data)
     header["baseline"] = [r for part in parts
@@ -220,9 +223,11 @@ def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
                     data: ChainData) -> list[dict[str, Any]]:
     """The chains' scenarios, qualified, then the view's own, checked against the
     joined chain ``data``."""
-    header, sups = data.header, data.suppliers
-    countries = sorted((set(sups["country"].astype(str)) | set(header["groups"])
-                        | controller_codes(sups["controlled_by"])) - {OTHER})
+    header = data.header
+    countries = sorted(({x for sups in (data.suppliers, data.world_suppliers)
+                         for x in (set(sups["country"].astype(str))
+                                   | controller_codes(sups["controlled_by"]))}
+                        | set(header["groups"])) - {OTHER})
     persp = header.get("perspective")
     if isinstance(persp, dict):
         countries = sorted(set(countries) | {persp["home"]})

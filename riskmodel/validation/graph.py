@@ -131,8 +131,9 @@ def check_graph(graph: Any) -> list[Problem]:
 
     A file's values are checked as they are read; values set on ``chain.graph`` are
     checked here before the graph becomes tables: numbers must be finite real numbers
-    (not NaN, not text, not ``True``), texts must be text, ``suppliers`` a mapping of
-    country to share, ``essential`` ``True`` or ``False``. ``None`` leaves a value unset.
+    (not NaN, not text, not ``True``), texts must be text, ``suppliers`` (and
+    ``world_suppliers``) a mapping of country to share, ``essential`` ``True`` or
+    ``False``. ``None`` leaves a value unset.
 
     Examples
     --------
@@ -154,6 +155,7 @@ def check_graph(graph: Any) -> list[Problem]:
         out += _attribute_problems(where, a, NODE_NUMBERS, _NODE_TEXT)
         out += _nested_problems(where, a)
         out += _supplier_problems(where, a.get("suppliers"))
+        out += _supplier_problems(where, a.get("world_suppliers"), "world_suppliers")
     for u, v, a in graph.edges(data=True):
         where = f"edge {u} → {v}"
         out += _attribute_problems(where, a, EDGE_NUMBERS, _EDGE_TEXT)
@@ -205,19 +207,21 @@ def _nested_problems(where: str, attrs: Any) -> list[Problem]:
     return out
 
 
-def _supplier_problems(where: str, sup: Any) -> list[Problem]:
-    """A node's ``suppliers`` attribute: a mapping of country code to finite share."""
+def _supplier_problems(where: str, sup: Any, key: str = "suppliers") -> list[Problem]:
+    """A node's ``suppliers`` attribute (or ``world_suppliers``, the world's shares, named
+    by ``key``): a mapping of country code to finite share."""
     if sup is None:
         return []
     if not isinstance(sup, Mapping):
-        return [_bad(where, "suppliers", "not a mapping", "a mapping of country to share", sup,
+        return [_bad(where, key, "not a mapping", "a mapping of country to share", sup,
                      "set a dict such as {'JP': 0.6, 'CN': 0.4}")]
     out = []
+    row = "supplier" if key == "suppliers" else "world supplier"
     for country, share in sup.items():
         if not isinstance(country, str):
-            out.append(_bad(where, "suppliers", "a supplier key is not text", "a country code",
-                            country, "key suppliers by country code, e.g. 'JP'"))
+            out.append(_bad(where, key, "a supplier key is not text", "a country code",
+                            country, f"key {key} by country code, e.g. 'JP'"))
         if share is None or _bad_number(share):
-            out.append(_bad(f"{where}, supplier '{country}'", "share", "not a finite number",
+            out.append(_bad(f"{where}, {row} '{country}'", "share", "not a finite number",
                             "a share in [0, 1]", share, "set a number, or delete the entry"))
     return out

@@ -186,13 +186,18 @@ def check_provenance(c: Collector, df: pd.DataFrame, table: str, fields: Iterabl
 
 
 def check_sources(c: Collector, data: ChainData) -> None:
-    """Every number of the chain's nodes, suppliers and edges sourced or a marked
-    estimate (:func:`check_provenance` on each table)."""
+    """Every number of the chain's nodes, suppliers (and world suppliers) and edges
+    sourced or a marked estimate (:func:`check_provenance` on each table)."""
     ids = data.nodes["id"]
     check_provenance(c, data.nodes, "nodes", NODE_NUMBERS, lambda r: f"node '{ids.iloc[r]}'")
     check_provenance(c, data.suppliers, "suppliers", ("share",),
                      lambda r: f"node '{data.suppliers['node'].iloc[r]}', supplier "
                                f"'{data.suppliers['country'].iloc[r]}'")
+    world = data.world_suppliers
+    if len(world):  # the world's shares (docs/model.md §1.3)
+        check_provenance(c, world, "world_suppliers", ("share",),
+                         lambda r: f"node '{world['node'].iloc[r]}', world supplier "
+                                   f"'{world['country'].iloc[r]}'")
     check_provenance(c, data.edges, "edges", EDGE_NUMBERS,
                      lambda r: f"edge '{data.edges['from'].iloc[r]}' -> "
                                f"'{data.edges['to'].iloc[r]}'")

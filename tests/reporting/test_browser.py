@@ -3,8 +3,10 @@
 Chromium is driven over the DevTools protocol (``--remote-debugging-port`` and a small
 websocket client); nothing is downloaded. The page must log no console error, every
 figure must load, and no request may leave the page (only the file itself and its
-``data:`` images). Skipped, with the reason, where Chromium or websocket-client is
-missing (install: ``apt-get install -y chromium`` and ``pip install websocket-client``).
+``data:`` images). The explorable chain diagram must draw, find a node typed into its
+search box, and show a clicked node's scores and sources; hostile labels stay text.
+Skipped, with the reason, where Chromium or websocket-client is missing (install:
+``apt-get install -y chromium`` and ``pip install websocket-client``).
 """
 
 from __future__ import annotations
@@ -114,6 +116,21 @@ class Browser:
             raise RuntimeError(res["exceptionDetails"])
         return res["result"].get("value")
 
+    def click(self, x: float, y: float) -> None:
+        """A left click at ``(x, y)`` in the viewport, as a user's mouse gives it."""
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                      buttons=0 if kind == "mouseReleased" else 1, clickCount=1)
+
+    def type_into(self, selector: str, text: str, enter: bool = True) -> None:
+        """Focus the field ``selector``, type ``text`` and press Enter, as a keyboard does."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.send("Input.insertText", text=text)
+        if enter:
+            for kind in ("keyDown", "keyUp"):
+                self.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+                          windowsVirtualKeyCode=13, nativeVirtualKeyCode=13)
+
     def screenshot(self, path: Path) -> None:
         height = self.evaluate("document.documentElement.scrollHeight")
         self.send("Emulation.setDeviceMetricsOverride", width=1280, height=int(height),
@@ -190,7 +207,33 @@ def browser():
         b.close()
 
 
-def _check_page(browser: Browser, html: Path, sections: int = 10) -> dict[str, Any]:
+#: Whether the explorable diagram drew anything: its canvases hold a painted pixel.
+PAINTED = """(() => [...document.querySelectorAll('#rm-cy canvas')].some(c => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4) { if (d[i]) { return true; } }
+    return false; }))()"""
+
+
+def _details(browser: Browser) -> str:
+    return browser.evaluate("document.getElementById('rm-info').innerText")
+
+
+def _click_node(browser: Browser, node_id: str) -> None:
+    """Bring the node ``node_id`` into view and click it with the mouse."""
+    x, y = browser.evaluate(f"""(() => {{
+        const cy = window.riskmodelDiagram.cy;
+        const node = cy.nodes().filter(n => n.data('key') === {json.dumps(node_id)})[0];
+        cy.zoom(1.2); cy.center(node);
+        const box = document.getElementById('rm-cy');
+        box.scrollIntoView({{block: 'center'}});
+        const r = box.getBoundingClientRect(), p = node.renderedPosition();
+        return [r.left + p.x, r.top + p.y];
+    }})()""")
+    browser.click(x, y)
+
+
+def _check_page(browser: Browser, html: Path, *, explorable: bool = True,
+                sections: int = 10) -> dict[str, Any]:
     browser.open(html)
     assert browser.errors() == []
     outside = [u for u in browser.requests() if not re.match(r"(file|data):", u)]
@@ -206,16 +249,37 @@ def _check_page(browser: Browser, html: Path, sections: int = 10) -> dict[str, A
     })()""")
     assert state["images"] > 0
     assert state["loaded"] == state["images"], "a figure did not load"
-    assert state["scripts"] == 0
+    # the graph's JSON, cytoscape.js and the page's own script; none from a file
+    assert state["scripts"] == (3 if explorable else 0)
     assert len(state["sections"]) == sections
+    if explorable:
+        assert browser.evaluate(PAINTED), "the explorable diagram drew nothing"
     return state
 
 
 def test_robot_report_in_chromium(browser, tmp_path):
     paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20)
     state = _check_page(browser, paths["html"])
-    assert state["images"] == 9
+    assert state["images"] == 8  # the chain diagram is the explorable one
     assert "reduction_gears" in state["text"]
+    assert browser.evaluate("window.riskmodelDiagram.cy.nodes().not('.stage').length") == 23
+    # search by label: one match, and Enter shows its details
+    browser.type_into("#rm-search", "reduction GEARS")
+    assert browser.evaluate("document.getElementById('rm-found').textContent"
+                            ).startswith("1 node found")
+    details = _details(browser)
+    assert "Reduction gears" in details and "33.1%" in details  # its choke score
+    assert "rank\n1 of 23" in details and "cut by\nJP" in details
+    # a click on another node shows its scores and the sources of its values
+    _click_node(browser, "semiconductors")
+    details = _details(browser)
+    assert details.startswith("Semiconductors")
+    assert "choke score (loss at month 12)" in details
+    assert "Policies, Key Industries and Science, Technology and Innovation" in details
+    assert browser.evaluate("document.querySelector('#rm-cy canvas') !== null")
+    assert browser.errors() == []
+    outside = [u for u in browser.requests() if not re.match(r"(file|data):", u)]
+    assert outside == [], f"requests left the page: {outside}"
     shot = tmp_path / "robots.png"
     browser.screenshot(shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -227,6 +291,17 @@ def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     assert "<script>window.__pwned=1; alert(1)</script>" in state["text"]  # text, not run
     assert "<script>alert(1)</script>" in state["text"]
     assert browser.evaluate("typeof window.__pwned") == "undefined"
+    # hostile labels and sources in the explorable diagram: found, shown as text, inert
+    browser.type_into("#rm-search", "<script>")
+    details = _details(browser)
+    assert details.startswith("<script>alert(1)</script>")
+    assert "<svg onload=window.__pwned=3>" in details and "<b onmouseover=x>" in details
+    assert browser.evaluate("document.querySelectorAll('#rm-info a, #rm-info img, "
+                            "#rm-info script, #rm-info svg').length") == 0
+    _click_node(browser, "arms")
+    assert _details(browser).startswith('"><img src=x onerror=window.__pwned=5>')
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+    assert browser.errors() == []
 
 
 def test_report_with_restrictions_in_force_in_chromium(browser, hostile_chain, tmp_path):
@@ -248,5 +323,5 @@ def test_eto_report_in_chromium(browser, tmp_path):
     chain, _ = from_eto(ETO_DIR)
     paths = rm.report(chain, tmp_path / "eto", formats="html", mc=10)
     state = _check_page(browser, paths["html"])
-    assert state["images"] >= 8  # no policy figures: the dataset has no support data
+    assert state["images"] >= 7  # no policy figures: the dataset has no support data
     assert "Finished logic chip" in state["text"] or "finished_logic_chip" in state["text"]

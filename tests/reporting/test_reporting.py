@@ -195,9 +195,13 @@ def test_html_is_self_contained(robots):
     html = paths["html"].read_text(encoding="utf-8")
     assert "Content-Security-Policy" in html
     srcs = re.findall(r'<img [^>]*src="([^"]*)"', html)
-    assert len(srcs) == 9 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    # eight figures; the chain diagram is the explorable one, drawn by the page's scripts
+    assert len(srcs) == 8 and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert 'id="fig-chain_diagram"' not in html and 'id="fig-chain-explorer"' in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
-    assert "<script" not in html and "<link" not in html
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" id="rm-graph">', "<script>", "<script>"]
+    assert "<link" not in html
     assert html.count("<section ") == 10
 
 
@@ -208,7 +212,10 @@ def test_html_is_self_contained(robots):
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "div", "p", "h1",
                 "h2", "h3", "code", "nav", "ol", "li", "a", "main", "section", "span", "ul",
                 "figure", "img", "figcaption", "table", "thead", "tbody", "tr", "th", "td",
-                "details", "summary", "footer"}
+                "details", "summary", "footer",
+                # the explorable diagram: its controls and its three scripts
+                "label", "input", "select", "option", "button", "aside", "script",
+                "noscript"}
 
 
 class _Tags(HTMLParser):
@@ -243,6 +250,7 @@ def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
             assert not name.startswith("on"), (tag, name)
             if name == "src":
                 assert value.startswith("data:image/png;base64,")
+            assert not (tag == "script" and name == "src"), value
             if name == "href":
                 assert value.startswith(("#", "https://")), value
     text = "".join(parser.text)

@@ -176,9 +176,9 @@ CASES = [
          "an id declared under `sources:` (src)", "'scr'", "did you mean `src`?"),
     Case("unknown_node_key", "substitutability: 0.3", "substituability: 0.3",
          "unknown key 'substituability'", "substituability", "node 'gears'", None,
-         "one of id, label, stage, description, note, suppliers, value, substitutability, "
-         "lead_time_months, inventory_months, capital, rd_intensity, subsidy_intensity, "
-         "profit_margin",
+         "one of id, label, stage, description, note, suppliers, world_suppliers, value, "
+         "substitutability, lead_time_months, inventory_months, capital, rd_intensity, "
+         "subsidy_intensity, profit_margin",
          "'substituability'", "did you mean `substitutability`?"),
     Case("unknown_edge_key", "covers: 0.5", "cover: 0.5", "unknown key 'cover'", "cover: 0.5",
          "edge 'alloy' -> 'robots'", None,
