@@ -37,7 +37,9 @@ place: (2') a cut reaches only end uses below it, and an end use ``e`` cannot lo
 than the availability ``A⁰_e`` the restrictions leave it, so the marginal loss is at
 most ``R'``, the reach bound with each end-use weight ``w_e·A⁰_e`` (cycles included:
 nodes outside the cone keep their state). With restrictions in force the search orders
-and prunes by ``R'`` and the immediate bound alone (``.attrs["exact"]`` says so).
+and prunes by ``R'`` and the immediate bound alone (``.attrs["exact"]`` says so);
+whether exact scoring is within ``SCORE_WORK`` is then judged by the column-block
+kernel's work estimate alone, every column counting the restrictions' cone.
 On chains larger than ``exact_limit`` nodes, and on chains whose exact scoring would
 cost more than ``SCORE_WORK`` steps (cuts that reach far down a deep chain cost the
 square of its depth; measured before any dynamics run, by the immediate pass, which
@@ -65,10 +67,8 @@ from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.engine import Params
-from riskmodel.engine.baseline import in_every_column
 from riskmodel.engine.equations import net_fraction, ramp
 from riskmodel.model import Chain, Compiled, require_chain
-from riskmodel.realised import marginal
 from riskmodel.scoring.cuts import (
     choke_losses,
     cut_shares,
@@ -434,8 +434,9 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
     touches, in each of ``h + 1`` months); None where nothing needs checking.
 
     The column-block kernel's work is known in advance; only when it is over ``cap`` is
-    the cone kernel tried, with ``cap`` as its limit. The losses are marginal, on top of
-    the restrictions in force ``held``.
+    the cone kernel tried, with ``cap`` as its limit. With restrictions in force
+    (``held``), whose atoms every column then holds, that work estimate counts them,
+    and over ``cap`` the answer is False.
     """
     if not len(nodes):
         return None
@@ -445,14 +446,16 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
     limit = _limits(plan, nodes[perm], held.anchor)
     if float(limit @ (np.diff(plan.eptr) + 1)) <= cap:
         return None
-    spec = single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
     if held.spec is not None:
-        spec = in_every_column(spec, held.spec)
+        # every column holds the restrictions: the cone kernel's cap would mostly stop
+        # it, and targeted restrictions cannot take it; prune
+        return False
+    spec = single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
     res = engine.static_loss(c, p, spec, cap=cap)
     if res is None:
         return False
     out = np.empty(len(nodes))
-    out[perm] = res if held.spec is None else np.maximum(0.0, marginal(res, held.realised))
+    out[perm] = res
     return out
 
 

@@ -169,6 +169,11 @@ def test_score_uncertainty_and_explain_on_top_of_the_baseline() -> None:
     assert u.loc["duv", "p95"] == 0.0 and u.attrs["realised_loss"] == pytest.approx(0.5)
     free = rm.score_uncertainty(ch, draws=3, seed=0, top=1)
     assert free.loc["euv", "p95"] == 0.0
+    # drawn shares: each draw's marginal against its own realised loss, so a cut in
+    # force adds nothing in any draw
+    bike = rm.score_uncertainty(rm.load("bicycle"), draws=4, seed=1, top=3,
+                                baseline=[rm.Cut("JP", nodes=("drivetrain",))])
+    assert bike.loc["drivetrain", "p95"] == 0.0 and bike.loc["steel", "p95"] > 0.0
     text = rm.explain(held, "euv")
     assert text.startswith("euv ranks 1st of 4: a full cut by NL costs 20% of end-use value")
     assert text.endswith("With 1 restriction in force (realised loss 50%), every figure is "
