@@ -133,14 +133,21 @@ def _knocked(p: Params, nodes: np.ndarray) -> Params:
     (its supplier shares and ``other``: nothing left to withhold or give back)."""
     k = len(nodes)
     cols = np.arange(k)
-    share = np.repeat(p.row_share[:, :1], k, axis=1)
-    mine = np.isin(p.row_node, nodes)
-    r = np.flatnonzero(mine)
+    r = np.flatnonzero(np.isin(p.row_node, nodes))
     col_of = np.full(int(nodes.max()) + 1 if k else 0, -1, dtype=np.int64)
     col_of[nodes] = cols
-    share[r, col_of[p.row_node[r]]] = 0.0
-    dep0 = np.repeat(p.dep0[:, :1], k, axis=1)
-    ind0 = np.repeat(p.ind0[:, :1], k, axis=1)
-    dep0[nodes, cols] = 0.0
-    ind0[nodes, cols] = 0.0
-    return replace(p, row_share=share, dep0=dep0, ind0=ind0)
+
+    def rows_zeroed(x: np.ndarray) -> np.ndarray:
+        out = np.repeat(x[:, :1], k, axis=1)
+        out[r, col_of[p.row_node[r]]] = 0.0
+        return out
+
+    def node_zeroed(x: np.ndarray) -> np.ndarray:
+        out = np.repeat(x[:, :1], k, axis=1)
+        out[nodes, cols] = 0.0
+        return out
+
+    # the world's shares too, where the chain has them (``world_suppliers``)
+    fields = {f: rows_zeroed(getattr(p, f)) for f in ("row_share", "world_share")
+              if getattr(p, f, None) is not None}
+    return replace(p, dep0=node_zeroed(p.dep0), ind0=node_zeroed(p.ind0), **fields)
