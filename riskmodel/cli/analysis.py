@@ -66,7 +66,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
                          "every destination but the country itself), world, home, or "
                          "destination codes such as CN or DE,PL")
     add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
-    add_no_baseline(sp, "each country's leverage as its")
+    add_no_baseline(sp, "each node's choke score (and each country's leverage) as its")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -87,7 +87,7 @@ def cli_score(args: argparse.Namespace) -> int:
         raise usage_error(f"--mc {args.mc} on {chain.compiled.n:,} nodes needs "
                           f"{args.mc * chain.compiled.n * 8 / 1e9:.1f} GB; give --mc "
                           f"{most:,} or fewer for this chain")
-    scores = score(chain, horizon=args.horizon)
+    scores = score(chain, horizon=args.horizon, baseline=baseline_arg(args))
     if args.explain:
         emit("\n".join(explain(scores, node) for node in args.explain), args)
         return EXIT_OK
@@ -95,7 +95,8 @@ def cli_score(args: argparse.Namespace) -> int:
     unc = None
     if args.mc:
         unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
-                                top=min(args.top or 5, 5), scores=scores)
+                                top=min(args.top or 5, 5), scores=scores,
+                                baseline=baseline_arg(args))
         shown = shown.join(unc[_MC_COLUMNS])
     lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to),
                    baseline=baseline_arg(args)) if args.leverage else None
@@ -135,7 +136,11 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
         cols = SCORE_COLUMNS + (_MC_COLUMNS if unc is not None else [])
         head = (f"{chain.title}: choke points ({args.horizon}-month choke score, end-use loss "
                 f"share; {scores.attrs['exact']})")
-        parts = [head, render(shown[cols], "table")]
+        held = scores.attrs.get("baseline") or []
+        parts = [head] + ([f"restrictions in force ({len(held)}): realised loss "
+                           f"{scores.attrs['realised_loss']:.1%}; the scores below are what "
+                           "each further cut adds"] if held else []) + [
+            render(shown[cols], "table")]
         if unc is not None:
             parts.append(f"Uncertainty ({args.mc} draws, seed {args.seed}): "
                          f"{unc.attrs['note']}")
@@ -149,10 +154,14 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
                       render(lev, "table")]
         emit("\n".join(parts), args)
     elif args.format == "csv":
+        if scores.attrs.get("baseline"):
+            shown = shown.assign(realised_loss=scores.attrs["realised_loss"])
         emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
     else:
         payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
                                    "scores": shown}
+        if scores.attrs.get("baseline"):
+            payload["realised_loss"] = scores.attrs["realised_loss"]
         if unc is not None:
             payload["uncertainty_note"] = unc.attrs["note"]
         if lev is not None:

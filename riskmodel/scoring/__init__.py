@@ -27,10 +27,17 @@ policy alignment and uncertainty (see docs/model.md §2).
   nodes that can reach the top are scored exactly (docs/model.md §2.4; the bounds are in
   :mod:`riskmodel.scoring.choke`).
 
+With restrictions in force (a chain's ``baseline``, or ``baseline=``; docs/model.md
+§1.5, §2.3) every cut and knockout runs on top of them and every loss is marginal;
+``.attrs["realised_loss"]`` and ``.attrs["baseline"]`` say what they cost and which
+they are.
+
 Modules (each cites its section of docs/model.md):
 
 - ``indicators``: classic indicators and betweenness;
 - ``cuts``: batched single-node cuts, their supplier keys, losses and knockouts;
+- ``held``: the restrictions in force a score takes, and the losses and knockouts on
+  top of them;
 - ``choke``: :func:`score` and the pruning bounds for large chains;
 - ``explain``: :func:`explain`, a node's score in sentences;
 - ``leverage``: :func:`leverage`, the loss when a country cuts all it supplies;

@@ -21,6 +21,25 @@ reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify)
 least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
 (the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
 exposure × (1 − s·ρ(h)) × R``.
+
+**On top of restrictions in force** (``baseline=``, docs/model.md §1.5), every cut and
+knockout holds their atoms in every column (ramp complete, stocks and installed bases
+at their long-run state) and every loss is marginal: the loss with them and the cut
+less their realised loss. (1) still holds: the immediate pass holds the restrictions in
+every column at their long-run state, as the dynamics do, and stocks and the cut's
+substitution only add supply, so the total at month ``h`` is at most the immediate
+total, and so is the marginal (the same realised loss is subtracted from both). (2)
+and (3) do not: measured from a state where the restrictions already hold nodes below
+1, a shortfall ``δ`` can lower a requirement group by more than ``δ`` (both
+alternatives fed by the cut node, each already short: a second cut of ``fab`` in
+tests/scoring/test_score_baseline.py costs 1.0 with ``exposure × R = 0.52``). In their
+place: (2') a cut reaches only end uses below it, and an end use ``e`` cannot lose more
+than the availability ``A⁰_e`` the restrictions leave it, so the marginal loss is at
+most ``R'``, the reach bound with each end-use weight ``w_e·A⁰_e`` (cycles included:
+nodes outside the cone keep their state). With restrictions in force the search orders
+and prunes by ``R'`` and the immediate bound alone (``.attrs["exact"]`` says so);
+whether exact scoring is within ``SCORE_WORK`` is then judged by the column-block
+kernel's work estimate alone, every column counting the restrictions' cone.
 On chains larger than ``exact_limit`` nodes, and on chains whose exact scoring would
 cost more than ``SCORE_WORK`` steps (cuts that reach far down a deep chain cost the
 square of its depth; measured before any dynamics run, by the immediate pass, which
@@ -55,12 +74,12 @@ from riskmodel.scoring.cuts import (
     cut_shares,
     dominant_keys,
     expansion,
-    knockouts,
     single_cuts,
 )
+from riskmodel.scoring.held import Held, knockouts_on_top, marginal_losses, restrictions
 from riskmodel.scoring.indicators import classic_indicators, node_betweenness
 
-__all__ = ["SCORE_WORK", "ordinal", "score"]
+__all__ = ["PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
 
 #: Work (input reads and node evaluations) up to which :func:`score` scores every node of
 #: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
@@ -68,11 +87,15 @@ __all__ = ["SCORE_WORK", "ordinal", "score"]
 #: chains. About 20 s of work at the speed measured on a deep chain (5 ns a step).
 SCORE_WORK = 4_000_000_000
 
+#: Nodes per batch of the pruned search (at least ``4 × top``): each batch gets its
+#: immediate bounds in one pass before the search decides where to stop.
+PRUNE_BATCH = 256
+
 
 def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
           exact_limit: int = 100_000, betweenness_limit: int = 10_000_000,
-          decompose: int = 200,
-          progress: bool | None = None) -> pd.DataFrame:
+          decompose: int = 200, progress: bool | None = None,
+          baseline: Any = None) -> pd.DataFrame:
     """Indicators and the explainable choke score of every node, sorted by choke score.
 
     Parameters
@@ -91,6 +114,12 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     decompose : int
         How many of the top-ranked nodes get the split of their relief into substitution
         and stocks (one more simulation); the others have NaN there.
+    baseline : None, False or list of Cut (or restrictions)
+        The restrictions in force, as for :func:`riskmodel.simulate`: None the chain's
+        own, False none (the unrestricted reading), or a list. With any, every cut and
+        knockout runs on top of them and every loss is **marginal**, what it adds to
+        their realised loss (``.attrs["realised_loss"]``; ``.attrs["baseline"]``: the
+        restrictions, as plain data).
 
     Returns
     -------
@@ -109,23 +138,32 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     drivetrain          0.607            0.700          JP
     battery_cells       0.306            0.438          CN
     frames              0.200            0.400          TW
+
+    With Japan's drivetrains already withheld, cutting them again adds nothing, and
+    the figures are what each further cut adds to the realised loss:
+
+    >>> held = rm.score(rm.load("bicycle"), baseline=[rm.Cut("JP", nodes=("drivetrain",))])
+    >>> round(held.attrs["realised_loss"], 3), float(held.loc["drivetrain", "choke_score"])
+    (0.56, 0.0)
     """
     require_chain(chain, "score")
     c = chain.compiled
     p = engine.params_from_compiled(c)
+    held = restrictions(chain, p, baseline)
     ind = classic_indicators(c)
     bc, bc_note = node_betweenness(chain, betweenness_limit)
     ind["betweenness"] = bc
     expand = expansion(chain)
     countries, exposure = dominant_keys(c, cut_shares(c, expand))
     scored = _choke_scores(c, p, countries, exposure, expand, horizon=horizon, top=top,
-                           exact_limit=exact_limit, decompose=decompose, progress=progress)
-    _add_knockouts(ind, c, p, scored.struct)
+                           exact_limit=exact_limit, decompose=decompose, progress=progress,
+                           held=held)
+    _add_knockouts(ind, c, p, scored.struct, held)
     _add_choke_columns(ind, c, countries, exposure, scored)
     out = _ranked(ind, chain)
     out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
-                 "exact": _exact_note(scored, exact_limit, top),
-                 "chain": chain.name, "nodes": c.n}
+                 "exact": _exact_note(scored, exact_limit, top, held),
+                 "chain": chain.name, "nodes": c.n, **held.attrs}
     return out
 
 
@@ -151,22 +189,22 @@ class _Scored:
 
 def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure: np.ndarray,
                   expand: sparse.csr_matrix, *, horizon: int, top: int, exact_limit: int,
-                  decompose: int, progress: bool | None) -> _Scored:
+                  decompose: int, progress: bool | None, held: Held) -> _Scored:
     """The choke losses of every node: every node scored exactly where the chain is
     small and shallow enough, else pruned by the bounds (module docstring); then the
     long-run bound of the nodes scored exactly and, for the ``decompose`` best of them,
-    the loss without stocks (the relief split)."""
+    the loss without stocks (the relief split); every loss on top of ``held``."""
     from riskmodel._progress import Progress
 
     nodes = np.arange(c.n)
     uncut = np.array([j for j in nodes if countries[j] is None], dtype=np.int64)
-    choke = functools.partial(choke_losses, expand=expand)
+    choke = functools.partial(marginal_losses, expand=expand, held=held)
     cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
     cut_countries = [countries[j] for j in cut_nodes]
     large = c.n > exact_limit
     complete = True
     probe = None if large else _immediate_within(c, p, cut_nodes, cut_countries, expand,
-                                                 SCORE_WORK // (horizon + 3))
+                                                 SCORE_WORK // (horizon + 3), held)
     deep = not large and probe is False
     large = large or deep
     long_run = np.full(c.n, np.nan) if large else np.zeros(c.n)
@@ -176,7 +214,7 @@ def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure:
         if large:
             chosen, chosen_dyn, immediate, complete = _pruned(
                 c, p, cut_nodes, cut_countries, exposure, horizon=horizon, top=top,
-                choke=choke, work=SCORE_WORK if deep else math.inf)
+                choke=choke, work=SCORE_WORK if deep else math.inf, held=held)
             immediate[uncut] = 0.0
         else:
             immediate = np.zeros(c.n)
@@ -205,32 +243,39 @@ def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure:
 
 
 def _pruned(c: Compiled, p: Params, cut_nodes: np.ndarray, cut_countries: list[str | None],
-            exposure: np.ndarray, *, horizon: int, top: int, choke: Any, work: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+            exposure: np.ndarray, *, horizon: int, top: int, choke: Any, work: float,
+            held: Held) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """The pruned search (module docstring): cheap bounds first, then immediate bounds
     and dynamics only where they can still matter. Returns the exactly scored indices
     (into ``cut_nodes``) and their scores, the immediate losses of every node (NaN where
-    not computed), and whether the search completed."""
-    R, amp = _reach_bound(c, p)
-    # what is left of a full cut at the horizon, each node at its own ramp
-    relief = net_fraction(1.0, c.substitutability, ramp(float(horizon), c.lead_time))
-    bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
+    not computed), and whether the search completed. With restrictions in force
+    (``held``), the bound is the reach bound against their availability alone (module
+    docstring, (2'))."""
+    R, amp = _reach_bound(c, p, held)
+    if held.spec is not None:
+        bound = R[cut_nodes]
+    else:
+        # what is left of a full cut at the horizon, each node at its own ramp
+        relief = net_fraction(1.0, c.substitutability, ramp(float(horizon), c.lead_time))
+        bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
     chosen, chosen_dyn, seen, seen_imm, complete = _prune(
-        c, p, cut_nodes, cut_countries, bound, horizon, top, choke, work=work)
+        c, p, cut_nodes, cut_countries, bound, horizon, top, choke, work=work,
+        anchor=held.anchor)
     immediate = np.full(c.n, np.nan)
     immediate[cut_nodes[seen]] = seen_imm
     return chosen, chosen_dyn, immediate, complete
 
 
-def _add_knockouts(ind: pd.DataFrame, c: Compiled, p: Params, struct: np.ndarray) -> None:
+def _add_knockouts(ind: pd.DataFrame, c: Compiled, p: Params, struct: np.ndarray,
+                   held: Held) -> None:
     """Add the structural indicators of docs/model.md §2.2 for the nodes ``struct``
-    (NaN for the others)."""
+    (NaN for the others), on top of the restrictions in force ``held``."""
     level = engine.plan_for(c).node_level
     struct = struct[np.argsort(level[struct], kind="stable")]
     reach = np.full(c.n, np.nan)
     knock = np.full(c.n, np.nan)
     spof: list[list[str] | None] = [None] * c.n
-    k_loss, k_reach, k_dead = knockouts(c, p, struct)
+    k_loss, k_reach, k_dead = knockouts_on_top(c, p, struct, held)
     knock[struct] = k_loss
     reach[struct] = k_reach
     for j, dead in zip(struct, k_dead, strict=True):
@@ -287,14 +332,18 @@ def _ranked(ind: pd.DataFrame, chain: Chain) -> pd.DataFrame:
     return out
 
 
-def _exact_note(scored: _Scored, exact_limit: int, top: int) -> str:
+def _exact_note(scored: _Scored, exact_limit: int, top: int, held: Held) -> str:
     """``.attrs["exact"]``: which nodes were scored exactly, and why."""
     if not scored.large:
         return "all nodes"
+    how = ("the reach bound against the availability the restrictions in force leave "
+           "(the exposure and substitution bounds do not hold on top of them) and the "
+           "immediate bound" if held.spec is not None else
+           "the reach, substitution and immediate bounds")
     return ((f"chain larger than {exact_limit} nodes" if not scored.deep else
              f"cuts reach too far to score every node within {SCORE_WORK:.0e} steps")
-            + (f": top {top} guaranteed exact (pruned by the reach, substitution and "
-               "immediate bounds; a node left unscored cannot score above the "
+            + (f": top {top} guaranteed exact (pruned by {how}; a node left unscored "
+               "cannot score above the "
                f"{ordinal(top)} exact score, though it may tie with it)" if scored.complete
                else
                f": the top {top} is NOT guaranteed (the work limit of {SCORE_WORK:.0e} "
@@ -305,17 +354,21 @@ def _exact_note(scored: _Scored, exact_limit: int, top: int) -> str:
             "long-run bound for the exactly scored nodes only")
 
 
-def _reach_bound(c: Compiled, p: Params) -> tuple[np.ndarray, np.ndarray]:
+def _reach_bound(c: Compiled, p: Params, held: Held) -> tuple[np.ndarray, np.ndarray]:
     """``(R, amplifies)`` per node: an upper bound of the end-use weight the node can
     reach (``min(1, own weight + Σ successors' R)``, which may count a product twice but
-    never misses one), and whether its downstream cone holds a cycle."""
+    never misses one), and whether its downstream cone holds a cycle. Each end use's
+    weight counts only the availability the restrictions in force ``held`` leave it
+    (all of it without any): a cut cannot take more."""
     w = np.abs(p.weight).max(axis=1) if p.weight.ndim == 2 else p.weight
+    if held.spec is not None:
+        w = w * np.clip(held.availability, 0.0, 1.0)
     return engine.reach_bound(c, np.ascontiguousarray(w, dtype=float))
 
 
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
            bound: np.ndarray, horizon: int, top: int, choke: Any = choke_losses,
-           work: float = math.inf
+           work: float = math.inf, anchor: int = -1
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
     """Score exactly every node that can score above the ``top``-th best (module
     docstring).
@@ -328,7 +381,9 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     Ties in ``bound`` go nearest the end use first (shorter cones, fewer stocks below).
     A batch whose cuts could cost more than what is left of ``work`` steps (the
     column-block kernel's reads, an upper bound of the cone kernel's) is not started:
-    then the last value returned is False (the top is not guaranteed).
+    then the last value returned is False (the top is not guaranteed). With
+    restrictions in force, every column also reaches what lies below their ``anchor``
+    (:class:`~riskmodel.scoring.held.Held`).
     Returns the exactly scored indices (into ``nodes``) and their scores, the indices
     that got an immediate bound, with it, and whether the search completed.
     """
@@ -341,7 +396,7 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     best: list[float] = []
     seen: list[int] = []
     seen_imm: list[float] = []
-    batch = max(4 * top, 256)
+    batch = max(4 * top, PRUNE_BATCH)
     i = 0
     while i < len(order):
         full = len(best) >= top
@@ -349,9 +404,8 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
         if full and bound[order[i]] <= thr:
             break
         idx = order[i:i + batch]
-        cost = (horizon + 3) * float(engine.column_limits(
-            plan, nodes[idx][np.argsort(level[idx], kind="stable")], np.arange(len(idx)),
-            len(idx)) @ reads)
+        cost = (horizon + 3) * float(_limits(
+            plan, nodes[idx][np.argsort(level[idx], kind="stable")], anchor) @ reads)
         if cost > work:
             complete = False
             break
@@ -373,23 +427,29 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
 
 def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
                       countries: list[str | None], expand: sparse.csr_matrix,
-                      cap: int) -> np.ndarray | bool | None:
+                      cap: int, held: Held) -> np.ndarray | bool | None:
     """The immediate choke losses of ``nodes`` if they cost at most ``cap`` steps; False
     if they would cost more (then exact scores of every node would cost more than
     ``SCORE_WORK``: the dynamics at month ``h`` touch at most the nodes the immediate cut
     touches, in each of ``h + 1`` months); None where nothing needs checking.
 
     The column-block kernel's work is known in advance; only when it is over ``cap`` is
-    the cone kernel tried, with ``cap`` as its limit.
+    the cone kernel tried, with ``cap`` as its limit. With restrictions in force
+    (``held``), whose atoms every column then holds, that work estimate counts them,
+    and over ``cap`` the answer is False.
     """
     if not len(nodes):
         return None
     plan = engine.plan_for(c)
     level = plan.node_level
     perm = np.argsort(level[nodes], kind="stable")
-    limit = engine.column_limits(plan, nodes[perm], np.arange(len(nodes)), len(nodes))
+    limit = _limits(plan, nodes[perm], held.anchor)
     if float(limit @ (np.diff(plan.eptr) + 1)) <= cap:
         return None
+    if held.spec is not None:
+        # every column holds the restrictions: the cone kernel's cap would mostly stop
+        # it, and targeted restrictions cannot take it; prune
+        return False
     spec = single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
     res = engine.static_loss(c, p, spec, cap=cap)
     if res is None:
@@ -397,6 +457,17 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
     out = np.empty(len(nodes))
     out[perm] = res
     return out
+
+
+def _limits(plan: engine.Plan, nodes: np.ndarray, anchor: int) -> np.ndarray:
+    """Per node, how many leading columns of single-node cuts of ``nodes`` (sorted by
+    level, one column each) reach it; every column also reaches what lies below
+    ``anchor`` (the restrictions in force; -1: none)."""
+    k = len(nodes)
+    cols = np.arange(k)
+    if anchor >= 0:
+        nodes, cols = np.r_[nodes, np.full(k, anchor)], np.r_[cols, cols]
+    return engine.column_limits(plan, nodes, cols, k)
 
 
 def ordinal(k: int) -> str:

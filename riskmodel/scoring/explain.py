@@ -8,7 +8,7 @@ substitution and stocks bring by the horizon, and what losing the node entirely 
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -25,7 +25,8 @@ _EXPLAIN_COLUMNS = ("rank", "cut_country", "choke_exact", "choke_score", "choke_
                     "spof")
 
 
-def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12) -> str:
+def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
+            baseline: Any = None) -> str:
     """Why ``node`` ranks where it does, in sentences with numbers.
 
     Parameters
@@ -39,6 +40,10 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12) -> st
     horizon : int
         The month of the choke score, when ``scores`` is a Chain (a table keeps the
         horizon it was scored with).
+    baseline : None, False or list of Cut (or restrictions)
+        The restrictions in force, when ``scores`` is a Chain (as for :func:`score`; a
+        table keeps those it was scored with). With any, the text names them and says
+        that its figures are marginal, what the cut adds on top of them.
 
     Raises
     ------
@@ -59,8 +64,21 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12) -> st
 
     >>> rm.explain(rm.load("bicycle"), "battery_cells") == text
     True
+
+    On top of restrictions in force, the figures are marginal:
+
+    >>> held = rm.explain(rm.load("bicycle"), "battery_cells",
+    ...                   baseline=[rm.Cut("JP", nodes=("drivetrain",))])
+    >>> print(held.split(". ")[-1])  # doctest: +NORMALIZE_WHITESPACE
+    With 1 restriction in force (realised loss 56%), every figure is marginal: what
+    this cut adds on top of it.
     """
-    scores = _scores_table(scores, node, horizon)
+    scores = _scores_table(scores, node, horizon, baseline)
+    return _explained(scores, node) + _held(scores)
+
+
+def _explained(scores: pd.DataFrame, node: str) -> str:
+    """The sentences of :func:`explain` but the restrictions in force."""
     r = scores.loc[node]
     rank = f"{node} ranks {ordinal(int(r['rank']))} of {len(scores)}"
     if not isinstance(r["cut_country"], str):
@@ -85,13 +103,26 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12) -> st
     return ". ".join(parts) + _structure(r)
 
 
-def _scores_table(scores: pd.DataFrame | Chain, node: str, horizon: int) -> pd.DataFrame:
+def _held(scores: pd.DataFrame) -> str:
+    """The closing sentence on the restrictions in force the table was scored on top
+    of (empty without any)."""
+    held = scores.attrs.get("baseline") or []
+    if not held:
+        return ""
+    count = len(held)
+    return (f" With {count} restriction{'s' if count != 1 else ''} in force (realised "
+            f"loss {scores.attrs.get('realised_loss', 0.0):.0%}), every figure is marginal: "
+            f"what this cut adds on top of {'them' if count != 1 else 'it'}.")
+
+
+def _scores_table(scores: pd.DataFrame | Chain, node: str, horizon: int,
+                  baseline: Any = None) -> pd.DataFrame:
     """The score table to explain ``node`` from: ``scores`` itself, or the chain's
     scores; raises when it is neither, or when it has no such node."""
     if isinstance(scores, Chain):
         if node not in scores.compiled.index:
             _not_found(node, list(scores.compiled.ids), f"chain '{scores.name}'")
-        return score(scores, horizon=horizon)
+        return score(scores, horizon=horizon, baseline=baseline)
     if not (isinstance(scores, pd.DataFrame)
             and all(c in scores.columns for c in _EXPLAIN_COLUMNS)):
         what = ("a DataFrame without the columns of rm.score's table"

@@ -7,21 +7,27 @@ numbers; this module scores each draw.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from riskmodel import engine
 from riskmodel.engine import Params
+from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, require_chain
+from riskmodel.realised import marginal
 from riskmodel.scoring.choke import score
 from riskmodel.scoring.cuts import columns_per_batch, expansion, single_cuts
+from riskmodel.scoring.held import Held, restrictions
 
 __all__ = ["score_uncertainty"]
 
 
 def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
                       horizon: int = 12, top: int = 5,
-                      scores: pd.DataFrame | None = None) -> pd.DataFrame:
+                      scores: pd.DataFrame | None = None,
+                      baseline: Any = None) -> pd.DataFrame:
     """Choke-score intervals and top-``top`` probabilities over the data's uncertainty.
 
     Every ranged number is drawn (see :mod:`riskmodel.uncertainty`); in each draw every
@@ -29,7 +35,11 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     per node: ``p5``/``p50``/``p95`` of the choke score, ``rank_p5``/``rank_p95``,
     ``p_top`` (probability of ranking in the top ``top``), and ``baseline_rank``.
     ``.attrs["robust"]`` says whether every baseline top-``top`` node stays in the top
-    ``top`` in at least 80% of draws.
+    ``top`` in at least 80% of draws. ``baseline`` (restrictions in force, as for
+    :func:`~riskmodel.scoring.score`) puts every cut of every draw on top of them: each
+    draw's scores are then marginal, against that draw's realised loss
+    (``.attrs["realised_loss"]``: the central one). Give ``scores`` scored with the same
+    ``baseline``.
 
     Examples
     --------
@@ -43,16 +53,18 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
 
     check_draws(draws, horizon)
     check_seed(seed)
-    scores = scores if scores is not None else score(chain, horizon=horizon)
+    scores = scores if scores is not None else score(chain, horizon=horizon,
+                                                     baseline=baseline)
     c = chain.compiled
+    held = restrictions(chain, engine.params_from_compiled(c), baseline)
     countries = [x if isinstance(x, str) else None
                  for x in scores["cut_country"].reindex(c.ids)]
     results = _drawn_scores(chain, countries, draws=draws, horizon=horizon,
-                            rng=np.random.default_rng(seed))
+                            rng=np.random.default_rng(seed), held=held)
     out = _intervals(results, scores, c.ids, top)
     base_top = out[out["baseline_rank"] <= top]
     robust = bool((base_top["p_top"] >= 0.8).all())
-    out.attrs = {"draws": draws, "seed": seed, "top": top, "robust": robust,
+    out.attrs = {"draws": draws, "seed": seed, "top": top, "robust": robust, **held.attrs,
                  "note": (f"the top {top} is robust: each stays in it in ≥80% of draws"
                           if robust else
                           f"the top {top} is NOT robust: " + ", ".join(
@@ -62,9 +74,10 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
 
 
 def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, horizon: int,
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator, held: Held) -> np.ndarray:
     """The choke score of every node in each draw, ``(draws, n)``: each node cut by
-    ``countries`` (None: not cut, 0), in memory-bounded batches of draws."""
+    ``countries`` (None: not cut, 0), on top of the restrictions in force ``held``
+    (marginal against each draw's realised loss), in memory-bounded batches of draws."""
     from riskmodel.uncertainty import numbers_per_draw, sample_params
 
     c = chain.compiled
@@ -89,7 +102,13 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
             "weight", "life")}})
         spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand)
+        if held.spec is not None:
+            spec = in_every_column(spec, held.spec)
         loss = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
+        if held.spec is not None:
+            realised = engine.static_loss(c, p_d, in_every_column(engine.CutSpec.none(d),
+                                                                  held.spec), mode="long_run")
+            loss = np.maximum(0.0, marginal(loss, np.repeat(realised, m)))
         results[done:done + d, nodes] = loss.reshape(d, m)
         done += d
     return results
