@@ -40,3 +40,14 @@ def write(tmp_path: Path):
         return p
 
     return _write
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, hand out the tests marked slow first.
+
+    Each worker collects the same list and the controller deals it out in order, so a
+    long test started last cannot leave one core working alone at the end. A run in one
+    process (``-n 0``) keeps the files' own order.
+    """
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

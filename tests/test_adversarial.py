@@ -88,6 +88,7 @@ def test_closed_stdout_is_one_clear_error() -> None:
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_full_stdout_is_one_clear_error() -> None:
     with open("/dev/full", "w") as full:

@@ -223,6 +223,7 @@ def _compare(chain: rm.Chain, sc: Scenario) -> float:
     return worst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("home", ["CN", None])
 @pytest.mark.parametrize("cyclic", [False, True])
 def test_fast_engine_matches_reference_on_random_chains(cyclic: bool, home: str | None) -> None:

@@ -186,6 +186,7 @@ def chains(draw: st.DrawFn) -> rm.Chain:
     return rm.Chain(g, name="prop", perspective=draw(st.sampled_from(["global", {"home": "CN"}])))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chain=chains())

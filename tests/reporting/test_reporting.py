@@ -231,6 +231,7 @@ def hostile(tmp_path):
     return rm.load(path)
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
     out = tmp_path / "out" / "rep"
     paths = rm.report(hostile, out, mc=5)
@@ -252,6 +253,7 @@ def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
     assert '<a href="https://example.org/r?a=1&amp;b=&lt;2&gt;"' in html
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_inert_in_markdown(hostile, tmp_path):
     paths = rm.report(hostile, tmp_path / "rep", formats="md", mc=5)
     md = paths["md"].read_text(encoding="utf-8")
@@ -326,6 +328,7 @@ def test_an_empty_folder_is_fine(tmp_path):
     assert rm.report("bicycle", out, formats="json", mc=5)["json"].is_file()
 
 
+@pytest.mark.slow
 def test_a_previous_report_is_replaced(tmp_path):
     out = tmp_path / "rep"
     rm.report("bicycle", out, formats=("json", "md"), mc=5)
@@ -335,6 +338,7 @@ def test_a_previous_report_is_replaced(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_a_failure_mid_write_leaves_no_partial_folder(tmp_path, monkeypatch):
     import riskmodel.reporting.md as md
 
@@ -377,6 +381,7 @@ def _cli(argv):
     return args.func(args)
 
 
+@pytest.mark.slow
 def test_cli_default_out_and_printed_paths(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert _cli(["bicycle", "--format", "json", "--format", "md", "--mc", "5"]) == 0
@@ -420,6 +425,7 @@ def test_cli_usage_errors_exit_2(capsys):
 # every built-in chain, the combined view, and a user file
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["bicycle", "semiconductors", "generative_ai"])
 def test_builtin_chains(name, tmp_path):
     paths = rm.report(name, tmp_path / name, formats=("html", "json"), mc=5)
@@ -429,6 +435,7 @@ def test_builtin_chains(name, tmp_path):
     assert len(_table(doc, "choke_points", "choke_points")) == len(rm.load(name))
 
 
+@pytest.mark.slow
 def test_combined_view_hashes_every_member_file(tmp_path):
     paths = rm.report("combined", tmp_path / "c", formats=("html", "json"), mc=5)
     assert paths["html"].stat().st_size < FIVE_MB
@@ -440,6 +447,7 @@ def test_combined_view_hashes_every_member_file(tmp_path):
                ["chain_files"])
 
 
+@pytest.mark.slow
 def test_user_file_and_edited_chain(tmp_path, valid_yaml):
     path = tmp_path / "tiny.yaml"
     path.write_text(valid_yaml, encoding="utf-8")
