@@ -80,6 +80,7 @@ def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
                           timeout=120, stdin=subprocess.DEVNULL, **kw)  # type: ignore[call-overload]
 
 
+@pytest.mark.slow
 def test_closed_stdout_is_one_clear_error() -> None:
     r = _run(["score", "bicycle"], stderr=subprocess.PIPE,
              preexec_fn=lambda: os.close(1))
@@ -99,6 +100,7 @@ def test_full_stdout_is_one_clear_error() -> None:
     assert "Exception ignored" not in r.stderr
 
 
+@pytest.mark.slow
 def test_closed_stderr_does_not_fail_a_run(tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     r = _run(["score", "bicycle", "--format", "csv", "--out", str(out)],

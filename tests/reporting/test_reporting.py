@@ -106,6 +106,7 @@ def _assert_frame_equal_json(rows, frame, key):
 # content
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_writes_three_formats_with_a_marker(robots):
     paths, _ = robots
     out = paths["dir"]
@@ -119,6 +120,7 @@ def test_writes_three_formats_with_a_marker(robots):
     assert paths["html"].stat().st_size < FIVE_MB
 
 
+@pytest.mark.slow
 def test_markdown_has_the_ten_sections_in_order(robots):
     paths, _ = robots
     md = paths["md"].read_text(encoding="utf-8")
@@ -128,6 +130,7 @@ def test_markdown_has_the_ten_sections_in_order(robots):
         assert (paths["dir"] / target).is_file()
 
 
+@pytest.mark.slow
 def test_json_tables_equal_the_scoring_api(robots):
     _, doc = robots
     chain = rm.load("industrial_robots")
@@ -154,6 +157,7 @@ def test_json_tables_equal_the_scoring_api(robots):
                                               "ranged_values": 156, "top": 5}
 
 
+@pytest.mark.slow
 def test_summary_explains_the_top_choke_points(robots):
     _, doc = robots
     chain = rm.load("industrial_robots")
@@ -164,6 +168,7 @@ def test_summary_explains_the_top_choke_points(robots):
                for p in summary["paragraphs"])
 
 
+@pytest.mark.slow
 def test_method_records_version_and_file_hash(robots):
     _, doc = robots
     s = doc["settings"]
@@ -175,6 +180,7 @@ def test_method_records_version_and_file_hash(robots):
     assert {"setting": "riskmodel version", "value": rm.__version__} in method
 
 
+@pytest.mark.slow
 def test_provenance_section_counts_sourced_and_estimated(robots):
     _, doc = robots
     from riskmodel.provenance import provenance
@@ -190,6 +196,7 @@ def test_provenance_section_counts_sourced_and_estimated(robots):
     assert {r["source"] for r in sources} == set(rm.load("industrial_robots").sources)
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(robots):
     paths, _ = robots
     html = paths["html"].read_text(encoding="utf-8")
