@@ -40,3 +40,24 @@ def write(tmp_path: Path):
         return p
 
     return _write
+
+
+#: doctests that take over ~2 s (a doctest has no decorator to carry the mark)
+SLOW_DOCTESTS = {
+    "riskmodel.reporting.report",  # writes a whole report, figures included
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow doctests; under pytest-xdist, hand out the slow tests first.
+
+    Each worker collects the same list and the controller deals it out in order, so a
+    long test started last cannot leave one core working alone at the end. A run in one
+    process (``-n 0``) keeps the files' own order.
+    """
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

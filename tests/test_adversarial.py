@@ -80,6 +80,7 @@ def _run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
                           timeout=120, stdin=subprocess.DEVNULL, **kw)  # type: ignore[call-overload]
 
 
+@pytest.mark.slow
 def test_closed_stdout_is_one_clear_error() -> None:
     r = _run(["score", "bicycle"], stderr=subprocess.PIPE,
              preexec_fn=lambda: os.close(1))
@@ -88,6 +89,7 @@ def test_closed_stdout_is_one_clear_error() -> None:
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_full_stdout_is_one_clear_error() -> None:
     with open("/dev/full", "w") as full:
@@ -98,6 +100,7 @@ def test_full_stdout_is_one_clear_error() -> None:
     assert "Exception ignored" not in r.stderr
 
 
+@pytest.mark.slow
 def test_closed_stderr_does_not_fail_a_run(tmp_path: Path) -> None:
     out = tmp_path / "s.csv"
     r = _run(["score", "bicycle", "--format", "csv", "--out", str(out)],

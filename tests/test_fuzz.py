@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from helpers import VALID_YAML
 from hypothesis import HealthCheck, given, settings
@@ -142,6 +143,7 @@ def test_random_structures(tmp_path: Path, data: Any, fmt: str) -> None:
     assert problems
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200 * _K)
 @given(data=broken_chains(), fmt=st.sampled_from(["yaml", "json"]))
 def test_chain_shaped_garbage(tmp_path: Path, data: Any, fmt: str) -> None:
@@ -201,6 +203,7 @@ def csv_tables(draw: st.DrawFn, table: str) -> str:
     return "\n".join(",".join(r) for r in [cols, *rows]) + "\n"  # raw, maybe ragged
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=250 * _K)
 @given(nodes=csv_tables("nodes"), suppliers=st.none() | csv_tables("suppliers"),
        edges=st.none() | csv_tables("edges"))
@@ -222,6 +225,7 @@ def test_random_csv_bundles(tmp_path: Path, nodes: str, suppliers: str | None,
             assert p.line <= n_lines, f"line {p.line} is past the end of {p.file}: {p}"
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=60 * _K)
 @given(table=st.sampled_from(["nodes", "suppliers", "edges"]), row=st.integers(0, 20),
        col=st.integers(0, 20), cell=_cells)
@@ -277,6 +281,7 @@ def mutated_text(draw: st.DrawFn, base: str) -> str:
     return text
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200 * _K)
 @given(data=st.data(), fmt=st.sampled_from(["yaml", "json"]))
 def test_mutated_fixture(tmp_path: Path, data: st.DataObject, fmt: str) -> None:
@@ -297,6 +302,7 @@ _YAML_ODDITIES = [
 _VALUE_LINES = [i for i, t in enumerate(VALID_YAML.splitlines()) if re.search(r": \S", t)]
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200 * _K)
 @given(line=st.sampled_from(_VALUE_LINES),
        value=st.sampled_from(_YAML_ODDITIES) | st.text(max_size=12))

@@ -137,6 +137,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return code, out, err
 
 
+@pytest.mark.slow
 @FUZZ
 @given(chain=chains())
 def test_every_valid_chain_runs_through_every_command(

@@ -13,6 +13,7 @@ run, and serve type hints alone.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import networkx as nx
@@ -63,23 +64,32 @@ def _part(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _under_type_checking(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    while node in parents:
-        node = parents[node]
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            return True
-    return False
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module (parsed once per file: several tests walk every module)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside an ``if TYPE_CHECKING:`` (its test and both branches)."""
+    return {id(inner) for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node) if inner is not node}
 
 
 def _imports(module: str) -> list[tuple[str, int, list[str]]]:
     """(imported module, line, names taken from it) for every riskmodel import."""
-    path = MODULES[module]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    return _imports_of(module, MODULES[module])
+
+
+@functools.cache
+def _imports_of(module: str, path: Path) -> list[tuple[str, int, list[str]]]:
+    tree = _tree(path)
+    skip = _type_checking_only(tree)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     out = []
     for node in ast.walk(tree):
-        if _under_type_checking(node, parents):
+        if id(node) in skip:
             continue
         if isinstance(node, ast.Import):
             out += [(a.name, node.lineno, []) for a in node.names
@@ -145,7 +155,7 @@ def test_no_module_uses_another_modules_private_names() -> None:
         found += [f"{_where(m)}:{line}: {n} from {t}"
                   for n in names if n.startswith("_") and not n.startswith("__")]
     for m, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         aliases = {a.asname or a.name for node in ast.walk(tree)
                    if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
                        "riskmodel") for a in node.names

@@ -101,6 +101,7 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
                        "--clear-output --inplace`)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, tmp_path: Path, kernel_env: dict[str, str],
                        monkeypatch: pytest.MonkeyPatch) -> None:

@@ -162,6 +162,7 @@ def _worst(chain: rm.Chain, sc: Scenario) -> float:
     return worst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cyclic", [False, True])
 @pytest.mark.parametrize("home", ["CN", None])
 def test_every_path_agrees_with_the_reference(cyclic: bool, home: str | None) -> None:

@@ -148,6 +148,7 @@ def test_global_view_ring_of_alternatives_and_non_essential_inputs() -> None:
         assert np.abs(A).max() <= 1e-12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("home", ["CN", None])
 def test_random_cyclic_chains_with_tiny_cuts_agree_with_the_reference(home: str | None
                                                                       ) -> None:

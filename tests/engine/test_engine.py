@@ -223,6 +223,7 @@ def _compare(chain: rm.Chain, sc: Scenario) -> float:
     return worst
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("home", ["CN", None])
 @pytest.mark.parametrize("cyclic", [False, True])
 def test_fast_engine_matches_reference_on_random_chains(cyclic: bool, home: str | None) -> None:
@@ -235,6 +236,7 @@ def test_fast_engine_matches_reference_on_random_chains(cyclic: bool, home: str 
 
 # -- invariants ------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), cyclic=st.booleans(), home=st.sampled_from(["CN", None]))
 def test_availability_in_unit_interval_and_zero_cut_is_one(seed: int, cyclic: bool,
@@ -248,6 +250,7 @@ def test_availability_in_unit_interval_and_zero_cut_is_one(seed: int, cyclic: bo
     assert dyn.availability.min() >= -1e-12 and dyn.availability.max() <= 1 + 1e-12
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), cyclic=st.booleans(), home=st.sampled_from(["CN", None]),
        extra=st.floats(0, 1), longer=st.integers(0, 4))
@@ -280,6 +283,7 @@ def test_cutting_more_never_raises_availability(seed: int, cyclic: bool, home: s
         assert (dyn.availability[:, :, 2] <= dyn.availability[:, :, 0] + 1e-12).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), perm_seed=st.integers(0, 10_000))
 def test_shuffled_node_order_gives_identical_results(seed: int, perm_seed: int) -> None:

@@ -152,6 +152,7 @@ def test_monte_carlo_reads_each_draw_month_by_month(tmp_path: Path) -> None:
 
 # -- agreement and invariants on random chains ---------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cyclic", [False, True])
 def test_static_bounds_match_the_reference_on_random_chains(cyclic: bool) -> None:
     for seed in range(25):

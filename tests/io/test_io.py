@@ -199,6 +199,7 @@ def chains(draw: st.DrawFn) -> rm.Chain:
     return chain
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chain=chains())

@@ -209,6 +209,7 @@ def test_sigterm_mid_write_removes_the_temporary(tmp_path: Path,
 # reports: reruns, user files, reproducibility, hashing
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_rerun_keeps_user_files_and_drops_its_own_stale_ones(tmp_path: Path) -> None:
     out = tmp_path / "rep"
     rm.report("bicycle", out, formats=("json", "md"), mc=5)
@@ -223,6 +224,7 @@ def test_report_rerun_keeps_user_files_and_drops_its_own_stale_ones(tmp_path: Pa
     assert marker["files"] == ["bicycle.json"]
 
 
+@pytest.mark.slow
 def test_report_is_byte_identical_across_runs(tmp_path: Path) -> None:
     a = rm.report("bicycle", tmp_path / "a", mc=5)["dir"]
     b = rm.report("bicycle", tmp_path / "b", mc=5)["dir"]
@@ -232,6 +234,7 @@ def test_report_is_byte_identical_across_runs(tmp_path: Path) -> None:
     assert b"generated" not in ta["bicycle.html"] and b"generated" not in ta["bicycle.md"]
 
 
+@pytest.mark.slow
 def test_report_timestamp_goes_in_the_method_section(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")

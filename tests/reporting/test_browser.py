@@ -257,6 +257,7 @@ def _check_page(browser: Browser, html: Path, *, explorable: bool = True,
     return state
 
 
+@pytest.mark.slow
 def test_robot_report_in_chromium(browser, tmp_path):
     paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20)
     state = _check_page(browser, paths["html"])
@@ -285,6 +286,7 @@ def test_robot_report_in_chromium(browser, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_hostile_report_in_chromium(browser, hostile_chain, tmp_path):
     paths = rm.report(hostile_chain, tmp_path / "hostile", formats="html", mc=10)
     state = _check_page(browser, paths["html"])
@@ -316,6 +318,7 @@ def test_report_with_restrictions_in_force_in_chromium(browser, hostile_chain, t
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ETO_DIR / "provision.csv").is_file(),
                     reason=f"ETO dataset not found at {ETO_DIR} (CC BY-NC, not in the "
                     "repository); set RISKMODEL_ETO_DIR to its folder")

@@ -106,6 +106,7 @@ def _assert_frame_equal_json(rows, frame, key):
 # content
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_writes_three_formats_with_a_marker(robots):
     paths, _ = robots
     out = paths["dir"]
@@ -119,6 +120,7 @@ def test_writes_three_formats_with_a_marker(robots):
     assert paths["html"].stat().st_size < FIVE_MB
 
 
+@pytest.mark.slow
 def test_markdown_has_the_ten_sections_in_order(robots):
     paths, _ = robots
     md = paths["md"].read_text(encoding="utf-8")
@@ -128,6 +130,7 @@ def test_markdown_has_the_ten_sections_in_order(robots):
         assert (paths["dir"] / target).is_file()
 
 
+@pytest.mark.slow
 def test_json_tables_equal_the_scoring_api(robots):
     _, doc = robots
     chain = rm.load("industrial_robots")
@@ -154,6 +157,7 @@ def test_json_tables_equal_the_scoring_api(robots):
                                               "ranged_values": 156, "top": 5}
 
 
+@pytest.mark.slow
 def test_summary_explains_the_top_choke_points(robots):
     _, doc = robots
     chain = rm.load("industrial_robots")
@@ -164,6 +168,7 @@ def test_summary_explains_the_top_choke_points(robots):
                for p in summary["paragraphs"])
 
 
+@pytest.mark.slow
 def test_method_records_version_and_file_hash(robots):
     _, doc = robots
     s = doc["settings"]
@@ -175,6 +180,7 @@ def test_method_records_version_and_file_hash(robots):
     assert {"setting": "riskmodel version", "value": rm.__version__} in method
 
 
+@pytest.mark.slow
 def test_provenance_section_counts_sourced_and_estimated(robots):
     _, doc = robots
     from riskmodel.provenance import provenance
@@ -190,6 +196,7 @@ def test_provenance_section_counts_sourced_and_estimated(robots):
     assert {r["source"] for r in sources} == set(rm.load("industrial_robots").sources)
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(robots):
     paths, _ = robots
     html = paths["html"].read_text(encoding="utf-8")
@@ -238,6 +245,7 @@ def hostile(tmp_path):
     return rm.load(path)
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
     out = tmp_path / "out" / "rep"
     paths = rm.report(hostile, out, mc=5)
@@ -260,6 +268,7 @@ def test_hostile_strings_are_escaped_in_html(hostile, tmp_path):
     assert '<a href="https://example.org/r?a=1&amp;b=&lt;2&gt;"' in html
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_inert_in_markdown(hostile, tmp_path):
     paths = rm.report(hostile, tmp_path / "rep", formats="md", mc=5)
     md = paths["md"].read_text(encoding="utf-8")
@@ -334,6 +343,7 @@ def test_an_empty_folder_is_fine(tmp_path):
     assert rm.report("bicycle", out, formats="json", mc=5)["json"].is_file()
 
 
+@pytest.mark.slow
 def test_a_previous_report_is_replaced(tmp_path):
     out = tmp_path / "rep"
     rm.report("bicycle", out, formats=("json", "md"), mc=5)
@@ -343,6 +353,7 @@ def test_a_previous_report_is_replaced(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_a_failure_mid_write_leaves_no_partial_folder(tmp_path, monkeypatch):
     import riskmodel.reporting.md as md
 
@@ -385,6 +396,7 @@ def _cli(argv):
     return args.func(args)
 
 
+@pytest.mark.slow
 def test_cli_default_out_and_printed_paths(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert _cli(["bicycle", "--format", "json", "--format", "md", "--mc", "5"]) == 0
@@ -428,6 +440,7 @@ def test_cli_usage_errors_exit_2(capsys):
 # every built-in chain, the combined view, and a user file
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["bicycle", "semiconductors", "generative_ai"])
 def test_builtin_chains(name, tmp_path):
     paths = rm.report(name, tmp_path / name, formats=("html", "json"), mc=5)
@@ -437,6 +450,7 @@ def test_builtin_chains(name, tmp_path):
     assert len(_table(doc, "choke_points", "choke_points")) == len(rm.load(name))
 
 
+@pytest.mark.slow
 def test_combined_view_hashes_every_member_file(tmp_path):
     paths = rm.report("combined", tmp_path / "c", formats=("html", "json"), mc=5)
     assert paths["html"].stat().st_size < FIVE_MB
@@ -448,6 +462,7 @@ def test_combined_view_hashes_every_member_file(tmp_path):
                ["chain_files"])
 
 
+@pytest.mark.slow
 def test_user_file_and_edited_chain(tmp_path, valid_yaml):
     path = tmp_path / "tiny.yaml"
     path.write_text(valid_yaml, encoding="utf-8")

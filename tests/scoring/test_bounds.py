@@ -86,6 +86,7 @@ def test_coalition_errors_speak_of_the_coalition() -> None:
     assert "JP" in text and "scenario" not in text
 
 
+@pytest.mark.slow
 def test_deep_linear_chain_is_scored_within_the_work_limit(
         monkeypatch: pytest.MonkeyPatch) -> None:
     chain = linear_chain(2000, home=None)

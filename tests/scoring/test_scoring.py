@@ -191,6 +191,7 @@ def _case(seed: int) -> tuple[rm.Chain, str, pd.DataFrame, dict[str, float]] | N
     return chain, node, before, dict(chain.graph.nodes[node]["suppliers"])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 5000), delta=st.floats(0.01, 0.3))
 def test_raising_top_share_never_lowers_its_score(seed: int, delta: float) -> None:
@@ -215,6 +216,7 @@ def test_raising_top_share_never_lowers_its_score(seed: int, delta: float) -> No
     assert after.loc[node, "choke_score"] >= before.loc[node, "choke_score"] - 1e-12
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 5000), frac=st.floats(0.05, 0.9))
 def test_adding_an_alternative_supplier_never_raises_a_score(seed: int, frac: float) -> None:
@@ -231,6 +233,7 @@ def test_adding_an_alternative_supplier_never_raises_a_score(seed: int, frac: fl
     assert (after["choke_score"].reindex(before.index) <= before["choke_score"] + 1e-12).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 5000), perm=st.integers(0, 5000))
 def test_scores_do_not_depend_on_node_order(seed: int, perm: int) -> None:
