@@ -93,11 +93,14 @@ COUNTRIES = ["US", "JP", "CN", "NL", "DE", "KR"]
 
 
 def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
-                 n: int | None = None, baseline: bool = False, world: bool = False):
+                 n: int | None = None, baseline: bool = False, world: bool = False,
+                 controlled: bool = False, capital: bool = False):
     """A random chain for engine tests: layered, with alternatives groups, non-essential
     inputs, suppliers, stocks and ramps; ``cyclic`` adds back edges, ``baseline`` one
     to three restrictions in force (:func:`random_baseline`); ``world`` gives some nodes
-    ``world_suppliers`` (drawn apart, so the chain is otherwise the same)."""
+    ``world_suppliers``, ``controlled`` jurisdictions (``controlled_by``) on some supplier
+    and world shares, ``capital`` a service life to about a third of the nodes (each
+    drawn apart, so the chain is otherwise the same)."""
     rng = np.random.default_rng(seed)
     n = n or int(rng.integers(4, 14))
     g = nx.DiGraph()
@@ -142,6 +145,10 @@ def random_chain(seed: int, *, cyclic: bool = False, home: str | None = "CN",
                 g.add_edge(f"n{b}", f"n{a}")
     if world:
         _add_world(g, seed)
+    if controlled:
+        _add_controllers(g, seed)
+    if capital:
+        _add_capital(g, seed)
     persp = {"home": home} if home else "global"
     chain = rm.Chain(g, name=f"random{seed}", perspective=persp)
     if baseline:
@@ -190,6 +197,33 @@ def _add_world(g: nx.DiGraph, seed: int) -> None:
         if rng.random() < 0.3:
             by = str(rng.choice([x for x in COUNTRIES if x != picked[0]]))
             attrs["world_controlled_by"] = {str(picked[0]): (by,)}
+
+
+def _add_controllers(g: nx.DiGraph, seed: int) -> None:
+    """Jurisdictions on about a third of the supplier and world shares (never `other`):
+    one or two other countries whose rules reach the share."""
+    rng = np.random.default_rng(seed + 30_000)
+    for _, attrs in g.nodes(data=True):
+        for table, attr in (("suppliers", "controlled_by"),
+                            ("world_suppliers", "world_controlled_by")):
+            held = dict(attrs.get(attr, {}))
+            for c in attrs.get(table, {}):
+                if c != "other" and rng.random() < 0.35:
+                    others = [x for x in COUNTRIES if x != c]
+                    held[c] = tuple(str(x) for x in rng.choice(
+                        others, size=int(rng.integers(1, 3)), replace=False))
+            if held:
+                attrs[attr] = held
+
+
+def _add_capital(g: nx.DiGraph, seed: int) -> None:
+    """A service life of 1 to 12 months on about a third of the nodes (their stock, if
+    any, dropped: a capital node's base replaces it, and validation warns of both)."""
+    rng = np.random.default_rng(seed + 40_000)
+    for _, attrs in g.nodes(data=True):
+        if rng.random() < 0.35:
+            attrs["capital"] = {"service_life_months": float(rng.integers(1, 13))}
+            attrs.pop("inventory_months", None)
 
 
 def random_scenario(chain, seed: int, *, months: int = 6):
