@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskmodel.engine.classmerge import merge_by_node, spread_terms
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cuts import (
     TO_ALL_BUT,
@@ -95,7 +96,7 @@ class Expansion:
         """What the spread cuts withhold (net fractions ``x`` of their pairs), each entry
         on its producers' class column, with the class terms: one node-sorted list, a
         node's cut entries before its class terms (both lists are node-sorted: merged
-        by their places, not sorted again)."""
+        in one pass, :mod:`~riskmodel.engine.classmerge`)."""
         w = withheld(self.params, prepared, x)
         rows = prepared[0]
         rn = self.params.row_node[rows]
@@ -103,18 +104,7 @@ class Expansion:
             np.any(rn[1:] < rn[:-1])) else slice(None)
         pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
         t = self.terms
-        n = int(max(w.node.max(initial=-1), t.node.max(initial=-1))) + 1
-        cw = np.bincount(w.node, minlength=n)
-        ct = np.bincount(t.node, minlength=n)
-        start = np.cumsum(cw + ct) - cw - ct  # each node's first place in the merged list
-        # a node's cut entries first, then its class terms, each list in its own order
-        at_w = np.arange(len(w.node)) + (start - (np.cumsum(cw) - cw))[w.node]
-        at_t = np.arange(len(t.node)) + (start + cw - (np.cumsum(ct) - ct))[t.node]
-        out = []
-        for a, b in ((w.node, t.node), (w.col, t.col), (w.dep + w.ind, t.dep), (pcol, t.pcol)):
-            m = np.empty(len(a) + len(b), dtype=np.result_type(a, b))
-            m[at_w], m[at_t] = a, b
-            out.append(m)
+        out = merge_by_node((w.node, w.col, w.dep + w.ind, pcol), (t.node, t.col, t.dep, t.pcol))
         return Withheld(out[0], out[1], out[2], np.zeros(len(out[0])), out[3])
 
     def limits(self, plan: Plan) -> np.ndarray:
@@ -312,16 +302,5 @@ def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, row: np.n
     rows are sorted by node, then each spreads over its scenario's class columns."""
     o = np.argsort(node, kind="stable") if len(node) > 1 and bool(
         np.any(node[1:] < node[:-1])) else np.arange(len(node))
-    node, col, row = node[o], col[o], row[o]
-    s = _scenarios(first)[col]
-    width = first[s + 1] - first[s]
-    if len(width) and bool(np.all(width == width[0])):  # every scenario as wide
-        dest = (first[s][:, None] + np.arange(int(width[0]))).ravel()
-    else:
-        dest = np.repeat(first[s], width) + (np.arange(int(width.sum())) - np.repeat(
-            np.cumsum(width) - width, width))
-    amt = -(share[np.repeat(row, width), dest] if share.shape[1] > 1 else
-            np.repeat(share[row, 0], width))
-    return Withheld(np.repeat(node, width).astype(np.int64, copy=False),
-                    dest.astype(np.int64, copy=False), amt, np.zeros(len(dest)),
-                    np.repeat(col, width).astype(np.int64, copy=False))
+    nd, cl, amt, pcol = spread_terms(o, node, col, row, first, share)
+    return Withheld(nd, cl, amt, np.zeros(len(nd)), pcol)
