@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.engine.classmerge import merge_by_node, spread_terms
+from riskmodel.engine.classmerge import merge_by_node
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cuts import (
     TO_ALL_BUT,
@@ -58,10 +58,11 @@ class Expansion:
     params: Params             #: the numbers, one column per class column (or one)
     #: (k',) the class-0 column of each class column's scenario (its base term's column)
     base: np.ndarray
-    #: the class terms ``α_j^e (P_j^e − P_j^0)``: node, class column (destination),
-    #: producer column and α, as :class:`~riskmodel.engine.cuts.Withheld` entries
-    #: withholding ``−α`` at the producer column (:func:`_class_terms`)
-    terms: Withheld
+    #: the class terms ``α_j^e (P_j^e − P_j^0)``, one per named supplier row and class
+    #: column of its scenario: the rows as node, producers' class column and row,
+    #: node-sorted (:func:`_class_terms`), spread over the class columns when merged
+    #: with the cuts (:meth:`withheld`)
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray]
     #: per scenario, the class column the focal market reads (a home view), or None
     home_col: np.ndarray | None
     #: the named producers' mass per (node, class column): node, column, α (global view)
@@ -103,8 +104,8 @@ class Expansion:
         o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
             np.any(rn[1:] < rn[:-1])) else slice(None)
         pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
-        t = self.terms
-        out = merge_by_node((w.node, w.col, w.dep + w.ind, pcol), (t.node, t.col, t.dep, t.pcol))
+        out = merge_by_node((w.node, w.col, w.dep + w.ind, pcol), self.terms, self.first,
+                            self.params.row_share)
         return Withheld(out[0], out[1], out[2], np.zeros(len(out[0])), out[3])
 
     def limits(self, plan: Plan) -> np.ndarray:
@@ -238,7 +239,7 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     mass_node, mass_col, mass_row = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
                                             np.asarray(named_key, dtype=np.int64)[o],
                                             key_class)
-    terms = _class_terms(first, mass_node, mass_col, mass_row, q.row_share)
+    terms = _class_terms(mass_node, mass_col, mass_row)
     if home_col is not None:  # a home view reads no masses
         mass_node = mass_col = mass_row = np.zeros(0, dtype=np.int64)
     mass = _at(q.row_share, mass_row, mass_col)
@@ -291,16 +292,17 @@ def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
             rows.astype(np.int64, copy=False))
 
 
-def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, row: np.ndarray,
-                 share: np.ndarray) -> Withheld:
-    """The class terms ``α (P^e − P^0)`` of every class column of each scenario, as
-    withheld entries of ``−α`` at the producers' column ``e``: a negative amount marks a
-    class term, whose base part ``−α P^0`` the engine takes with it (so that a term is
-    exactly 0 where the classes' feasibilities agree); a cut's amounts are never
-    negative. ``α`` is the share of supplier row ``row`` that the destination column
-    draws on (``share``, one column or one per class column). Node-sorted: the named
-    rows are sorted by node, then each spreads over its scenario's class columns."""
-    o = np.argsort(node, kind="stable") if len(node) > 1 and bool(
-        np.any(node[1:] < node[:-1])) else np.arange(len(node))
-    nd, cl, amt, pcol = spread_terms(o, node, col, row, first, share)
-    return Withheld(nd, cl, amt, np.zeros(len(nd)), pcol)
+def _class_terms(node: np.ndarray, col: np.ndarray, row: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The named supplier rows (node, producers' class column ``e``, row) whose class
+    terms ``α (P^e − P^0)`` every class column of their scenario takes, node-sorted
+    (stable). Merged with the cuts (:func:`~riskmodel.engine.classmerge.merge_by_node`)
+    each becomes a withheld entry of ``−α`` at the producers' column ``e`` in every class
+    column: a negative amount marks a class term, whose base part ``−α P^0`` the engine
+    takes with it (so that a term is exactly 0 where the classes' feasibilities agree);
+    a cut's amounts are never negative. ``α`` is the row's share in the destination
+    column (one column of shares or one per class column)."""
+    if len(node) > 1 and bool(np.any(node[1:] < node[:-1])):
+        o = np.argsort(node, kind="stable")
+        node, col, row = node[o], col[o], row[o]
+    return node, col, row
