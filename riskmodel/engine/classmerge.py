@@ -41,7 +41,7 @@ def merge_by_node(cut: tuple[np.ndarray, ...], named: tuple[np.ndarray, ...],
     node's cut entries first, each list in its own order.
 
     Each named row spreads over every class column of its scenario (``first`` as
-    :attr:`~riskmodel.engine.destinations.Expansion.first`) with the amount ``−share``
+    ``Expansion.first``) with the amount ``−share``
     of that column (``share``: one column or one per class column), at the producers'
     column.
 

@@ -147,7 +147,7 @@ class Expansion:
 
 
 def _scenarios(first: np.ndarray) -> np.ndarray:
-    """The scenario of every class column (``first`` as :attr:`Expansion.first`)."""
+    """The scenario of every class column (``first`` as ``Expansion.first``)."""
     return np.repeat(np.arange(len(first) - 1), np.diff(first))
 
 
