@@ -144,6 +144,11 @@ class CutSpec:
         if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):  # already unique and sorted
             # one atom per pair: each ramps from its own start
             return rows, cols, atom, np.arange(len(key)), self.start[atom].astype(float)
+        o = np.argsort(key, kind="stable")
+        if bool(np.all(key[o][1:] > key[o][:-1])):  # unique, not sorted: as np.unique
+            inv = np.empty(len(key), dtype=np.int64)
+            inv[o] = np.arange(len(key))
+            return rows[o], cols[o], atom, inv, self.start[atom].astype(float)
         uniq, inv = np.unique(key, return_inverse=True)
         rs = ramp_starts(inv, self.start[atom], self.end[atom], self.fraction[atom])
         return uniq // self.k, uniq % self.k, atom, inv, rs

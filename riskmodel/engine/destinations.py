@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskmodel.engine.classmerge import merge_by_node
 from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.cuts import (
     TO_ALL_BUT,
@@ -57,10 +58,11 @@ class Expansion:
     params: Params             #: the numbers, one column per class column (or one)
     #: (k',) the class-0 column of each class column's scenario (its base term's column)
     base: np.ndarray
-    #: the class terms ``α_j^e (P_j^e − P_j^0)``: node, class column (destination),
-    #: producer column and α, as :class:`~riskmodel.engine.cuts.Withheld` entries
-    #: withholding ``−α`` at the producer column (:func:`_class_terms`)
-    terms: Withheld
+    #: the class terms ``α_j^e (P_j^e − P_j^0)``, one per named supplier row and class
+    #: column of its scenario: the rows as node, producers' class column and row,
+    #: node-sorted (:func:`_class_terms`), spread over the class columns when merged
+    #: with the cuts (:meth:`withheld`)
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray]
     #: per scenario, the class column the focal market reads (a home view), or None
     home_col: np.ndarray | None
     #: the named producers' mass per (node, class column): node, column, α (global view)
@@ -79,7 +81,7 @@ class Expansion:
 
     def scenario_of(self, cols: np.ndarray) -> np.ndarray:
         """The scenario of each class column."""
-        return np.searchsorted(self.first, cols, side="right") - 1
+        return _scenarios(self.first)[cols]
 
     def producer_columns(self, rows: np.ndarray, cols: np.ndarray, row_key: np.ndarray
                          ) -> np.ndarray:
@@ -93,17 +95,18 @@ class Expansion:
 
     def withheld(self, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> Withheld:
         """What the spread cuts withhold (net fractions ``x`` of their pairs), each entry
-        on its producers' class column, with the class terms: one node-sorted list."""
+        on its producers' class column, with the class terms: one node-sorted list, a
+        node's cut entries before its class terms (both lists are node-sorted: merged
+        in one pass, :mod:`~riskmodel.engine.classmerge`)."""
         w = withheld(self.params, prepared, x)
         rows = prepared[0]
-        o = np.argsort(self.params.row_node[rows], kind="stable")
+        rn = self.params.row_node[rows]
+        o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
+            np.any(rn[1:] < rn[:-1])) else slice(None)
         pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
-        t = self.terms
-        node = np.concatenate([w.node, t.node])
-        order = np.argsort(node, kind="stable")
-        return Withheld(node[order], np.concatenate([w.col, t.col])[order],
-                        np.concatenate([w.dep + w.ind, t.dep])[order],
-                        np.zeros(len(node)), np.concatenate([pcol, t.pcol])[order])
+        out = merge_by_node((w.node, w.col, w.dep + w.ind, pcol), self.terms, self.first,
+                            self.params.row_share)
+        return Withheld(out[0], out[1], out[2], np.zeros(len(out[0])), out[3])
 
     def limits(self, plan: Plan) -> np.ndarray:
         """Per node, how many leading class columns can reach it (as
@@ -143,16 +146,22 @@ class Expansion:
         return out
 
 
-def _classes(atoms: np.ndarray, kind: np.ndarray, keys: list[np.ndarray], home: int | None,
+def _scenarios(first: np.ndarray) -> np.ndarray:
+    """The scenario of every class column (``first`` as ``Expansion.first``)."""
+    return np.repeat(np.arange(len(first) - 1), np.diff(first))
+
+
+def _classes(atoms: list[int], kind: list[int], keys: list[set[int]], home: int | None,
              alone: bool = False) -> tuple[list[tuple[int, int]], list[list[int]]]:
-    """The destination classes of one scenario's atoms.
+    """The destination classes of one scenario's atoms (Python numbers: this runs once
+    per scenario).
 
     Returns ``(named, targets)``: each named key with its class (≥ 1), and per atom the
     classes it withholds from. Class 0 is every key the atoms do not name. With
     ``alone`` the home is a class of its own (it draws on other shares than the world).
     """
-    named = sorted({int(x) for a in atoms for x in keys[a]} | ({home} if home is not None
-                                                               else set()))
+    named = sorted(set().union(*(keys[a] for a in atoms)) | ({home} if home is not None
+                                                              else set()))
     generic = tuple(a for a in atoms if kind[a] != TO_LISTED)
     sigs: dict[tuple[tuple[int, ...], bool], int] = {(generic, False): 0}
     out = []
@@ -189,11 +198,13 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     sizes = np.ones(cuts.k, dtype=np.int64)
     named_s, named_key, named_cls = [], [], []
     new_atom, new_col_s, new_cls = [], [], []
+    kind, keys = cuts.to_kind.tolist(), [set(k.tolist()) for k in cuts.to_keys]
+    order, at = by_col.tolist(), bounds.tolist()
     for s in range(cuts.k):
-        atoms = by_col[bounds[s]:bounds[s + 1]]
-        if not len(atoms):
+        atoms = order[at[s]:at[s + 1]]
+        if not atoms:
             continue
-        named, targets = _classes(atoms, cuts.to_kind, cuts.to_keys, home, world)
+        named, targets = _classes(atoms, kind, keys, home, world)
         sizes[s] = 1 + max((cls for _, cls in named), default=0)
         for key, cls in named:
             named_s.append(s)
@@ -228,8 +239,10 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     mass_node, mass_col, mass_row = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
                                             np.asarray(named_key, dtype=np.int64)[o],
                                             key_class)
+    terms = _class_terms(mass_node, mass_col, mass_row)
+    if home_col is not None:  # a home view reads no masses
+        mass_node = mass_col = mass_row = np.zeros(0, dtype=np.int64)
     mass = _at(q.row_share, mass_row, mass_col)
-    terms = _class_terms(first, mass_node, mass_col, mass_row, q.row_share)
     return Expansion(cuts.k, first, spread, q, base, terms, home_col, mass_node, mass_col,
                      mass, code[o], key_class, n_keys)
 
@@ -252,40 +265,44 @@ def _at(share: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return share[rows, cols if share.shape[1] > 1 else 0]
 
 
+_BY_COUNTRY: list = [None, None, None]
+
+
+def _by_country(row_country: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The supplier rows grouped by key (stable) and each key's place: computed once
+    per chain (the last chain's kept, holding its array so that it stays the same)."""
+    if _BY_COUNTRY[0] is not row_country:
+        order = np.argsort(row_country, kind="stable")
+        ptr = np.searchsorted(row_country[order],
+                              np.arange(int(row_country.max(initial=-1)) + 2))
+        _BY_COUNTRY[:] = [row_country, order, ptr]
+    return _BY_COUNTRY[1], _BY_COUNTRY[2]
+
+
 def _masses(p: Params, first: np.ndarray, scen: np.ndarray, key: np.ndarray,
             cls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The supplier rows of every named class ``e ≥ 1`` (whose shares make ``α_j^e``):
     node, class column and row."""
-    order = np.argsort(p.row_country, kind="stable")
-    ptr = np.searchsorted(p.row_country[order], np.arange(key.max() + 2 if len(key) else 1))
-    nodes, cols, amount = [], [], []
-    for s, k_, e in zip(scen.tolist(), key.tolist(), cls.tolist(), strict=True):
-        if k_ + 1 >= len(ptr):
-            continue  # a key that supplies nothing (the home, a destination)
-        rows = order[ptr[k_]:ptr[k_ + 1]]
-        nodes.append(p.row_node[rows])
-        cols.append(np.full(len(rows), first[s] + e, dtype=np.int64))
-        amount.append(rows)
-    if not nodes:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    return np.concatenate(nodes), np.concatenate(cols), np.concatenate(amount)
+    order, ptr = _by_country(p.row_country)
+    there = key + 1 < len(ptr)  # a key past the last supplies nothing (the home, ...)
+    lo = np.where(there, ptr[np.minimum(key, len(ptr) - 1)], 0)
+    size = np.where(there, ptr[np.minimum(key + 1, len(ptr) - 1)] - lo, 0)
+    rows = order[np.repeat(lo - np.cumsum(size) + size, size) + np.arange(int(size.sum()))]
+    return (p.row_node[rows], np.repeat(first[scen] + cls, size).astype(np.int64),
+            rows.astype(np.int64, copy=False))
 
 
-def _class_terms(first: np.ndarray, node: np.ndarray, col: np.ndarray, row: np.ndarray,
-                 share: np.ndarray) -> Withheld:
-    """The class terms ``α (P^e − P^0)`` of every class column of each scenario, as
-    withheld entries of ``−α`` at the producers' column ``e``: a negative amount marks a
-    class term, whose base part ``−α P^0`` the engine takes with it (so that a term is
-    exactly 0 where the classes' feasibilities agree); a cut's amounts are never
-    negative. ``α`` is the share of supplier row ``row`` that the destination column
-    draws on (``share``, one column or one per class column)."""
-    s = np.searchsorted(first, col, side="right") - 1
-    width = first[s + 1] - first[s]
-    rep = np.repeat(np.arange(len(node)), width)
-    dest = np.repeat(first[s], width) + (np.arange(int(width.sum())) - np.repeat(
-        np.cumsum(width) - width, width))
-    nd, cl, amt, pcol = node[rep], dest, -_at(share, row[rep], dest), col[rep]
-    o = np.argsort(nd, kind="stable")
-    return Withheld(nd[o].astype(np.int64), cl[o].astype(np.int64), amt[o],
-                    np.zeros(len(o)), pcol[o].astype(np.int64))
+def _class_terms(node: np.ndarray, col: np.ndarray, row: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The named supplier rows (node, producers' class column ``e``, row) whose class
+    terms ``α (P^e − P^0)`` every class column of their scenario takes, node-sorted
+    (stable). Merged with the cuts (:func:`~riskmodel.engine.classmerge.merge_by_node`)
+    each becomes a withheld entry of ``−α`` at the producers' column ``e`` in every class
+    column: a negative amount marks a class term, whose base part ``−α P^0`` the engine
+    takes with it (so that a term is exactly 0 where the classes' feasibilities agree);
+    a cut's amounts are never negative. ``α`` is the row's share in the destination
+    column (one column of shares or one per class column)."""
+    if len(node) > 1 and bool(np.any(node[1:] < node[:-1])):
+        o = np.argsort(node, kind="stable")
+        node, col, row = node[o], col[o], row[o]
+    return node, col, row
