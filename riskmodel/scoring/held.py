@@ -23,7 +23,7 @@ from riskmodel.engine import CutSpec, Params
 from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, Compiled
 from riskmodel.realised import baseline_of, describe, marginal
-from riskmodel.scenario import Scenario
+from riskmodel.scenario import Cut, Scenario
 from riskmodel.scoring.cuts import ChokeLosses, choke_losses, columns_per_batch, knockouts
 from riskmodel.simulation import cut_spec
 
@@ -36,6 +36,8 @@ class Held:
 
     #: as given (``Cut`` or restrictions); empty: none
     items: tuple[Any, ...]
+    #: their cuts
+    cuts: tuple[Cut, ...]
     #: their atoms as one engine column (None without any)
     spec: CutSpec | None
     #: their realised loss: the long-run static end-use loss of them alone (0 without)
@@ -69,7 +71,7 @@ def restrictions(chain: Chain, p: Params, baseline: Any = None) -> Held:
     c = chain.compiled
     items, cuts = baseline_of(chain, baseline)
     if not cuts:
-        return Held(items, None, 0.0, np.ones(c.n), -1)
+        return Held(items, cuts, None, 0.0, np.ones(c.n), -1)
     spec = cut_spec(chain, [Scenario([])], p, baseline=cuts)
     realised = float(engine.static_loss(c, p, spec, mode="long_run")[0])
     avail = engine.static(c, p, spec, mode="long_run")[:, 0]
@@ -77,7 +79,7 @@ def restrictions(chain: Chain, p: Params, baseline: Any = None) -> Held:
     cut_nodes = p.row_node[rows]
     level = engine.plan_for(c).node_level
     anchor = int(cut_nodes[np.argmin(level[cut_nodes])]) if len(cut_nodes) else -1
-    return Held(items, spec, realised, avail, anchor)
+    return Held(items, cuts, spec, realised, avail, anchor)
 
 
 def marginal_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],

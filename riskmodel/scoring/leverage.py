@@ -13,6 +13,7 @@ from riskmodel import engine
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.realised import marginal
 from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
+from riskmodel.scoring.held import restrictions
 
 __all__ = ["leverage"]
 
@@ -63,9 +64,10 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
 
     c = chain.compiled
     p = engine.params_from_compiled(c)
-    held, held_spec, realised = _restrictions(chain, p, baseline)
+    held = restrictions(chain, p, baseline)
+    realised = held.realised
     attrs = {"horizon": horizon, "chain": chain.name, "realised_loss": realised,
-             "baseline": len(held)}
+             "baseline": len(held.cuts)}
     expand = expansion(chain)
     shares, cands = _candidates(c, expand)
     cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
@@ -77,13 +79,13 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
     spec = cut_spec(chain, [Scenario([Cut(x, to=to)], name=x, months=horizon + 1)
-                            for x in cands], p, baseline=held)
+                            for x in cands], p, baseline=held.cuts)
     imm, lr, dyn = (np.maximum(0.0, marginal(x, realised)) for x in (
         engine.static_loss(c, p, spec, chunk=size),
         engine.static_loss(c, p, spec, mode="long_run", chunk=size),
         engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]))
     tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand,
-                                     held_spec, realised)
+                                     held.spec, realised)
     rows_out = [{"country": x, "leverage": dyn[i], "immediate": imm[i], "long_run": lr[i],
                  "nodes_supplied": supplied_nodes[i], "carriers": tops[i]}
                 for i, x in enumerate(cands)]
@@ -92,21 +94,6 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     out.attrs = attrs
     return out
 
-
-
-def _restrictions(chain: Chain, p: engine.Params, baseline: Any
-                  ) -> tuple[tuple[Any, ...], engine.CutSpec | None, float]:
-    """The restrictions in force ``baseline`` takes (:func:`riskmodel.realised.baseline_of`):
-    as cuts, as one engine column (None without any), and their realised loss."""
-    from riskmodel.realised import baseline_of
-    from riskmodel.scenario import Scenario
-    from riskmodel.simulation import cut_spec
-
-    _, held = baseline_of(chain, baseline)
-    if not held:
-        return held, None, 0.0
-    spec = cut_spec(chain, [Scenario([])], p, baseline=held)
-    return held, spec, float(engine.static_loss(chain.compiled, p, spec, mode="long_run")[0])
 
 
 def _candidates(c: Compiled, expand: sparse.csr_matrix) -> tuple[sparse.csc_matrix, list[str]]:
