@@ -284,3 +284,37 @@ def random_baseline_cuts(chain, seed: int) -> list:
         out.append(Cut(str(rng.choice(countries)), sel,
                        float(rng.choice([1.0, rng.uniform(0.2, 1.0)])), to=to))
     return out
+
+
+#: a tiny chip chain with restrictions in force, but for its last one, which the baseline
+#: tests add (their checks break one thing each and name its line: keep the lines as
+#: they are)
+CHIPS_BASELINE_HEAD = """\
+schema: riskmodel/chain@1
+name: chips
+perspective: global
+sources:
+  bis_2022: {title: "BIS rule on advanced computing", year: 2022}
+nodes:
+  - {id: euv_lithography, stage: upstream, suppliers: {NL: 0.9, US: 0.1}}
+  - {id: logic_chips, stage: midstream, suppliers: {TW: {share: 0.6, controlled_by: [US]}, CN: 0.4}}
+  - {id: phones, stage: end_use, value: 10}
+edges:
+  - {from: euv_lithography, to: logic_chips}
+  - {from: logic_chips, to: phones}
+baseline:
+  - id: us_advanced_computing_2022
+    title: US advanced computing rules
+    country: US
+    nodes: [logic_chips]
+    fraction: 0.8
+    to: [CN]
+    since: 2022-10-07
+    source: bis_2022
+    ref: "line 1178"
+    note: the foreign direct product rule reaches TW
+  - id: nl_euv_2019
+    country: NL
+    since: 2019
+    source: bis_2022
+"""

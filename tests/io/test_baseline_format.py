@@ -14,7 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from helpers import random_chain
+from helpers import CHIPS_BASELINE_HEAD, random_chain
 
 import riskmodel as rm
 from riskmodel import schema
@@ -23,36 +23,9 @@ from riskmodel.scenario import Cut
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
-#: a tiny chip chain with two restrictions in force (lines matter: the checks'
-#: tests break one thing each and name its line)
-CHIPS_YAML = """\
-schema: riskmodel/chain@1
-name: chips
-perspective: global
-sources:
-  bis_2022: {title: "BIS rule on advanced computing", year: 2022}
-nodes:
-  - {id: euv_lithography, stage: upstream, suppliers: {NL: 0.9, US: 0.1}}
-  - {id: logic_chips, stage: midstream, suppliers: {TW: {share: 0.6, controlled_by: [US]}, CN: 0.4}}
-  - {id: phones, stage: end_use, value: 10}
-edges:
-  - {from: euv_lithography, to: logic_chips}
-  - {from: logic_chips, to: phones}
-baseline:
-  - id: us_advanced_computing_2022
-    title: US advanced computing rules
-    country: US
-    nodes: [logic_chips]
-    fraction: 0.8
-    to: [CN]
-    since: 2022-10-07
-    source: bis_2022
-    ref: "line 1178"
-    note: the foreign direct product rule reaches TW
-  - id: nl_euv_2019
-    country: NL
-    since: 2019
-    source: bis_2022
+#: the chip chain of tests/helpers.py, its third restriction withheld from every
+#: destination and left unsourced
+CHIPS_YAML = CHIPS_BASELINE_HEAD + """\
   - {id: nl_duv_2023, country: NL, nodes: [euv_lithography], to: world, since: 2023-09}
 """
 

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import CHIPS_BASELINE_HEAD
 
 import riskmodel as rm
 from riskmodel.cli import main
@@ -21,34 +22,7 @@ from riskmodel.restrictions import check_baseline
 from riskmodel.scenario import Cut
 from riskmodel.validation import read_checked
 
-VALID = """\
-schema: riskmodel/chain@1
-name: chips
-perspective: global
-sources:
-  bis_2022: {title: "BIS rule on advanced computing", year: 2022}
-nodes:
-  - {id: euv_lithography, stage: upstream, suppliers: {NL: 0.9, US: 0.1}}
-  - {id: logic_chips, stage: midstream, suppliers: {TW: {share: 0.6, controlled_by: [US]}, CN: 0.4}}
-  - {id: phones, stage: end_use, value: 10}
-edges:
-  - {from: euv_lithography, to: logic_chips}
-  - {from: logic_chips, to: phones}
-baseline:
-  - id: us_advanced_computing_2022
-    title: US advanced computing rules
-    country: US
-    nodes: [logic_chips]
-    fraction: 0.8
-    to: [CN]
-    since: 2022-10-07
-    source: bis_2022
-    ref: "line 1178"
-    note: the foreign direct product rule reaches TW
-  - id: nl_euv_2019
-    country: NL
-    since: 2019
-    source: bis_2022
+VALID = CHIPS_BASELINE_HEAD + """\
   - {id: nl_duv_2023, country: NL, nodes: [euv_lithography], since: 2023-09, source: bis_2022}
 """
 US = "restriction 'us_advanced_computing_2022'"
