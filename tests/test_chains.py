@@ -16,9 +16,10 @@ import riskmodel as rm
 from riskmodel.provenance import provenance, summary
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAINS = ("semiconductors", "industrial_robots", "generative_ai", "rare_earth_magnets")
+CHAINS = ("semiconductors", "industrial_robots", "generative_ai", "rare_earth_magnets",
+          "gallium_germanium_graphite")
 #: the focal market of each chain (China's view, except the other side's)
-HOME = {"rare_earth_magnets": "JP"}
+HOME = {"rare_earth_magnets": "JP", "gallium_germanium_graphite": "EU"}
 
 
 @pytest.mark.parametrize("name", [*CHAINS, "combined"])
