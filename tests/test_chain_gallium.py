@@ -226,6 +226,32 @@ def test_what_the_restrictions_in_force_already_cost(chain: rm.Chain) -> None:
     assert _loss(chain, "china_materials_stop_to_us").summary["peak_loss"] == 0
 
 
+def test_the_us_ban_reaches_the_eu_across_the_ranges(chain: rm.Chain) -> None:
+    """Sensitivity of the realised loss of the US ban alone (0.054): the substitutability of
+    refined gallium and germanium, the US share of the EU's RF front ends and China's share
+    of the world's refined gallium, all at the ends of their ranges."""
+
+    def us_ban(c: rm.Chain) -> float:
+        c.baseline = [r for r in c.baseline if r.id == "cn_ga_ge_ban_to_us_2024"]
+        return round(_realised(c), 3)
+
+    def at(subst: float, us_rf: float, cn_world: float) -> rm.Chain:
+        c = chain.copy()
+        for n in ("refined_gallium", "refined_germanium"):
+            c.graph.nodes[n]["substitutability"] = subst
+        rf = dict(c.graph.nodes["rf_front_ends"]["suppliers"])
+        rf["other"] += rf["US"] - us_rf
+        rf["US"] = us_rf
+        c.graph.nodes["rf_front_ends"]["suppliers"] = rf
+        c.graph.nodes["refined_gallium"]["world_suppliers"] = {"CN": cn_world,
+                                                               "other": 1 - cn_world}
+        return c
+
+    assert us_ban(chain.copy()) == 0.054
+    assert us_ban(at(0.5, 0.40, 0.80)) == 0.035
+    assert us_ban(at(0.15, 0.70, 0.97)) == 0.069
+
+
 def test_full_and_partial_chinese_stops(chain: rm.Chain) -> None:
     got = {}
     for sc in ("china_full_stop", "china_materials_stop", "china_anode_stop",
