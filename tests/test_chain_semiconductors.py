@@ -53,8 +53,8 @@ def test_us_rules_reach_foreign_foundries_and_korean_memory() -> None:
     assert free.summary["immediate_loss"] > tw.summary["immediate_loss"] > 0
     doc = _doc("semiconductors")
     nodes = {n["id"]: n for n in doc["nodes"]}
-    for node, key in (("foreign_leading_edge_foundry", "TW"), ("foreign_leading_edge_foundry", "KR"),
-                      ("memory_ics", "KR")):
+    foundry = "foreign_leading_edge_foundry"
+    for node, key in ((foundry, "TW"), (foundry, "KR"), ("memory_ics", "KR")):
         assert nodes[node]["suppliers"][key]["controlled_by"] == ["US"]
     assert "Xian" in nodes["memory_ics"]["note"] and "Wuxi" in nodes["memory_ics"]["note"]
 
