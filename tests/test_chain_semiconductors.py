@@ -119,3 +119,39 @@ def test_realised_losses_and_the_readme_figures() -> None:
         assert figure in text, figure
     for rid in SEMIS + GENAI:
         assert f"`{rid}`" in text, rid
+
+
+# -- the fix these chains needed ---------------------------------------------------
+
+def test_score_uncertainty_widens_world_shares(tmp_path: Path) -> None:
+    """World shares are drawn per draw and widened per (draw, node) like every other
+    number; score_uncertainty once left them per draw and crashed on a chain with
+    `world_suppliers` and restrictions in force (so did `riskmodel report`)."""
+    path = tmp_path / "ws.yaml"
+    path.write_text("""\
+schema: riskmodel/chain@1
+name: ws
+perspective: {home: DE}
+nodes:
+  - {id: anode, stage: upstream, suppliers: {JP: 1.0},
+     world_suppliers: {CN: {value: 0.9, low: 0.8, high: 1.0}, JP: 0.1}}
+  - {id: gas, stage: upstream, suppliers: {FR: {value: 0.6, low: 0.5, high: 0.7}, DE: 0.4}}
+  - {id: cells, stage: midstream, suppliers: {PL: 0.5, DE: 0.5}}
+  - {id: cars, stage: end_use, value: 1}
+edges:
+  - {from: anode, to: cells}
+  - {from: gas, to: cells}
+  - {from: cells, to: cars}
+baseline:
+  - {id: cn_anode, country: CN, nodes: [anode], fraction: 0.5, to: [PL], since: 2023}
+""", encoding="utf-8")
+    chain = rm.load(path)
+    u = rm.score_uncertainty(chain, draws=4, seed=0)
+    assert set(u.index) == {"anode", "gas", "cells", "cars"}
+    assert ((u["p5"] <= u["p50"]) & (u["p50"] <= u["p95"])).all()
+    # by hand: FR stops gas (share f) to all, so both cell plants run at 1 - f; the
+    # baseline already holds Polish plants at 1 - 0.5 w (w: China's world share of anode),
+    # a realised loss of 0.25 w; no stock, no substitution: the choke score of gas is
+    # f - 0.25 w, 0.6 - 0.225 = 0.375 centrally and within [0.25, 0.5] over the ranges
+    assert u.loc["gas", "baseline"] == pytest.approx(0.375)
+    assert 0.25 <= u.loc["gas", "p5"] <= u.loc["gas", "p95"] <= 0.5
