@@ -446,8 +446,11 @@ def test_builtin_chains(name, tmp_path):
     paths = rm.report(name, tmp_path / name, formats=("html", "json"), mc=5)
     assert paths["html"].stat().st_size < FIVE_MB
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert len(doc["sections"]) == 10
-    assert len(_table(doc, "choke_points", "choke_points")) == len(rm.load(name))
+    chain = rm.load(name)
+    # a chain with restrictions in force has the section "Restrictions in force" too
+    assert len(doc["sections"]) == 10 + bool(chain.baseline)
+    assert ("restrictions" in [s["id"] for s in doc["sections"]]) == bool(chain.baseline)
+    assert len(_table(doc, "choke_points", "choke_points")) == len(chain)
 
 
 @pytest.mark.slow
