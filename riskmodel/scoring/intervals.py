@@ -96,11 +96,11 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
         # columns: draw-major, one column per (draw, node)
         rep = np.repeat(np.arange(d), m)
 
-        def widen(x: np.ndarray, rep: np.ndarray = rep) -> np.ndarray:
-            return x[:, rep] if x.shape[1] > 1 else x
+        def widen(x: np.ndarray | None, rep: np.ndarray = rep) -> np.ndarray | None:
+            return x[:, rep] if x is not None and x.shape[1] > 1 else x
         p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
-            "weight", "life")}})
+            "weight", "life", "world_share")}})
         spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand)
         if held.spec is not None:
             spec = in_every_column(spec, held.spec)
