@@ -192,3 +192,27 @@ def test_readme_states_the_robot_figures() -> None:
     for figure in ("0.286", "0.218", "0.206", "0.204", "0.082", "0.290", "0.148", "0.137",
                    "0.084", "0.083"):
         assert figure in findings, figure
+
+
+@pytest.mark.parametrize(("field", "value"), [("reducers_cn", 0.30), ("reducers_cn", 0.55),
+                                              ("licensing", 0.02), ("licensing", 0.3)])
+def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str,
+                                                value: float) -> None:
+    """README (sensitivity): reduction gears stay the top choke point with China's own
+    reducer share at either end of its range (0.30-0.55, Japan taking the rest) and with
+    the Wassenaar licensing fraction at either end of its (0.02-0.3)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "chains" / "industrial_robots.yaml").read_text("utf-8"))
+    if field == "reducers_cn":
+        sup = next(n for n in doc["nodes"] if n["id"] == "reduction_gears")["suppliers"]
+        sup["CN"]["value"], sup["JP"]["value"] = value, round(1 - value - 0.08, 2)
+        sup["JP"]["low"] = min(sup["JP"]["low"], sup["JP"]["value"])
+    else:
+        for r in doc["baseline"]:
+            r["fraction"] = value
+    path = tmp_path / "robots.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    s = rm.score(rm.load(path))
+    assert s.index[0] == "reduction_gears"
+    assert (s["stage"].iloc[:4] == "upstream").all()
