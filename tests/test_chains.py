@@ -216,3 +216,16 @@ def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str,
     s = rm.score(rm.load(path))
     assert s.index[0] == "reduction_gears"
     assert (s["stage"].iloc[:4] == "upstream").all()
+
+
+def test_robots_japan_core_component_cut_on_top_of_the_baseline(robots) -> None:
+    """README (Destinations, closing note): the cut on top of the realised 0.022, and
+    without the restrictions in force."""
+    chain, _ = robots
+    on = rm.simulate(chain, "japan_core_component_cut").summary
+    off = rm.simulate(chain, "japan_core_component_cut", baseline=False).summary
+    got = [round(float(r[k]), 3) for r in (on, off)
+           for k in ("immediate_loss", "long_run_loss", "peak_loss", "realised_loss")]
+    assert got == [0.738, 0.546, 0.593, 0.022, 0.752, 0.556, 0.5, 0.0]
+    text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
+    assert "0.738 immediate, 0.546 long-run and a\n0.593 peak" in text
