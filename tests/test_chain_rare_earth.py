@@ -32,8 +32,10 @@ def scores(chain: rm.Chain):
     return rm.score(chain)
 
 
-def _run(chain: rm.Chain, scenario: str):
-    return rm.simulate(chain, scenario)
+def _run(chain: rm.Chain, scenario: str, baseline: bool | None = None):
+    """A scenario on top of the restrictions in force (``baseline=False``: a history
+    replayed against the world before them)."""
+    return rm.simulate(chain, scenario, baseline=baseline)
 
 
 # -- validity and provenance ---------------------------------------------------
@@ -63,9 +65,10 @@ def test_every_source_is_declared_and_used(chain: rm.Chain) -> None:
     doc = yaml.safe_load(FILE.read_text(encoding="utf-8"))
     declared = set(doc["sources"])
     cited = set(provenance(chain)["source"].dropna())
-    cited |= {sc["source"] for sc in doc["scenarios"]}
+    cited |= {sc["source"] for sc in doc["scenarios"] + doc["baseline"]}
     assert cited <= declared
-    prose = " ".join(str(x.get("description", "")) for x in doc["nodes"] + doc["scenarios"])
+    prose = " ".join(str(x.get("description", "")) + str(x.get("note", ""))
+                     for x in doc["nodes"] + doc["scenarios"] + doc["baseline"])
     prose += " ".join(str(r.note) for r in provenance(chain).itertuples())
     unused = {s for s in declared - cited if f"({s}" not in prose and f"{s})" not in prose}
     assert not unused, unused
@@ -75,7 +78,7 @@ def test_every_source_is_declared_and_used(chain: rm.Chain) -> None:
 
 def test_share_of_driving_numbers_that_is_sourced(chain: rm.Chain, scores) -> None:
     """README: of the numbers that drive the top-10 results (the cut country's share of
-    each top-10 node that has one, and the end-use values) 6 of 13 are sourced."""
+    each top-10 node that has one, and the end-use values) 6 of 14 are sourced."""
     table = provenance(chain).set_index(["id", "field"])
     top = scores.head(10)
     pairs = zip(top.index, top["cut_country"], strict=True)
@@ -83,7 +86,7 @@ def test_share_of_driving_numbers_that_is_sourced(chain: rm.Chain, scores) -> No
     keys += [(n, "value") for n in table.index.get_level_values(0)
              if (n, "value") in table.index]
     classes = [table.loc[k, "class"] for k in keys]
-    assert (len(classes), classes.count("sourced")) == (13, 6)
+    assert (len(classes), classes.count("sourced")) == (14, 6)
 
 
 def test_2010_fraction_is_the_reported_fall() -> None:
@@ -103,46 +106,74 @@ def test_seed_quote_of_the_hypothetical_stop() -> None:
 
 # -- findings (chains/README.md) -----------------------------------------------
 
+def test_restrictions_in_force_are_chinas_2023_and_2025_controls(chain: rm.Chain) -> None:
+    """The December 2023 technology ban and the April 2025 licensing are in force; the
+    October 2025 measures (suspended until 10 November 2026) stay a scenario."""
+    got = {r.id: r for r in chain.baseline}
+    assert set(got) == {"china_2023_technology_ban", "china_2025_heavy_re_licensing"}
+    assert (got["china_2023_technology_ban"].since, got["china_2025_heavy_re_licensing"].since) \
+        == ("2023-12-21", "2025-04-04")
+    for r in got.values():
+        assert r.cut.country == "CN" and r.cut.to == "all" and r.source in chain.sources
+    assert got["china_2025_heavy_re_licensing"].cut.fraction == 0.1
+    assert "china_2023_technology_ban" not in {s["id"] for s in chain.scenarios}
+
+
 def test_top_choke_points_are_processed_materials_japan_imports(scores) -> None:
-    top = scores.head(3)
-    assert list(top.index) == ["ndpr_metal_alloy", "separated_light_re", "dy_tb_metal"]
-    assert list(top["cut_country"]) == ["VN", "CN", "CN"]
+    top = scores.head(4)
+    assert list(top.index) == ["separated_light_re", "separated_dy_tb", "ndpr_metal_alloy",
+                               "dy_tb_metal"]
+    assert list(top["cut_country"]) == ["CN", "CN", "VN", "CN"]
     assert (top["stage"] == "upstream").all()
-    assert top["choke_score"].round(3).tolist() == [0.260, 0.170, 0.126]
+    assert top["choke_score"].round(3).tolist() == [0.534, 0.324, 0.303, 0.225]
+    assert scores.attrs["realised_loss"] == pytest.approx(0.003, abs=0.001)
     # the magnets, motors and robots Japan makes itself rank below them
     for node in ("ndfeb_magnets_gbd", "servo_motors", "industrial_robots"):
         assert scores.loc[node, "choke_score"] < top["choke_score"].min()
 
 
+def test_without_restrictions_the_old_ranking_returns(chain: rm.Chain) -> None:
+    """README: the ranking moved because the restrictions in force leave the Dy/Tb items
+    short, so the model starts them (and what they feed) with no stock; the unrestricted
+    chain gives the earlier figures."""
+    s0 = rm.score(chain, baseline=False)
+    assert list(s0.index[:3]) == ["ndpr_metal_alloy", "separated_light_re", "dy_tb_metal"]
+    assert s0["choke_score"].iloc[:3].round(3).tolist() == [0.260, 0.170, 0.126]
+
+
 def test_china_leverage_over_japans_robot_output(chain: rm.Chain) -> None:
     lev = rm.leverage(chain)
-    assert lev.index[0] == "CN" and lev.loc["CN", "leverage"] == pytest.approx(0.786, abs=0.001)
-    assert rm.coalition(chain, ["CN"], target="robot_output") == pytest.approx(0.072, abs=0.001)
+    assert lev.index[0] == "CN" and lev.loc["CN", "leverage"] == pytest.approx(0.759, abs=0.001)
+    assert rm.coalition(chain, ["CN"], target="robot_output") == pytest.approx(0.092, abs=0.001)
     assert rm.coalition(chain, ["CN"], target="robot_output", mode="long_run") == \
         pytest.approx(0.298, abs=0.001)
     r = _run(chain, "china_full_magnet_chain_stop")
-    assert float(r.availability.loc["robot_output", 12]) == pytest.approx(0.307, abs=0.001)
-    assert float(r.summary["peak_loss"]) == pytest.approx(0.775, abs=0.001)
+    assert float(r.availability.loc["robot_output", 12]) == pytest.approx(0.338, abs=0.001)
+    assert float(r.summary["peak_loss"]) == pytest.approx(0.719, abs=0.001)
 
 
 def test_a_stop_to_japan_alone_costs_less_than_a_stop_to_all(chain: rm.Chain) -> None:
     """Third-country metal makers (Vietnam, Thailand) keep Chinese oxide when only
-    Japan is targeted, so half of the robot-output loss goes away."""
+    Japan is targeted, so a large part of the robot-output loss goes away."""
     everyone = _run(chain, "china_full_magnet_chain_stop")
     japan = _run(chain, "china_stop_targeted_at_japan")
-    assert float(japan.summary["peak_loss"]) == pytest.approx(0.424, abs=0.001)
-    assert float(japan.availability.loc["robot_output", 12]) == pytest.approx(0.647, abs=0.001)
+    assert float(japan.summary["peak_loss"]) == pytest.approx(0.438, abs=0.001)
+    assert float(japan.availability.loc["robot_output", 12]) == pytest.approx(0.642, abs=0.001)
     assert float(japan.summary["peak_loss"]) < float(everyone.summary["peak_loss"])
 
 
 def test_2025_licensing_is_absorbed_by_stocks(chain: rm.Chain, tmp_path: Path) -> None:
-    """Immediate bound 52%, long-run bound 38%, but no end-use loss within 24 months with
-    the central stocks; with every stock at its low end and the cut fractions at their
-    high ends (0.9, then 0.3) the peak is still only 3.3%, from month 11."""
-    r = _run(chain, "china_2025_heavy_re_licensing")
+    """History, replayed against the world before it (no baseline): immediate bound 52%,
+    long-run bound 38%, but no end-use loss within 24 months with the central stocks;
+    with every stock at its low end and the cut fractions at their high ends (0.9, then
+    0.3) the peak is still only 3.3%, from month 11. On top of the restrictions in force
+    (stocks spent) the same cuts would peak at 28.4%."""
+    r = _run(chain, "china_2025_heavy_re_licensing", baseline=False)
     row = r.summary
     assert (round(row["immediate_loss"], 3), round(row["long_run_loss"], 3)) == (0.522, 0.376)
     assert row["peak_loss"] == 0
+    on_top = _run(chain, "china_2025_heavy_re_licensing").summary
+    assert float(on_top["peak_loss"]) == pytest.approx(0.284, abs=0.001)
     doc = yaml.safe_load(FILE.read_text(encoding="utf-8"))
     for n in doc["nodes"]:
         if "inventory_months" in n:
@@ -151,13 +182,13 @@ def test_2025_licensing_is_absorbed_by_stocks(chain: rm.Chain, tmp_path: Path) -
     sc["cuts"][0]["fraction"], sc["cuts"][1]["fraction"] = 0.9, 0.3
     path = tmp_path / "low_stocks.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    low = _run(rm.load(path), "china_2025_heavy_re_licensing")
+    low = _run(rm.load(path), "china_2025_heavy_re_licensing", baseline=False)
     assert float(low.summary["peak_loss"]) == pytest.approx(0.033, abs=0.001)
     assert int(low.end_use_loss.to_numpy().nonzero()[0][0]) == 11
 
 
 def test_history_and_myanmar_cost_nothing_at_end_use(chain: rm.Chain) -> None:
-    r2010 = _run(chain, "china_2010_embargo_japan").summary
+    r2010 = _run(chain, "china_2010_embargo_japan", baseline=False).summary
     assert round(r2010["immediate_loss"], 3) == 0.116 and r2010["peak_loss"] == 0
     mm = _run(chain, "myanmar_kachin_disruption").summary
     assert mm["immediate_loss"] == 0 and mm["peak_loss"] == 0
@@ -166,10 +197,11 @@ def test_history_and_myanmar_cost_nothing_at_end_use(chain: rm.Chain) -> None:
 def test_readme_states_these_figures() -> None:
     text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
     section = text[text.index("### rare_earth_magnets"):]
-    for figure in ("0.260", "0.170", "0.126", "0.786", "0.072", "0.298", "0.307", "0.424",
-                   "0.647", "0.522", "0.376", "0.033", "6 of 13", "9 of 125"):
+    for figure in ("0.534", "0.324", "0.303", "0.225", "0.260", "0.170", "0.126", "0.759",
+                   "0.092", "0.298", "0.338", "0.719", "0.438", "0.642", "0.522", "0.376",
+                   "0.033", "0.284", "6 of 14", "9 of 125"):
         assert figure in section, figure
-    assert "Restrictions in force (to move into `baseline:`)" in text
+    assert "#### Restrictions in force (`baseline:`)" in section
 
 
 # -- the fix this chain needed ---------------------------------------------------

@@ -89,11 +89,30 @@ def robots() -> tuple[rm.Chain, object]:
     return chain, rm.score(chain)
 
 
-def test_robots_top_choke_points_are_upstream_core_parts(robots) -> None:
+def test_robots_core_components_outrank_robot_bodies(robots) -> None:
+    """README: supported on top of the restrictions in force — reducers, controllers and
+    servo lead, all upstream, ahead of robot bodies."""
     _, s = robots
-    assert list(s.index[:2]) == ["reduction_gears", "plc_controllers"]
-    assert (s["stage"].iloc[:2] == "upstream").all()
-    assert s.loc["reduction_gears", "choke_score"] > s.loc["robot_bodies", "choke_score"]
+    assert list(s.index[:3]) == ["reduction_gears", "robot_controllers", "servo_mechanisms"]
+    assert (s["stage"].iloc[:4] == "upstream").all()
+    assert s["choke_score"].iloc[:3].round(3).tolist() == [0.286, 0.218, 0.206]
+    for node in s.index[:3]:
+        assert s.loc[node, "choke_score"] > s.loc["robot_bodies", "choke_score"]
+    assert s.attrs["realised_loss"] == pytest.approx(0.022, abs=0.001)
+
+
+def test_robots_controllers_and_servo_rest_on_the_stock_rule(robots) -> None:
+    """README: without the restrictions in force, controllers and servo score 0 at month
+    12 (stocks absorb the cut); with them, the machine-tool licensing leaves the nodes
+    below the machine tools short in the long-run state, so they start with no stock
+    (docs/model.md §1.5). Reducers lead either way."""
+    chain, _ = robots
+    s0 = rm.score(chain, baseline=False)
+    assert s0.index[0] == "reduction_gears"
+    assert s0.loc["reduction_gears", "choke_score"] == pytest.approx(0.290, abs=0.001)
+    for node in ("robot_controllers", "servo_mechanisms"):
+        assert s0.loc[node, "choke_score"] == 0 and s0.loc[node, "relief_stock"] > 0
+    assert s0.loc["robot_bodies", "choke_score"] > 0
 
 
 def test_robots_support_peaks_midstream(robots) -> None:
@@ -101,19 +120,30 @@ def test_robots_support_peaks_midstream(robots) -> None:
     pa = rm.policy_alignment(chain, s)
     assert pa.by_stage["subsidy_intensity"].idxmax() == "midstream"
     assert pa.by_stage["rd_intensity"].idxmax() == "midstream"
+    mean = s.groupby("stage")["choke_score"].mean()
+    assert (round(mean["upstream"], 3), round(mean["midstream"], 3)) == (0.083, 0.083)
 
 
-def test_robots_controllers_are_buffered_at_twelve_months(robots) -> None:
-    """README: partly supported — servo mechanisms now outrank robot bodies at month 12
-    (a Japanese cut reaches foreign servo and robot makers too); controllers do not:
-    stocks along their path absorb their cut (they do in the long run only through
-    estimated figures)."""
-    _, s = robots
-    assert s.loc["servo_mechanisms", "choke_score"] > s.loc["robot_bodies", "choke_score"]
-    assert s.loc["robot_controllers", "choke_score"] < s.loc["robot_bodies", "choke_score"]
-    assert s.loc["robot_controllers", "relief_stock"] > 0
-    assert s.loc["robot_controllers", "choke_long_run"] > \
-        s.loc["robot_bodies", "choke_long_run"]
+def test_robots_restrictions_in_force_are_dated_sourced_and_targeted(robots) -> None:
+    chain, _ = robots
+    assert {r.id for r in chain.baseline} == {"wassenaar_machine_tool_licensing_jp",
+                                              "wassenaar_machine_tool_licensing_eu"}
+    for r in chain.baseline:
+        assert r.source in chain.sources and r.ref and r.since
+        assert r.cut.to is not None
+
+
+def test_robots_share_of_driving_numbers_that_is_sourced(robots) -> None:
+    """README: of the numbers that drive the top-10 results (the cut country's share of
+    each top-10 node, and the six end-use values) 1 of 16 is sourced."""
+    chain, s = robots
+    table = provenance(chain).set_index(["id", "field"])
+    top = s.head(10)
+    keys = [(n, f"suppliers.{c}") for n, c in zip(top.index, top["cut_country"], strict=True)]
+    keys += [(n, "value") for n in table.index.get_level_values(0).unique()
+             if (n, "value") in table.index]
+    classes = [table.loc[k, "class"] for k in keys]
+    assert (len(classes), classes.count("sourced")) == (16, 1)
 
 
 def test_semiconductors_coalition_on_top_of_the_restrictions_in_force() -> None:
@@ -154,3 +184,65 @@ def test_generative_ai_restrictions_in_force_take_the_accelerators() -> None:
     free = rm.score(chain, baseline=False)
     assert free.index[0] == "ai_accelerators"
     assert free["choke_score"].iloc[0] > 3 * free["choke_score"].iloc[1]
+
+
+def test_combined_view_propagates_a_semiconductor_cut() -> None:
+    combined = rm.load("combined")
+    res = rm.simulate(combined, "us_chip_and_tool_controls_all_chains", months=13)
+    low = res.availability[12]
+    robots = [i for i in low.index if i.startswith("industrial_robots.")]
+    ai = [i for i in low.index if i.startswith("generative_ai.")]
+    assert low[ai].min() < 0.9  # the cut reaches generative AI
+    assert combined.compiled.has_cycles  # chips -> robots -> fabs -> chips
+    assert len(robots) == 23
+
+
+def test_readme_states_the_robot_figures() -> None:
+    """The industrial_robots section and the Findings of chains/README.md carry the
+    computed figures tested above."""
+    text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### industrial_robots"):text.index("### generative_ai")]
+    for figure in ("14 of 166", "1 of 16", "0.022", "wassenaar_machine_tool_licensing_jp",
+                   "`robot_output`"):
+        assert figure in section, figure
+    findings = text[text.index("## Findings"):text.index("## Destinations")]
+    for figure in ("0.286", "0.218", "0.206", "0.204", "0.082", "0.290", "0.148", "0.137",
+                   "0.084", "0.083"):
+        assert figure in findings, figure
+
+
+@pytest.mark.parametrize(("field", "value"), [("reducers_cn", 0.30), ("reducers_cn", 0.55),
+                                              ("licensing", 0.02), ("licensing", 0.3)])
+def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str,
+                                                value: float) -> None:
+    """README (sensitivity): reduction gears stay the top choke point with China's own
+    reducer share at either end of its range (0.30-0.55, Japan taking the rest) and with
+    the Wassenaar licensing fraction at either end of its (0.02-0.3)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "chains" / "industrial_robots.yaml").read_text("utf-8"))
+    if field == "reducers_cn":
+        sup = next(n for n in doc["nodes"] if n["id"] == "reduction_gears")["suppliers"]
+        sup["CN"]["value"], sup["JP"]["value"] = value, round(1 - value - 0.08, 2)
+        sup["JP"]["low"] = min(sup["JP"]["low"], sup["JP"]["value"])
+    else:
+        for r in doc["baseline"]:
+            r["fraction"] = value
+    path = tmp_path / "robots.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    s = rm.score(rm.load(path))
+    assert s.index[0] == "reduction_gears"
+    assert (s["stage"].iloc[:4] == "upstream").all()
+
+
+def test_robots_japan_core_component_cut_on_top_of_the_baseline(robots) -> None:
+    """README (Destinations, closing note): the cut on top of the realised 0.022, and
+    without the restrictions in force."""
+    chain, _ = robots
+    on = rm.simulate(chain, "japan_core_component_cut").summary
+    off = rm.simulate(chain, "japan_core_component_cut", baseline=False).summary
+    got = [round(float(r[k]), 3) for r in (on, off)
+           for k in ("immediate_loss", "long_run_loss", "peak_loss", "realised_loss")]
+    assert got == [0.738, 0.546, 0.593, 0.022, 0.752, 0.556, 0.5, 0.0]
+    text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
+    assert "0.738 immediate, 0.546 long-run and a\n0.593 peak" in text

@@ -52,8 +52,10 @@ class Params:
 
     @property
     def k(self) -> int:
-        return max(a.shape[1] for a in (self.row_share, self.covers, self.subst, self.weight,
-                                        self.life, self.world_share) if a is not None)
+        return max(a.shape[1] for a in (
+            self.row_share, self.dep0, self.ind0, self.covers, self.ne_share, self.subst,
+            self.lead, self.inventory, self.weight, self.life, self.world_share)
+            if a is not None)
 
     def columns(self, cols: np.ndarray) -> Params:
         """These numbers for the columns ``cols`` (an array of one column serves all)."""
