@@ -107,7 +107,7 @@ def _check_nodes(c: Collector, name: Any, nodes: Any, known: set[str], ids: Sequ
             c.add("warning", "repeat", f"node '{x}' is listed twice",
                   path=("targets", name, i), where=where, field="targets",
                   expected="each node once", found=f"'{x}' again",
-                  fix=f"remove the second '{x}'")
+                  fix=f"remove the second '{x}' (it counts once)")
         else:
             seen.add(x)
     return ok
