@@ -69,6 +69,42 @@ def test_target_loss_matches_reference_on_random_chains(cyclic: bool) -> None:
     assert worst <= 1e-9
 
 
+def test_target_loss_matches_reference_with_world_shares_jurisdictions_and_capital() -> None:
+    worst = 0.0
+    for seed in range(12):
+        chain = random_chain(seed, world=True, controlled=True, capital=True)
+        worst = max(worst, _compare(chain, random_scenario(chain, seed),
+                                    _random_target(chain, seed)))
+    assert worst <= 1e-9
+
+
+def test_target_loss_on_top_of_restrictions_matches_reference() -> None:
+    """With restrictions in force, the marginal target loss of simulate is the
+    reference's target loss with them and the scenario, less theirs alone."""
+    from helpers import random_baseline_cuts
+
+    worst, runs = 0.0, 0
+    for seed in range(20):
+        chain = random_chain(seed)
+        held = random_baseline_cuts(chain, seed)
+        if not held:
+            continue
+        runs += 1
+        nodes = _random_target(chain, seed)
+        tgt = resolve(chain, nodes)
+        w = target_weights(chain.compiled, tgt)
+        weights = {str(chain.compiled.ids[i]): float(w[i]) for i in np.flatnonzero(w)}
+        sc = random_scenario(chain, seed)
+        months = reference.simulate(chain, sc, baseline=held)
+        alone = _ref_loss(chain, weights, reference.availability(
+            chain, Scenario([], months=sc.months), mode="long_run", baseline=held))
+        res = rm.simulate(chain, sc, target=nodes, baseline=held)
+        assert res.summary["realised_loss"] == pytest.approx(alone, abs=1e-9)
+        worst = max(worst, *(abs(res.total_loss[t] - _ref_loss(chain, weights, A))
+                             for t, A in enumerate(months)))
+    assert runs >= 5 and worst <= 1e-9
+
+
 def test_target_of_all_end_uses_is_end_use_value() -> None:
     """Every end use has a value in the random chains, so a target of all of them is
     weighted by value, and measures exactly the end-use loss."""
