@@ -124,3 +124,14 @@ def test_the_target_section_ranks_by_the_target(path) -> None:
     # no target, no section
     chain.targets = {}
     assert "targets" not in [s.id for s in collect(chain, mc=5).sections]
+
+
+def test_validate_names_the_file_line_and_fix_of_a_bad_target(tmp_path, capsys) -> None:
+    bad = write_text(tmp_path, "bad.yaml", FAB_YAML.replace("logic_capacity: [fab]",
+                                                            "logic_capacity: [fba]"))
+    code, out, err = _run(capsys, "validate", str(bad))
+    assert code == 1
+    text = out + err
+    assert (f"{bad}:6:20: error: target 'logic_capacity', field 'targets': unknown node "
+            "'fba'; expected a node id of this chain, found 'fba'. Fix: did you mean "
+            "`fab`?") in text

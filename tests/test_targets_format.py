@@ -117,3 +117,19 @@ def test_diff_reports_target_changes(tmp_path) -> None:
     rows = [(r.field, r.status, r.old, r.new) for r in d.header.itertuples()]
     assert rows == [("targets.chip_supply", "removed", ["fab", "imports"], None),
                     ("targets.logic_capacity", "changed", ["fab"], ["fab", "tool"])]
+
+
+def test_a_combined_view_keeps_its_chains_targets(tmp_path) -> None:
+    """Each member chain's target is the view's ``<chain>_<target>``, over its qualified
+    node ids, and measures the same loss there."""
+    write_text(tmp_path, "fab.yaml", FAB_YAML)
+    view = write_text(tmp_path, "view.yaml", f"""\
+schema: riskmodel/combined@1
+name: view
+chains: [{tmp_path / 'fab.yaml'}]
+""")
+    chain = rm.load(view)
+    assert chain.targets == {"fab_chain_logic_capacity": ["fab_chain.fab"],
+                             "fab_chain_chip_supply": ["fab_chain.fab", "fab_chain.imports"]}
+    res = rm.simulate(chain, [rm.Cut("NL")], months=1, target="fab_chain_logic_capacity")
+    assert float(res.summary["immediate_loss"]) == pytest.approx(1.0)
