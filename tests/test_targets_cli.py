@@ -135,3 +135,16 @@ def test_validate_names_the_file_line_and_fix_of_a_bad_target(tmp_path, capsys) 
     assert (f"{bad}:6:20: error: target 'logic_capacity', field 'targets': unknown node "
             "'fba'; expected a node id of this chain, found 'fba'. Fix: did you mean "
             "`fab`?") in text
+
+
+def test_csv_rows_say_what_they_measured(path, capsys) -> None:
+    _, out, _ = _run(capsys, "cutsets", path, "--target", "fab", "--format", "csv")
+    assert out.splitlines()[:2] == ["size,countries,availability,target", "1,NL,0.0,fab"]
+    _, out, _ = _run(capsys, "cutsets", path, "--format", "csv")
+    assert out.splitlines()[0] == "size,countries,availability"  # as before
+    _, out, _ = _run(capsys, "simulate", path, "--cut", "NL", "--months", "2", "--target",
+                     "fab", "--format", "csv")
+    assert out.splitlines()[:2] == ["month,loss_of_fab,tool,fab,imports,devices",
+                                    "0,1.0,0.0,0.0,1.0,1.0"]
+    _, out, _ = _run(capsys, "score", path, "--target", "fab", "--leverage", "--format", "csv")
+    assert out.splitlines()[1] == "NL,1.0,1.0,1.0,1,['tool'],fab"

@@ -169,6 +169,9 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
     elif args.format == "csv":
         if scores.attrs.get("baseline"):
             shown = shown.assign(realised_loss=scores.attrs["realised_loss"])
+        if args.resolved_target is not None:  # every row says what it measured
+            shown, lev = (None if x is None else x.assign(target=args.resolved_target.name)
+                          for x in (shown, lev))
         emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
     else:
         payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
@@ -279,6 +282,8 @@ def _emit_cutsets(chain: Any, args: argparse.Namespace) -> None:
         emit("\n".join([head, *([target_line(t)] if t is not None else []),
                         *_held_lines(chain, cs.attrs, args), body]), args)
     elif args.format == "csv":
+        if args.resolved_target is not None:  # every row says what it measured
+            table = table.assign(target=cs.attrs["target"])
         emit(render(table, "csv", index=False), args)
     else:
         emit(json.dumps(to_jsonable({"settings": cs.attrs, "cutsets": [

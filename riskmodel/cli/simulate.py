@@ -88,6 +88,8 @@ def cli_simulate(args: argparse.Namespace) -> int:
                               baseline=baseline_arg(args), target=args.target)
         t = args.resolved_target
         head = target_line(t) + "\n" if t is not None and args.format == "table" else ""
+        if t is not None and args.format != "table":  # every row says what it measured
+            table = table.assign(target=t.name)
         emit(head + render(table, args.format), args)
     else:
         _emit_simulation(chain, scenarios[0], args)
@@ -119,7 +121,8 @@ def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> No
     if args.format == "table":
         emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
     elif args.format == "csv":
-        emit(render(mc.draws, "csv"), args)
+        draws = mc.draws if args.resolved_target is None else mc.draws.assign(target=mc.target)
+        emit(render(draws, "csv"), args)
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
@@ -155,7 +158,9 @@ def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> Non
         emit((target_line(t) + "\n" if t is not None else "") + str(res) + "\n\n"
              + render(loss, "table"), args)
     elif args.format == "csv":
-        wide = pd.concat([res.end_use_loss, *extra, res.availability.T], axis=1)
+        loss = res.end_use_loss if res.target == "end-use value" else \
+            res.end_use_loss.rename(f"loss_of_{res.target}")
+        wide = pd.concat([loss, *extra, res.availability.T], axis=1)
         emit(render(wide, "csv"), args)
     else:
         emit(json.dumps(to_jsonable({
