@@ -121,6 +121,10 @@ def test_the_target_section_ranks_by_the_target(path) -> None:
     assert "0.0% of end-use value" in sec.bullets[0]
     assert any("Targets: 2 scored beside end-use value" in p
                for p in data.sections[0].paragraphs)
+    [method] = [s for s in data.sections if s.id == "method"]
+    settings = dict(method.tables[0].frame.itertuples(index=False))
+    assert settings["targets"] == ("logic_capacity = fab (equal weights); chip_supply = "
+                                   "fab, imports (equal weights)")
     # no target, no section
     chain.targets = {}
     assert "targets" not in [s.id for s in collect(chain, mc=5).sections]

@@ -132,9 +132,22 @@ def add_targets(data: ReportData, scored: Sequence[tuple[Target, pd.DataFrame]],
                  "whose cut costs it nothing are left out."))
     at = next(i for i, s in enumerate(data.sections) if s.id == "choke_points") + 1
     data.sections.insert(at, d)
+    _method_row(data, scored)
     data.sections[0].paragraphs.append(
         f"Targets: {len(scored)} scored beside end-use value (section '{d.title}'): "
         + "; ".join(f"{t.name}, top choke point {_top(s)}" for t, s in scored) + ".")
+
+
+def _method_row(data: ReportData, scored: Sequence[tuple[Target, pd.DataFrame]]) -> None:
+    """Record the targets in the method section's settings table."""
+    import pandas as pd
+
+    text = "; ".join(f"{t.name} = {', '.join(t.nodes)} ({t.weighting} weights)"
+                     for t, _ in scored)
+    for table in (t for s in data.sections if s.id == "method" for t in s.tables):
+        if table.name == "settings":
+            row = pd.DataFrame([("targets", text)], columns=table.frame.columns)
+            table.frame = pd.concat([table.frame, row], ignore_index=True)
 
 
 def _top(s: pd.DataFrame) -> str:
