@@ -1,14 +1,15 @@
 """Minimum country cut sets and coalitions (see docs/model.md §2.6).
 
-A *cut set* is a set of countries whose joint, full cut of everything they supply
-drives a target below ``threshold`` availability (default 5%): one end-use node, or
-all end use together (availability = 1 − end-use loss). :func:`cutsets` finds the
-smallest such sets up to ``max_size`` countries: sizes are searched in increasing
-order, every candidate of one size is evaluated as one batch of scenarios, and
-supersets of sets already found are pruned, so every set returned is minimal. A cut by
-a country group also cuts its members, so a set counts as a superset by its effect
-(its keys plus their groups' members): :func:`cutsets` never lists ``{EUROPE}`` beside
-``{DE}``, nor ``{EUROPE}`` where ``{DE, FR}`` suffices.
+A *cut set* is a set of countries whose joint, full cut of everything they supply drives
+a target below ``threshold`` availability (default 5%): one node, several nodes or a
+target the chain declares (availability = 1 − the target's loss,
+:mod:`riskmodel.targets`), or all end use together (availability = 1 − end-use loss).
+:func:`cutsets` finds the smallest such sets up to ``max_size`` countries: sizes are
+searched in increasing order, every candidate of one size is evaluated as one batch of
+scenarios, and supersets of sets already found are pruned, so every set returned is
+minimal. A cut by a country group also cuts its members, so a set counts as a superset
+by its effect (its keys plus their groups' members): :func:`cutsets` never lists
+``{EUROPE}`` beside ``{DE}``, nor ``{EUROPE}`` where ``{DE, FR}`` suffices.
 
 Availability is the static ``immediate`` one by default (no stock, no substitution:
 what the coalition stops at once), or ``long_run`` (after full substitution: what it
@@ -42,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import engine
-from riskmodel._errors import ArgumentError, NodeNotFoundError
+from riskmodel._errors import ArgumentError
 from riskmodel.model import Chain, require_chain
+from riskmodel.targets import Target, label, resolve, with_target
 
 __all__ = ["coalition", "cutsets", "effective_sets"]
 
@@ -51,18 +53,19 @@ MAX_CANDIDATES = 2_000_000
 
 
 def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
-                         target: str | None, mode: str, held: Sequence[Any] = ()
+                         target: Target | None, mode: str, held: Sequence[Any] = ()
                          ) -> np.ndarray:
     """The target's static availability (``mode``) when each set of ``country_sets``
     jointly cuts everything it supplies, on top of the restrictions in force ``held``
-    (cuts; an empty set: the restrictions alone)."""
+    (cuts; an empty set: the restrictions alone): one node's own availability, else
+    1 − the (target's or end-use) loss."""
     from riskmodel.scenario import Cut, Scenario
     from riskmodel.simulation import chunk_size, cut_spec
 
     c = chain.compiled
-    p = engine.params_from_compiled(c)
+    p = with_target(c, engine.params_from_compiled(c), target)
     out = np.empty(len(country_sets))
-    t_idx = None if target is None else c.index.get_loc(target)
+    t_idx = c.index.get_loc(target.nodes[0]) if target and len(target.nodes) == 1 else None
     size = chunk_size(c.n, len(country_sets))
     for lo in range(0, len(country_sets), size):
         part = country_sets[lo:lo + size]
@@ -73,16 +76,13 @@ def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
     return out
 
 
-def _check(chain: Chain, target: str | None, mode: str) -> None:
-    from riskmodel.io.collect import suggest
-
+def _check(chain: Chain, target: Any, mode: str) -> Target | None:
+    """The resolved target (:func:`riskmodel.targets.resolve`), once the chain and
+    ``mode`` are checked."""
     require_chain(chain, "cutsets")
     if mode not in ("immediate", "long_run"):
         raise ValueError(f"unknown mode {mode!r}; valid modes: immediate, long_run")
-    if target is not None and target not in chain.compiled.index:
-        hint = suggest(target, list(chain.compiled.ids))
-        raise NodeNotFoundError(f"no node '{target}' in chain '{chain.name}'"
-                                + (f"; did you mean '{hint}'?" if hint else ""))
+    return resolve(chain, target)
 
 
 def candidate_sets(n: int, max_size: int, limit: int) -> int:
@@ -102,15 +102,16 @@ def candidate_sets(n: int, max_size: int, limit: int) -> int:
     return total
 
 
-def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
+def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
             threshold: float = 0.05, countries: Sequence[str] | None = None,
             mode: str = "immediate", baseline: Any = None) -> pd.DataFrame:
     """The minimal sets of up to ``max_size`` countries whose joint cut stops ``target``.
 
     Parameters
     ----------
-    target : str, optional
-        An end-use (or any) node id; default: all end use together.
+    target : str or list of str, optional
+        A node id, node ids or a declared target (:mod:`riskmodel.targets`); default:
+        all end use together.
     max_size : int
         Largest set searched. The candidate sets (all sets of 1 to ``max_size``
         candidates) are counted first, and a search of more than ``MAX_CANDIDATES`` is
@@ -121,17 +122,16 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     baseline : None, False or list of Cut (or restrictions)
         Restrictions in force, as for :func:`riskmodel.simulate` (None: the chain's
         own; False: none). A set is a cut set when its cut **on top of** them stops the
-        target; where they alone stop it, the table is empty and ``.attrs["note"]``
-        says so.
+        target; where they alone stop it, the table is empty (``.attrs["note"]``).
 
     Returns
     -------
     DataFrame
         One row per minimal cut set: ``size`` (how many keys it names), ``countries``
         (a tuple), and ``availability`` of the target under that cut (and the
-        restrictions in force); sorted by size then availability. ``.attrs`` records the
-        settings, the candidate sets evaluated, the restrictions (``baseline``), the
-        target's ``realised_availability`` under them alone and a ``note``.
+        restrictions in force); sorted by size then availability. ``.attrs``: the
+        settings, the ``target`` (``"all end use"`` without one) and its nodes, the sets
+        evaluated, the restrictions (``baseline``), ``realised_availability`` under them.
 
     Notes
     -----
@@ -164,20 +164,20 @@ def cutsets(chain: Chain, *, target: str | None = None, max_size: int = 3,
     """
     from riskmodel.realised import baseline_of, describe
 
-    _check(chain, target, mode)
+    tgt = _check(chain, target, mode)
     _check_numbers(max_size, threshold)
     given, held = baseline_of(chain, baseline)
     cands = _candidates(chain, countries, max_size)
-    realised = float(_target_availability(chain, [()], target, mode, held)[0]) if held \
-        else 1.0
-    what = target or "all end use"
+    realised = float(_target_availability(chain, [()], tgt, mode, held)[0]) if held else 1.
+    what = "all end use" if tgt is None else label(tgt)
     stopped = realised < threshold  # by the restrictions alone: no set to search
     note = f"the restrictions in force already stop {what} (availability {realised:.1%})"
     rows, evaluated = ([], 0) if stopped else _search(chain, cands, max_size, threshold,
-                                                      target, mode, held)
+                                                      tgt, mode, held)
     out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
     out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
-    out.attrs = {"target": what, "threshold": threshold, "mode": mode,
+    out.attrs = {"target": what, "target_nodes": list(tgt.nodes) if tgt else [],
+                 "threshold": threshold, "mode": mode,
                  "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
                  "chain": chain.name, "baseline": describe(given),
                  "realised_availability": realised, "note": note if stopped else ""}
@@ -235,7 +235,7 @@ def effective_sets(groups: Mapping[str, Any], cands: Sequence[str]
 
 
 def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
-            target: str | None, mode: str, held: Sequence[Any] = ()
+            target: Target | None, mode: str, held: Sequence[Any] = ()
             ) -> tuple[list[dict[str, Any]], int]:
     """The minimal cut sets among ``cands`` (docs/model.md §2.6), on top of the
     restrictions in force ``held``, as table rows, and how many candidate sets were
@@ -276,14 +276,14 @@ def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
     return rows, evaluated
 
 
-def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = None,
+def coalition(chain: Chain, countries: Sequence[str], *, target: Any = None,
               mode: str = "immediate", baseline: Any = None) -> float:
-    """The share of ``target`` (default: all end use) that survives when ``countries``
-    jointly cut everything they supply, on top of the restrictions in force
-    (``baseline``, as for :func:`cutsets`)."""
+    """The share of ``target`` (default: all end use; a node, nodes or a declared target
+    as for :func:`cutsets`) that survives when ``countries`` jointly cut everything they
+    supply, on top of the restrictions in force (``baseline``, as for :func:`cutsets`)."""
     from riskmodel.realised import baseline_of
 
-    _check(chain, target, mode)
+    tgt = _check(chain, target, mode)
     _, held = baseline_of(chain, baseline)
     if isinstance(countries, str):  # "US,JP", not the letters U, S, J, P
         countries = [x.strip() for x in countries.split(",") if x.strip()]
@@ -301,7 +301,7 @@ def coalition(chain: Chain, countries: Sequence[str], *, target: str | None = No
             f"coalition member{'s' if len(idle) > 1 else ''} {', '.join(idle)} "
             f"suppl{'y' if len(idle) > 1 else 'ies'} nothing in chain '{chain.name}'; the "
             f"countries that supply it: {listed}")
-    return float(_target_availability(chain, [tuple(members)], target, mode, held)[0])
+    return float(_target_availability(chain, [tuple(members)], tgt, mode, held)[0])
 
 
 def _supplying(chain: Chain) -> set[str]:

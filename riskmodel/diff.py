@@ -4,9 +4,9 @@
 the ETO import under two conversion rules) and reports nodes, edges and values added,
 removed or changed, and how the choke ranking and the country leverage moved.
 Changes to the header (the chain's name and currency, its perspective, stages, country
-groups and restrictions in force) are reported first: a new perspective, new groups or
-a new baseline move every ranking, so the ranking moves below them are read in that
-light. Detection returns a
+groups, restrictions in force and named targets) are reported first: a new perspective,
+new groups or a new baseline move every ranking, so the ranking moves below them are
+read in that light. Detection returns a
 :class:`ChainDiff` of DataFrames; :func:`render` formats it as a text table, JSON or
 Markdown.
 
@@ -70,7 +70,7 @@ class ChainDiff:
     leverage: pd.DataFrame       #: per country: old/new leverage and its move
     settings: dict[str, Any] = field(default_factory=dict)
     #: header changes: field (``name``, ``title``, ``currency``, ``perspective``,
-    #: ``stages``, ``groups.<ID>``, ``baseline.<id>``), status, old, new
+    #: ``stages``, ``groups.<ID>``, ``baseline.<id>``, ``targets.<name>``), status, old, new
     header: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["field", "status", "old", "new"]))
 
@@ -115,6 +115,8 @@ def _header_values(chain: Chain) -> dict[str, Any]:
         out[f"groups.{gid}"] = g
     for r in chain.baseline:  # the restrictions in force move every result
         out[f"baseline.{r.id}"] = r.as_dict()
+    for name, nodes in sorted(chain.targets.items()):  # named targets (riskmodel.targets)
+        out[f"targets.{name}"] = nodes
     return out
 
 
@@ -122,7 +124,8 @@ def _header_changes(old: Chain, new: Chain) -> pd.DataFrame:
     a, b = _header_values(old), _header_values(new)
     rows = []
     for key in [*HEADER_FIELDS, *sorted(k for k in set(a) | set(b)
-                                         if k.startswith(("groups.", "baseline.")))]:
+                                         if k.startswith(("groups.", "baseline.",
+                                                          "targets.")))]:
         va, vb = a.get(key), b.get(key)
         if va == vb:
             continue

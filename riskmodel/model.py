@@ -89,6 +89,8 @@ class Chain:
     baseline : sequence of Restriction or mapping
         The restrictions in force (:class:`~riskmodel.Restriction`, or mappings in
         the file form of a ``baseline:`` entry).
+    targets : mapping of str to list of str
+        Named targets, each a list of node ids (:attr:`targets`).
 
     Examples
     --------
@@ -110,7 +112,8 @@ class Chain:
                  sources: Mapping[str, Any] | None = None,
                  scenarios: list[Mapping[str, Any]] | None = None,
                  provenance: Mapping[str, Any] | None = None,
-                 baseline: Iterable[Restriction | Mapping[str, Any]] | None = None):
+                 baseline: Iterable[Restriction | Mapping[str, Any]] | None = None,
+                 targets: Mapping[str, Iterable[str]] | None = None):
         self._header: dict[str, Any] = {
             "schema": schema.SCHEMA_ID, "name": name, "title": title,
             "description": description,
@@ -121,6 +124,8 @@ class Chain:
             "scenarios": copy.deepcopy(list(scenarios or [])),
             "baseline": baseline_entries(baseline or ()),
         }
+        if targets:
+            self._header["targets"] = _target_entries(targets)
         if provenance:
             self._header["provenance"] = dict(provenance)
         self._graph: ChainGraph | None = rebuild_graph(graph) if graph is not None else \
@@ -228,6 +233,30 @@ class Chain:
         if self._data is not None and self._graph is None:
             self._data.header["baseline"] = copy.deepcopy(self._header["baseline"])
         self._compiled = self._compiled_key = self._checked_key = None
+
+    @property
+    def targets(self) -> dict[str, list[str]]:
+        """The chain's named targets, ``{name: [node id, ...]}`` (empty when it declares
+        none); settable. A target names nodes whose shortfall a score, simulation or
+        report may measure instead of end-use value (``target=``,
+        :mod:`riskmodel.targets`). A run given a target naming a node the chain does
+        not have refuses it; :meth:`check` lists every such name.
+
+        >>> import riskmodel as rm
+        >>> bike = rm.load("bicycle")
+        >>> bike.targets
+        {}
+        >>> bike.targets = {"frame_supply": ["frames"]}
+        >>> bike.to_dict()["targets"]
+        {'frame_supply': ['frames']}
+        """
+        return copy.deepcopy(dict(self._header.get("targets") or {}))
+
+    @targets.setter
+    def targets(self, value: Mapping[str, Iterable[str]] | None) -> None:
+        self._header["targets"] = _target_entries(value or {})
+        if not self._header["targets"]:
+            del self._header["targets"]
 
     @property
     def header(self) -> dict[str, Any]:
@@ -382,6 +411,14 @@ def load(name_or_path: str | os.PathLike[str], *, strict: bool = False) -> Chain
     chain = Chain.from_data(data, checked=True)  # checked above, as read
     chain.path = None if resolve_path(name_or_path) is None else rep.path  # None: combined
     return chain
+
+
+def _target_entries(targets: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Named targets as plain data: ``{name: [node id, ...]}``."""
+    if not isinstance(targets, Mapping):
+        raise TypeError(f"targets must be a mapping {{name: [node id, ...]}}, not "
+                        f"{type(targets).__name__}")
+    return {str(k): [v] if isinstance(v, str) else list(v) for k, v in targets.items()}
 
 
 def require_chain(obj: object, what: str) -> None:

@@ -275,6 +275,10 @@ def json_schema() -> dict[str, Any]:
                                       "additionalProperties": {"$ref": "#/$defs/source"}}
     chain["properties"]["groups"] = {"type": "object",
                                      "additionalProperties": {"$ref": "#/$defs/group"}}
+    chain["properties"]["targets"] |= {
+        "type": "object", "propertyNames": {"pattern": SLUG_PATTERN},
+        "additionalProperties": {"type": "array", "minItems": 1,
+                                 "items": {"type": "string", "pattern": NODE_ID_PATTERN}}}
     chain["properties"]["stages"] = {"type": "array", "items": {"type": "string"}, "minItems": 1}
     scenario = _object("scenario")
     scenario["properties"]["cuts"] = {"type": "array", "items": {"$ref": "#/$defs/cut"}}

@@ -37,6 +37,8 @@ from riskmodel.engine import CutSpec, Params
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.realised import baseline_of, held_line, marginal
 from riskmodel.scenario import Cut, Scenario, expand_country, resolve, scenario_warnings
+from riskmodel.targets import END_USE, label, value_of, with_target
+from riskmodel.targets import resolve as resolve_target
 
 __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
 
@@ -212,6 +214,10 @@ class Result:
     total_loss : Series
         The end-use loss with the restrictions and the scenario, by month:
         ``realised_loss + end_use_loss``.
+    target : str
+        What every loss measures: ``"end-use value"``, or the target's name
+        (``target=``, :mod:`riskmodel.targets`): then :attr:`end_use_loss` and every
+        loss figure are the shortfall of the target's nodes.
     """
 
     chain_name: str
@@ -225,6 +231,7 @@ class Result:
     baseline: tuple[Any, ...] = ()
     realised_loss: pd.Series | None = None
     total_loss: pd.Series | None = None
+    target: str = END_USE
 
     def __str__(self) -> str:
         s = self.summary
@@ -235,7 +242,8 @@ class Result:
         worst = self.availability.min(axis=1).sort_values().head(5)
         lines = [
             f"{self.chain_name}: {self.scenario.label()} ({self.scenario.months} months)",
-            f"  end-use loss: immediate {s['immediate_loss']:.1%}, peak {s['peak_loss']:.1%}, "
+            f"  {'end-use loss' if self.target == END_USE else 'loss of ' + self.target}: "
+            f"immediate {s['immediate_loss']:.1%}, peak {s['peak_loss']:.1%}, "
             f"final {s['final_loss']:.1%}, long-run {s['long_run_loss']:.1%}",
             f"  cumulative loss: {s['cumulative_loss']:.2f} loss-months"
             + (f" ({s['cumulative_value_loss']:.3g} {self.settings.get('currency', '')}"
@@ -289,15 +297,9 @@ def _on_top(loss: np.ndarray, realised: np.ndarray, bounds: Sequence[np.ndarray]
     return marginal(loss, realised), [np.maximum(0.0, marginal(b, realised)) for b in bounds]
 
 
-def _total_value(c: Compiled) -> float:
-    v = np.nan_to_num(c.value[c.end_use], nan=0.0)
-    with np.errstate(over="ignore"):  # past the largest float: inf (validation refuses it)
-        return float(v.sum())
-
-
 def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = None, *,
              months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
-             baseline: Any = None) -> Result:
+             baseline: Any = None, target: Any = None) -> Result:
     """Play a cut-off scenario month by month.
 
     Parameters
@@ -314,6 +316,9 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
         none (the unrestricted reading), a list those
         (:func:`~riskmodel.realised.baseline_of`). With any, the losses are the
         scenario's marginal effect on top of them (:class:`Result`).
+    target : str or list of str, optional
+        Measure the shortfall of these nodes (a node id, a list, or a declared target;
+        :mod:`riskmodel.targets`) instead of end-use value.
 
     Returns
     -------
@@ -334,11 +339,17 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     ...                    baseline=[rm.Cut("JP", nodes=("drivetrain",))])
     >>> held.summary[["realised_loss", "long_run_loss"]].round(3).tolist()
     [0.56, 0.044]
+
+    On the frames alone (mid-chain), China's cut costs ``1 − 0.8 × min(1, 0.5 + 0.8 × 0.4)``:
+
+    >>> res = rm.simulate(rm.load("bicycle"), "china_cut", target="frames")
+    >>> res.summary[["immediate_loss"]].round(3).tolist(), res.target
+    ([0.344], 'frames')
     """
     sc = _as_scenario(chain, scenario, months)
     held_as_given, held = baseline_of(chain, baseline)
-    c = chain.compiled
-    p = engine.params_from_compiled(c)
+    c, tgt = chain.compiled, resolve_target(chain, target)
+    p = with_target(c, engine.params_from_compiled(c), tgt)
     spec = cut_spec(chain, [sc], p, baseline=held)
     dyn = engine.dynamic(c, p, spec, sc.months, record=True)
     static = [engine.static_bounds(c, p, spec, sc.months, mode=w, by_month=True)[:, 0]
@@ -351,7 +362,7 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
                           index=month)
     imm, lr = (bounds[f"{w}_loss"].to_numpy().max(initial=0.0, keepdims=True)
                for w in ("immediate", "long_run"))
-    summary = _summary(loss, sc.start, threshold, imm, lr, _total_value(c),
+    summary = _summary(loss, sc.start, threshold, imm, lr, value_of(c, tgt),
                        realised).iloc[0]
     assert dyn.availability is not None
     avail = pd.DataFrame(dyn.availability[:, :, 0].T, index=pd.Index(c.ids, name="node"),
@@ -359,12 +370,13 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     return Result(chain.name, sc, avail,
                   pd.Series(loss[:, 0], index=month, name="end_use_loss"), summary,
                   settings={"threshold": threshold, "months": sc.months,
-                            "currency": chain.currency},
+                            "currency": chain.currency, "target": label(tgt)},
                   problems=scenario_warnings(chain, sc), bounds=bounds,
                   baseline=held_as_given,
                   realised_loss=pd.Series(np.full(sc.months, realised[0]), index=month,
                                           name="realised_loss"),
-                  total_loss=pd.Series(total[:, 0], index=month, name="total_loss"))
+                  total_loss=pd.Series(total[:, 0], index=month, name="total_loss"),
+                  target=label(tgt))
 
 
 def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
@@ -383,14 +395,16 @@ def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
 def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
                   months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
                   bounds: bool = True, chunk: int | None = None,
-                  progress: bool | None = None, baseline: Any = None) -> pd.DataFrame:
+                  progress: bool | None = None, baseline: Any = None,
+                  target: Any = None) -> pd.DataFrame:
     """Summaries of many scenarios, evaluated as matrix columns in memory-bounded chunks.
 
     Returns one row per scenario (indexed by scenario name) with the columns of
     :attr:`Result.summary`, each scenario over its own ``months``. ``bounds=False``
     skips the static bounds (NaN). ``baseline`` is as for :func:`simulate`: with
     restrictions in force, each row is the scenario's marginal effect on top of them,
-    beside their ``realised_loss`` (the same for every scenario).
+    beside their ``realised_loss`` (the same for every scenario). ``target`` is as for
+    :func:`simulate`; ``.attrs["target"]`` names what the losses measure.
 
     Examples
     --------
@@ -405,11 +419,14 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
 
     scs = [_as_scenario(chain, s, months) for s in scenarios]
     _, held = baseline_of(chain, baseline)
+    tgt = resolve_target(chain, target)
     if not scs:
-        return _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
+        empty = _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
+        empty.attrs["target"] = label(tgt)
+        return empty
     horizon = max(s.months for s in scs)
     c = chain.compiled
-    p = engine.params_from_compiled(c)
+    p = with_target(c, engine.params_from_compiled(c), tgt)
     realised = _realised(chain, p, held)  # one column of numbers: one for all
     size = chunk or chunk_size(c.n, len(scs))
     frames = []
@@ -428,10 +445,12 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
                 loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
             for j, sc in enumerate(part):
                 frames.append(_summary(loss[: sc.months, j:j + 1], sc.start, threshold,
-                                       imm[j:j + 1], lr[j:j + 1], _total_value(c), realised))
+                                       imm[j:j + 1], lr[j:j + 1], value_of(c, tgt),
+                                       realised))
             bar.update(len(part))
     out = pd.concat(frames, ignore_index=True)
     out.index = pd.Index([s.name for s in scs], name="scenario")
+    out.attrs["target"] = label(tgt)
     return out
 
 
@@ -457,12 +476,16 @@ class MonteCarloResult:
     ranged_values: int
     #: the restrictions in force the run took (as :attr:`Result.baseline`)
     baseline: tuple[Any, ...] = ()
+    #: what the losses measure (as :attr:`Result.target`)
+    target: str = END_USE
 
     def __str__(self) -> str:
         q = self.percentiles
         lines = [f"{self.chain_name}: {self.scenario.label()} — Monte Carlo, "
                  f"{len(self.draws)} draws over {self.ranged_values} ranged values "
                  f"(seed {self.seed})"]
+        if self.target != END_USE:
+            lines.append(f"  loss of {self.target} (the shortfall of its nodes)")
         if self.baseline:
             lines.append(f"  restrictions in force ({len(self.baseline)}): the figures below "
                          "are this scenario's marginal effect on top of them")
@@ -476,7 +499,8 @@ class MonteCarloResult:
 def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws: int = 1000,
                 seed: int | None = 0, months: int | None = None,
                 threshold: float = DEFAULT_THRESHOLD, chunk: int | None = None,
-                progress: bool | None = None, baseline: Any = None) -> MonteCarloResult:
+                progress: bool | None = None, baseline: Any = None,
+                target: Any = None) -> MonteCarloResult:
     """Run ``scenario`` over ``draws`` samples of every ranged number in the chain.
 
     Each number with ``low``/``high`` is drawn from its distribution (triangular with
@@ -484,7 +508,8 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     scaled down when they sum above 1. The same ``seed`` gives the same numbers.
     ``baseline`` is as for :func:`simulate`: with restrictions in force, each draw has
     its own ``realised_loss`` and the other figures (and :attr:`MonteCarloResult.loss`)
-    are the scenario's marginal effect on top of them.
+    are the scenario's marginal effect on top of them. ``target`` is as for
+    :func:`simulate` (its weights do not move with the draws).
 
     Examples
     --------
@@ -503,6 +528,7 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     check_draws(draws, sc.months)
     held_as_given, held = baseline_of(chain, baseline)
     c = chain.compiled
+    tgt = resolve_target(chain, target)
     rng = np.random.default_rng(seed)
     # a draw holds its own numbers where they are ranged (and copies while they are made)
     size = chunk or chunk_size(c.n, draws, extra=2 * numbers_per_draw(chain))
@@ -512,6 +538,7 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
         for lo in range(0, draws, size):
             k = min(size, draws - lo)
             p, ranged = sample_params(chain, k, rng)
+            p = with_target(c, p, tgt)
             spec = cut_spec(chain, [sc] * k, p, baseline=held)
             loss = engine.dynamic(c, p, spec, sc.months).loss
             imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
@@ -519,7 +546,7 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
             realised = _realised(chain, p, held)  # each draw its own
             if held:
                 loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-            frames.append(_summary(loss, sc.start, threshold, imm, lr, _total_value(c),
+            frames.append(_summary(loss, sc.start, threshold, imm, lr, value_of(c, tgt),
                                    realised))
             losses.append(loss)
             bar.update(k)
@@ -535,4 +562,6 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
                     for q in qs.values()]
     loss_q = pd.DataFrame({name: np.percentile(loss, q, axis=1) for name, q in qs.items()},
                           index=pd.RangeIndex(sc.months, name="month"))
-    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged, held_as_given)
+    table.attrs["target"] = label(tgt)
+    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged, held_as_given,
+                            label(tgt))

@@ -66,3 +66,11 @@ def test_destinations_benchmark_smallest(tmp_path: Path) -> None:
     assert row["n"] == 2000 and row["scenarios"] == 10
     for key in ("auto_all", "numba_all", "auto_home", "numba_home"):
         assert row[key]["static_s"] > 0 and row[key]["dynamic_ratio"] > 0
+
+
+def test_targets_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_targets.py", tmp_path)
+    (row,) = data["rows"]
+    assert row["n"] == 1000 and len(row["target"]) == 10
+    assert row["exact_target"] == 1000 and row["max_abs_diff_block"] <= 1e-9
+    assert row["end_use_s"] > 0 and row["target_s"] > 0

@@ -32,6 +32,7 @@ RANKS: dict[str, float] = {
     "engine": 4,        # compiled arrays, the equations, the kernels
     "model": 5,         # Chain, load, save
     "uncertainty": 6, "provenance": 6, "synthetic": 6, "sources": 6, "realised": 6,
+    "targets": 6,       # what a loss measures: end-use value or named target nodes
     "simulation": 7, "eto": 7,
     "coalitions": 8,
     "scoring": 9,

@@ -20,10 +20,13 @@ from riskmodel.cli.common import (
     add_monte_carlo,
     add_no_baseline,
     add_out,
+    add_target,
     baseline_arg,
     check_node,
     check_out,
     emit,
+    target_arg,
+    target_line,
     usage_error,
 )
 
@@ -67,6 +70,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
                          "destination codes such as CN or DE,PL")
     add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
     add_no_baseline(sp, "each node's choke score (and each country's leverage) as its")
+    add_target(sp)
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -82,12 +86,18 @@ def cli_score(args: argparse.Namespace) -> int:
     chain = load(args.chain)
     for node in args.explain or []:
         check_node(chain, node, where="--explain")
+    args.resolved_target = target_arg(chain, args)
+    if args.target is not None and (args.mc or args.explain):
+        raise usage_error(f"--target measures the scores by {args.target}; "
+                          f"{'--mc' if args.mc else '--explain'} reads end-use value only "
+                          "for now: run it without --target")
     if args.mc and args.mc * chain.compiled.n > MAX_SCORE_CELLS:
         most = max(1, MAX_SCORE_CELLS // chain.compiled.n)
         raise usage_error(f"--mc {args.mc} on {chain.compiled.n:,} nodes needs "
                           f"{args.mc * chain.compiled.n * 8 / 1e9:.1f} GB; give --mc "
                           f"{most:,} or fewer for this chain")
-    scores = score(chain, horizon=args.horizon, baseline=baseline_arg(args))
+    scores = score(chain, horizon=args.horizon, baseline=baseline_arg(args),
+                   target=args.target)
     if args.explain:
         emit("\n".join(explain(scores, node) for node in args.explain), args)
         return EXIT_OK
@@ -99,7 +109,7 @@ def cli_score(args: argparse.Namespace) -> int:
                                 baseline=baseline_arg(args))
         shown = shown.join(unc[_MC_COLUMNS])
     lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to),
-                   baseline=baseline_arg(args)) if args.leverage else None
+                   baseline=baseline_arg(args), target=args.target) if args.leverage else None
     _emit_scores(chain, scores, shown, unc, lev, args)
     return EXIT_OK
 
@@ -134,12 +144,15 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
 
     if args.format == "table":
         cols = SCORE_COLUMNS + (_MC_COLUMNS if unc is not None else [])
-        head = (f"{chain.title}: choke points ({args.horizon}-month choke score, end-use loss "
+        t = args.resolved_target
+        what = "end-use loss" if t is None else f"loss of {t.name}"
+        head = (f"{chain.title}: choke points ({args.horizon}-month choke score, {what} "
                 f"share; {scores.attrs['exact']})")
         held = scores.attrs.get("baseline") or []
-        parts = [head] + ([f"restrictions in force ({len(held)}): realised loss "
-                           f"{scores.attrs['realised_loss']:.1%}; the scores below are what "
-                           "each further cut adds"] if held else []) + [
+        parts = [head, *([target_line(t)] if t is not None else [])] + (
+            [f"restrictions in force ({len(held)}): realised loss "
+             f"{scores.attrs['realised_loss']:.1%}; the scores below are what "
+             "each further cut adds"] if held else []) + [
             render(shown[cols], "table")]
         if unc is not None:
             parts.append(f"Uncertainty ({args.mc} draws, seed {args.seed}): "
@@ -149,13 +162,16 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
             on_top = (f", on top of the {held} restriction{'s' if held > 1 else ''} in "
                       f"force, whose realised loss is {lev.attrs['realised_loss']:.1%}"
                       if held else "")
-            parts += ["", "Country leverage (end-use loss if the country cuts everything it "
+            parts += ["", f"Country leverage ({what} if the country cuts everything it "
                       f"supplies or controls, to {args.leverage_to}{on_top}):",
                       render(lev, "table")]
         emit("\n".join(parts), args)
     elif args.format == "csv":
         if scores.attrs.get("baseline"):
             shown = shown.assign(realised_loss=scores.attrs["realised_loss"])
+        if args.resolved_target is not None:  # every row says what it measured
+            shown, lev = (None if x is None else x.assign(target=args.resolved_target.name)
+                          for x in (shown, lev))
         emit(render(shown, "csv") if lev is None else render(lev, "csv"), args)
     else:
         payload: dict[str, Any] = {"chain": chain.name, "settings": scores.attrs,
@@ -183,7 +199,7 @@ def add_cutsets_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp = add_command(subparsers, "cutsets", cli_cutsets,
                      "Find the smallest sets of countries whose joint cut stops a product.")
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
-    sp.add_argument("--target", metavar="NODE", help="end-use node (default: all end use)")
+    add_target(sp)
     sp.add_argument("--max-size", type=positive_int, default=3,
                     help="largest set size (default 3)")
     sp.add_argument("--threshold", type=fraction, default=0.05,
@@ -205,7 +221,7 @@ def cli_cutsets(args: argparse.Namespace) -> int:
     members = _coalition_members(args.coalition)
     check_out(args)
     chain = load(args.chain)
-    check_node(chain, args.target, where="--target")
+    args.resolved_target = target_arg(chain, args)
     if members:
         _emit_coalition(chain, members, args)
     else:
@@ -235,9 +251,11 @@ def _emit_coalition(chain: Any, members: list[str], args: argparse.Namespace) ->
     given, _ = baseline_of(chain, baseline_arg(args))
     share = coalition(chain, members, target=args.target, mode=args.mode,
                       baseline=baseline_arg(args))
-    what = args.target or "all end use"
+    t = args.resolved_target
+    what = "all end use" if t is None else t.name
     if args.format == "json":
         emit(json.dumps({"chain": chain.name, "coalition": members, "target": what,
+                         "target_nodes": list(t.nodes) if t is not None else [],
                          "mode": args.mode, "surviving_share": share,
                          "baseline": describe(given)}, ensure_ascii=False), args)
     else:
@@ -260,8 +278,12 @@ def _emit_cutsets(chain: Any, args: argparse.Namespace) -> None:
                 f"(availability < {args.threshold:.0%}, {args.mode}; {cs.attrs['evaluated']} "
                 f"sets of up to {args.max_size} of {cs.attrs['candidates']} countries checked)")
         body = render(table, "table", index=False) if len(cs) else "  none found"
-        emit("\n".join([head, *_held_lines(chain, cs.attrs, args), body]), args)
+        t = args.resolved_target
+        emit("\n".join([head, *([target_line(t)] if t is not None else []),
+                        *_held_lines(chain, cs.attrs, args), body]), args)
     elif args.format == "csv":
+        if args.resolved_target is not None:  # every row says what it measured
+            table = table.assign(target=cs.attrs["target"])
         emit(render(table, "csv", index=False), args)
     else:
         emit(json.dumps(to_jsonable({"settings": cs.attrs, "cutsets": [

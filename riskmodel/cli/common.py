@@ -74,6 +74,41 @@ def add_no_baseline(sp: argparse.ArgumentParser, what: str = "the scenario's") -
                          "effect on top of them")
 
 
+def add_target(sp: argparse.ArgumentParser, *, repeat: bool = False) -> None:
+    """Add ``--target NODE[,NODE...]``: measure the shortfall of these nodes (or of a
+    target the chain declares) instead of end-use value (:mod:`riskmodel.targets`);
+    ``repeat`` lets it be given several times, one target each."""
+    sp.add_argument("--target", metavar="NODE[,NODE...]",
+                    action="append" if repeat else "store",
+                    help="measure the loss as the shortfall of these nodes (weighted by "
+                         "value if every one has a value, else equally), or of a target "
+                         "the chain declares under targets:, instead of end-use value"
+                         + ("; repeatable, one target each" if repeat else ""))
+
+
+def target_arg(chain: Any, args: argparse.Namespace) -> Any:
+    """The resolved ``--target`` (None without it); an unknown node or name fails here,
+    before any work, with the nearest id."""
+    from riskmodel.targets import resolve
+
+    return resolve(chain, getattr(args, "target", None))
+
+
+def target_line(target: Any) -> str:
+    """The header line naming what a table's losses measure: ``loss of <target>``.
+
+    >>> from riskmodel.targets import Target
+    >>> target_line(Target("logic", ("fab_a", "fab_b"), "equal"))
+    'loss of logic (fab_a, fab_b, weighted equally) instead of end-use value'
+    """
+    nodes = "" if target.nodes == (target.name,) else ", ".join(target.nodes) + ", "
+    how = "weighted by value" if target.weighting == "value" else "weighted equally"
+    if len(target.nodes) == 1:
+        return f"loss of {target.name}" + (f" ({target.nodes[0]})" if nodes else "") \
+            + " instead of end-use value"
+    return f"loss of {target.name} ({nodes}{how}) instead of end-use value"
+
+
 def baseline_arg(args: argparse.Namespace) -> bool | None:
     """The ``baseline=`` of the API for ``--no-baseline``: False (none), or None (the
     chain's own)."""

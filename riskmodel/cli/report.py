@@ -7,7 +7,13 @@ import argparse
 import sys
 from typing import Any
 
-from riskmodel.cli.common import add_monte_carlo, add_no_baseline, add_quiet, baseline_arg
+from riskmodel.cli.common import (
+    add_monte_carlo,
+    add_no_baseline,
+    add_quiet,
+    add_target,
+    baseline_arg,
+)
 from riskmodel.io.terminal import one_line
 from riskmodel.reporting import DEFAULT_DRAWS, FORMATS
 
@@ -46,8 +52,22 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="record the time in the method section (SOURCE_DATE_EPOCH when "
                          "set); without it, reruns give identical files")
     add_no_baseline(sp, "every figure as a further cut's")
+    add_target(sp, repeat=True)
     sp.set_defaults(func=cli_report)
     return sp
+
+
+def _targets(args: argparse.Namespace) -> list[list[str]] | None:
+    """The ``--target`` options as the report's ``target=``: one target each (its
+    comma-separated nodes, or a declared name), scored in the section "Targets".
+
+    >>> _targets(argparse.Namespace(target=["fab", "tools,masks"]))
+    [['fab'], ['tools', 'masks']]
+    """
+    given = getattr(args, "target", None)
+    if not given:
+        return None
+    return [[x.strip() for x in t.split(",") if x.strip()] for t in given]
 
 
 def cli_report(args: argparse.Namespace) -> int:
@@ -66,7 +86,7 @@ def cli_report(args: argparse.Namespace) -> int:
         paths = report(args.chain, args.out, formats=args.format or ("all",),
                        scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force,
                        timestamp=getattr(args, "timestamp", False),
-                       baseline=baseline_arg(args))
+                       baseline=baseline_arg(args), target=_targets(args))
     except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1

@@ -15,11 +15,14 @@ from riskmodel.cli.common import (
     add_monte_carlo,
     add_no_baseline,
     add_out,
+    add_target,
     baseline_arg,
     check_out,
     emit,
     print_problems,
     scenarios_from_args,
+    target_arg,
+    target_line,
     usage_error,
 )
 
@@ -58,6 +61,7 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="end-use loss that counts for time to survive/recover (default 0.05)")
     add_monte_carlo(sp, "Monte Carlo over the chain's ranged values with N draws")
     add_no_baseline(sp)
+    add_target(sp)
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -72,6 +76,7 @@ def cli_simulate(args: argparse.Namespace) -> int:
 
     check_out(args)
     chain = load(args.chain)
+    args.resolved_target = target_arg(chain, args)
     scenarios = scenarios_from_args(args, chain)
     _warn(chain, scenarios)
     if args.mc:
@@ -80,8 +85,12 @@ def cli_simulate(args: argparse.Namespace) -> int:
         _emit_monte_carlo(chain, scenarios[0], args)
     elif len(scenarios) > 1:
         table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold,
-                              baseline=baseline_arg(args))
-        emit(render(table, args.format), args)
+                              baseline=baseline_arg(args), target=args.target)
+        t = args.resolved_target
+        head = target_line(t) + "\n" if t is not None and args.format == "table" else ""
+        if t is not None and args.format != "table":  # every row says what it measured
+            table = table.assign(target=t.name)
+        emit(head + render(table, args.format), args)
     else:
         _emit_simulation(chain, scenarios[0], args)
     return EXIT_OK
@@ -107,15 +116,17 @@ def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> No
     from riskmodel.simulation import monte_carlo
 
     mc = monte_carlo(chain, scenario, draws=args.mc, seed=args.seed, months=args.months,
-                     threshold=args.threshold, baseline=baseline_arg(args))
+                     threshold=args.threshold, baseline=baseline_arg(args),
+                     target=args.target)
     if args.format == "table":
         emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
     elif args.format == "csv":
-        emit(render(mc.draws, "csv"), args)
+        draws = mc.draws if args.resolved_target is None else mc.draws.assign(target=mc.target)
+        emit(render(draws, "csv"), args)
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
-            "seed": args.seed, "ranged_values": mc.ranged_values,
+            "seed": args.seed, "ranged_values": mc.ranged_values, "target": mc.target,
             **({"baseline": describe(mc.baseline)} if mc.baseline else {}),
             "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2), args)
 
@@ -132,24 +143,29 @@ def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> Non
     from riskmodel.simulation import simulate
 
     res = simulate(chain, scenario, months=args.months, threshold=args.threshold,
-                   baseline=baseline_arg(args))
+                   baseline=baseline_arg(args), target=args.target)
     held = bool(res.baseline)
     extra = [res.realised_loss, res.total_loss] if held else []
     if args.format == "table":
-        loss = res.end_use_loss.to_frame("marginal loss" if held else "end-use loss")
+        what = "end-use loss" if args.resolved_target is None else f"loss of {res.target}"
+        loss = res.end_use_loss.to_frame("marginal loss" if held else what)
         if held:
             loss["realised loss"] = res.realised_loss
             loss["total loss"] = res.total_loss
         loss["lowest node"] = res.availability.idxmin(axis=0)
         loss["its availability"] = res.availability.min(axis=0)
-        emit(str(res) + "\n\n" + render(loss, "table"), args)
+        t = args.resolved_target
+        emit((target_line(t) + "\n" if t is not None else "") + str(res) + "\n\n"
+             + render(loss, "table"), args)
     elif args.format == "csv":
-        wide = pd.concat([res.end_use_loss, *extra, res.availability.T], axis=1)
+        loss = res.end_use_loss if res.target == "end-use value" else \
+            res.end_use_loss.rename(f"loss_of_{res.target}")
+        wide = pd.concat([loss, *extra, res.availability.T], axis=1)
         emit(render(wide, "csv"), args)
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": res.scenario.as_dict(),
-            "threshold": args.threshold, "summary": res.summary,
+            "threshold": args.threshold, "target": res.target, "summary": res.summary,
             "end_use_loss": res.end_use_loss.tolist(),
             **({"baseline": describe(res.baseline), "realised_loss":
                 res.realised_loss.tolist(), "total_loss": res.total_loss.tolist()}

@@ -108,7 +108,8 @@ def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.nda
     from riskmodel.engine import cone
 
     end_pos = np.full(plan.n, -1, dtype=np.int64)
-    end_pos[c.end_use] = 0  # end-use weights are 0 elsewhere
+    # the end uses, and any node a target weighs (riskmodel.targets)
+    end_pos[c.end_use | (p.weight != 0).any(axis=1)] = 0
     cptr = np.searchsorted(col, np.arange(k + 1)).astype(np.int64)
     status = cone.propagate_cones(
         months, plan.order, plan.level_ptr, plan.level_cyclic, plan.node_level, plan.eptr,

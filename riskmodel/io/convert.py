@@ -212,6 +212,8 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
     if h.get("groups"):
         doc["groups"] = {g: {k: v for k, v in spec.items() if v not in (None, [])}
                          for g, spec in h["groups"].items()}
+    if h.get("targets"):  # named targets: {name: [node id, ...]}
+        doc["targets"] = {k: list(v) for k, v in h["targets"].items()}
     if h.get("sources"):
         doc["sources"] = h["sources"]
     if h.get("provenance"):

@@ -7,7 +7,9 @@ table (for machines and for diffing). The sections:
 
 1. summary, 2. chain diagram, 3. choke points, 4. country leverage, 5. minimum cut
 sets, 6. standard scenarios, 7. policy alignment, 8. uncertainty, 9. data
-provenance, 10. method and settings. A chain with restrictions in force (its
+provenance, 10. method and settings. A chain with named targets (its ``targets:``,
+or ``target=``) gets "Targets" after "Choke points": each target's own choke points
+beside their end-use scores. A chain with restrictions in force (its
 ``baseline:``) gets "Restrictions in force" as section 2, and every other figure is
 then marginal: what a further cut adds on top of them (``baseline=False``, the
 command line's ``--no-baseline``, leaves them out).
@@ -32,6 +34,7 @@ Modules
 - ``data``: the report's sections as plain data, built from the computed results;
 - ``held``: the restrictions in force: the chain as the report reads it, their
   realised losses and their section;
+- ``targets``: the section "Targets", each named target's choke points;
 - ``render``: the JSON renderer, the figures as PNG, and every file's bytes;
 - ``html``, ``md``: the HTML and Markdown renderers;
 - ``graph``, ``explore``: the HTML report's explorable chain diagram (its data, and
@@ -83,6 +86,7 @@ from riskmodel.reporting.render import (
     render_json,
     report_formats,
 )
+from riskmodel.reporting.targets import report_targets
 
 if TYPE_CHECKING:
     from riskmodel.model import Chain
@@ -95,8 +99,8 @@ __all__ = ["CUTSET_COUNTRIES", "CUTSET_TARGETS", "DEFAULT_DRAWS", "FORMATS", "RE
 def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike[str] | None
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
-           force: bool = False, timestamp: bool = False, baseline: Any = None
-           ) -> dict[str, Path]:
+           force: bool = False, timestamp: bool = False, baseline: Any = None,
+           target: Any = None) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
     Parameters
@@ -104,17 +108,14 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     chain_or_name : Chain, str or path
         A chain, a built-in chain name, or a chain file.
     out : path, optional
-        The report folder (default ``./report_<chain name>``). It must be missing,
-        empty, or an earlier report (whose own files are replaced; files added to it
-        stay).
+        The report folder (default ``./report_<chain name>``): missing, empty, or an
+        earlier report (whose own files are replaced; files added to it stay).
     formats : sequence of ``"html"``, ``"md"``, ``"json"`` (or ``"all"``)
     scenarios : iterable, optional
         Standard scenario names (default: all of the chain's), Scenario objects or
         scenario mappings.
-    mc : int, optional
-        Monte Carlo draws for the uncertainty section (default 100).
-    seed : int
-        Seed of those draws, recorded in the report.
+    mc, seed : int, optional
+        Monte Carlo draws for the uncertainty section (default 100), and their seed.
     force : bool
         Write into ``out`` even if it is a non-empty folder that is not a report (only
         the report's files are added or replaced), or through a symbolic link.
@@ -127,6 +128,9 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         or a list of :class:`~riskmodel.Restriction`. With any, the report gains the
         section "Restrictions in force" (each one's realised loss alone and all
         together) and every other figure is marginal: what a further cut adds on top.
+    target : str or list, optional
+        Targets scored in the section "Targets" after the chain's declared ones
+        (:func:`~riskmodel.reporting.targets.report_targets`); the rest is end-use value.
 
     Returns
     -------
@@ -137,8 +141,9 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     ------
     FileExistsError
         ``out`` is a file, a symbolic link (without ``force``), one of the chain's own
-        files or folders, or a non-empty folder that is not a report (without ``force``).
-        It is a :class:`riskmodel.OutputError`, as are failed writes.
+        files or folders, or a non-empty folder that is not a report (without ``force``):
+        a :class:`riskmodel.OutputError`, as are failed writes. NodeNotFoundError: a
+        ``target`` names no node (before anything is written).
 
     Examples
     --------
@@ -156,19 +161,18 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
 
     fmts = report_formats(formats)
     chain = chain_or_name if isinstance(chain_or_name, Chain) else load(chain_or_name)
-    stem = safe_name(chain.name)
-    target = Path(out) if out is not None else Path.cwd() / f"report_{stem}"
-    target = Path(os.path.abspath(target))
-    inputs = chain_inputs(chain)
+    stem, inputs = safe_name(chain.name), chain_inputs(chain)
+    folder = Path(os.path.abspath(Path.cwd() / f"report_{stem}" if out is None else out))
+    report_targets(chain, target)  # a target naming no node fails before any write
     when = report_time() if timestamp else None
-    prepare_report_folder(target, inputs, force)
+    prepare_report_folder(folder, inputs, force)
     steps = 8 + CUTSET_TARGETS + 1
     with Progress(steps, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
-                       progress=lambda: bar.update(1), baseline=baseline)
+                       progress=lambda: bar.update(1), baseline=baseline, target=target)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)
-        write_report(target, files, chain=data.chain, inputs=inputs, force=force)
+        write_report(folder, files, chain=data.chain, inputs=inputs, force=force)
         bar.update(steps)
-    return {"dir": target, **{k: target / v for k, v in written.items()}}
+    return {"dir": folder, **{k: folder / v for k, v in written.items()}}

@@ -147,9 +147,27 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
     return table, settings
 
 
+def _settings(chain: Chain, scores: pd.DataFrame, picked: list[Any],
+              cs_settings: dict[str, Any]) -> dict[str, Any]:
+    """The method section's settings: the version, the chain and its files, the score's
+    settings, the scenarios played and the cut-set search."""
+    c = chain.compiled
+    files = chain_files(chain)
+    return {
+        "riskmodel_version": __version__, "chain": chain.name, "title": chain.title,
+        "perspective": chain.perspective, "nodes": c.n, "edges": int(c.m),
+        "chain_files": [{"file": f.name, "sha256": sha256_file(f)} for f in files
+                        if f.exists() and sha256_file(f) is not None],
+        "chain_data_sha256": _data_hash(chain),
+        "horizon_months": int(scores.attrs.get("horizon", 12)), "threshold": 0.05,
+        "choke_score_exact": scores.attrs.get("exact"),
+        "betweenness": scores.attrs.get("betweenness"),
+        "scenarios": [s.name for s in picked], "cutsets": cs_settings}
+
+
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
             seed: int = 0, progress: Callable[[], None] | None = None,
-            baseline: Any = None) -> ReportData:
+            baseline: Any = None, target: Any = None) -> ReportData:
     """Compute every table, text and figure input of the report (no rendering).
 
     Parameters
@@ -169,6 +187,9 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         chain's own; False, none (the unrestricted report); or a list of
         :class:`~riskmodel.Restriction`. With any, the report gains the section
         "Restrictions in force" and every other figure is marginal on top of them.
+    target : str or list, optional
+        Targets the section "Targets" scores after the chain's declared ones
+        (:func:`riskmodel.reporting.targets.report_targets`; none at all: no section).
 
     Examples
     --------
@@ -183,6 +204,7 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     from riskmodel.realised import describe
     from riskmodel.reporting.data import Computed, build
     from riskmodel.reporting.held import add_held, chain_as_read, held_info
+    from riskmodel.reporting.targets import add_targets, report_targets, target_scores
     from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
     from riskmodel.simulation import simulate
 
@@ -193,6 +215,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     picked = _pick_scenarios(work, scenarios)
     scores = score(work)
     tick()
+    targeted = target_scores(work, report_targets(work, target),
+                             horizon=int(scores.attrs.get("horizon", 12)))
     lev = leverage(work)
     tick()
     cs, cs_settings = _cutsets(work, lev, tick)
@@ -204,27 +228,17 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     tick()
     prov = provenance(chain)
     tick()
-    c = chain.compiled
     ranged = int(prov["low"].notna().sum()) if len(prov) else 0
-    files = chain_files(chain)
-    settings: dict[str, Any] = {
-        "riskmodel_version": __version__, "chain": chain.name, "title": chain.title,
-        "perspective": chain.perspective, "nodes": c.n, "edges": int(c.m),
-        "chain_files": [{"file": f.name, "sha256": sha256_file(f)} for f in files
-                        if f.exists() and sha256_file(f) is not None],
-        "chain_data_sha256": _data_hash(chain),
-        "horizon_months": int(scores.attrs.get("horizon", 12)), "threshold": 0.05,
-        "choke_score_exact": scores.attrs.get("exact"),
-        "betweenness": scores.attrs.get("betweenness"),
-        "scenarios": [s.name for s in picked],
+    settings = _settings(chain, scores, picked, cs_settings) | {
         "monte_carlo": {"draws": draws, "seed": seed, "ranged_values": ranged,
                         "top": unc.attrs.get("top", 5)},
-        "cutsets": cs_settings,
+        "targets": {t.name: list(t.nodes) for t, _ in targeted},
         "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
                      "ignored": held.ignored}}
     data = build(Computed(chain, scores, lev, cs, cs_settings, results, pa, unc, prov,
                           settings, held), explain)
     add_held(data, held)
+    add_targets(data, targeted, scores)
     tick()
     return data
 

@@ -78,6 +78,7 @@ from riskmodel.scoring.cuts import (
 )
 from riskmodel.scoring.held import Held, knockouts_on_top, marginal_losses, restrictions
 from riskmodel.scoring.indicators import classic_indicators, node_betweenness
+from riskmodel.targets import label, resolve, with_target
 
 __all__ = ["PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
 
@@ -95,7 +96,7 @@ PRUNE_BATCH = 256
 def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
           exact_limit: int = 100_000, betweenness_limit: int = 10_000_000,
           decompose: int = 200, progress: bool | None = None,
-          baseline: Any = None) -> pd.DataFrame:
+          baseline: Any = None, target: Any = None) -> pd.DataFrame:
     """Indicators and the explainable choke score of every node, sorted by choke score.
 
     Parameters
@@ -120,6 +121,10 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
         knockout runs on top of them and every loss is **marginal**, what it adds to
         their realised loss (``.attrs["realised_loss"]``; ``.attrs["baseline"]``: the
         restrictions, as plain data).
+    target : str or list of str, optional
+        Score by the shortfall of these nodes (a node id, a list, or a target the chain
+        declares) instead of end-use value (:mod:`riskmodel.targets`);
+        ``.attrs["target"]`` names what the scores measure.
 
     Returns
     -------
@@ -148,7 +153,8 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     """
     require_chain(chain, "score")
     c = chain.compiled
-    p = engine.params_from_compiled(c)
+    tgt = resolve(chain, target)
+    p = with_target(c, engine.params_from_compiled(c), tgt)
     held = restrictions(chain, p, baseline)
     ind = classic_indicators(c)
     bc, bc_note = node_betweenness(chain, betweenness_limit)
@@ -163,7 +169,8 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     out = _ranked(ind, chain)
     out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
                  "exact": _exact_note(scored, exact_limit, top, held),
-                 "chain": chain.name, "nodes": c.n, **held.attrs}
+                 "chain": chain.name, "nodes": c.n, **held.attrs, "target": label(tgt),
+                 **(tgt.attrs if tgt else {})}
     return out
 
 

@@ -206,7 +206,8 @@ def knockouts(c: Compiled, p: Params, nodes: np.ndarray
         dead = np.split(res.dead_nodes, res.dead_ptr[1:-1])
         return res.loss[0], res.reach, [np.sort(x) for x in dead]
     plan = engine.plan_for(c)
-    end_idx = np.flatnonzero(c.end_use)  # end-use weights are 0 elsewhere
+    # the end uses, and any node a target weighs (riskmodel.targets)
+    end_idx = np.flatnonzero(c.end_use | (p.weight != 0).any(axis=1))
     w = p.weight[end_idx, 0]
     loss, reach, dead_lists = np.zeros(k), np.zeros(k), []
     size = columns_per_batch(c.n, k)

@@ -113,7 +113,8 @@ def knockouts_on_top(c: Compiled, p: Params, nodes: np.ndarray, held: Held
         return knockouts(c, p, nodes)
     nodes = np.asarray(nodes, dtype=np.int64)
     k = len(nodes)
-    end_idx = np.flatnonzero(c.end_use)
+    # the end uses, and any node a target weighs (riskmodel.targets)
+    end_idx = np.flatnonzero(c.end_use | (p.weight != 0).any(axis=1))
     w = p.weight[end_idx, 0]
     base = held.availability[end_idx]
     loss, reach, dead_lists = np.zeros(k), np.zeros(k), []

@@ -14,12 +14,14 @@ from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.realised import marginal
 from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
 from riskmodel.scoring.held import restrictions
+from riskmodel.targets import label, resolve, with_target
 
 __all__ = ["leverage"]
 
 
 def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
-             to: str | tuple[str, ...] = "all", baseline: Any = None) -> pd.DataFrame:
+             to: str | tuple[str, ...] = "all", baseline: Any = None,
+             target: Any = None) -> pd.DataFrame:
     """End-use loss if a country cuts everything it supplies or controls, per country.
 
     Parameters
@@ -35,6 +37,9 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     baseline : None, False or list of Cut (or restrictions)
         Restrictions in force, as for :func:`riskmodel.simulate`: every loss is then a
         country's marginal effect on top of them (``.attrs["realised_loss"]``: theirs).
+    target : str or list of str, optional
+        Measure the shortfall of these nodes (a node id, a list, or a declared target;
+        :mod:`riskmodel.targets`), named in ``.attrs["target"]``, not end-use value.
 
     Returns
     -------
@@ -63,11 +68,12 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     from riskmodel.simulation import chunk_size, cut_spec
 
     c = chain.compiled
-    p = engine.params_from_compiled(c)
+    tgt = resolve(chain, target)
+    p = with_target(c, engine.params_from_compiled(c), tgt)
     held = restrictions(chain, p, baseline)
     realised = held.realised
     attrs = {"horizon": horizon, "chain": chain.name, "realised_loss": realised,
-             "baseline": len(held.cuts)}
+             "baseline": len(held.cuts), "target": label(tgt), **(tgt.attrs if tgt else {})}
     expand = expansion(chain)
     shares, cands = _candidates(c, expand)
     cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]

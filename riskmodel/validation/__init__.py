@@ -13,6 +13,7 @@ The modules, lowest first:
 - ``numbers``: the numbers' ranges, uncertainty bounds, magnitudes and sources;
 - ``graph``: the structure (end uses, reachability, cycles) and graph attributes;
 - ``tables``: the node, supplier and edge tables, then the structure they make;
+- ``targets``: the named targets (``targets:``), against the nodes;
 - ``checks``: the entry points, a read file or tables built in Python to problems;
 - ``combined``: the combined view, several chains joined by cross-chain links.
 

@@ -26,6 +26,7 @@ from riskmodel.validation.controllers import check_stray_controllers
 from riskmodel.validation.header import check_header
 from riskmodel.validation.numbers import check_sources
 from riskmodel.validation.tables import check_tables
+from riskmodel.validation.targets import check_targets
 from riskmodel.validation.world import check_world
 
 __all__ = ["build", "check_data", "load_data", "suppliers_of"]
@@ -84,6 +85,8 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
                                         perspective=header.get("perspective"),
                                         sources=header["sources"],
                                         require_sources=require_sources)
+    if "targets" in header:
+        header["targets"] = check_targets(c, header["targets"], ids)
     if "_bad_id" in data.nodes:
         data.nodes = data.nodes.drop(columns="_bad_id")
     if require_sources:
@@ -156,6 +159,8 @@ def check_data(data: ChainData, *, require_sources: bool = False) -> list[Proble
     check_tables(c, data)
     check_world(c, data)
     check_stray_controllers(c, data.extra.get("stray_controllers", ()))
+    if "targets" in header:
+        check_targets(c, header["targets"], [x for x in data.nodes["id"] if isinstance(x, str)])
     if header["baseline"]:
         check_baseline(c, header["baseline"], [x for x in data.nodes["id"] if isinstance(x, str)],
                        _cut_countries(data), supply=suppliers_of(data), groups=header["groups"],

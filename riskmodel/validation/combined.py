@@ -130,9 +130,23 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     header["baseline"] = [r for part in parts
                           for r in _qualified_baseline(part.header.get("baseline") or [],
                                                        str(part.header.get("name")))]
+    targets = _qualified_targets(parts)
+    if targets:
+        header["targets"] = targets
     if require_sources:
         check_sources(c, ChainData(header, nodes.iloc[:0], sups.iloc[:0], links, doc.path))
     return data, problems + c.finish()
+
+
+def _qualified_targets(parts: list[ChainData]) -> dict[str, list[str]]:
+    """The member chains' named targets, as the view names them: ``<chain>_<target>``
+    over the qualified node ids ``<chain>.<node>``."""
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        chain = str(part.header.get("name"))
+        for name, nodes in (part.header.get("targets") or {}).items():
+            out[f"{chain}_{name}"] = [f"{chain}.{n}" for n in nodes]
+    return out
 
 
 def _check_view(c: Collector, raw: dict[str, Any]) -> list[str]:

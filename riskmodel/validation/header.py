@@ -30,8 +30,8 @@ def check_header(c: Collector, h: dict[str, Any]) -> dict[str, Any]:
 
     Problems go to ``c``, in the order of the keys below: unknown keys, ``schema``,
     ``name``, the texts, ``stages``, ``groups``, ``sources``, ``perspective`` and
-    ``provenance``. Scenarios and the baseline (restrictions in force) are checked later,
-    once the nodes are known.
+    ``provenance``. Scenarios, the baseline (restrictions in force) and the named targets
+    are checked later, once the nodes are known.
 
     Examples
     --------
@@ -59,6 +59,8 @@ def check_header(c: Collector, h: dict[str, Any]) -> dict[str, Any]:
         out["provenance"] = prov
     out["scenarios"] = h.get("scenarios", []) or []
     out["baseline"] = h.get("baseline", []) or []
+    if h.get("targets") is not None:  # checked with the nodes (validation.targets)
+        out["targets"] = h["targets"]
     return out
 
 

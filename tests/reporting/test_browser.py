@@ -319,6 +319,18 @@ def test_report_with_restrictions_in_force_in_chromium(browser, hostile_chain, t
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
+def test_report_with_targets_in_chromium(browser, hostile_chain, tmp_path):
+    """A declared target (named with hostile text nowhere: names are slugs) gets its
+    section after "Choke points"; the hostile labels in its table stay text."""
+    hostile_chain.targets = {"arm_supply": ["arms"]}
+    paths = rm.report(hostile_chain, tmp_path / "targets", formats="html", mc=10)
+    state = _check_page(browser, paths["html"], sections=11)
+    assert state["sections"][3] == "4. Targets"
+    assert "Choke points of arm_supply" in state["text"]
+    assert "arm_supply (arms): its top choke point is" in state["text"]
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (ETO_DIR / "provision.csv").is_file(),
                     reason=f"ETO dataset not found at {ETO_DIR} (CC BY-NC, not in the "

@@ -187,7 +187,7 @@ CASES = [
     Case("unknown_header_key", "currency: USD bn", "curency: USD bn", "unknown key 'curency'",
          "curency", "chain header", None,
          "one of schema, name, title, description, perspective, currency, stages, groups, "
-         "sources, provenance, nodes, edges, scenarios, baseline", "'curency'",
+         "sources, provenance, nodes, edges, scenarios, baseline, targets", "'curency'",
          "did you mean `currency`?"),
     Case("source_without_title", "src: {title: A test source, year: 2025}",
          "src: {year: 2025}", "a source needs a title", "src: {year", "source 'src'", "title",
