@@ -43,7 +43,9 @@ Modules (each cites its section of docs/model.md):
 - ``leverage``: :func:`leverage`, the loss when a country cuts all it supplies;
 - ``intervals``: :func:`score_uncertainty`, choke-score intervals over the data's
   uncertainty;
-- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment`.
+- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment`;
+- ``sensitivity``: :func:`sensitivity`, a tornado over the ranged numbers and a horizon
+  sweep for the top nodes, with a robustness verdict.
 
 Examples
 --------
@@ -69,6 +71,7 @@ from riskmodel.scoring.indicators import (
 from riskmodel.scoring.intervals import score_uncertainty
 from riskmodel.scoring.leverage import leverage
 from riskmodel.scoring.policy import SUPPORT, PolicyAlignment, policy_alignment
+from riskmodel.scoring.sensitivity import sensitivity, sensitivity_rows
 
 __all__ = [
     "BETWEENNESS_EXACT",
@@ -85,4 +88,6 @@ __all__ = [
     "policy_alignment",
     "score",
     "score_uncertainty",
+    "sensitivity",
+    "sensitivity_rows",
 ]
