@@ -1,5 +1,5 @@
 """Sensitivity of the top choke points: a tornado over the chain's ranged numbers and a
-horizon sweep (docs/model.md §2.3; DESIGN §2 "Sensitivity").
+horizon sweep (docs/model.md §1.6, §2.3, §2.7).
 
 :func:`sensitivity` takes the top nodes of :func:`~riskmodel.scoring.score` and, for
 each, sets every ranged number that can move its score at its ``low`` and at its
