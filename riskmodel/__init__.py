@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from riskmodel.scoring import (
         explain,
         leverage,
+        pairs,
         policy_alignment,
         score,
         score_uncertainty,
@@ -58,6 +59,7 @@ _LAZY = {
     "Restriction": "restrictions",
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
     "policy_alignment": "scoring", "score_uncertainty": "scoring", "sensitivity": "scoring",
+    "pairs": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
     "export": "exporting",
 }
@@ -93,6 +95,7 @@ __all__ = [
     "leverage",
     "load",
     "monte_carlo",
+    "pairs",
     "plot",
     "policy_alignment",
     "report",

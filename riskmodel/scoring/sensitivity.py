@@ -53,8 +53,8 @@ from riskmodel.limits import MAX_MONTHS
 from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
 
-__all__ = ["HORIZONS", "MAX_RUNS", "RULE", "ranged_numbers", "relevant", "sensitivity",
-           "sensitivity_rows"]
+__all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "relevant",
+           "sensitivity", "sensitivity_rows"]
 
 #: The horizons of the sweep, in months.
 HORIZONS = (6, 12, 18, 24, 36)
@@ -158,15 +158,33 @@ def relevant(chain: Chain, node: str, numbers: pd.DataFrame, *,
     ['memory_ics']
     """
     c = chain.compiled
-    adj = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_src, c.in_dst)), shape=(c.n, c.n))
-    feeds = _reach(adj.T.tocsr(), np.flatnonzero(c.end_use))  # nodes that reach end use
-    cone = _reach(adj, np.array([c.index.get_loc(node)])) & feeds
-    scope = _reach(adj.T.tocsr(), np.flatnonzero(cone)) | cone if held else cone
+    mine = cone(chain, node)
+    if held:
+        adj = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_dst, c.in_src)),
+                                shape=(c.n, c.n))
+        scope = _reach(adj, np.flatnonzero(mine)) | mine
+    else:
+        scope = mine
     in_scope = set(c.ids[scope].astype(str))
     end_uses = set(c.ids[c.end_use].astype(str))
     is_value = (numbers["field"] == "value").to_numpy()
     at = numbers["node"].astype(str)
     return np.where(is_value, at.isin(end_uses).to_numpy(), at.isin(in_scope).to_numpy())
+
+
+def cone(chain: Chain, node: str) -> np.ndarray:
+    """Per node of ``chain.compiled``: in ``node``'s downstream cone (the node and every
+    node downstream of it that reaches an end use), where its cut can reach.
+
+    >>> import riskmodel as rm
+    >>> bike = rm.load("bicycle")
+    >>> [str(x) for x in bike.compiled.ids[cone(bike, "rubber")]]
+    ['rubber', 'tyres', 'bike_assembly', 'ebike_assembly', 'bicycles', 'e_bikes']
+    """
+    c = chain.compiled
+    adj = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_src, c.in_dst)), shape=(c.n, c.n))
+    feeds = _reach(adj.T.tocsr(), np.flatnonzero(c.end_use))
+    return _reach(adj, np.array([c.index.get_loc(node)])) & feeds
 
 
 def _reach(adj: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
