@@ -109,28 +109,36 @@ def _edges_absorbing(edges: pd.DataFrame, hit: set[str], A0: dict[str, float],
     """The groups and non-essential inputs that absorb part of a shortfall of ``hit``."""
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    e = edges[edges["from"].astype(str).isin(hit)]
-    grouped = edges["group"].notna()
-    for r in e.itertuples(index=False):
-        u, v = str(r[0]), str(r[1])
+    n = len(edges)
+    src_all = edges["from"].astype(str).to_numpy()
+    dst_all = edges["to"].astype(str).to_numpy()
+    group = edges["group"] if "group" in edges else pd.Series([None] * n, index=edges.index)
+    essential = (edges["essential"] if "essential" in edges else pd.Series(
+        [True] * n, index=edges.index)).fillna(True).astype(bool).to_numpy()
+    share_all = (edges["share"] if "share" in edges else pd.Series(
+        [np.nan] * n, index=edges.index)).to_numpy(dtype=float)
+    grouped = group.notna().to_numpy()
+    for i in np.flatnonzero(np.isin(src_all, list(hit))):
+        u, v, g = src_all[i], dst_all[i], group.iloc[i]
         d = A0[u] - A1[u]
-        if not bool(getattr(r, "essential", True)):
-            share = float(r.share) if pd.notna(r.share) else 0.0
+        if not essential[i]:
+            share = float(np.nan_to_num(share_all[i]))
             rows.append({"kind": "path", "at": v, "via": u, "share": share,
                          "kept": 1.0 - share * d})
             continue
-        if pd.isna(r.group) or (v, r.group) in seen:
+        if not grouped[i] or (v, g) in seen:
             continue
-        seen.add((v, r.group))
-        mates = edges[grouped & (edges["to"].astype(str) == v) & (edges["group"] == r.group)]
-        cov = mates["covers"].fillna(1.0).to_numpy(float)
+        seen.add((v, g))
+        mates = edges[grouped & (dst_all == v) & (group == g).to_numpy()]
+        cov = (mates["covers"].fillna(1.0).to_numpy(float) if "covers" in mates
+               else np.ones(len(mates)))
         src = mates["from"].astype(str).to_numpy()
         g0 = min(1.0, float(sum(cov * [A0[x] for x in src])))
         g1 = min(1.0, float(sum(cov * [A1[x] for x in src])))
         worst = max(A0[x] - A1[x] for x in src if x in hit)
         if g1 > g0 - worst + TINY:  # keeps more than the worst member's shortfall leaves
             others = [(x, float(k)) for x, k in zip(src, cov, strict=True) if x not in hit]
-            rows.append({"kind": "group", "at": v, "via": u, "group": str(r.group),
+            rows.append({"kind": "group", "at": v, "via": u, "group": str(g),
                          "members": others, "kept": g1})
     return rows
 
