@@ -87,7 +87,7 @@ def text(title: str, sens: Any, *, rows: int = 8) -> str:
     """The table form: per node, its verdict, the ``rows`` numbers that move its score
     most and the horizon sweep."""
     from riskmodel.io.render import render
-    from riskmodel.scoring.sensitivity import sensitivity_rows
+    from riskmodel.scoring.sensitivity import sensitivity_rows, swings
 
     a = sens.attrs
     held = a.get("baseline") or []
@@ -98,35 +98,15 @@ def text(title: str, sens: Any, *, rows: int = 8) -> str:
     if held:
         lines.append(f"  restrictions in force ({len(held)}): realised loss "
                      f"{a['realised_loss']:.1%}; the scores are what each cut adds")
-    for r in sensitivity_rows(sens, swings=rows):
+    for r in sensitivity_rows(sens):
         lines += ["", f"{r['node']}: choke score {r['score']:.1%}, rank {r['rank']} "
                   f"(ranks {r['rank_range'][0]}–{r['rank_range'][1]} over the runs); "
                   f"{r['verdict']}"]
-        t = sens[(sens["node"] == r["node"]) & (sens["kind"] == "tornado")]
+        t = swings(sens, r["node"])
         if len(t):
-            shown = _swings(t).head(rows)
-            lines.append(render(shown, "table", index=False))
+            lines.append(render(t.head(rows).round(4), "table", index=False))
         else:
             lines.append("  no ranged number can move its score")
         lines.append("  horizon sweep: " + ", ".join(
             f"{h} months {v:.1%}" for h, v in r["sweep"].items()))
     return "\n".join(lines)
-
-
-def _swings(t: Any) -> Any:
-    """One row per number of a node's tornado (low and high side by side), largest
-    swing first."""
-    import pandas as pd
-
-    wide = t.pivot_table(index=["field", "where"], columns="setting",
-                         values=["value", "choke_score", "rank"], aggfunc="first")
-    out = pd.DataFrame({
-        "number": [f for f, _ in wide.index], "where": [w for _, w in wide.index],
-        "low": wide[("value", "low")].to_numpy(), "high": wide[("value", "high")].to_numpy(),
-        "score_low": wide[("choke_score", "low")].round(4).to_numpy(),
-        "score_high": wide[("choke_score", "high")].round(4).to_numpy(),
-        "rank_low": wide[("rank", "low")].astype(int).to_numpy(),
-        "rank_high": wide[("rank", "high")].astype(int).to_numpy()})
-    swing = (out["score_high"] - out["score_low"]).abs()
-    return out.assign(swing=swing.round(4)).sort_values(
-        ["swing", "number", "where"], ascending=[False, True, True], kind="stable")

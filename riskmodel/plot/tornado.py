@@ -17,6 +17,7 @@ from riskmodel.plot.style import (
     safe_text,
     set_title,
 )
+from riskmodel.scoring.sensitivity import swings
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -74,17 +75,14 @@ def tornado(sens: pd.DataFrame, node: str, *, rows: int = 12, ax: Axes | None = 
         empty_axes(ax, "no ranged number can move its score")
         set_title(ax, title, default)
         return fig, ax
-    wide = t.pivot_table(index=["field", "where"], columns="setting", values="choke_score",
-                         aggfunc="first").reindex(columns=["low", "high"]).fillna(base)
-    swing = np.maximum(np.abs(wide["high"] - base), np.abs(wide["low"] - base)).to_numpy()
-    order = np.lexsort(([f"{f} {w}" for f, w in wide.index], -swing))
-    wide = wide.iloc[order[swing[order] > 1e-9][:rows]]
+    wide = swings(sens, node)
+    wide = wide[wide["swing"] > 1e-9].head(rows)
     if wide.empty:
         empty_axes(ax, "no ranged number moves its score")
         set_title(ax, title, default)
         return fig, ax
     y = np.arange(len(wide))
-    lo, hi = wide["low"].to_numpy(float), wide["high"].to_numpy(float)
+    lo, hi = wide["score_low"].to_numpy(float), wide["score_high"].to_numpy(float)
     if len(sweep):
         ax.axvspan(float(sweep.min()), float(sweep.max()), color="#E8E8E8", zorder=0,
                    label=f"horizon sweep ({len(sweep)} horizons)")
@@ -94,7 +92,7 @@ def tornado(sens: pd.DataFrame, node: str, *, rows: int = 12, ax: Axes | None = 
             label="number at its high")
     ax.axvline(base, color="black", lw=1.0, label=f"base score ({base:.1%})")
     ax.set_yticks(y, [f"{safe_text(f, 18)}: {safe_text(w, 30, tail=True)}"
-                      for f, w in wide.index], fontsize=8)
+                      for f, w in zip(wide["field"], wide["where"], strict=True)], fontsize=8)
     ax.invert_yaxis()
     top = max(float(np.nanmax(np.r_[lo, hi, base, sweep])), 0.05)
     ax.set_xlim(0, top * 1.08)

@@ -54,7 +54,7 @@ from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
 
 __all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "relevant",
-           "sensitivity", "sensitivity_rows"]
+           "sensitivity", "sensitivity_rows", "swings"]
 
 #: The horizons of the sweep, in months.
 HORIZONS = (6, 12, 18, 24, 36)
@@ -459,11 +459,52 @@ def _run_name(r: pd.Series) -> str:
     return f"{r['field']} of {r['where']} {r['setting']} ({r['value']:g})"
 
 
-def sensitivity_rows(sens: pd.DataFrame, *, swings: int = 3) -> list[dict[str, Any]]:
+def swings(sens: pd.DataFrame, node: str) -> pd.DataFrame:
+    """One row per number of ``node``'s tornado: the number (``field``, ``where``), its
+    ``low`` and ``high``, the node's score and rank at each, and the ``swing``, the
+    larger move of the score from its base; largest swing first (ties by name).
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> s = rm.sensitivity(rm.load("semiconductors"), nodes=["photoresist"], horizons=())
+    >>> w = swings(s, "photoresist")
+    >>> w.loc[0, "field"], w.loc[0, "where"], round(float(w.loc[0, "swing"]), 3)
+    ('supplier share', 'photoresist/JP', 0.135)
+    """
+    t = sens[(sens["node"] == node) & (sens["kind"] == "tornado")]
+    cols = ["field", "where", "low", "high", "score_low", "score_high", "rank_low",
+            "rank_high", "swing"]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    base = float(sens.loc[(sens["node"] == node) & (sens["kind"] == "base"),
+                          "choke_score"].iloc[0])
+    wide = t.pivot_table(index=["field", "where"], columns="setting",
+                         values=["value", "choke_score", "rank"], aggfunc="first")
+    out = pd.DataFrame({
+        "field": [f for f, _ in wide.index], "where": [w for _, w in wide.index],
+        "low": wide[("value", "low")].to_numpy(), "high": wide[("value", "high")].to_numpy(),
+        "score_low": wide[("choke_score", "low")].to_numpy(),
+        "score_high": wide[("choke_score", "high")].to_numpy(),
+        "rank_low": wide[("rank", "low")].astype(int).to_numpy(),
+        "rank_high": wide[("rank", "high")].astype(int).to_numpy()})
+    out["swing"] = np.maximum(np.abs(out["score_low"] - base), np.abs(out["score_high"] - base))
+    return out.sort_values(["swing", "field", "where"], ascending=[False, True, True],
+                           kind="stable").reset_index(drop=True)[cols]
+
+
+def sensitivity_rows(sens: pd.DataFrame, *, swings_shown: int = 3,
+                     uncertainty: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """The table of :func:`sensitivity` as report-ready rows, one per tested node: its
-    base score and rank, its rank range over every run, the ``swings`` numbers that
-    move its score most (with the score at their low and high), the sweep's scores,
-    and the verdict.
+    base score and rank, its rank range over every run, the ``swings_shown`` numbers
+    that move its score most (with the score at their low and high; :func:`swings`),
+    the sweep's scores, and the verdict.
+
+    With ``uncertainty`` (the table of :func:`~riskmodel.scoring.score_uncertainty`),
+    each row also gets ``p_top`` and the Monte Carlo rank interval, and
+    ``robust_overall``: robust here and, for a node with a positive score in the top
+    ``k``, in the top ``k`` in at least 80% of the draws (the rule of
+    ``score_uncertainty``; a node at 0 needs none).
 
     Examples
     --------
@@ -473,24 +514,26 @@ def sensitivity_rows(sens: pd.DataFrame, *, swings: int = 3) -> list[dict[str, A
     ('drivetrain', True)
     """
     out = []
+    k = int(sens.attrs.get("top", 5))
     for x, rows in sens.groupby("node", sort=False):
         b = rows[rows["kind"] == "base"].iloc[0]
-        t = rows[rows["kind"] == "tornado"]
-        piv = t.pivot_table(index=["field", "where"], columns="setting",
-                            values="choke_score", aggfunc="first") if len(t) else None
-        top: list[dict[str, Any]] = []
-        if piv is not None:
-            piv = piv.reindex(columns=["low", "high"])
-            swing = (piv["high"] - piv["low"]).abs().sort_values(ascending=False)
-            top = [{"field": f, "where": w, "low": float(piv.loc[(f, w), "low"]),
-                    "high": float(piv.loc[(f, w), "high"])}
-                   for f, w in swing.index[:swings]]
+        top = [{"field": r["field"], "where": r["where"], "low": float(r["score_low"]),
+                "high": float(r["score_high"])}
+               for _, r in swings(sens, str(x)).head(swings_shown).iterrows()
+               if r["swing"] > ZERO]
         sweep = rows[rows["kind"] == "horizon"]
-        out.append({"node": x, "score": float(b["choke_score"]), "rank": int(b["rank"]),
-                    "rank_range": (int(rows["rank"].min()), int(rows["rank"].max())),
-                    "swings": top,
-                    "sweep": {int(r["horizon"]): float(r["choke_score"])
-                              for _, r in sweep.iterrows()},
-                    "robust": bool(b["robust"]),
-                    "verdict": sens.attrs.get("verdicts", {}).get(x, "")})
+        row = {"node": x, "score": float(b["choke_score"]), "rank": int(b["rank"]),
+               "rank_range": (int(rows["rank"].min()), int(rows["rank"].max())),
+               "swings": top,
+               "sweep": {int(r["horizon"]): float(r["choke_score"])
+                         for _, r in sweep.iterrows()},
+               "robust": bool(b["robust"]),
+               "verdict": sens.attrs.get("verdicts", {}).get(x, "")}
+        if uncertainty is not None and x in uncertainty.index:
+            u = uncertainty.loc[x]
+            needs = b["choke_score"] > ZERO and b["rank"] <= k
+            row.update(p_top=float(u["p_top"]),
+                       mc_rank=(float(u["rank_p5"]), float(u["rank_p95"])),
+                       robust_overall=row["robust"] and (not needs or u["p_top"] >= 0.8))
+        out.append(row)
     return out

@@ -15,6 +15,7 @@ from riskmodel.scoring.sensitivity import (
     ranged_numbers,
     relevant,
     sensitivity_rows,
+    swings,
 )
 
 
@@ -122,6 +123,22 @@ def test_report_rows():
     assert set(ore["sweep"]) == set(HORIZONS) and not ore["robust"]
     assert ore["verdict"].startswith("not robust")
     assert rows["gas"]["swings"] == [] and rows["gas"]["rank_range"][1] <= 2
+    # with the Monte Carlo rank intervals: gas has no range, so it stays put in every draw
+    u = rm.score_uncertainty(ore_gas(), draws=20, seed=1, top=2)
+    both = {r["node"]: r for r in sensitivity_rows(s, uncertainty=u)}
+    assert both["gas"]["p_top"] == 1.0 and both["gas"]["robust_overall"]
+    assert not both["ore"]["robust_overall"]  # not robust to its stock already
+
+
+def test_swings_table():
+    s = rm.sensitivity(ore_gas(), top=1)
+    base = s.loc[s["kind"] == "base", "choke_score"].item()
+    w = swings(s, "ore")
+    assert w.to_dict("records") == [{
+        "field": "inventory_months", "where": "ore", "low": 0.0, "high": 100.0,
+        "score_low": 0.5, "score_high": 0.0, "rank_low": 1, "rank_high": 2,
+        "swing": pytest.approx(max(0.5 - base, base))}]
+    assert swings(s, "gas").empty
 
 
 # --- the numbers left out move nothing (random chains) ------------------------------
