@@ -213,7 +213,8 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
     ----------
     chain : Chain
     nodes : list of str, optional
-        The nodes to test (default: the ``top`` best ranked by :func:`score`).
+        The nodes to test (default: the ``top`` best ranked by :func:`score` among
+        those with a supplier to cut).
     top : int
         How many top nodes to test, and the ``k`` of the robustness rule (:data:`RULE`).
     horizon, horizons : int, sequence of int
@@ -327,9 +328,12 @@ def _check_args(top: Any, horizon: Any, horizons: Sequence[Any], scope: Any,
 
 def _tested(chain: Chain, base: pd.DataFrame, nodes: Sequence[str] | None,
             top: int) -> list[str]:
-    """The nodes to test: ``nodes`` (checked) or the ``top`` best ranked."""
+    """The nodes to test: ``nodes`` (checked) or the ``top`` best ranked among those
+    with a supplier to cut (a node without one scores 0 whatever the numbers)."""
     if nodes is None:
-        return [str(x) for x in base.sort_values("rank").index[:top]]
+        ranked = base.sort_values("rank")
+        cut = ranked["cut_country"].map(lambda x: isinstance(x, str)).to_numpy(bool)
+        return [str(x) for x in ranked.index[cut][:top]]
     if isinstance(nodes, str):
         nodes = [nodes]
     from riskmodel.io.collect import suggest
@@ -429,7 +433,7 @@ def _verdicts(out: pd.DataFrame, tested: list[str], k: int
         if b["choke_score"] <= ZERO:
             bad = runs[pos]
             ok = bad.empty
-            why = (f"scores 0 in all {len(runs)} runs" if ok else
+            why = (f"scores 0 in {_all(len(runs))}" if ok else
                    f"scores 0 at the base but {bad['choke_score'].max():.1%} at "
                    f"{_run_name(bad.loc[bad['choke_score'].idxmax()])}")
         else:
@@ -439,7 +443,8 @@ def _verdicts(out: pd.DataFrame, tested: list[str], k: int
             lo, hi = int(runs["rank"].min()) if len(runs) else b["rank"], \
                 int(runs["rank"].max()) if len(runs) else b["rank"]
             if ok:
-                why = f"ranks {lo}–{hi} in all {len(runs)} runs, always above 0"
+                ranks = f"rank {lo}" if lo == hi else f"ranks {lo}–{hi}"
+                why = f"{ranks} in {_all(len(runs))}, always above 0"
             else:
                 f = flip.iloc[0]
                 what = ("falls to 0" if f["choke_score"] <= ZERO else
@@ -450,6 +455,11 @@ def _verdicts(out: pd.DataFrame, tested: list[str], k: int
         robust[x] = bool(ok)
         verdicts[x] = ("robust: " if ok else "not robust: ") + why
     return verdicts, robust
+
+
+def _all(n: int) -> str:
+    """``all 5 runs``, ``the 1 run``, ``no run``."""
+    return {0: "no run", 1: "the 1 run"}.get(n, f"all {n} runs")
 
 
 def _run_name(r: pd.Series) -> str:
