@@ -33,7 +33,7 @@ from riskmodel._errors import ArgumentError, NodeNotFoundError
 from riskmodel.model import Chain, require_chain
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.scoring.choke import score
-from riskmodel.scoring.sensitivity import cone
+from riskmodel.scoring.sensitivity import reaching
 from riskmodel.simulation import simulate_many
 
 __all__ = ["COLUMNS", "MAX_PAIRS", "pairs"]
@@ -132,13 +132,16 @@ def _candidates(chain: Chain, country: dict[str, str], among: Sequence[str] | No
 
 
 def _meeting(chain: Chain, tops: list[str], candidates: list[str]) -> list[tuple[str, str]]:
-    """The pairs (top node, partner) whose downstream cones share a node, each once."""
-    cones = {x: cone(chain, x) for x in dict.fromkeys([*tops, *candidates])}
+    """The pairs (top node, partner) whose downstream cones share a node, each once: a
+    partner's cone meets a top node's exactly when it reaches that cone
+    (:func:`~riskmodel.scoring.sensitivity.reaching`; one search per top node)."""
+    index = chain.compiled.index
     todo: dict[frozenset[str], tuple[str, str]] = {}
     for a in tops:
+        meets = reaching(chain, a)
         for b in candidates:
             key = frozenset((a, b))
-            if a != b and key not in todo and (cones[a] & cones[b]).any():
+            if a != b and key not in todo and meets[index.get_loc(b)]:
                 todo[key] = (a, b)
     return list(todo.values())
 

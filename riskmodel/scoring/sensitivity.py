@@ -53,7 +53,7 @@ from riskmodel.limits import MAX_MONTHS
 from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
 
-__all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "relevant",
+__all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "reaching", "relevant",
            "sensitivity", "sensitivity_rows", "swings"]
 
 #: The horizons of the sweep, in months.
@@ -158,13 +158,7 @@ def relevant(chain: Chain, node: str, numbers: pd.DataFrame, *,
     ['memory_ics']
     """
     c = chain.compiled
-    mine = cone(chain, node)
-    if held:
-        adj = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_dst, c.in_src)),
-                                shape=(c.n, c.n))
-        scope = _reach(adj, np.flatnonzero(mine)) | mine
-    else:
-        scope = mine
+    scope = reaching(chain, node) if held else cone(chain, node)
     in_scope = set(c.ids[scope].astype(str))
     end_uses = set(c.ids[c.end_use].astype(str))
     is_value = (numbers["field"] == "value").to_numpy()
@@ -185,6 +179,23 @@ def cone(chain: Chain, node: str) -> np.ndarray:
     adj = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_src, c.in_dst)), shape=(c.n, c.n))
     feeds = _reach(adj.T.tocsr(), np.flatnonzero(c.end_use))
     return _reach(adj, np.array([c.index.get_loc(node)])) & feeds
+
+
+def reaching(chain: Chain, node: str) -> np.ndarray:
+    """Per node of ``chain.compiled``: it reaches ``node``'s cone (:func:`cone`), so
+    that its own cone meets it: the cone and everything upstream of it.
+
+    >>> import riskmodel as rm
+    >>> bike = rm.load("bicycle")
+    >>> [str(x) for x in bike.compiled.ids[reaching(bike, "e_bikes")]][:6]
+    ['steel', 'aluminium', 'rubber', 'frames', 'tyres', 'drivetrain']
+    >>> bool(reaching(bike, "e_bikes")[bike.compiled.index.get_loc("bicycles")])
+    False
+    """
+    c = chain.compiled
+    mine = cone(chain, node)
+    up = sparse.csr_matrix((np.ones(len(c.in_src)), (c.in_dst, c.in_src)), shape=(c.n, c.n))
+    return _reach(up, np.flatnonzero(mine)) | mine
 
 
 def _reach(adj: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
