@@ -39,7 +39,15 @@ if TYPE_CHECKING:
     from riskmodel.reporting import report
     from riskmodel.restrictions import Restriction
     from riskmodel.scenario import Cut, Scenario
-    from riskmodel.scoring import explain, leverage, policy_alignment, score, score_uncertainty
+    from riskmodel.scoring import (
+        explain,
+        leverage,
+        pairs,
+        policy_alignment,
+        score,
+        score_uncertainty,
+        sensitivity,
+    )
     from riskmodel.simulation import Result, monte_carlo, simulate, simulate_many
     from riskmodel.validation import ValidationReport, validate
 
@@ -50,7 +58,8 @@ _LAZY = {
     "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
     "Restriction": "restrictions",
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
-    "policy_alignment": "scoring", "score_uncertainty": "scoring",
+    "policy_alignment": "scoring", "score_uncertainty": "scoring", "sensitivity": "scoring",
+    "pairs": "scoring",
     "cutsets": "coalitions", "coalition": "coalitions", "report": "reporting",
     "export": "exporting",
 }
@@ -86,6 +95,7 @@ __all__ = [
     "leverage",
     "load",
     "monte_carlo",
+    "pairs",
     "plot",
     "policy_alignment",
     "report",
@@ -93,6 +103,7 @@ __all__ = [
     "save",
     "score",
     "score_uncertainty",
+    "sensitivity",
     "simulate",
     "simulate_many",
     "validate",

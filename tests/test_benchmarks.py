@@ -74,3 +74,11 @@ def test_targets_benchmark_smallest(tmp_path: Path) -> None:
     assert row["n"] == 1000 and len(row["target"]) == 10
     assert row["exact_target"] == 1000 and row["max_abs_diff_block"] <= 1e-9
     assert row["end_use_s"] > 0 and row["target_s"] > 0
+
+
+def test_sensitivity_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_sensitivity.py", tmp_path)
+    (row,) = data["chains"]
+    assert row["chain"] == "bicycle" and 0 < row["numbers_run"] <= row["ranged"]
+    assert row["left_out_that_moved"] == 0  # no number left out of a tornado moves a score
+    assert row["sensitivity_s"] > 0 and row["pairs_s"] > 0

@@ -11,6 +11,8 @@ needs them, so ``riskmodel --help`` is instant.
 - ``chains``: ``chains``, ``validate`` and ``schema``;
 - ``simulate``: ``simulate``;
 - ``analysis``: ``score`` and ``cutsets``;
+- ``pairs``: ``score --pairs`` (conditional criticality);
+- ``sensitivity``: ``sensitivity`` (tornado, horizon sweep, robustness);
 - ``diff``: ``diff``;
 - ``report``: ``report``;
 - ``export``: ``export`` (GraphML, GEXF, node-link JSON, CSV);

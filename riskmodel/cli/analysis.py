@@ -29,6 +29,7 @@ from riskmodel.cli.common import (
     target_line,
     usage_error,
 )
+from riskmodel.cli.pairs import add_pairs_option, emit_pairs
 
 __all__ = ["MAX_SCORE_CELLS", "SCORE_COLUMNS", "add_cutsets_parser", "add_score_parser",
            "cli_cutsets", "cli_score"]
@@ -71,6 +72,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_monte_carlo(sp, "uncertainty: N Monte Carlo draws over the ranged values")
     add_no_baseline(sp, "each node's choke score (and each country's leverage) as its")
     add_target(sp)
+    add_pairs_option(sp)
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -99,7 +101,11 @@ def cli_score(args: argparse.Namespace) -> int:
     scores = score(chain, horizon=args.horizon, baseline=baseline_arg(args),
                    target=args.target)
     if args.explain:
-        emit("\n".join(explain(scores, node) for node in args.explain), args)
+        emit("\n".join(explain(scores, node, chain=chain, baseline=baseline_arg(args))
+                       for node in args.explain), args)
+        return EXIT_OK
+    if args.pairs:
+        emit_pairs(chain, scores, args)
         return EXIT_OK
     shown = scores if args.top == 0 else scores.head(args.top)
     unc = None

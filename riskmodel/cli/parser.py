@@ -12,6 +12,7 @@ from riskmodel.cli.chains import add_chains_parser, add_schema_parser, add_valid
 from riskmodel.cli.common import EXIT_USAGE
 from riskmodel.cli.diff import add_diff_parser
 from riskmodel.cli.export import add_export_parser
+from riskmodel.cli.sensitivity import add_sensitivity_parser
 from riskmodel.cli.simulate import add_simulate_parser
 
 __all__ = ["build_parser"]
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"riskmodel {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for add in (add_chains_parser, add_validate_parser, add_simulate_parser,
-                add_score_parser, add_cutsets_parser, add_diff_parser, add_report_parser,
+                add_score_parser, add_sensitivity_parser, add_cutsets_parser,
+                add_diff_parser, add_report_parser,
                 add_export_parser,
                 add_import_parser, add_schema_parser):
         add(sub)

@@ -20,6 +20,7 @@ Modules
 - ``scenarios``: :func:`scenario_losses`;
 - ``policy``: :func:`smile_curve`, :func:`support_vs_choke`;
 - ``confidence``: :func:`rank_intervals`, :func:`provenance`;
+- ``tornado``: :func:`tornado`, a node's choke score over the ranged numbers;
 - ``check``: :func:`text_problems`, overlapping or cut-off text in a drawn figure.
 
 Every function draws one title at the left of its axes, in one style
@@ -59,9 +60,10 @@ from riskmodel.plot.style import (
     country_colour,
     stage_colour,
 )
+from riskmodel.plot.tornado import tornado
 
 __all__ = ["CHOKE_CMAP", "COUNTRY_COLOURS", "EDGE_GREY", "OKABE_ITO", "SCORE_COLOUR",
            "STOCK_COLOUR", "SUBST_COLOUR", "TOL_MUTED", "chain_diagram", "choke_factors",
            "country_colour", "cutsets", "leverage", "provenance", "rank_intervals",
            "scenario_losses", "smile_curve", "stage_colour", "support_vs_choke", "text_problems",
-           "to_png"]
+           "to_png", "tornado"]

@@ -40,10 +40,16 @@ Modules (each cites its section of docs/model.md):
   top of them;
 - ``choke``: :func:`score` and the pruning bounds for large chains;
 - ``explain``: :func:`explain`, a node's score in sentences;
+- ``absorbers``: :func:`absorbers`, the alternatives, paths and stocks that absorb a
+  cut (what :func:`explain` names when a score is small);
+- ``pairs``: :func:`pairs`, conditional criticality: pairs of cuts that cost more
+  together than apart;
 - ``leverage``: :func:`leverage`, the loss when a country cuts all it supplies;
 - ``intervals``: :func:`score_uncertainty`, choke-score intervals over the data's
   uncertainty;
-- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment`.
+- ``policy``: :func:`policy_alignment` and :class:`PolicyAlignment`;
+- ``sensitivity``: :func:`sensitivity`, a tornado over the ranged numbers and a horizon
+  sweep for the top nodes, with a robustness verdict.
 
 Examples
 --------
@@ -57,6 +63,7 @@ drivetrain ranks 1st of 13: a full cut by JP costs 61% of end-use value at month
 
 from __future__ import annotations
 
+from riskmodel.scoring.absorbers import absorbed_text, absorbers
 from riskmodel.scoring.choke import SCORE_WORK, score
 from riskmodel.scoring.cuts import cut_shares, expansion
 from riskmodel.scoring.explain import explain
@@ -68,7 +75,9 @@ from riskmodel.scoring.indicators import (
 )
 from riskmodel.scoring.intervals import score_uncertainty
 from riskmodel.scoring.leverage import leverage
+from riskmodel.scoring.pairs import pairs
 from riskmodel.scoring.policy import SUPPORT, PolicyAlignment, policy_alignment
+from riskmodel.scoring.sensitivity import sensitivity, sensitivity_rows
 
 __all__ = [
     "BETWEENNESS_EXACT",
@@ -77,12 +86,17 @@ __all__ = [
     "SCORE_WORK",
     "SUPPORT",
     "PolicyAlignment",
+    "absorbed_text",
+    "absorbers",
     "classic_indicators",
     "cut_shares",
     "expansion",
     "explain",
     "leverage",
+    "pairs",
     "policy_alignment",
     "score",
     "score_uncertainty",
+    "sensitivity",
+    "sensitivity_rows",
 ]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from riskmodel._errors import NodeNotFoundError
 from riskmodel.model import Chain
+from riskmodel.scoring.absorbers import explain_absorbers
 from riskmodel.scoring.choke import ordinal, score
 
 __all__ = ["explain"]
@@ -26,7 +27,7 @@ _EXPLAIN_COLUMNS = ("rank", "cut_country", "choke_exact", "choke_score", "choke_
 
 
 def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
-            baseline: Any = None) -> str:
+            baseline: Any = None, chain: Chain | None = None) -> str:
     """Why ``node`` ranks where it does, in sentences with numbers.
 
     Parameters
@@ -44,6 +45,11 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
         The restrictions in force, when ``scores`` is a Chain (as for :func:`score`; a
         table keeps those it was scored with). With any, the text names them and says
         that its figures are marginal, what the cut adds on top of them.
+    chain : Chain, optional
+        The chain a table was scored from. With it (or when ``scores`` is the chain), a
+        small choke score (below 5%) is followed by what absorbs the cut: the
+        alternatives group, the non-essential path or the stock
+        (:mod:`riskmodel.scoring.absorbers`).
 
     Raises
     ------
@@ -73,8 +79,10 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
     With 1 restriction in force (realised loss 56%), every figure is marginal: what
     this cut adds on top of it.
     """
+    chain = scores if isinstance(scores, Chain) else chain
     scores = _scores_table(scores, node, horizon, baseline)
-    return _explained(scores, node) + _held(scores)
+    absorbed = explain_absorbers(chain, scores, node, baseline=baseline) if chain else ""
+    return _explained(scores, node) + absorbed + _held(scores)
 
 
 def _explained(scores: pd.DataFrame, node: str) -> str:
