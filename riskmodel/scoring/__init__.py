@@ -29,8 +29,8 @@ policy alignment and uncertainty (see docs/model.md §2).
   ``inventory_months``;
 - ``rank`` (1 = worst choke point; equal scores share the best rank of their tie, the
   one tie rule of :func:`score_uncertainty` too) and ``choke_exact``: on large or deep
-  chains only the nodes that can reach the top are scored exactly (docs/model.md §2.4; the bounds are in
-  :mod:`riskmodel.scoring.choke`).
+  chains only the nodes that can reach the top are scored exactly (docs/model.md §2.4;
+  the bounds are in :mod:`riskmodel.scoring.choke`).
 
 With restrictions in force (a chain's ``baseline``, or ``baseline=``; docs/model.md
 §1.5, §2.3) every cut and knockout runs on top of them and every loss is marginal;

@@ -473,9 +473,10 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
     The column-block kernel's work is known in advance; only when it is over ``cap`` is
     the cone kernel tried, with ``cap`` as its limit. With restrictions in force
     (``held``), whose atoms every column then holds, that work estimate counts them,
-    and over ``cap`` the answer is False; so it is where some stop to ``to`` differs
-    from a lost supply (:func:`~riskmodel.scoring.cuts.spared_nowhere`), as the cone
-    kernel cannot take destination classes.
+    and over ``cap`` the answer is False. Stops to ``to`` that may differ from a lost
+    supply (:func:`~riskmodel.scoring.cuts.spared_nowhere`) run over destination
+    classes on the column-block kernel (the cone kernel cannot take them): False where
+    their work, twice for two classes, is over ``cap``.
     """
     if not len(nodes):
         return None
@@ -490,14 +491,25 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
         # it, and targeted restrictions cannot take it; prune
         return False
     ordered = [countries[i] for i in perm]
-    if to == "home" or not spared_nowhere(c, nodes[perm], ordered, expand).all():
-        return False
-    spec = single_cuts(c, p, nodes[perm], ordered, expand=expand, controls=True)
-    res = engine.static_loss(c, p, spec, cap=cap)
-    if res is None:
-        return False
+    plain = (spared_nowhere(c, nodes[perm], ordered, expand) if to == "all"
+             else np.zeros(len(nodes), dtype=bool))
     out = np.empty(len(nodes))
-    out[perm] = res
+    if not plain.all():
+        # stops over destination classes: the column-block kernel's work, two classes
+        rest = np.flatnonzero(~plain)
+        if 2 * float(_limits(plan, nodes[perm][rest], -1) @ (np.diff(plan.eptr) + 1)) > cap:
+            return False
+        spec = single_cuts(c, p, nodes[perm][rest], [ordered[i] for i in rest],
+                           expand=expand, controls=True, to=to)
+        out[perm[rest]] = engine.static_loss(c, p, spec)
+    if plain.any():
+        keep = np.flatnonzero(plain)
+        spec = single_cuts(c, p, nodes[perm][keep], [ordered[i] for i in keep],
+                           expand=expand, controls=True)
+        res = engine.static_loss(c, p, spec, cap=cap)
+        if res is None:
+            return False
+        out[perm[keep]] = res
     return out
 
 

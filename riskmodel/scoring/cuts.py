@@ -10,11 +10,11 @@ horizon (:func:`horizon_reading`). :func:`knockouts` is the structural counterpa
 node's whole supply falls to 0.
 
 **Stops to all that equal lost supplies.** A stop by ``x`` to all destinations spares
-only ``x``'s own producers (and, for a group, its members'). Where ``x`` makes nothing
-below the cut node (and, in a global view, the node is not an end use that ``x``
-makes), no producer in ``x``'s class is ever read, so the stop costs exactly what a
-lost supply (``to: world``) costs; such columns run as one, on the cone kernel, and only
-the others over destination classes (:func:`spared_nowhere`).
+only ``x``'s own producers (and, for a group, its members'). Where ``x`` makes no direct
+successor of the cut node (and, in a global view, the node is not an end use that ``x``
+makes), no producer in ``x``'s class sees anything else, so the stop costs exactly
+what a lost supply (``to: world``) costs; such columns run as one, on the cone kernel,
+and only the others over destination classes (:func:`spared_nowhere`).
 
 **Groups.** The supplier cut is chosen among the chain's supplier keys by what a full
 cut withholds: a declared group withholds its own row and its members' rows (as a
@@ -245,12 +245,21 @@ def dominant_keys(c: Compiled, shares: sparse.csr_matrix, keys: Sequence[str] | 
 
 
 def spared_nowhere(c: Compiled, nodes: np.ndarray, countries: Sequence[str | None],
-                   expand: sparse.csr_matrix) -> np.ndarray:
+                   expand: sparse.csr_matrix, *, strict: bool = False) -> np.ndarray:
     """Per column, whether a stop of ``nodes[i]`` by ``countries[i]`` to all destinations
-    costs exactly what a lost supply (``to: world``) costs (module docstring): the key
-    (with a group's members) makes nothing strictly below the node (no cycle at or
-    below it, which the reach bound cannot see through), the world draws on the focal
-    market's shares, and in a global view the node is not an end use the key makes.
+    costs exactly what a lost supply (``to: world``) costs.
+
+    Without a cut elsewhere that spares some destination, only the node itself differs
+    between destination classes (every other node's supply to a class is the same sum
+    over its producers), so the key's class matters only through its own producers of
+    the node's direct successors (they see the node uncut) and, in a global view,
+    through the node itself where it is an end use the key makes. So the stop equals a
+    lost supply where the key (with a group's members) makes no direct successor of the
+    node, the world draws on the focal market's shares, and, in a global view, the node
+    is not an end use the key makes. With ``strict`` (restrictions in force that spare
+    some destination, whose classes differ below the node too), the key must make
+    nothing at all strictly below the node, with no cycle at or below it (which the
+    reach bound cannot see through).
 
     Examples
     --------
@@ -274,14 +283,17 @@ def spared_nowhere(c: Compiled, nodes: np.ndarray, countries: Sequence[str | Non
     src, dst = c.in_src, c.in_dst
     for x in sorted({x for x in countries if x is not None}):
         cols = np.flatnonzero(np.array([y == x for y in countries], dtype=bool))
-        codes = _members(c, expand, x)
         by_x = np.zeros(c.n)
-        by_x[row_node[made & np.isin(c.supply.indices, codes)]] = 1e-9
-        R, amp = engine.reach_bound(c, by_x)
+        by_x[row_node[made & np.isin(c.supply.indices, _members(c, expand, x))]] = 1e-9
         below = np.zeros(c.n, dtype=bool)
-        below[src[R[dst] > 0]] = True
         j = nodes[cols]
-        ok = ~below[j] & ~amp[j] & ~c.cyclic[j]
+        if strict:
+            R, amp = engine.reach_bound(c, by_x)
+            below[src[R[dst] > 0]] = True
+            ok = ~below[j] & ~amp[j] & ~c.cyclic[j]
+        else:
+            below[src[by_x[dst] > 0]] = True
+            ok = ~below[j]
         if c.home is None:
             ok &= ~(c.end_use[j] & (by_x[j] > 0))
         out[cols] = ok
@@ -512,7 +524,8 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     if to == "all" and k:
         plain = spared_nowhere(c, nodes, countries,
                                expand if expand is not None else sparse.identity(
-                                   len(c.countries), format="csr"))
+                                   len(c.countries), format="csr"),
+                               strict=held is not None and held.targeted)
     else:
         plain = np.full(k, to == "world")
     for part, dest in ((np.flatnonzero(plain), "world"), (np.flatnonzero(~plain), to)):

@@ -107,7 +107,9 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
     expand = expansion(chain)
     # a stop to all that costs what a lost supply costs stays on the cone kernel
     # (scoring.cuts); whether it does is the chain's structure, the same in every draw
-    dest = "world" if to == "all" and spared_nowhere(c, nodes, cc, expand).all() else to
+    strict = held.spec is not None and held.spec.targeted
+    dest = "world" if to == "all" and spared_nowhere(c, nodes, cc, expand,
+                                                     strict=strict).all() else to
     m = len(nodes)
     results = np.zeros((draws, c.n))
     # every column holds its draw's numbers where they are ranged
