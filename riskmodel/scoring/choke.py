@@ -1,26 +1,39 @@
 """The choke score of every node, and the pruning that keeps it cheap on large chains
 (docs/model.md §2.3–2.4).
 
-:func:`score` cuts each node by its dominant foreign supplier key
-(:mod:`riskmodel.scoring.cuts`) and reads the end-use loss ``horizon`` months in, with
-stocks and substitution; beside it the cut's immediate and long-run bounds, the
-relief that substitution and stocks bring, and the knockout indicators.
+:func:`score` stops each node by its dominant foreign controlling key
+(:mod:`riskmodel.scoring.cuts`) to all destinations (or to the home alone) and reads the
+end-use loss over ``horizon`` months, with stocks and substitution: the choke score is
+the mean loss of months ``0 .. horizon − 1`` (value-months lost ÷ value × horizon), with
+the time to impact and one month's loss beside it (:mod:`riskmodel.scoring.horizon`);
+beside them the cut's immediate and long-run bounds, the relief that substitution and
+stocks bring, and the knockout indicators.
 
 **Pruning bounds.** (1) Stocks and substitution only add supply, and availability is a
 monotone function of every node's supply (each equation is non-decreasing in its
 inputs, and the greatest fixed point of a monotone map is monotone in the map). So the
 availability of every node at any month of the dynamics is at least its immediate
-static availability: ``choke_score ≤ choke_immediate``. (2) Where no cycle lies
-downstream of a node, a shortfall ``δ`` of it lowers every downstream node by at most
-``δ``: a requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops
-by at most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
-``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
-``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
-reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
-(3) Without stocks the dynamics are memoryless, so the month-``h`` availability is at
-least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
-(the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
-exposure × (1 − s·ρ(h)) × R``.
+static availability: every month's loss is at most ``choke_immediate``, and so is
+their average, ``choke_score ≤ choke_immediate``. (2) Where no cycle lies downstream of
+a node, a shortfall ``δ`` of it lowers every downstream node by at most ``δ``: a
+requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops by at
+most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
+``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``, in every
+destination class (a class's supply mixes producers of every class, with shares
+summing to at most 1). A stop to all withholds the node's ``exposure`` from every class
+but the cutting key's (which loses nothing), and a stop to the home from the home
+alone; where the world has shares of its own, a class may lose the world's share, so
+the bound's exposure is the larger of the two
+(:func:`~riskmodel.scoring.horizon.bound_exposure`). So ``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use
+weight the node can reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle
+can amplify). (3) Without stocks the dynamics are memoryless, so the month-``t``
+availability is at least the static one under that month's net cut, ``exposure × (1 −
+s·min(1, t/lead))`` (the node's own substitution ramp), and stocks only add to it:
+where no cycle lies downstream, each month's loss is at most ``exposure × (1 −
+s·ρ(t)) × R``, and the choke score, their average over the horizon, at most ``exposure
+× R × mean_{t<horizon}(1 − s·ρ(t))``
+(:func:`~riskmodel.scoring.horizon.left_on_average`), the average of the per-month
+bound.
 
 **On top of restrictions in force** (``baseline=``, docs/model.md §1.5), every cut and
 knockout holds their atoms in every column (ramp complete, stocks and installed bases
