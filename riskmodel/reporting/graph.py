@@ -67,7 +67,7 @@ def _facts(row: Mapping[str, Any], n: int, horizon: int, value: float,
     top = row.get("top_supplier")
     facts = [
         ("rank", "" if _missing(rank) else f"{int(rank)} of {n}"),
-        (f"choke score (loss at month {horizon})", score),
+        (f"choke score (share lost over {horizon} months)", score),
         ("immediate loss", _pct(row.get("choke_immediate"))),
         ("long-run loss", _pct(row.get("choke_long_run"))),
         ("cut by", "" if _missing(row.get("cut_country")) else str(row.get("cut_country"))),
