@@ -27,8 +27,9 @@ the bound's exposure is the larger of the two
 (:func:`~riskmodel.scoring.horizon.bound_exposure`). So ``choke_immediate ≤ exposure ×
 R``, with ``R`` (≤ 1) the end-use weight the node can reach; where a cycle lies
 downstream, only ``≤ R`` holds (a cycle can amplify). (3) Without stocks the dynamics
-are memoryless, so the month-``t`` availability is at least the static one under that month's net cut, ``exposure × (1 −
-s·min(1, t/lead))`` (the node's own substitution ramp), and stocks only add to it:
+are memoryless, so the month-``t`` availability is at least the static one under that
+month's net cut, ``exposure × (1 − s·min(1, t/lead))`` (the node's own substitution
+ramp), and stocks only add to it:
 where no cycle lies downstream, each month's loss is at most ``exposure × (1 −
 s·ρ(t)) × R``, and the choke score, their average over the horizon, at most ``exposure
 × R × mean_{t<horizon}(1 − s·ρ(t))``
