@@ -312,7 +312,7 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
         lines.append("")
     moved = _moved(d, top)
     if len(moved):
-        lines += [f"{h}Choke ranking moves (choke score at month {d.settings['horizon']}; "
+        lines += [f"{h}Choke ranking moves (choke score over {d.settings['horizon']} months; "
                   "rank_move > 0 = rose)", tbl(moved), ""]
     elif d.settings.get("scores"):
         lines += [f"{h}Choke ranking", "No node moved.", ""]
