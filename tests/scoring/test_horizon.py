@@ -208,3 +208,59 @@ edges:
     assert u.loc[["a", "b"], "p_top"].tolist() == [1.0, 1.0]
     assert u.loc["a", "p5"] < u.loc["a", "p95"]  # the range is drawn
     assert u.attrs["robust"] and "NOT" not in u.attrs["note"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_every_score_is_the_simulated_stop_averaged(seed: int) -> None:
+    # stops to all that run as lost supplies (on the cone kernel) and the others (over
+    # destination classes) both equal the simulation of the same stop, on chains with
+    # world shares, jurisdictions, cycles, a global view and restrictions in force
+    kind = seed % 5
+    ch = random_chain(seed, n=9, world=kind == 0, controlled=kind in (0, 1),
+                      cyclic=kind == 2, home=None if kind == 3 else "CN",
+                      baseline=kind == 4)
+    tos = ["all", "home"] if ch.compiled.home is not None else ["all"]
+    for to in tos:
+        s = rm.score(ch, horizon=5, month=6, to=to)
+        for node, country in s["cut_country"].dropna().items():
+            res = rm.simulate(ch, [rm.Cut(country, nodes=(node,), to=to)], months=7)
+            loss = res.end_use_loss.to_numpy()
+            assert s.loc[node, "choke_score"] == pytest.approx(loss[:5].mean(), abs=1e-9)
+            assert s.loc[node, "choke_month"] == pytest.approx(loss[6], abs=1e-9)
+            over = np.flatnonzero(loss > 0.001)
+            first = s.loc[node, "time_to_impact"]
+            assert (np.isnan(first) and not len(over)) or first == over[0]
+
+
+def test_score_command_reads_the_horizon_month_and_destination(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from riskmodel.cli import main
+
+    assert main(["score", "bicycle", "--horizon", "12", "--month", "6", "--top", "0",
+                 "--format", "json", "--no-baseline"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    table = rm.score(rm.load("bicycle"), horizon=12, month=6, baseline=False)
+    rows = {r["node"]: r for r in data["scores"]}
+    assert data["settings"]["horizon"] == 12 and data["settings"]["month"] == 6
+    assert data["settings"]["to"] == "all"
+    for node in ("drivetrain", "steel"):
+        for col in ("choke_score", "choke_month"):
+            assert rows[node][col] == pytest.approx(table.loc[node, col])
+    assert main(["score", "bicycle", "--to", "home", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "stops it to the home" in out and "over 24 months" in out
+    assert main(["score", "generative_ai", "--to", "world"]) == 2
+    assert "invalid choice: 'world'" in capsys.readouterr().err
+
+
+def test_explain_says_the_horizon_the_timing_and_ties() -> None:
+    s = rm.score(rm.load("bicycle"))
+    text = rm.explain(s, "steel")
+    assert text.startswith("steel ranks 8th of 13 (tied with 5 others): a full stop by CN to "
+                           "all destinations costs 0% of end-use value on average over 24 "
+                           "months (none of it felt by month 24)")
+    gears = rm.explain(rm.score(_gears(3.0), horizon=12), "gears")
+    assert "costs 75% of end-use value on average over 12 months (felt from month 3; 100% "\
+        "in month 12)" in gears
