@@ -21,7 +21,7 @@ Examples
 >>> [(r.id, r.field, r.old, r.new) for r in d.values.itertuples()]
 [('drivetrain', 'suppliers.JP', 0.7, 0.5), ('drivetrain', 'suppliers.TW', 0.2, 0.4)]
 >>> d.ranking.loc["drivetrain", ["old_choke", "new_choke"]].round(3).tolist()
-[0.607, 0.433]
+[0.407, 0.219]
 
 A change of perspective is a header change, reported before everything else:
 
