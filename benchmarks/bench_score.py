@@ -5,6 +5,13 @@ every node) of a 10^4-node chain ≤ 10 s; of a 10^5-node chain ≤ 60 s; beyond
 exact for the nodes that can reach the top (the pruning bounds); cut sets up to size 3
 over 40 countries on a 10^4-node chain ≤ 30 s.
 
+Each choke score is the share of end-use value lost over 24 months when the node's
+dominant controlling country stops it to all destinations (docs/model.md §2.3). A stop
+to all costs what a lost supply costs unless the cutting country makes a direct
+successor of the node; only those stops run over destination classes on the
+column-block kernel (``class_columns``: their share of the cut nodes), the others on
+the cone kernel.
+
 Single-node cuts run on the cone kernel, whose work grows with how far each cut
 reaches; so that the figure does not hide that, the smallest full size is also scored
 with the column-block kernel alone (``engine.settings.BACKEND = "numba"``), the engine's path
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                "all_seconds": times,
                "exact_nodes": int(s["choke_exact"].sum()), "exact": s.attrs["exact"],
                "betweenness": s.attrs["betweenness"],
-               "top5": list(map(str, s.index[:5]))}
+               "top5": list(map(str, s.index[:5])), "class_columns": _class_columns(chain)}
         if n == sizes[0]:
             engine.settings.BACKEND = "numba"  # the column-block kernel alone
             t0 = time.perf_counter()
@@ -86,6 +93,29 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(out, indent=2))
     print(f"wrote {path}")
     return 0
+
+
+def _class_columns(chain: rm.Chain) -> float:
+    """The share of the cut nodes whose stop to all runs over destination classes."""
+    import numpy as np
+
+    from riskmodel.scoring.cuts import (
+        control_shares,
+        dominant_keys,
+        expansion,
+        keys_of,
+        spared_nowhere,
+    )
+
+    c = chain.compiled
+    expand = expansion(chain)
+    keys, (home, _) = keys_of(c), control_shares(c, expand)
+    countries, _ = dominant_keys(c, home, keys)
+    nodes = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
+    if not len(nodes):
+        return 0.0
+    plain = spared_nowhere(c, nodes, [countries[j] for j in nodes], expand)
+    return float(1.0 - plain.mean())
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ Examples
 >>> [(r.id, r.field, r.old, r.new) for r in d.values.itertuples()]
 [('drivetrain', 'suppliers.JP', 0.7, 0.5), ('drivetrain', 'suppliers.TW', 0.2, 0.4)]
 >>> d.ranking.loc["drivetrain", ["old_choke", "new_choke"]].round(3).tolist()
-[0.607, 0.433]
+[0.407, 0.219]
 
 A change of perspective is a header change, reported before everything else:
 
@@ -315,7 +315,7 @@ def render(d: ChainDiff, fmt: str = "text", *, top: int = 20) -> str:
         lines.append("")
     moved = _moved(d, top)
     if len(moved):
-        lines += [f"{h}Choke ranking moves (choke score at month {d.settings['horizon']}; "
+        lines += [f"{h}Choke ranking moves (choke score over {d.settings['horizon']} months; "
                   "rank_move > 0 = rose)", tbl(moved), ""]
     elif d.settings.get("scores"):
         lines += [f"{h}Choke ranking", "No node moved.", ""]

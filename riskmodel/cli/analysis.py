@@ -10,6 +10,7 @@ from typing import Any
 
 from riskmodel.cli.args import (
     fraction,
+    month,
     months,
     nonnegative_int,
     positive_int,
@@ -39,8 +40,9 @@ __all__ = ["MAX_SCORE_CELLS", "SCORE_COLUMNS", "add_cutsets_parser", "add_score_
 MAX_SCORE_CELLS = 250_000_000
 
 #: the columns of ``riskmodel score``'s table
-SCORE_COLUMNS = ["rank", "stage", "choke_score", "choke_immediate", "choke_long_run",
-                 "cut_country", "exposure", "hhi", "downstream_reach", "spof_count"]
+SCORE_COLUMNS = ["rank", "stage", "choke_score", "time_to_impact", "choke_month",
+                 "choke_immediate", "choke_long_run", "cut_country", "exposure", "hhi",
+                 "downstream_reach", "spof_count"]
 #: the uncertainty columns ``--mc`` adds
 _MC_COLUMNS = ["p5", "p95", "rank_p5", "rank_p95", "p_top"]
 
@@ -52,16 +54,23 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
     >>> _ = add_score_parser(p.add_subparsers())
     >>> args = p.parse_args(["score", "bicycle", "--top", "0", "--explain", "frame"])
     >>> args.chain, args.top, args.horizon, args.explain
-    ('bicycle', 0, 12, ['frame'])
+    ('bicycle', 0, 24, ['frame'])
     """
     sp = add_command(subparsers, "score", cli_score,
                      "Rank the choke points: indicators and an explainable choke score per "
                      "node.")
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--top", type=nonnegative_int, default=10, help="rows to show (0 = all)")
-    sp.add_argument("--horizon", type=months, default=12,
-                    help="month at which the choke score reads the loss, 1 to 600 "
-                         "(default 12)")
+    sp.add_argument("--horizon", type=months, default=24,
+                    help="months over which the choke score averages the end-use loss "
+                         "(value-months lost / value x months), 1 to 600 (default 24)")
+    sp.add_argument("--month", type=month, default=None,
+                    help="month of the single-month reading (column choke_month), 0 to "
+                         "600 (default: the horizon)")
+    sp.add_argument("--to", choices=("all", "home"), default="all",
+                    help="whom each node's cut withholds from: all (default: every "
+                         "destination but the cutting country) or home (the chain's home "
+                         "alone: a targeted stop)")
     sp.add_argument("--explain", action="append", metavar="NODE",
                     help="explain why NODE ranks where it does; repeatable")
     sp.add_argument("--leverage", action="store_true", help="also rank country leverage")
@@ -98,8 +107,10 @@ def cli_score(args: argparse.Namespace) -> int:
         raise usage_error(f"--mc {args.mc} on {chain.compiled.n:,} nodes needs "
                           f"{args.mc * chain.compiled.n * 8 / 1e9:.1f} GB; give --mc "
                           f"{most:,} or fewer for this chain")
-    scores = score(chain, horizon=args.horizon, baseline=baseline_arg(args),
-                   target=args.target)
+    if args.to == "home" and chain.compiled.home is None:
+        raise usage_error("--to home: the chain has a global view and no home; use --to all")
+    scores = score(chain, horizon=args.horizon, month=args.month, to=args.to,
+                   baseline=baseline_arg(args), target=args.target)
     if args.explain:
         emit("\n".join(explain(scores, node, chain=chain, baseline=baseline_arg(args))
                        for node in args.explain), args)
@@ -112,7 +123,7 @@ def cli_score(args: argparse.Namespace) -> int:
     if args.mc:
         unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
                                 top=min(args.top or 5, 5), scores=scores,
-                                baseline=baseline_arg(args))
+                                baseline=baseline_arg(args), to=args.to)
         shown = shown.join(unc[_MC_COLUMNS])
     lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to),
                    baseline=baseline_arg(args), target=args.target) if args.leverage else None
@@ -151,9 +162,13 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
     if args.format == "table":
         cols = SCORE_COLUMNS + (_MC_COLUMNS if unc is not None else [])
         t = args.resolved_target
-        what = "end-use loss" if t is None else f"loss of {t.name}"
-        head = (f"{chain.title}: choke points ({args.horizon}-month choke score, {what} "
-                f"share; {scores.attrs['exact']})")
+        what = "end-use value" if t is None else f"{t.name}"
+        dest = "the home" if args.to == "home" else "all destinations"
+        head = (f"{chain.title}: choke points (choke score: share of {what} lost "
+                f"over {args.horizon} months when the node's dominant foreign controlling "
+                f"country stops it to {dest}; choke_month: the loss in month "
+                f"{scores.attrs['month']}; time_to_impact: the first month it exceeds 0.1%; "
+                f"{scores.attrs['exact']})")
         held = scores.attrs.get("baseline") or []
         parts = [head, *([target_line(t)] if t is not None else [])] + (
             [f"restrictions in force ({len(held)}): realised loss "

@@ -30,7 +30,8 @@ def add_diff_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--top", type=positive_int, default=20,
                     help="rows per section (default 20)")
     sp.add_argument("--horizon", type=months, default=12,
-                    help="month at which the choke scores are read, 1 to 600 (default 12)")
+                    help="months over which the choke scores average the loss, 1 to 600 "
+                         "(default 12)")
     sp.add_argument("--no-scores", action="store_true",
                     help="compare structure and values only (no scoring)")
     add_out(sp)

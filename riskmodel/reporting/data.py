@@ -185,10 +185,12 @@ def _choke_points(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str]
     scores = r.scores
     h = int(scores.attrs.get("horizon", 12))
     d.paragraphs.append(
-        f"The choke score of a node is the share of end-use value lost {h} months into a "
-        "full cut of the node by its dominant foreign supplier, with stocks and "
-        "substitution at work. Each bar splits the immediate loss into the choke score and "
-        "what substitution and stocks give back by then: choke score + relief by "
+        f"The choke score of a node is the share of end-use value lost over {h} months "
+        "(value-months lost ÷ value × months) when the node's dominant foreign controlling "
+        "country stops it to all destinations, with stocks and substitution at work: an "
+        "average over the months, so it does not flip with the month a stock runs out. "
+        "Each bar splits the immediate loss into the choke score and what substitution "
+        "and stocks give back over the months: choke score + relief by "
         "substitution + relief by stocks = immediate loss. 'Products stopped' counts the "
         "end-use products that cannot be made at all without the node.")
     d.figures.append(FigureSpec("choke_factors", "Top choke points and their factors",
@@ -208,8 +210,9 @@ def _leverage(d: Section, r: Computed) -> None:
     h = int(r.scores.attrs.get("horizon", 12))
     d.paragraphs.append(
         "Country leverage is the end-use loss if one country cuts everything it supplies to "
-        f"the chain: at month {h} (with stocks and substitution), immediately, and in the long "
-        "run. The carriers are the nodes whose single cut by that country costs most.")
+        f"the chain: the share lost over {h} months (with stocks and substitution), "
+        "immediately, and in the long run. The carriers are the nodes whose single cut by "
+        "that country costs most.")
     if len(r.leverage):
         d.figures.append(FigureSpec("leverage", "Country leverage", "leverage", (r.leverage,),
                                     {"top": 10}))
@@ -465,8 +468,8 @@ def _summary(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str], str
     d.paragraphs.append(
         f"{chain.title}: {chain.compiled.n:,} nodes, seen from the "
         f"{_perspective(chain.perspective)} perspective. A node's choke score is the share of "
-        f"end-use value lost {h} months into a full cut of the node by its dominant foreign "
-        "supplier. The top choke points:")
+        f"end-use value lost over {h} months when its dominant foreign controlling country "
+        "stops it to all destinations. The top choke points:")
     top = scores[scores["choke_score"].fillna(0) > 0].head(3)
     d.bullets += [explain(scores, node) for node in top.index]
     if top.empty:

@@ -118,8 +118,8 @@ def _legend(graph: Mapping[str, Any]) -> str:
         stages.setdefault(n["stage"], n["stage_fill"])
     swatches = "".join(f'<span><span class="swatch" style="background:{_esc(c)}"></span>'
                        f"{_esc(s.replace('_', ' '))}</span>" for s, c in stages.items())
-    return (f'<div class="legend" id="rm-legend-choke"><span>choke score (end-use loss at '
-            f'month {int(graph["horizon"])})</span><span>0%</span><span class="ramp" '
+    return (f'<div class="legend" id="rm-legend-choke"><span>choke score (end-use value '
+            f'lost over {int(graph["horizon"])} months)</span><span>0%</span><span class="ramp" '
             f'style="background:linear-gradient(to right, {_esc(ramp)})"></span>'
             f'<span>{graph["choke_max"]:.0%}</span><span>· dashed: non-essential input · '
             "arcs: within a stage or back up the chain</span></div>"

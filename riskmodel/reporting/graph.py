@@ -67,7 +67,7 @@ def _facts(row: Mapping[str, Any], n: int, horizon: int, value: float,
     top = row.get("top_supplier")
     facts = [
         ("rank", "" if _missing(rank) else f"{int(rank)} of {n}"),
-        (f"choke score (loss at month {horizon})", score),
+        (f"choke score (share lost over {horizon} months)", score),
         ("immediate loss", _pct(row.get("choke_immediate"))),
         ("long-run loss", _pct(row.get("choke_long_run"))),
         ("cut by", "" if _missing(row.get("cut_country")) else str(row.get("cut_country"))),
@@ -132,7 +132,7 @@ def explorer_data(chain: Chain, scores: pd.DataFrame, prov: pd.DataFrame, *,
     (13, 15, ['Upstream (3)', 'Midstream (6)'])
     >>> top = min(g["nodes"], key=lambda x: x["rank"])
     >>> top["id"], top["facts"][1]
-    ('drivetrain', ['choke score (loss at month 12)', '60.7%'])
+    ('drivetrain', ['choke score (share lost over 24 months)', '49.0%'])
     >>> explorer_data(bike, rm.score(bike), provenance(bike), max_nodes=5)
     {'nodes': 13, 'too_large': 5}
     """

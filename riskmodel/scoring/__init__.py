@@ -14,18 +14,23 @@ policy alignment and uncertainty (see docs/model.md §2).
   (end-use loss when the node's supply falls to 0), ``downstream_reach`` (share of
   end-use value that loses anything then), ``spof`` (the end-use products that fall to
   0 with it) and ``spof_count``;
-- the choke score (docs/model.md §2.3): ``choke_score``, the end-use loss ``horizon``
-  months (default 12) into a full cut of the node by ``cut_country`` (its dominant
-  foreign supplier), with stocks and substitution; ``choke_immediate`` and
-  ``choke_long_run`` beside it;
+- the choke score (docs/model.md §2.3): ``choke_score``, the share of end-use value
+  lost over ``horizon`` months (default 24; value-months lost ÷ value × horizon) when
+  ``cut_country`` (the node's dominant foreign controlling key) stops it to all
+  destinations (``to="home"``: to the home alone), with stocks and substitution;
+  ``time_to_impact`` (the first month the loss exceeds 0.1%, NaN if none),
+  ``choke_month`` (the loss in month ``month``, default ``horizon``), and
+  ``choke_immediate`` and ``choke_long_run`` beside it;
 - its decomposition: ``exposure`` (the cut supplier's share of the node), ``transmission``
   (``choke_immediate / exposure``: how much of that shortfall reaches end use), and the
   relief that substitution (``relief_substitution``) and stocks (``relief_stock``) bring by
-  the horizon, so that ``choke_score = choke_immediate − relief_substitution −
-  relief_stock``; and ``substitutability``, ``lead_time_months``, ``inventory_months``;
-- ``rank`` (1 = worst choke point) and ``choke_exact``: on large or deep chains only the
-  nodes that can reach the top are scored exactly (docs/model.md §2.4; the bounds are in
-  :mod:`riskmodel.scoring.choke`).
+  the horizon (on average), so that ``choke_score = choke_immediate −
+  relief_substitution − relief_stock``; and ``substitutability``, ``lead_time_months``,
+  ``inventory_months``;
+- ``rank`` (1 = worst choke point; equal scores share the best rank of their tie, the
+  one tie rule of :func:`score_uncertainty` too) and ``choke_exact``: on large or deep
+  chains only the nodes that can reach the top are scored exactly (docs/model.md §2.4;
+  the bounds are in :mod:`riskmodel.scoring.choke`).
 
 With restrictions in force (a chain's ``baseline``, or ``baseline=``; docs/model.md
 §1.5, §2.3) every cut and knockout runs on top of them and every loss is marginal;
@@ -39,6 +44,7 @@ Modules (each cites its section of docs/model.md):
 - ``held``: the restrictions in force a score takes, and the losses and knockouts on
   top of them;
 - ``choke``: :func:`score` and the pruning bounds for large chains;
+- ``horizon``: the reading over the horizon, bound (3)'s factor and the tie rule;
 - ``explain``: :func:`explain`, a node's score in sentences;
 - ``absorbers``: :func:`absorbers`, the alternatives, paths and stocks that absorb a
   cut (what :func:`explain` names when a score is small);
@@ -58,7 +64,7 @@ Examples
 >>> s.index[0], s.loc["drivetrain", "cut_country"]
 ('drivetrain', 'JP')
 >>> print(rm.explain(s, "drivetrain"))  # doctest: +ELLIPSIS
-drivetrain ranks 1st of 13: a full cut by JP costs 61% of end-use value at month 12...
+drivetrain ranks 1st of 13: a full stop by JP to all destinations costs 49% of end-use value...
 """
 
 from __future__ import annotations

@@ -1,26 +1,40 @@
 """The choke score of every node, and the pruning that keeps it cheap on large chains
 (docs/model.md §2.3–2.4).
 
-:func:`score` cuts each node by its dominant foreign supplier key
-(:mod:`riskmodel.scoring.cuts`) and reads the end-use loss ``horizon`` months in, with
-stocks and substitution; beside it the cut's immediate and long-run bounds, the
-relief that substitution and stocks bring, and the knockout indicators.
+:func:`score` stops each node by its dominant foreign controlling key
+(:mod:`riskmodel.scoring.cuts`) to all destinations (or to the home alone) and reads the
+end-use loss over ``horizon`` months, with stocks and substitution: the choke score is
+the mean loss of months ``0 .. horizon − 1`` (value-months lost ÷ value × horizon), with
+the time to impact and one month's loss beside it (:mod:`riskmodel.scoring.horizon`);
+beside them the cut's immediate and long-run bounds, the relief that substitution and
+stocks bring, and the knockout indicators.
 
 **Pruning bounds.** (1) Stocks and substitution only add supply, and availability is a
 monotone function of every node's supply (each equation is non-decreasing in its
 inputs, and the greatest fixed point of a monotone map is monotone in the map). So the
 availability of every node at any month of the dynamics is at least its immediate
-static availability: ``choke_score ≤ choke_immediate``. (2) Where no cycle lies
-downstream of a node, a shortfall ``δ`` of it lowers every downstream node by at most
-``δ``: a requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops
-by at most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
-``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``. So
-``choke_immediate ≤ exposure × R``, with ``R`` (≤ 1) the end-use weight the node can
-reach; where a cycle lies downstream, only ``≤ R`` holds (a cycle can amplify).
-(3) Without stocks the dynamics are memoryless, so the month-``h`` availability is at
-least the static one under that month's net cut, ``exposure × (1 − s·min(1, h/lead))``
-(the node's own substitution ramp): where no cycle lies downstream, ``choke_score ≤
-exposure × (1 − s·ρ(h)) × R``.
+static availability: every month's loss is at most ``choke_immediate``, and so is
+their average, ``choke_score ≤ choke_immediate``. (2) Where no cycle lies downstream of
+a node, a shortfall ``δ`` of it lowers every downstream node by at most ``δ``: a
+requirement group ``min(1, Σ covers·A)`` with covers ≤ 1 summing to ≥ 1 drops by at
+most ``δ`` when each member drops by at most ``δ``; a non-essential input costs
+``share·δ ≤ δ``; and supply ``a·P + b`` drops by at most ``a·δ ≤ δ``, in every
+destination class (a class's supply mixes producers of every class, with shares
+summing to at most 1). A stop to all withholds the node's ``exposure`` from every class
+but the cutting key's (which loses nothing), and a stop to the home from the home
+alone; where the world has shares of its own, a class may lose the world's share, so
+the bound's exposure is the larger of the two
+(:func:`~riskmodel.scoring.horizon.bound_exposure`). So ``choke_immediate ≤ exposure ×
+R``, with ``R`` (≤ 1) the end-use weight the node can reach; where a cycle lies
+downstream, only ``≤ R`` holds (a cycle can amplify). (3) Without stocks the dynamics
+are memoryless, so the month-``t`` availability is at least the static one under that
+month's net cut, ``exposure × (1 − s·min(1, t/lead))`` (the node's own substitution
+ramp), and stocks only add to it:
+where no cycle lies downstream, each month's loss is at most ``exposure × (1 −
+s·ρ(t)) × R``, and the choke score, their average over the horizon, at most ``exposure
+× R × mean_{t<horizon}(1 − s·ρ(t))``
+(:func:`~riskmodel.scoring.horizon.left_on_average`), the average of the per-month
+bound.
 
 **On top of restrictions in force** (``baseline=``, docs/model.md §1.5), every cut and
 knockout holds their atoms in every column (ramp complete, stocks and installed bases
@@ -67,20 +81,30 @@ from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.engine import Params
-from riskmodel.engine.equations import net_fraction, ramp
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.scoring.cuts import (
+    ChokeLosses,
     choke_losses,
-    cut_shares,
+    control_shares,
     dominant_keys,
     expansion,
+    keys_of,
     single_cuts,
+    spared_nowhere,
 )
 from riskmodel.scoring.held import Held, knockouts_on_top, marginal_losses, restrictions
+from riskmodel.scoring.horizon import (
+    HORIZON,
+    Reading,
+    bound_exposure,
+    check_reading,
+    competition_ranks,
+    left_on_average,
+)
 from riskmodel.scoring.indicators import classic_indicators, node_betweenness
 from riskmodel.targets import label, resolve, with_target
 
-__all__ = ["PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
+__all__ = ["HORIZON", "PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
 
 #: Work (input reads and node evaluations) up to which :func:`score` scores every node of
 #: a chain of at most ``exact_limit`` nodes; beyond it (cuts that reach far down deep
@@ -93,7 +117,8 @@ SCORE_WORK = 4_000_000_000
 PRUNE_BATCH = 256
 
 
-def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int = 10,
+def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
+          to: str = "all", threshold: float = 0.05, top: int = 10,
           exact_limit: int = 100_000, betweenness_limit: int = 10_000_000,
           decompose: int = 200, progress: bool | None = None,
           baseline: Any = None, target: Any = None) -> pd.DataFrame:
@@ -102,25 +127,26 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     Parameters
     ----------
     chain : Chain
-    horizon : int
-        Month at which the choke score reads the end-use loss (default 12).
+    horizon, month : int
+        The choke score is the share of end-use value lost over ``horizon`` months
+        (default 24): value-months lost in months ``0 .. horizon − 1`` ÷ (value ×
+        ``horizon``); ``choke_month`` the loss in month ``month`` (default ``horizon``).
+    to : {"all", "home"}
+        Whom each cut withholds from (docs/model.md §1.3): every destination but the
+        cutting key (the default), or the home alone (a home view only).
     threshold : float
-        Availability under which an end-use product counts as stopped (single points of
-        failure use 0; cut sets use this threshold).
+        Availability under which an end-use product counts as stopped (recorded only).
     top : int
         On chains above ``exact_limit`` nodes, the dynamic choke score is exact for every
         node that can rank in the top ``top`` (see :mod:`riskmodel.scoring.choke`).
     exact_limit, betweenness_limit : int
         Chain sizes up to which every choke score, and betweenness, are computed.
     decompose : int
-        How many of the top-ranked nodes get the split of their relief into substitution
-        and stocks (one more simulation); the others have NaN there.
+        How many top-ranked nodes get their relief split (substitution, stocks).
     baseline : None, False or list of Cut (or restrictions)
-        The restrictions in force, as for :func:`riskmodel.simulate`: None the chain's
-        own, False none (the unrestricted reading), or a list. With any, every cut and
-        knockout runs on top of them and every loss is **marginal**, what it adds to
-        their realised loss (``.attrs["realised_loss"]``; ``.attrs["baseline"]``: the
-        restrictions, as plain data).
+        The restrictions in force, as for :func:`riskmodel.simulate` (None the chain's
+        own, False none). With any, every loss is **marginal**, what a cut adds to their
+        realised loss (``.attrs["realised_loss"]``, ``.attrs["baseline"]``).
     target : str or list of str, optional
         Score by the shortfall of these nodes (a node id, a list, or a target the chain
         declares) instead of end-use value (:mod:`riskmodel.targets`);
@@ -138,11 +164,11 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     >>> import riskmodel as rm
     >>> s = rm.score(rm.load("bicycle"))
     >>> s[["choke_score", "choke_immediate", "cut_country"]].head(3).round(3)
-                  choke_score  choke_immediate cut_country
+                   choke_score  choke_immediate cut_country
     node
-    drivetrain          0.607            0.700          JP
-    battery_cells       0.306            0.438          CN
-    frames              0.200            0.400          TW
+    drivetrain           0.490            0.700          JP
+    battery_cells        0.290            0.438          CN
+    frames               0.229            0.400          TW
 
     With Japan's drivetrains already withheld, cutting them again adds nothing, and
     the figures are what each further cut adds to the realised loss:
@@ -152,6 +178,7 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     (0.56, 0.0)
     """
     require_chain(chain, "score")
+    check_reading(chain, horizon, month, to)
     c = chain.compiled
     tgt = resolve(chain, target)
     p = with_target(c, engine.params_from_compiled(c), tgt)
@@ -160,14 +187,18 @@ def score(chain: Chain, *, horizon: int = 12, threshold: float = 0.05, top: int 
     bc, bc_note = node_betweenness(chain, betweenness_limit)
     ind["betweenness"] = bc
     expand = expansion(chain)
-    countries, exposure = dominant_keys(c, cut_shares(c, expand))
-    scored = _choke_scores(c, p, countries, exposure, expand, horizon=horizon, top=top,
+    keys, (home_shares, most_shares) = keys_of(c), control_shares(c, expand)
+    countries, exposure = dominant_keys(c, home_shares, keys)
+    scored = _choke_scores(c, p, countries, exposure,
+                           bound_exposure(most_shares, keys, countries), expand,
+                           reading=Reading(horizon, month, to), top=top,
                            exact_limit=exact_limit, decompose=decompose, progress=progress,
                            held=held)
     _add_knockouts(ind, c, p, scored.struct, held)
     _add_choke_columns(ind, c, countries, exposure, scored)
     out = _ranked(ind, chain)
-    out.attrs = {"horizon": horizon, "threshold": threshold, "betweenness": bc_note,
+    out.attrs = {"horizon": horizon, "month": horizon if month is None else month,
+                 "to": to, "threshold": threshold, "betweenness": bc_note,
                  "exact": _exact_note(scored, exact_limit, top, held),
                  "chain": chain.name, "nodes": c.n, **held.attrs, "target": label(tgt),
                  **(tgt.attrs if tgt else {})}
@@ -181,7 +212,10 @@ class _Scored:
 
     immediate: np.ndarray
     long_run: np.ndarray
+    #: the horizon average, the single month's loss and the time to impact
     dynamic: np.ndarray
+    month: np.ndarray
+    impact: np.ndarray
     no_stock: np.ndarray
     #: per node: scored exactly, or nothing to cut
     exact: np.ndarray
@@ -195,8 +229,9 @@ class _Scored:
 
 
 def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure: np.ndarray,
-                  expand: sparse.csr_matrix, *, horizon: int, top: int, exact_limit: int,
-                  decompose: int, progress: bool | None, held: Held) -> _Scored:
+                  bound_exposure: np.ndarray, expand: sparse.csr_matrix, *,
+                  reading: Reading, top: int, exact_limit: int, decompose: int,
+                  progress: bool | None, held: Held) -> _Scored:
     """The choke losses of every node: every node scored exactly where the chain is
     small and shallow enough, else pruned by the bounds (module docstring); then the
     long-run bound of the nodes scored exactly and, for the ``decompose`` best of them,
@@ -205,40 +240,44 @@ def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure:
 
     nodes = np.arange(c.n)
     uncut = np.array([j for j in nodes if countries[j] is None], dtype=np.int64)
-    choke = functools.partial(marginal_losses, expand=expand, held=held)
+    choke = functools.partial(marginal_losses, expand=expand, held=held, month=reading.month,
+                              to=reading.to)
+    h = reading.horizon
     cut_nodes = np.array([j for j in nodes if countries[j] is not None], dtype=np.int64)
     cut_countries = [countries[j] for j in cut_nodes]
     large = c.n > exact_limit
     complete = True
     probe = None if large else _immediate_within(c, p, cut_nodes, cut_countries, expand,
-                                                 SCORE_WORK // (horizon + 3), held)
+                                                 SCORE_WORK // (reading.months + 2), held,
+                                                 reading.to)
     deep = not large and probe is False
     large = large or deep
     long_run = np.full(c.n, np.nan) if large else np.zeros(c.n)
-    dyn = np.zeros(c.n)
+    dyn, at_month, impact = np.zeros(c.n), np.zeros(c.n), np.full(c.n, np.nan)
     no_stock = np.full(c.n, np.nan)
     with Progress(4 * len(cut_nodes), "scoring", enabled=progress) as bar:
         if large:
-            chosen, chosen_dyn, immediate, complete = _pruned(
-                c, p, cut_nodes, cut_countries, exposure, horizon=horizon, top=top,
+            chosen, res, immediate, complete = _pruned(
+                c, p, cut_nodes, cut_countries, bound_exposure, reading=reading, top=top,
                 choke=choke, work=SCORE_WORK if deep else math.inf, held=held)
             immediate[uncut] = 0.0
         else:
             immediate = np.zeros(c.n)
             immediate[cut_nodes] = probe if isinstance(probe, np.ndarray) else choke(
-                c, p, cut_nodes, cut_countries, horizon, what=("immediate",),
+                c, p, cut_nodes, cut_countries, h, what=("immediate",),
                 progress=bar).immediate
             chosen = np.arange(len(cut_nodes))
-            chosen_dyn = choke(c, p, cut_nodes, cut_countries, horizon, what=("dynamic",),
-                               progress=bar).dynamic
-        dyn[cut_nodes[chosen]] = chosen_dyn
+            res = choke(c, p, cut_nodes, cut_countries, h, what=("dynamic",), progress=bar)
+        dyn[cut_nodes[chosen]] = res.dynamic
+        at_month[cut_nodes[chosen]] = res.month
+        impact[cut_nodes[chosen]] = res.impact
         long_run[cut_nodes[chosen]] = choke(c, p, cut_nodes[chosen],
-                                             [cut_countries[i] for i in chosen], horizon,
+                                             [cut_countries[i] for i in chosen], h,
                                              what=("long_run",), progress=bar).long_run
         # the relief split, for the nodes a report explains
-        split = chosen[np.argsort(-chosen_dyn, kind="stable")[:decompose]]
+        split = chosen[np.argsort(-res.dynamic, kind="stable")[:decompose]]
         no_stock[cut_nodes[split]] = choke(c, p, cut_nodes[split],
-                                            [cut_countries[i] for i in split], horizon,
+                                            [cut_countries[i] for i in split], h,
                                             what=("no_stock",), progress=bar).no_stock
     no_stock[uncut] = 0.0
     exact = np.zeros(c.n, dtype=bool)
@@ -246,15 +285,16 @@ def _choke_scores(c: Compiled, p: Params, countries: list[str | None], exposure:
     exact[uncut] = True
     # knockouts: on large chains, for the nodes scored exactly
     struct = nodes if not large else np.union1d(cut_nodes[chosen], uncut)
-    return _Scored(immediate, long_run, dyn, no_stock, exact, struct, large, deep, complete)
+    return _Scored(immediate, long_run, dyn, at_month, impact, no_stock, exact, struct,
+                   large, deep, complete)
 
 
 def _pruned(c: Compiled, p: Params, cut_nodes: np.ndarray, cut_countries: list[str | None],
-            exposure: np.ndarray, *, horizon: int, top: int, choke: Any, work: float,
-            held: Held) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+            exposure: np.ndarray, *, reading: Reading, top: int, choke: Any, work: float,
+            held: Held) -> tuple[np.ndarray, Any, np.ndarray, bool]:
     """The pruned search (module docstring): cheap bounds first, then immediate bounds
     and dynamics only where they can still matter. Returns the exactly scored indices
-    (into ``cut_nodes``) and their scores, the immediate losses of every node (NaN where
+    (into ``cut_nodes``) and their losses, the immediate losses of every node (NaN where
     not computed), and whether the search completed. With restrictions in force
     (``held``), the bound is the reach bound against their availability alone (module
     docstring, (2'))."""
@@ -262,15 +302,16 @@ def _pruned(c: Compiled, p: Params, cut_nodes: np.ndarray, cut_countries: list[s
     if held.spec is not None:
         bound = R[cut_nodes]
     else:
-        # what is left of a full cut at the horizon, each node at its own ramp
-        relief = net_fraction(1.0, c.substitutability, ramp(float(horizon), c.lead_time))
-        bound = np.where(amp, R, np.minimum(R, exposure * relief * R))[cut_nodes]
-    chosen, chosen_dyn, seen, seen_imm, complete = _prune(
-        c, p, cut_nodes, cut_countries, bound, horizon, top, choke, work=work,
+        # bound (3): the average over the horizon of what is left of a full cut each
+        # month, each node at its own ramp
+        bound = np.where(amp, R, np.minimum(R, exposure * left_on_average(
+            c.substitutability, c.lead_time, reading.horizon) * R))[cut_nodes]
+    chosen, chosen_res, seen, seen_imm, complete = _prune(
+        c, p, cut_nodes, cut_countries, bound, reading, top, choke, work=work,
         anchor=held.anchor)
     immediate = np.full(c.n, np.nan)
     immediate[cut_nodes[seen]] = seen_imm
-    return chosen, chosen_dyn, immediate, complete
+    return chosen, chosen_res, immediate, complete
 
 
 def _add_knockouts(ind: pd.DataFrame, c: Compiled, p: Params, struct: np.ndarray,
@@ -300,6 +341,8 @@ def _add_choke_columns(ind: pd.DataFrame, c: Compiled, countries: list[str | Non
     dyn, no_stock = scored.dynamic, scored.no_stock
     ind["cut_country"] = countries
     ind["choke_score"] = np.where(exact, dyn, np.nan)
+    ind["time_to_impact"] = np.where(exact, scored.impact, np.nan)
+    ind["choke_month"] = np.where(exact, scored.month, np.nan)
     ind["choke_immediate"] = immediate
     ind["choke_long_run"] = scored.long_run
     ind["choke_exact"] = exact
@@ -317,7 +360,9 @@ def _add_choke_columns(ind: pd.DataFrame, c: Compiled, countries: list[str | Non
 
 def _ranked(ind: pd.DataFrame, chain: Chain) -> pd.DataFrame:
     """The table with ``label`` and ``stage`` first, sorted by choke score (nodes not
-    scored exactly last), then immediate bound, knockout loss and id, and ranked."""
+    scored exactly last), then immediate bound, knockout loss and id, and ranked by
+    :func:`competition_ranks` of the choke score (nodes not scored exactly share the
+    rank after every node scored)."""
     c = chain.compiled
     nodes_table = chain.to_data().nodes
     labels = pd.Series(nodes_table["label"].to_numpy(), index=nodes_table["id"]).reindex(c.ids)
@@ -335,7 +380,7 @@ def _ranked(ind: pd.DataFrame, chain: Chain) -> pd.DataFrame:
     order = np.lexsort((c.ids.astype(str), tie(ind["knockout_loss"].to_numpy()),
                         tie(ind["choke_immediate"].to_numpy()), tie(key)))
     out = ind.iloc[order].copy()
-    out.insert(2, "rank", np.arange(1, c.n + 1))
+    out.insert(2, "rank", competition_ranks(key[order]))
     return out
 
 
@@ -374,9 +419,9 @@ def _reach_bound(c: Compiled, p: Params, held: Held) -> tuple[np.ndarray, np.nda
 
 
 def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-           bound: np.ndarray, horizon: int, top: int, choke: Any = choke_losses,
+           bound: np.ndarray, reading: Reading, top: int, choke: Any = choke_losses,
            work: float = math.inf, anchor: int = -1
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+           ) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, bool]:
     """Score exactly every node that can score above the ``top``-th best (module
     docstring).
 
@@ -391,8 +436,9 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     then the last value returned is False (the top is not guaranteed). With
     restrictions in force, every column also reaches what lies below their ``anchor``
     (:class:`~riskmodel.scoring.held.Held`).
-    Returns the exactly scored indices (into ``nodes``) and their scores, the indices
-    that got an immediate bound, with it, and whether the search completed.
+    Returns the exactly scored indices (into ``nodes``) and their losses (a
+    :class:`~riskmodel.scoring.cuts.ChokeLosses` of them), the indices that got an
+    immediate bound, with it, and whether the search completed.
     """
     plan = engine.plan_for(c)
     level = plan.node_level[nodes]
@@ -401,6 +447,7 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
     complete = True
     chosen: list[int] = []
     best: list[float] = []
+    parts: list[Any] = []
     seen: list[int] = []
     seen_imm: list[float] = []
     batch = max(4 * top, PRUNE_BATCH)
@@ -411,30 +458,34 @@ def _prune(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None
         if full and bound[order[i]] <= thr:
             break
         idx = order[i:i + batch]
-        cost = (horizon + 3) * float(_limits(
+        cost = (reading.months + 2) * float(_limits(
             plan, nodes[idx][np.argsort(level[idx], kind="stable")], anchor) @ reads)
         if cost > work:
             complete = False
             break
         work -= cost
-        imm = choke(c, p, nodes[idx], [countries[j] for j in idx], horizon,
+        imm = choke(c, p, nodes[idx], [countries[j] for j in idx], reading.horizon,
                     what=("immediate",)).immediate
         seen.extend(idx.tolist())
         seen_imm.extend(imm.tolist())
         need = idx[np.minimum(imm, bound[idx]) > thr] if full else idx
         if len(need):
-            res = choke(c, p, nodes[need], [countries[j] for j in need], horizon,
+            res = choke(c, p, nodes[need], [countries[j] for j in need], reading.horizon,
                         what=("dynamic",))
             chosen.extend(need.tolist())
             best.extend(res.dynamic.tolist())
+            parts.append(res)
         i += batch
-    return (np.array(chosen, dtype=np.int64), np.array(best), np.array(seen, dtype=np.int64),
+    joined = ChokeLosses(*(np.concatenate([np.zeros(0), *(getattr(r, f) for r in parts)])
+                           for f in ("immediate", "long_run", "dynamic", "no_stock",
+                                     "month", "impact")))
+    return (np.array(chosen, dtype=np.int64), joined, np.array(seen, dtype=np.int64),
             np.array(seen_imm), complete)
 
 
 def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
                       countries: list[str | None], expand: sparse.csr_matrix,
-                      cap: int, held: Held) -> np.ndarray | bool | None:
+                      cap: int, held: Held, to: str = "all") -> np.ndarray | bool | None:
     """The immediate choke losses of ``nodes`` if they cost at most ``cap`` steps; False
     if they would cost more (then exact scores of every node would cost more than
     ``SCORE_WORK``: the dynamics at month ``h`` touch at most the nodes the immediate cut
@@ -443,7 +494,10 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
     The column-block kernel's work is known in advance; only when it is over ``cap`` is
     the cone kernel tried, with ``cap`` as its limit. With restrictions in force
     (``held``), whose atoms every column then holds, that work estimate counts them,
-    and over ``cap`` the answer is False.
+    and over ``cap`` the answer is False. Stops to ``to`` that may differ from a lost
+    supply (:func:`~riskmodel.scoring.cuts.spared_nowhere`) run over destination
+    classes on the column-block kernel (the cone kernel cannot take them): False where
+    their work, twice for two classes, is over ``cap``.
     """
     if not len(nodes):
         return None
@@ -457,12 +511,26 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
         # every column holds the restrictions: the cone kernel's cap would mostly stop
         # it, and targeted restrictions cannot take it; prune
         return False
-    spec = single_cuts(c, p, nodes[perm], [countries[i] for i in perm], expand=expand)
-    res = engine.static_loss(c, p, spec, cap=cap)
-    if res is None:
-        return False
+    ordered = [countries[i] for i in perm]
+    plain = (spared_nowhere(c, nodes[perm], ordered, expand) if to == "all"
+             else np.zeros(len(nodes), dtype=bool))
     out = np.empty(len(nodes))
-    out[perm] = res
+    if not plain.all():
+        # stops over destination classes: the column-block kernel's work, two classes
+        rest = np.flatnonzero(~plain)
+        if 2 * float(_limits(plan, nodes[perm][rest], -1) @ (np.diff(plan.eptr) + 1)) > cap:
+            return False
+        spec = single_cuts(c, p, nodes[perm][rest], [ordered[i] for i in rest],
+                           expand=expand, controls=True, to=to)
+        out[perm[rest]] = engine.static_loss(c, p, spec)
+    if plain.any():
+        keep = np.flatnonzero(plain)
+        spec = single_cuts(c, p, nodes[perm][keep], [ordered[i] for i in keep],
+                           expand=expand, controls=True)
+        res = engine.static_loss(c, p, spec, cap=cap)
+        if res is None:
+            return False
+        out[perm[keep]] = res
     return out
 
 

@@ -1,10 +1,20 @@
 """Batched single-node cuts: which supplier key cuts each node, the cut columns, and
 their losses (docs/model.md §2.2–2.3).
 
-A node's choke cut is a full cut of its supply by its dominant foreign supplier key
-(:func:`dominant_keys`); :func:`single_cuts` makes one engine column per such cut, and
-:func:`choke_losses` runs them in memory-bounded batches. :func:`knockouts` is the
-structural counterpart: the node's whole supply falls to 0.
+A node's choke cut is a full stop of its supply by its dominant foreign controlling key
+(:func:`dominant_keys`: what the key makes and what it controls, ``controlled_by``) to
+all destinations but itself (``to: all``, docs/model.md §1.3), or to the home alone
+(``to="home"``); :func:`single_cuts` makes one engine column per such cut, and
+:func:`choke_losses` runs them in memory-bounded batches and reads their losses over the
+horizon (:func:`horizon_reading`). :func:`knockouts` is the structural counterpart: the
+node's whole supply falls to 0.
+
+**Stops to all that equal lost supplies.** A stop by ``x`` to all destinations spares
+only ``x``'s own producers (and, for a group, its members'). Where ``x`` makes no direct
+successor of the cut node (and, in a global view, the node is not an end use that ``x``
+makes), no producer in ``x``'s class sees anything else, so the stop costs exactly
+what a lost supply (``to: world``) costs; such columns run as one, on the cone kernel,
+and only the others over destination classes (:func:`spared_nowhere`).
 
 **Groups.** The supplier cut is chosen among the chain's supplier keys by what a full
 cut withholds: a declared group withholds its own row and its members' rows (as a
@@ -26,9 +36,18 @@ from riskmodel import engine
 from riskmodel.engine import CutSpec, Params, Withheld
 from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, Compiled
+from riskmodel.realised import marginal
 
-__all__ = ["ChokeLosses", "choke_losses", "columns_per_batch", "cut_shares", "dominant_keys",
-           "expansion", "knockouts", "single_cuts"]
+__all__ = ["IMPACT", "ChokeLosses", "choke_losses", "columns_per_batch", "control_shares",
+           "cut_shares", "dominant_keys", "expansion", "horizon_reading", "keys_of",
+           "knockouts", "single_cuts", "spared_nowhere"]
+
+#: The end-use loss above which a cut counts as felt: a choke score's time to impact is
+#: the first month its loss exceeds this (docs/model.md §2.3).
+IMPACT = 0.001
+
+#: Whom a choke cut withholds from (docs/model.md §1.3, §2.3).
+TO_CHOICES = ("all", "home")
 
 
 def columns_per_batch(n: int, k: int, extra: int = 0) -> int:
@@ -107,46 +126,192 @@ def cut_shares(c: Compiled, expand: sparse.csr_matrix) -> sparse.csr_matrix:
     return out
 
 
-def dominant_keys(c: Compiled, shares: sparse.csr_matrix
+def keys_of(c: Compiled) -> list[str]:
+    """The keys a choke cut may name: the supplier keys (``c.countries``), then the
+    jurisdictions that only control shares (``controlled_by``), by name.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> from riskmodel.scoring.cuts import keys_of
+    >>> keys_of(rm.load("bicycle").compiled)[:3]
+    ['CN', 'DE', 'ID']
+    """
+    return list(c.countries) + sorted(x for x in c.controls if x not in c.countries)
+
+
+def _members(c: Compiled, expand: sparse.csr_matrix, key: str) -> list[int]:
+    """The supplier-key indices a cut by ``key`` withholds the rows of (itself and, for a
+    group, its members; none for a key that only controls)."""
+    if key not in c.countries:
+        return []
+    i = c.countries.index(key)
+    return expand.indices[expand.indptr[i]:expand.indptr[i + 1]].tolist()
+
+
+def _controlled_rows(c: Compiled, expand: sparse.csr_matrix, key: str) -> np.ndarray:
+    """The supplier rows (entries of ``c.supply``) of other keys that ``key`` or a member
+    controls (``controlled_by``, docs/model.md §1.3)."""
+    if not c.controls:
+        return np.zeros(0, dtype=np.int64)
+    codes = _members(c, expand, key)
+    names = {key, *(c.countries[i] for i in codes)}
+    parts = [c.controls[x] for x in sorted(names) if x in c.controls]
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.unique(np.concatenate(parts)).astype(np.int64)
+    return rows[~np.isin(c.supply.indices[rows], codes)]
+
+
+def control_shares(c: Compiled, expand: sparse.csr_matrix
+                   ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """The share of each node that a full cut by each key withholds, what it makes and
+    what it controls: node × key (in :func:`keys_of` order).
+
+    Returns
+    -------
+    (csr_matrix, csr_matrix)
+        From the focal market's shares (``suppliers``), and the larger of that and the
+        world's shares (``world_suppliers``; the same without them): what a stop to all
+        withholds from any destination class.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> from riskmodel.scoring.cuts import control_shares, expansion
+    >>> bike = rm.load("bicycle")
+    >>> home, most = control_shares(bike.compiled, expansion(bike))
+    >>> home.shape == most.shape, float(abs(home - most).sum())
+    (True, 0.0)
+    """
+    keys = keys_of(c)
+    n, k = c.n, len(keys)
+    row_node = np.repeat(np.arange(n), np.diff(c.supply.indptr))
+    tables = [c.supply] if c.world is None else [c.supply, c.world]
+    out = []
+    for table in tables:
+        own = sparse.csr_matrix(table @ expand.T)
+        own.resize((n, k))
+        extra_r, extra_c, extra_v = [], [], []
+        for i, x in enumerate(keys):
+            rows = _controlled_rows(c, expand, x)
+            extra_r.append(row_node[rows])
+            extra_c.append(np.full(len(rows), i))
+            extra_v.append(np.asarray(table.data, dtype=float)[rows])
+        more = sparse.csr_matrix((np.concatenate([np.zeros(0), *extra_v]),
+                                  (np.concatenate([np.zeros(0, np.int64), *extra_r]),
+                                   np.concatenate([np.zeros(0, np.int64), *extra_c]))),
+                                 shape=(n, k))
+        both = (own + more).tocsr()
+        both.sum_duplicates()
+        out.append(both)
+    most = out[0] if len(out) == 1 else out[0].maximum(out[1]).tocsr()
+    return out[0], most
+
+
+def dominant_keys(c: Compiled, shares: sparse.csr_matrix, keys: Sequence[str] | None = None
                   ) -> tuple[list[str | None], np.ndarray]:
     """Per node, the key whose full cut is scored (``cut_country``) and its ``exposure``.
 
-    The key with the largest positive cut share in ``shares`` (:func:`cut_shares`)
-    other than the home country (ties: first by name); None and 0 where nothing
-    foreign supplies a positive share.
+    The key with the largest positive cut share in ``shares`` (:func:`cut_shares`, or
+    :func:`control_shares` with ``keys`` its columns' names) other than the home
+    country (ties: first by name); None and 0 where nothing foreign supplies or controls
+    a positive share.
 
     Returns
     -------
     (list, ndarray)
         The key of each node, and the share of the node its full cut withholds.
     """
+    keys = list(c.countries) if keys is None else list(keys)
     n = c.n
     rows = np.repeat(np.arange(n), np.diff(shares.indptr))
     cols = shares.indices
     data = np.asarray(shares.data, dtype=float)
-    home_col = c.countries.index(c.home) if c.home is not None else -1
+    home_col = keys.index(c.home) if c.home in keys else -1
     ok = (cols != home_col) & (data > 0)
     rows, cols, data = rows[ok], cols[ok], data[ok]
-    o = np.lexsort((cols, -data, rows))
+    name_rank = np.argsort(np.argsort(np.array(keys, dtype=object)))
+    o = np.lexsort((name_rank[cols] if len(cols) else cols, -data, rows))
     rows, cols, data = rows[o], cols[o], data[o]
     first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
-    keys: list[str | None] = [None] * n
+    out: list[str | None] = [None] * n
     exposure = np.zeros(n)
     for j, x, d in zip(rows[first].tolist(), cols[first].tolist(), data[first].tolist(),
                        strict=True):
-        keys[j] = c.countries[x]
+        out[j] = keys[x]
         exposure[j] = d
-    return keys, exposure
+    return out, exposure
+
+
+def spared_nowhere(c: Compiled, nodes: np.ndarray, countries: Sequence[str | None],
+                   expand: sparse.csr_matrix, *, strict: bool = False) -> np.ndarray:
+    """Per column, whether a stop of ``nodes[i]`` by ``countries[i]`` to all destinations
+    costs exactly what a lost supply (``to: world``) costs.
+
+    Without a cut elsewhere that spares some destination, only the node itself differs
+    between destination classes (every other node's supply to a class is the same sum
+    over its producers), so the key's class matters only through its own producers of
+    the node's direct successors (they see the node uncut) and, in a global view,
+    through the node itself where it is an end use the key makes. So the stop equals a
+    lost supply where the key (with a group's members) makes no direct successor of the
+    node, the world draws on the focal market's shares, and, in a global view, the node
+    is not an end use the key makes. With ``strict`` (restrictions in force that spare
+    some destination, whose classes differ below the node too), the key must make
+    nothing at all strictly below the node, with no cycle at or below it (which the
+    reach bound cannot see through).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import riskmodel as rm
+    >>> from riskmodel.scoring.cuts import expansion, spared_nowhere
+    >>> bike = rm.load("bicycle")
+    >>> c = bike.compiled
+    >>> j = np.array([c.index.get_loc("drivetrain")])
+    >>> spared_nowhere(c, j, ["JP"], expansion(bike)).tolist()
+    [True]
+    """
+    from riskmodel import engine
+
+    nodes = np.asarray(nodes, dtype=np.int64)
+    out = np.zeros(len(nodes), dtype=bool)
+    if c.world is not None and c.home is not None:
+        return out  # the home is a class of its own anyway
+    row_node = np.repeat(np.arange(c.n), np.diff(c.supply.indptr))
+    made = np.asarray(c.supply.data, dtype=float) > 0
+    src, dst = c.in_src, c.in_dst
+    for x in sorted({x for x in countries if x is not None}):
+        cols = np.flatnonzero(np.array([y == x for y in countries], dtype=bool))
+        by_x = np.zeros(c.n)
+        by_x[row_node[made & np.isin(c.supply.indices, _members(c, expand, x))]] = 1e-9
+        below = np.zeros(c.n, dtype=bool)
+        j = nodes[cols]
+        if strict:
+            R, amp = engine.reach_bound(c, by_x)
+            below[src[R[dst] > 0]] = True
+            ok = ~below[j] & ~amp[j] & ~c.cyclic[j]
+        else:
+            below[src[by_x[dst] > 0]] = True
+            ok = ~below[j]
+        if c.home is None:
+            ok &= ~(c.end_use[j] & (by_x[j] > 0))
+        out[cols] = ok
+    return out
 
 
 def single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[str | None],
-                fraction: float = 1.0, *, expand: sparse.csr_matrix | None = None
-                ) -> CutSpec:
+                fraction: float = 1.0, *, expand: sparse.csr_matrix | None = None,
+                to: str = "world", controls: bool = False) -> CutSpec:
     """The engine's cut columns for single-node cuts, one column per node.
 
     Column ``i``: ``countries[i]`` cuts ``fraction`` of all it supplies of
     ``nodes[i]`` from month 0, permanently (for a group, with its members' rows, as
-    ``expand`` says; see :func:`expansion`). A None country cuts nothing.
+    ``expand`` says; see :func:`expansion`), and with ``controls`` the rows of other
+    keys it controls too (``controlled_by``). ``to`` says whom it withholds from
+    (docs/model.md §1.3): ``"world"`` every producer (a lost supply), ``"all"`` every
+    destination but the key itself (and its members), ``"home"`` the focal market
+    alone. A None country cuts nothing.
 
     Returns
     -------
@@ -158,7 +323,8 @@ def single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[s
     nc = max(1, len(c.countries))
     if expand is None:
         expand = sparse.identity(len(c.countries), format="csr")
-    code = np.array([-1 if x is None else cindex[x] for x in countries], dtype=np.int64)
+    code = np.array([-1 if x is None else cindex.get(x, -1) for x in countries],
+                    dtype=np.int64)
     nodes = np.asarray(nodes, dtype=np.int64)
     # every (column, key) the cuts expand to
     safe = np.maximum(code, 0)
@@ -177,11 +343,61 @@ def single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[s
     hit = keys_sorted[pos] == want if len(row_key) else np.zeros(len(want), dtype=bool)
     q_hit = q_of[hit]
     rows_hit = by_key[pos[hit]].astype(np.int64)
+    if controls and c.controls:
+        q_hit, rows_hit = _with_controlled(c, expand, nodes, countries, q_hit, rows_hit)
     cols, first = np.unique(q_hit, return_index=True)
     rows = np.split(rows_hit, first[1:]) if len(cols) else []
     q = len(cols)
+    kind, keys = _choke_destinations(c, expand, [countries[i] for i in cols], to)
     return CutSpec(len(nodes), cols.astype(np.int64), rows, np.full(q, fraction), np.zeros(q),
-                   np.full(q, math.inf))
+                   np.full(q, math.inf), None, kind, keys)
+
+
+def _with_controlled(c: Compiled, expand: sparse.csr_matrix, nodes: np.ndarray,
+                     countries: Sequence[str | None], q_hit: np.ndarray,
+                     rows_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(column, row)`` pairs of the cuts with the rows each key controls of its node
+    added, sorted by column."""
+    row_node = np.repeat(np.arange(c.n), np.diff(c.supply.indptr))
+    more_q, more_r = [q_hit], [rows_hit]
+    for x in sorted({x for x in countries if x is not None}):
+        ctl = _controlled_rows(c, expand, x)
+        if not len(ctl):
+            continue
+        cols = np.flatnonzero(np.array([y == x for y in countries], dtype=bool))
+        # the controlled rows of each column's node
+        o = np.argsort(row_node[ctl], kind="stable")
+        ctl_nodes = row_node[ctl][o]
+        lo = np.searchsorted(ctl_nodes, nodes[cols], side="left")
+        hi = np.searchsorted(ctl_nodes, nodes[cols], side="right")
+        cnt = hi - lo
+        more_q.append(np.repeat(cols, cnt))
+        more_r.append(ctl[o][np.repeat(lo - np.cumsum(cnt) + cnt, cnt)
+                             + np.arange(int(cnt.sum()))])
+    q_all, r_all = np.concatenate(more_q), np.concatenate(more_r).astype(np.int64)
+    o = np.lexsort((r_all, q_all))
+    return q_all[o], r_all[o]
+
+
+def _choke_destinations(c: Compiled, expand: sparse.csr_matrix,
+                        countries: Sequence[str | None], to: str
+                        ) -> tuple[np.ndarray | None, list[np.ndarray] | None]:
+    """``(to_kind, to_keys)`` of the atoms cut by ``countries`` (one each) under ``to``."""
+    if to == "world":
+        return None, None
+    if to == "all":
+        keys = [np.asarray(_members(c, expand, x) if x is not None else [], dtype=np.int64)
+                for x in countries]
+        return np.full(len(countries), engine.TO_ALL_BUT, dtype=np.int8), keys
+    if to == "home":
+        if c.home is None:
+            raise ValueError("a choke cut to the home needs a home view (perspective: "
+                             "{home: CC}); this chain has a global view: use to='all'")
+        home = np.asarray([c.countries.index(c.home)] if c.home in c.countries else [],
+                          dtype=np.int64)
+        return np.full(len(countries), engine.TO_LISTED, dtype=np.int8), [home] * len(
+            countries)
+    raise ValueError(f"unknown destination {to!r} for a choke cut; valid: all, home, world")
 
 
 def knockouts(c: Compiled, p: Params, nodes: np.ndarray
@@ -227,27 +443,68 @@ def knockouts(c: Compiled, p: Params, nodes: np.ndarray
 @dataclass
 class ChokeLosses:
     """End-use losses of single-node cuts, per node (NaN where not computed): the
-    immediate and long-run bounds, the loss at the horizon month, and the same loss
-    with every stock set to 0 and no installed base."""
+    immediate and long-run bounds; over the horizon, the average loss (value-months
+    lost ÷ value × horizon, docs/model.md §2.3), the loss in the single month read and
+    the time to impact (the first month the loss exceeds :data:`IMPACT`, NaN if none
+    does); and the average with every stock set to 0 and no installed base."""
 
     immediate: np.ndarray
     long_run: np.ndarray
     dynamic: np.ndarray
     no_stock: np.ndarray
+    month: np.ndarray
+    impact: np.ndarray
+
+
+def horizon_reading(loss: np.ndarray, horizon: int, month: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(average, at_month, impact)`` per column of monthly losses ``(months, k)``.
+
+    ``average`` is the mean loss over months ``0 .. horizon − 1`` (value-months lost ÷
+    value × horizon, as a simulation's ``cumulative_loss / horizon``), ``at_month`` the
+    loss in month ``month`` (default ``horizon``: the month ``horizon`` months after the
+    cut began), and ``impact`` the first month whose loss exceeds :data:`IMPACT` among
+    those read (NaN if none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from riskmodel.scoring.cuts import horizon_reading
+    >>> loss = np.array([[0.0], [0.0], [0.0], [1.0], [1.0]])  # a 3-month stock
+    >>> [x.tolist() for x in horizon_reading(loss, 4)]
+    [[0.25], [1.0], [3.0]]
+    """
+    month = horizon if month is None else month
+    average = loss[:horizon].mean(axis=0)
+    over = loss[:max(horizon, month + 1)] > IMPACT
+    impact = np.where(over.any(axis=0), over.argmax(axis=0), np.nan).astype(float)
+    return average, loss[month].copy(), impact
+
+
+def months_read(horizon: int, month: int | None) -> int:
+    """How many months the dynamics run for :func:`horizon_reading`."""
+    return max(horizon, horizon if month is None else month) + 1
 
 
 def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
                  horizon: int, *, what: tuple[str, ...] = ("immediate", "long_run",
                                                            "dynamic", "no_stock"),
                  progress: Any = None, expand: sparse.csr_matrix | None = None,
-                 held: CutSpec | None = None) -> ChokeLosses:
+                 held: CutSpec | None = None, month: int | None = None,
+                 to: str = "world", controls: bool = False,
+                 realised: float | None = None) -> ChokeLosses:
     """Choke losses of the given nodes, in memory-bounded batches.
 
-    Each node is cut by its country (expanded by ``expand``: see :func:`expansion`);
-    only the losses named in ``what`` are computed, each advancing ``progress`` (a
-    progress bar, or None) by the number of nodes. ``held`` (one column of restrictions
-    in force, docs/model.md §1.5) joins every cut: the losses are then the totals, the
-    restrictions' realised loss included.
+    Each node is cut by its country (expanded by ``expand``: see :func:`expansion`; with
+    ``controls`` the rows it controls too), withholding from ``to`` (see
+    :func:`single_cuts`); only the losses named in ``what`` are computed, each advancing
+    ``progress`` (a progress bar, or None) by the number of nodes. ``dynamic`` and
+    ``no_stock`` are read over ``horizon`` months (:func:`horizon_reading`; ``month``
+    the single month). ``held`` (one column of restrictions in force, docs/model.md
+    §1.5) joins every cut: the losses are then the totals, the restrictions' realised
+    loss included, unless ``realised`` is given: then every figure, each month's loss
+    before it is read, is the marginal one (the total less ``realised``, never below 0).
+    Stops to all that cost what a lost supply costs run as one (module docstring).
 
     Examples
     --------
@@ -257,12 +514,42 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     >>> from riskmodel.scoring.cuts import choke_losses
     >>> c = rm.load("bicycle").compiled
     >>> j = np.array([c.index.get_loc("drivetrain")])
-    >>> res = choke_losses(c, engine.params_from_compiled(c), j, ["JP"], 12)
-    >>> round(float(res.immediate[0]), 3), round(float(res.dynamic[0]), 3)
+    >>> res = choke_losses(c, engine.params_from_compiled(c), j, ["JP"], 12, to="all")
+    >>> round(float(res.immediate[0]), 3), round(float(res.month[0]), 3)
     (0.7, 0.607)
     """
+    nodes = np.asarray(nodes, dtype=np.int64)
     k = len(nodes)
-    out = {w: np.full(k, np.nan) for w in ("immediate", "long_run", "dynamic", "no_stock")}
+    names = ("immediate", "long_run", "dynamic", "no_stock", "month", "impact")
+    out = {w: np.full(k, np.nan) for w in names}
+    if to == "all" and k:
+        plain = spared_nowhere(c, nodes, countries,
+                               expand if expand is not None else sparse.identity(
+                                   len(c.countries), format="csr"),
+                               strict=held is not None and held.targeted)
+    else:
+        plain = np.full(k, to == "world")
+    for part, dest in ((np.flatnonzero(plain), "world"), (np.flatnonzero(~plain), to)):
+        if not len(part):
+            continue
+        res = _choke_part(c, p, nodes[part], [countries[i] for i in part], horizon,
+                          what=what, expand=expand, held=held, month=month, to=dest,
+                          controls=controls, realised=realised)
+        for w in names:
+            out[w][part] = res[w]
+    if progress is not None:
+        progress.update(k * len(what))
+    return ChokeLosses(**out)
+
+
+def _choke_part(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
+                horizon: int, *, what: tuple[str, ...], expand: sparse.csr_matrix | None,
+                held: CutSpec | None, month: int | None, to: str, controls: bool,
+                realised: float | None) -> dict[str, np.ndarray]:
+    """:func:`choke_losses` of columns that all withhold from ``to``."""
+    k = len(nodes)
+    out = {w: np.full(k, np.nan) for w in ("immediate", "long_run", "dynamic", "no_stock",
+                                           "month", "impact")}
     # columns in topological order, so that each node computes only the cuts above it
     level = engine.plan_for(c).node_level
     perm = np.argsort(level[nodes], kind="stable")
@@ -271,17 +558,23 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     size = columns_per_batch(c.n, k)
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory),
                            "life": np.zeros_like(p.life)})  # no installed base either
-    spec = single_cuts(c, p, nodes, countries, expand=expand)
+    spec = single_cuts(c, p, nodes, countries, expand=expand, to=to, controls=controls)
     if held is not None:
         spec = in_every_column(spec, held)
+
+    def net(x: np.ndarray) -> np.ndarray:
+        return x if realised is None else np.maximum(0.0, marginal(x, realised))
+
     for w in what:
         if w in ("immediate", "long_run"):
-            out[w][:] = engine.static_loss(c, p, spec, mode=w, chunk=size)
-        else:
-            out[w][:] = engine.dynamic(c, p if w == "dynamic" else p_no_stock, spec,
-                                       horizon + 1, chunk=size).loss[horizon]
-        if progress is not None:
-            progress.update(k)
+            out[w][:] = net(engine.static_loss(c, p, spec, mode=w, chunk=size))
+            continue
+        loss = net(engine.dynamic(c, p if w == "dynamic" else p_no_stock, spec,
+                                  months_read(horizon, month), chunk=size).loss)
+        avg, at, impact = horizon_reading(loss, horizon, month)
+        out[w][:] = avg
+        if w == "dynamic":
+            out["month"][:], out["impact"][:] = at, impact
     back = np.empty(k, dtype=np.int64)
     back[perm] = np.arange(k)
-    return ChokeLosses(**{w: v[back] for w, v in out.items()})
+    return {w: v[back] for w, v in out.items()}

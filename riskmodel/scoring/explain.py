@@ -16,17 +16,19 @@ from riskmodel._errors import NodeNotFoundError
 from riskmodel.model import Chain
 from riskmodel.scoring.absorbers import explain_absorbers
 from riskmodel.scoring.choke import ordinal, score
+from riskmodel.scoring.horizon import HORIZON
 
 __all__ = ["explain"]
 
 #: the columns of :func:`score`'s table that :func:`explain` reads
-_EXPLAIN_COLUMNS = ("rank", "cut_country", "choke_exact", "choke_score", "choke_immediate",
+_EXPLAIN_COLUMNS = ("rank", "cut_country", "choke_exact", "choke_score", "time_to_impact",
+                    "choke_month", "choke_immediate",
                     "exposure", "hhi", "hhi_flag", "transmission", "relief_substitution",
                     "relief_stock", "substitutability", "lead_time_months", "spof_count",
                     "spof")
 
 
-def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
+def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = HORIZON,
             baseline: Any = None, chain: Chain | None = None) -> str:
     """Why ``node`` ranks where it does, in sentences with numbers.
 
@@ -39,8 +41,8 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
     node : str
         A node id.
     horizon : int
-        The month of the choke score, when ``scores`` is a Chain (a table keeps the
-        horizon it was scored with).
+        The months the choke score averages over, when ``scores`` is a Chain (a table
+        keeps the horizon it was scored with).
     baseline : None, False or list of Cut (or restrictions)
         The restrictions in force, when ``scores`` is a Chain (as for :func:`score`; a
         table keeps those it was scored with). With any, the text names them and says
@@ -88,7 +90,9 @@ def explain(scores: pd.DataFrame | Chain, node: str, *, horizon: int = 12,
 def _explained(scores: pd.DataFrame, node: str) -> str:
     """The sentences of :func:`explain` but the restrictions in force."""
     r = scores.loc[node]
-    rank = f"{node} ranks {ordinal(int(r['rank']))} of {len(scores)}"
+    tied = int((scores["rank"] == r["rank"]).sum()) - 1
+    rank = (f"{node} ranks {ordinal(int(r['rank']))} of {len(scores)}"
+            + (f" (tied with {tied} other{'s' if tied != 1 else ''})" if tied else ""))
     if not isinstance(r["cut_country"], str):
         return (f"{rank}: it has no foreign supplier to cut, so its choke score is 0"
                 + _structure(r))
@@ -96,9 +100,11 @@ def _explained(scores: pd.DataFrame, node: str) -> str:
         return (f"{rank} by its upper bound: a full cut by {r['cut_country']} costs at most "
                 f"{r['choke_immediate']:.0%} of end-use value (not scored exactly: it "
                 "cannot reach the top)" + _structure(r))
-    h = scores.attrs.get("horizon", 12)
-    parts = [f"{rank}: a full cut by {r['cut_country']} costs {r['choke_score']:.0%} of "
-             f"end-use value at month {h}"]
+    h = scores.attrs.get("horizon", HORIZON)
+    parts = [f"{rank}: a full stop by {r['cut_country']} to "
+             + ("the home" if scores.attrs.get("to") == "home" else "all destinations")
+             + f" costs {r['choke_score']:.0%} of end-use value on average over {h} "
+             f"months{_timing(r, scores.attrs.get('month', h))}"]
     conc = f"HHI {r['hhi']:.2f}" + (", above the EC's 0.4 threshold" if r["hhi_flag"] else "")
     parts.append(f"{r['exposure']:.0%} of its supply comes from {r['cut_country']} ({conc})")
     if r["choke_immediate"] > 0:
@@ -107,7 +113,7 @@ def _explained(scores: pd.DataFrame, node: str) -> str:
                      "end use)")
     relief = _relief(r)
     if relief:
-        parts.append(f"By month {h} " + " and ".join(relief))
+        parts.append(f"Over the {h} months " + " and ".join(relief))
     return ". ".join(parts) + _structure(r)
 
 
@@ -154,8 +160,17 @@ def _not_found(node: str, ids: list, where: str) -> NoReturn:
                             + (f"; did you mean '{hint}'?" if hint else ""))
 
 
+def _timing(r: pd.Series, month: int) -> str:
+    """When the loss is first felt and what it is in the single month read."""
+    if pd.isna(r["time_to_impact"]):
+        return f" (none of it felt by month {month})"
+    return (f" (felt from month {int(r['time_to_impact'])}; {r['choke_month']:.0%} in "
+            f"month {month})")
+
+
 def _relief(r: pd.Series) -> list[str]:
-    """What substitution and stocks give back by the horizon, as clauses."""
+    """What substitution and stocks give back on average over the horizon, as
+    clauses."""
     relief = []
     if pd.isna(r["relief_substitution"]):
         back = r["choke_immediate"] - r["choke_score"]
@@ -167,7 +182,7 @@ def _relief(r: pd.Series) -> list[str]:
         relief.append(f"substitution (up to {r['substitutability']:.0%} of the lost supply"
                       f"{lead}) gives back {r['relief_substitution']:.0%}")
     elif r["choke_immediate"] > 0:
-        relief.append("substitution gives back nothing by then" if r["substitutability"] > 0
+        relief.append("substitution gives back nothing" if r["substitutability"] > 0
                       else "nothing can substitute for it")
     if not pd.isna(r["relief_stock"]) and r["relief_stock"] > 1e-4:
         relief.append(f"stocks along the chain give back {r['relief_stock']:.0%}")

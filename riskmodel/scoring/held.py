@@ -85,17 +85,17 @@ def restrictions(chain: Chain, p: Params, baseline: Any = None) -> Held:
 def marginal_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
                     horizon: int, *, held: Held, what: tuple[str, ...] = (
                         "immediate", "long_run", "dynamic", "no_stock"),
-                    progress: Any = None, expand: sparse.csr_matrix | None = None
+                    progress: Any = None, expand: sparse.csr_matrix | None = None,
+                    month: int | None = None, to: str = "all", controls: bool = True
                     ) -> ChokeLosses:
     """:func:`~riskmodel.scoring.cuts.choke_losses` on top of ``held``: each the loss
-    with the restrictions and the cut less their realised loss (never below 0); exactly
-    ``choke_losses`` without any restriction."""
-    res = choke_losses(c, p, nodes, countries, horizon, what=what, progress=progress,
-                       expand=expand, held=held.spec)
-    if held.spec is None:
-        return res
-    return ChokeLosses(*(np.maximum(0.0, marginal(x, held.realised)) for x in (
-        res.immediate, res.long_run, res.dynamic, res.no_stock)))
+    with the restrictions and the cut less their realised loss (never below 0; each
+    month's before the horizon reading); exactly ``choke_losses`` without any
+    restriction."""
+    return choke_losses(c, p, nodes, countries, horizon, what=what, progress=progress,
+                        expand=expand, held=held.spec, month=month, to=to,
+                        controls=controls,
+                        realised=None if held.spec is None else held.realised)
 
 
 def knockouts_on_top(c: Compiled, p: Params, nodes: np.ndarray, held: Held

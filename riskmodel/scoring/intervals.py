@@ -18,24 +18,38 @@ from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, require_chain
 from riskmodel.realised import marginal
 from riskmodel.scoring.choke import score
-from riskmodel.scoring.cuts import columns_per_batch, expansion, single_cuts
+from riskmodel.scoring.cuts import (
+    columns_per_batch,
+    expansion,
+    horizon_reading,
+    months_read,
+    single_cuts,
+    spared_nowhere,
+)
 from riskmodel.scoring.held import Held, restrictions
+from riskmodel.scoring.horizon import HORIZON, competition_ranks
 
 __all__ = ["score_uncertainty"]
 
 
 def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
-                      horizon: int = 12, top: int = 5,
+                      horizon: int = HORIZON, top: int = 5,
                       scores: pd.DataFrame | None = None,
-                      baseline: Any = None) -> pd.DataFrame:
+                      baseline: Any = None, to: str = "all") -> pd.DataFrame:
     """Choke-score intervals and top-``top`` probabilities over the data's uncertainty.
 
     Every ranged number is drawn (see :mod:`riskmodel.uncertainty`); in each draw every
-    node is cut by the supplier the baseline scores (its dominant foreign one). Returns,
-    per node: ``p5``/``p50``/``p95`` of the choke score, ``rank_p5``/``rank_p95``,
-    ``p_top`` (probability of ranking in the top ``top``), and ``baseline_rank``.
-    ``.attrs["robust"]`` says whether every baseline top-``top`` node stays in the top
-    ``top`` in at least 80% of draws. ``baseline`` (restrictions in force, as for
+    node is cut by the key the baseline scores name (its dominant foreign controlling
+    one), withholding from ``to`` as in :func:`~riskmodel.scoring.score`, and read as
+    its choke score: the average loss over ``horizon`` months. Returns, per node:
+    ``p5``/``p50``/``p95`` of the choke score, ``rank_p5``/``rank_p95``, ``p_top``
+    (probability of ranking in the top ``top`` with a score above 0), and
+    ``baseline_rank``. Ranks follow the one tie rule of :func:`score`
+    (:func:`~riskmodel.scoring.choke.competition_ranks`: tied scores share the best
+    rank of their tie), in every draw as in the baseline, so a node whose score never
+    moves keeps its baseline rank in every draw; a node at 0 is never in the top.
+    ``.attrs["robust"]`` says whether every baseline top-``top`` node that scores above
+    0 stays in the top ``top`` in at least 80% of draws. ``baseline`` (restrictions in force, as for
     :func:`~riskmodel.scoring.score`) puts every cut of every draw on top of them: each
     draw's scores are then marginal, against that draw's realised loss
     (``.attrs["realised_loss"]``: the central one). Give ``scores`` scored with the same
@@ -54,27 +68,34 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     check_draws(draws, horizon)
     check_seed(seed)
     scores = scores if scores is not None else score(chain, horizon=horizon,
-                                                     baseline=baseline)
+                                                     baseline=baseline, to=to)
     c = chain.compiled
     held = restrictions(chain, engine.params_from_compiled(c), baseline)
     countries = [x if isinstance(x, str) else None
                  for x in scores["cut_country"].reindex(c.ids)]
     results = _drawn_scores(chain, countries, draws=draws, horizon=horizon,
-                            rng=np.random.default_rng(seed), held=held)
+                            rng=np.random.default_rng(seed), held=held, to=to)
     out = _intervals(results, scores, c.ids, top)
-    base_top = out[out["baseline_rank"] <= top]
+    base_top = out[(out["baseline_rank"] <= top) & (out["baseline"] > 0)]
     robust = bool((base_top["p_top"] >= 0.8).all())
-    out.attrs = {"draws": draws, "seed": seed, "top": top, "robust": robust, **held.attrs,
-                 "note": (f"the top {top} is robust: each stays in it in ≥80% of draws"
-                          if robust else
-                          f"the top {top} is NOT robust: " + ", ".join(
-                              f"{i} ({v:.0%})" for i, v in base_top["p_top"].items()
-                              if v < 0.8) + " stay in it in fewer than 80% of draws")}
+    out.attrs = {"draws": draws, "seed": seed, "top": top, "horizon": horizon, "to": to,
+                 "robust": robust, **held.attrs, "note": _note(base_top, top, robust)}
     return out
 
 
+def _note(base_top: pd.DataFrame, top: int, robust: bool) -> str:
+    """The robustness sentence, about the baseline top nodes that score above 0."""
+    if base_top.empty:
+        return f"no node scores above 0, so there is no top {top} to test"
+    if robust:
+        return f"the top {top} is robust: each stays in it in ≥80% of draws"
+    return (f"the top {top} is NOT robust: " + ", ".join(
+        f"{i} ({v:.0%})" for i, v in base_top["p_top"].items() if v < 0.8)
+        + " stay in it in fewer than 80% of draws")
+
+
 def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, horizon: int,
-                  rng: np.random.Generator, held: Held) -> np.ndarray:
+                  rng: np.random.Generator, held: Held, to: str = "all") -> np.ndarray:
     """The choke score of every node in each draw, ``(draws, n)``: each node cut by
     ``countries`` (None: not cut, 0), on top of the restrictions in force ``held``
     (marginal against each draw's realised loss), in memory-bounded batches of draws."""
@@ -84,6 +105,11 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
     nodes = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
     cc = [countries[j] for j in nodes]
     expand = expansion(chain)
+    # a stop to all that costs what a lost supply costs stays on the cone kernel
+    # (scoring.cuts); whether it does is the chain's structure, the same in every draw
+    strict = held.spec is not None and held.spec.targeted
+    dest = "world" if to == "all" and spared_nowhere(c, nodes, cc, expand,
+                                                     strict=strict).all() else to
     m = len(nodes)
     results = np.zeros((draws, c.n))
     # every column holds its draw's numbers where they are ranged
@@ -101,15 +127,16 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
         p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
             "weight", "life", "world_share")}})
-        spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand)
+        spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand, to=dest,
+                           controls=True)
         if held.spec is not None:
             spec = in_every_column(spec, held.spec)
-        loss = engine.dynamic(c, p, spec, horizon + 1).loss[horizon]
+        loss = engine.dynamic(c, p, spec, months_read(horizon, None)).loss
         if held.spec is not None:
             realised = engine.static_loss(c, p_d, in_every_column(engine.CutSpec.none(d),
                                                                   held.spec), mode="long_run")
-            loss = np.maximum(0.0, marginal(loss, np.repeat(realised, m)))
-        results[done:done + d, nodes] = loss.reshape(d, m)
+            loss = np.maximum(0.0, marginal(loss, np.repeat(realised, m)[None, :]))
+        results[done:done + d, nodes] = horizon_reading(loss, horizon)[0].reshape(d, m)
         done += d
     return results
 
@@ -118,16 +145,14 @@ def _intervals(results: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,
                top: int) -> pd.DataFrame:
     """Per node: the baseline, percentiles of score and rank over the draws, and the
     probability of ranking in the top ``top``; sorted by baseline rank."""
-    from scipy.stats import rankdata
-
-    # tied scores share their average rank, so nodes tied at 0 never count as "top"
-    ranks = rankdata(-results, axis=1, method="average")
+    # the one tie rule (choke.competition_ranks); a node at 0 is never in the top
+    ranks = competition_ranks(results)
     return pd.DataFrame({
         "baseline": scores["choke_score"].reindex(ids).to_numpy(),
         "p5": np.percentile(results, 5, axis=0), "p50": np.percentile(results, 50, axis=0),
         "p95": np.percentile(results, 95, axis=0),
         "rank_p5": np.percentile(ranks, 5, axis=0, method="nearest"),
         "rank_p95": np.percentile(ranks, 95, axis=0, method="nearest"),
-        "p_top": (ranks <= top).mean(axis=0),
+        "p_top": ((ranks <= top) & (np.round(results, 12) > 0)).mean(axis=0),
         "baseline_rank": scores["rank"].reindex(ids).to_numpy(),
     }, index=pd.Index(ids, name="node")).sort_values("baseline_rank")

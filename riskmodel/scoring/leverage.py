@@ -12,14 +12,21 @@ from scipy import sparse
 from riskmodel import engine
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.realised import marginal
-from riskmodel.scoring.cuts import choke_losses, cut_shares, expansion
+from riskmodel.scoring.cuts import (
+    choke_losses,
+    cut_shares,
+    expansion,
+    horizon_reading,
+    months_read,
+)
 from riskmodel.scoring.held import restrictions
+from riskmodel.scoring.horizon import HORIZON
 from riskmodel.targets import label, resolve, with_target
 
 __all__ = ["leverage"]
 
 
-def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
+def leverage(chain: Chain, *, horizon: int = HORIZON, carriers: int = 3,
              to: str | tuple[str, ...] = "all", baseline: Any = None,
              target: Any = None) -> pd.DataFrame:
     """End-use loss if a country cuts everything it supplies or controls, per country.
@@ -28,7 +35,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     ----------
     chain : Chain
     horizon : int
-        Month at which ``leverage`` reads the end-use loss (default 12).
+        Months over which ``leverage`` averages the loss (default 24), as a choke score.
     carriers : int
         How many carrier nodes to list per country.
     to : str or tuple of str
@@ -46,8 +53,10 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     DataFrame
         One row per supplier key other than the home country that supplies something,
         and per jurisdiction that controls a share (``controlled_by``; index:
-        ``country``), sorted by leverage. Columns: ``leverage`` (loss at
-        ``horizon`` months, with stocks and substitution), ``immediate``, ``long_run``,
+        ``country``), sorted by leverage. Columns: ``leverage`` (the share of end-use
+        value lost over ``horizon`` months, with stocks and substitution: value-months
+        lost ÷ value × ``horizon``), ``time_to_impact`` (the first month the loss
+        exceeds 0.1%, NaN if none), ``immediate``, ``long_run``,
         ``nodes_supplied`` (made or controlled), and ``carriers``: the nodes whose
         single cut by that country costs most (immediate), which carry the leverage.
 
@@ -56,7 +65,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     >>> import riskmodel as rm
     >>> lev = rm.leverage(rm.load("bicycle"))
     >>> lev.index[0], round(float(lev.loc["CN", "leverage"]), 3)
-    ('JP', 0.344)
+    ('JP', 0.35)
     >>> lev.loc["JP", "carriers"]
     ['drivetrain', 'motors', 'battery_cells']
     >>> held = rm.leverage(rm.load("bicycle"), baseline=[rm.Cut("JP", nodes=("drivetrain",))])
@@ -76,7 +85,7 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
              "baseline": len(held.cuts), "target": label(tgt), **(tgt.attrs if tgt else {})}
     expand = expansion(chain)
     shares, cands = _candidates(c, expand)
-    cols = ["leverage", "immediate", "long_run", "nodes_supplied", "carriers"]
+    cols = ["leverage", "time_to_impact", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
         out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
         out.attrs = attrs
@@ -84,15 +93,18 @@ def leverage(chain: Chain, *, horizon: int = 12, carriers: int = 3,
     # one column per candidate: the cone kernel follows each where cuts are small,
     # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
-    spec = cut_spec(chain, [Scenario([Cut(x, to=to)], name=x, months=horizon + 1)
+    months = months_read(horizon, None)
+    spec = cut_spec(chain, [Scenario([Cut(x, to=to)], name=x, months=months)
                             for x in cands], p, baseline=held.cuts)
-    imm, lr, dyn = (np.maximum(0.0, marginal(x, realised)) for x in (
+    imm, lr, monthly = (np.maximum(0.0, marginal(x, realised)) for x in (
         engine.static_loss(c, p, spec, chunk=size),
         engine.static_loss(c, p, spec, mode="long_run", chunk=size),
-        engine.dynamic(c, p, spec, horizon + 1, chunk=size).loss[horizon]))
+        engine.dynamic(c, p, spec, months, chunk=size).loss))
+    dyn, _, impact = horizon_reading(monthly, horizon)
     tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand,
                                      held.spec, realised)
-    rows_out = [{"country": x, "leverage": dyn[i], "immediate": imm[i], "long_run": lr[i],
+    rows_out = [{"country": x, "leverage": dyn[i], "time_to_impact": impact[i],
+                 "immediate": imm[i], "long_run": lr[i],
                  "nodes_supplied": supplied_nodes[i], "carriers": tops[i]}
                 for i, x in enumerate(cands)]
     out = pd.DataFrame(rows_out).set_index("country")

@@ -352,13 +352,17 @@ def test_whole_country_restrictions_in_the_static_bounds_of_every_path(backend: 
 def test_leverage_on_top_of_the_baseline() -> None:
     # JP's parts are withheld already: JP has no leverage left; KR's whole cut adds its
     # 0.4 of parts (0.2 once substituted) for goods, half the end-use value, with the
-    # stock of parts spent; the US stops the paint (its month of stock long gone by 12)
+    # stock of parts spent: 0.2·(1 − t/8) in months 0-3, then 0.1 for 20 months, 2.65 of
+    # 24 on average; the US stops the paint, its month of stock gone after month 0:
+    # 0.5 for 23 of 24 months
     lev = rm.leverage(_parts(), baseline=[Cut("JP", nodes=("parts",))])
     assert lev.attrs["realised_loss"] == pytest.approx(0.15)
     assert lev.loc["JP", ["leverage", "immediate", "long_run"]].tolist() == [0.0] * 3
     assert lev.loc["KR", ["leverage", "immediate", "long_run"]].tolist() == pytest.approx(
-        [0.1, 0.2, 0.1])
-    assert lev.loc["US", ["leverage", "immediate"]].tolist() == pytest.approx([0.5, 0.5])
+        [2.65 / 24, 0.2, 0.1])
+    assert lev.loc["US", ["leverage", "immediate"]].tolist() == pytest.approx(
+        [0.5 * 23 / 24, 0.5])
+    assert lev.loc[["KR", "US"], "time_to_impact"].tolist() == [0, 1]
     assert lev.loc["KR", "carriers"] == ["parts"] and lev.loc["JP", "carriers"] == []
     bare = rm.leverage(_parts(), baseline=False)
     assert bare.attrs["realised_loss"] == 0.0

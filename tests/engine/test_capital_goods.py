@@ -219,11 +219,13 @@ def test_ranged_service_life_is_sampled(tmp_path: Path) -> None:
 
 
 def test_choke_relief_counts_the_base_as_a_buffer() -> None:
-    # month 6 of a stop: the base is (23/24)^6; with no buffer at all the chips stop
-    # (loss 1): the base, not substitution, brings the relief
+    # month t of a stop: the base is (23/24)^t, so months 0-5 lose 1 − (23/24)^t; with
+    # no buffer at all the chips stop (loss 1 every month): the base, not substitution,
+    # brings the relief
     row = rm.score(_tools(life=24.0), horizon=6).loc["litho"]
-    base = (23 / 24) ** 6
+    base = sum((23 / 24) ** t for t in range(6)) / 6
     assert row["choke_score"] == pytest.approx(1 - base)
+    assert row["choke_month"] == pytest.approx(1 - (23 / 24) ** 6)
     assert row["relief_stock"] == pytest.approx(base)
     assert row["relief_substitution"] == pytest.approx(0.0)
 

@@ -57,10 +57,11 @@ def test_explorer_data_by_hand(tiny):
                                                        (1084.2, 0.0)]
     assert [s["label"] for s in g["stages"]] == ["Upstream (1)", "Midstream (1)",
                                                  "End use (1)"]
-    # JP withholds its 60% of ore: 60% of the cars' value is lost, with nothing to relieve it
+    # JP withholds its 60% of ore: 60% of the cars' value is lost every month, with nothing
+    # to relieve it
     facts = dict(ore["facts"])
     assert facts["rank"] == "1 of 3"
-    assert facts["choke score (loss at month 12)"] == "60.0%"
+    assert facts["choke score (share lost over 24 months)"] == "60.0%"
     assert facts["cut by"] == "JP" and facts["exposure"] == "60.0%"
     assert facts["HHI"] == "0.52"  # 0.6² + 0.4²
     assert dict(cars["facts"])["value"] == "10"

@@ -92,7 +92,9 @@ def test_deep_linear_chain_is_scored_within_the_work_limit(
     chain = linear_chain(2000, home=None)
     full = rm.score(chain)
     assert full["choke_exact"].all() and full.attrs["exact"] == "all nodes"
-    monkeypatch.setattr(choke, "SCORE_WORK", 3_000_000)  # as if the chain were far deeper
+    # as if the chain were far deeper: the work of 3,000,000 steps at a 12-month reading
+    # (15 steps a node and month: 12 + 3), at the default 24 months (24 + 3)
+    monkeypatch.setattr(choke, "SCORE_WORK", 3_000_000 * 27 // 15)
     cut = rm.score(chain, top=5)
     assert "cuts reach too far" in cut.attrs["exact"]
     exact = cut["choke_exact"]

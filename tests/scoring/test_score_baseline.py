@@ -40,11 +40,13 @@ def test_an_alternative_cut_by_the_baseline_makes_the_other_critical() -> None:
     assert held.attrs["baseline"] == [{"country": "JP"}]
     euv = held.loc["euv"]
     # the Dutch cut leaves 0.2 of EUV at once (chips lose 0.8 of weight 0.5) and
-    # 1 − 0.8·(1 − 0.5) = 0.6 once substitution has ramped (6 < 12 months)
+    # 1 − 0.8·(1 − 0.5) = 0.6 once substitution has ramped (6 < 24 months): month t
+    # loses 0.4·(1 − t/12) for t < 6 (1.9 in all), then 0.2 for 18 months (3.6)
     assert euv["choke_immediate"] == pytest.approx(0.4)
     assert euv["choke_long_run"] == pytest.approx(0.2)
-    assert euv["choke_score"] == pytest.approx(0.2)
-    assert euv["relief_substitution"] == pytest.approx(0.2)
+    assert euv["choke_score"] == pytest.approx(5.5 / 24)
+    assert euv["choke_month"] == pytest.approx(0.2) and euv["time_to_impact"] == 0
+    assert euv["relief_substitution"] == pytest.approx(0.4 - 5.5 / 24)
     assert euv["relief_stock"] == pytest.approx(0.0)
     assert euv["rank"] == 1 and euv["transmission"] == pytest.approx(0.5)
     # losing EUV now stops chips: a single point of failure on top of the baseline
@@ -130,13 +132,15 @@ def test_no_baseline_is_the_unrestricted_table() -> None:
 
 
 def _simulated(ch: rm.Chain, s: pd.DataFrame, base: list, horizon: int) -> dict:
-    """Each cut node's choke cut simulated on top of ``base``: its month-``horizon``
-    marginal loss."""
+    """Each cut node's choke cut (a stop to all) simulated on top of ``base``: its
+    marginal loss averaged over ``horizon`` months (cumulative loss ÷ horizon), and in
+    month ``horizon``."""
     out = {}
     for node, country in s["cut_country"].dropna().items():
-        res = rm.simulate(ch, [rm.Cut(country, nodes=(node,), to="world")],
+        res = rm.simulate(ch, [rm.Cut(country, nodes=(node,), to="all")],
                           months=horizon + 1, baseline=base)
-        out[node] = float(res.end_use_loss.iloc[horizon])
+        loss = res.end_use_loss.to_numpy()
+        out[node] = (float(loss[:horizon].mean()), float(loss[horizon]))
     return out
 
 
@@ -156,8 +160,9 @@ def test_random_chains_pruned_equals_exact_equals_simulate(seed: int) -> None:
     assert set(exact.index[exact["choke_score"] > best - 1e-9]) & set(done)
     assert pruned["choke_score"].max() == pytest.approx(best, abs=1e-9)
     sim = _simulated(ch, exact, base, 4)
-    for node, loss in sim.items():
-        assert exact.loc[node, "choke_score"] == pytest.approx(loss, abs=1e-9), node
+    for node, (average, last) in sim.items():
+        assert exact.loc[node, "choke_score"] == pytest.approx(average, abs=1e-9), node
+        assert exact.loc[node, "choke_month"] == pytest.approx(last, abs=1e-9), node
 
 
 def test_score_uncertainty_and_explain_on_top_of_the_baseline() -> None:
@@ -165,7 +170,7 @@ def test_score_uncertainty_and_explain_on_top_of_the_baseline() -> None:
     held = rm.score(ch, baseline=[rm.Cut("JP")])
     u = rm.score_uncertainty(ch, draws=3, seed=0, top=1, baseline=[rm.Cut("JP")])
     # nothing is ranged: every draw is the central marginal score
-    assert u.loc["euv", ["p5", "p95"]].tolist() == pytest.approx([0.2, 0.2])
+    assert u.loc["euv", ["p5", "p95"]].tolist() == pytest.approx([5.5 / 24, 5.5 / 24])
     assert u.loc["duv", "p95"] == 0.0 and u.attrs["realised_loss"] == pytest.approx(0.5)
     free = rm.score_uncertainty(ch, draws=3, seed=0, top=1)
     assert free.loc["euv", "p95"] == 0.0
@@ -175,7 +180,9 @@ def test_score_uncertainty_and_explain_on_top_of_the_baseline() -> None:
                                 baseline=[rm.Cut("JP", nodes=("drivetrain",))])
     assert bike.loc["drivetrain", "p95"] == 0.0 and bike.loc["steel", "p95"] > 0.0
     text = rm.explain(held, "euv")
-    assert text.startswith("euv ranks 1st of 4: a full cut by NL costs 20% of end-use value")
+    assert text.startswith("euv ranks 1st of 4: a full stop by NL to all destinations costs "
+                           "23% of end-use value on average over 24 months (felt from "
+                           "month 0; 20% in month 24)")
     assert text.endswith("With 1 restriction in force (realised loss 50%), every figure is "
                          "marginal: what this cut adds on top of it.")
     assert rm.explain(ch, "euv", baseline=[rm.Cut("JP")]) == text
@@ -194,11 +201,11 @@ def test_cli_scores_on_top_of_the_chains_baseline(tmp_path: Path,
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == ("restrictions in force (1): realised loss 56.0%; the scores below "
                         "are what each further cut adds")
-    assert lines[3].split()[:4] == ["steel", "1", "upstream", "0.044"]
+    assert lines[3].split()[:4] == ["steel", "1", "upstream", "0.022"]
     assert main(["score", str(path), "--top", "1", "--no-baseline"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "restrictions in force" not in lines[1]
-    assert lines[2].split()[:4] == ["drivetrain", "1", "midstream", "0.6067"]
+    assert lines[2].split()[:4] == ["drivetrain", "1", "midstream", "0.4904"]
     assert main(["score", str(path), "--top", "1", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["realised_loss"] == pytest.approx(0.56)
