@@ -66,7 +66,7 @@ def absorbers(chain: Chain, node: str, country: str, *, to: Any = "all",
     Examples
     --------
     >>> import riskmodel as rm
-    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL")
+    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL", baseline=False)
     >>> a.loc[a["kind"] == "group", ["at", "group", "kept"]].round(2).to_numpy().tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['domestic_advanced_logic_fab', 'critical_lithography', 0.35],
@@ -163,14 +163,15 @@ def absorbed_text(table: pd.DataFrame, *, limit: int = 4) -> str:
     Examples
     --------
     >>> import riskmodel as rm
-    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL")
+    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL", baseline=False)
     >>> print(absorbed_text(a))  # doctest: +NORMALIZE_WHITESPACE
     What absorbs the cut: at domestic_advanced_logic_fab, the alternatives group
     critical_lithography (duv_lithography, covering 35%) keeps 35% of the need; at
     advanced_processors, the alternatives group logic_fab (foreign_leading_edge_foundry,
     covering 100%; mature_foundry, covering 20%) keeps all of it; at mobile_socs, the
     alternatives group logic_fab (foreign_leading_edge_foundry, covering 100%;
-    mature_foundry, covering 40%) keeps all of it; stocks: euv_lithography (9 months).
+    mature_foundry, covering 40%) keeps all of it; installed bases: euv_lithography (84
+    months' service life).
     """
     parts = []
     flows = table[table["kind"].isin(["group", "path"])]
@@ -212,7 +213,8 @@ def explain_absorbers(chain: Chain, scores: pd.DataFrame, node: str, *,
     --------
     >>> import riskmodel as rm
     >>> semis = rm.load("semiconductors")
-    >>> explain_absorbers(semis, rm.score(semis), "euv_lithography")[:60]
+    >>> free = rm.score(semis, baseline=False)
+    >>> explain_absorbers(semis, free, "euv_lithography", baseline=False)[:60]
     ' What absorbs the cut: at domestic_advanced_logic_fab, the a'
     """
     r = scores.loc[node]
@@ -220,4 +222,27 @@ def explain_absorbers(chain: Chain, scores: pd.DataFrame, node: str, *,
             pd.notna(r["choke_score"]) and r["choke_score"] < SMALL):
         return ""
     text = absorbed_text(absorbers(chain, node, r["cut_country"], baseline=baseline))
-    return " " + (text or "Nothing along the chain absorbs it: the cut withholds little.")
+    if text:
+        return " " + text
+    held = already_held(chain, node, r["cut_country"], baseline)
+    if held:
+        return (" The restrictions in force already withhold it ("
+                + ", ".join(held) + "), so a further stop has little left to cut; "
+                "--no-baseline (baseline=False) gives what the stop costs on its own.")
+    return " Nothing along the chain absorbs it: the cut withholds little."
+
+
+def already_held(chain: Chain, node: str, country: str, baseline: Any = None) -> list[str]:
+    """The restrictions in force (their ids, or the cut's country where a plain
+    :class:`~riskmodel.Cut` was given) by ``country`` that cut ``node``.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> already_held(rm.load("semiconductors"), "euv_lithography", "NL")[:1]
+    ['euv_never_shipped']
+    """
+    items, cuts = baseline_of(chain, baseline)
+    return [str(getattr(item, "id", None) or cut.country) for item, cut in zip(items, cuts,
+                                                                               strict=True)
+            if cut.country == country and (cut.nodes is None or node in cut.nodes)]
