@@ -42,6 +42,7 @@ __all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_ma
 
 DEFAULT_THRESHOLD = 0.05
 MAX_CHUNK = 192
+ONCE = "nothing in the chain is ranged: every draw is the same, so it was computed once"
 
 
 def cut_spec(chain: Chain, scenarios: Sequence[Scenario], p: Params | None = None, *,
@@ -383,14 +384,16 @@ def chunk_size(n: int, k: int, *, extra: int = 0) -> int:
 def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
                   months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
                   bounds: bool = True, chunk: int | None = None,
-                  progress: bool | None = None, baseline: Any = None) -> pd.DataFrame:
+                  progress: bool | None = None, baseline: Any = None,
+                  client: Any = None) -> pd.DataFrame:
     """Summaries of many scenarios, evaluated as matrix columns in memory-bounded chunks.
 
     Returns one row per scenario (indexed by scenario name) with the columns of
     :attr:`Result.summary`, each scenario over its own ``months``. ``bounds=False``
     skips the static bounds (NaN). ``baseline`` is as for :func:`simulate`: with
     restrictions in force, each row is the scenario's marginal effect on top of them,
-    beside their ``realised_loss`` (the same for every scenario).
+    beside their ``realised_loss`` (the same for every scenario). ``client`` runs the
+    chunks as tasks (as for :func:`monte_carlo`), with the serial run's numbers.
 
     Examples
     --------
@@ -402,37 +405,55 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     {'CN': 0.461, 'JP': 0.661, 'TW': 0.4}
     """
     from riskmodel._progress import Progress
+    from riskmodel.distributed import check_client, run
 
+    check_client(client)
     scs = [_as_scenario(chain, s, months) for s in scenarios]
     _, held = baseline_of(chain, baseline)
     if not scs:
         return _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
-    horizon = max(s.months for s in scs)
     c = chain.compiled
     p = engine.params_from_compiled(c)
     realised = _realised(chain, p, held)  # one column of numbers: one for all
+    work = _Sweep(chain, p, tuple(held), realised, max(s.months for s in scs), threshold,
+                  bounds)
     size = chunk or chunk_size(c.n, len(scs))
-    frames = []
     with Progress(len(scs), "simulating", enabled=progress) as bar:
-        for lo in range(0, len(scs), size):
-            part = scs[lo:lo + size]
-            spec = cut_spec(chain, part, p, baseline=held)
-            loss = engine.dynamic(c, p, spec, horizon).loss
-            if bounds:
-                h = np.array([s.months for s in part])
-                imm = engine.static_bounds(c, p, spec, h, mode="immediate")
-                lr = engine.static_bounds(c, p, spec, h, mode="long_run")
-            else:
-                imm = lr = np.full(len(part), np.nan)
-            if held:
-                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-            for j, sc in enumerate(part):
-                frames.append(_summary(loss[: sc.months, j:j + 1], sc.start, threshold,
-                                       imm[j:j + 1], lr[j:j + 1], _total_value(c), realised))
-            bar.update(len(part))
-    out = pd.concat(frames, ignore_index=True)
+        parts = run(_sweep_chunk, work, [scs[lo:lo + size] for lo in range(0, len(scs), size)],
+                    client=client, progress=bar, size=len)
+    out = pd.concat([f for part in parts for f in part], ignore_index=True)
     out.index = pd.Index([s.name for s in scs], name="scenario")
     return out
+
+
+@dataclass
+class _Sweep:
+    """What every chunk of a sweep of scenarios reads (sent to each worker once)."""
+
+    chain: Chain
+    p: Params
+    held: tuple[Cut, ...]
+    realised: np.ndarray
+    horizon: int
+    threshold: float
+    bounds: bool
+
+
+def _sweep_chunk(w: _Sweep, part: Sequence[Scenario]) -> list[pd.DataFrame]:
+    """The summary of each scenario of one chunk, evaluated as one batch of columns."""
+    c, p, held = w.chain.compiled, w.p, w.held
+    spec = cut_spec(w.chain, part, p, baseline=held)
+    loss = engine.dynamic(c, p, spec, w.horizon).loss
+    if w.bounds:
+        h = np.array([s.months for s in part])
+        imm = engine.static_bounds(c, p, spec, h, mode="immediate")
+        lr = engine.static_bounds(c, p, spec, h, mode="long_run")
+    else:
+        imm = lr = np.full(len(part), np.nan)
+    if held:
+        loss, (imm, lr) = _on_top(loss, w.realised, (imm, lr))
+    return [_summary(loss[: sc.months, j:j + 1], sc.start, w.threshold, imm[j:j + 1],
+                     lr[j:j + 1], _total_value(c), w.realised) for j, sc in enumerate(part)]
 
 
 # ---------------------------------------------------------------------------
@@ -457,12 +478,16 @@ class MonteCarloResult:
     ranged_values: int
     #: the restrictions in force the run took (as :attr:`Result.baseline`)
     baseline: tuple[Any, ...] = ()
+    #: "" or that nothing is ranged, so the answer was computed once
+    note: str = ""
 
     def __str__(self) -> str:
         q = self.percentiles
         lines = [f"{self.chain_name}: {self.scenario.label()} — Monte Carlo, "
                  f"{len(self.draws)} draws over {self.ranged_values} ranged values "
                  f"(seed {self.seed})"]
+        if self.note:
+            lines.append(f"  {self.note}")
         if self.baseline:
             lines.append(f"  restrictions in force ({len(self.baseline)}): the figures below "
                          "are this scenario's marginal effect on top of them")
@@ -476,12 +501,17 @@ class MonteCarloResult:
 def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws: int = 1000,
                 seed: int | None = 0, months: int | None = None,
                 threshold: float = DEFAULT_THRESHOLD, chunk: int | None = None,
-                progress: bool | None = None, baseline: Any = None) -> MonteCarloResult:
+                progress: bool | None = None, baseline: Any = None,
+                client: Any = None) -> MonteCarloResult:
     """Run ``scenario`` over ``draws`` samples of every ranged number in the chain.
 
     Each number with ``low``/``high`` is drawn from its distribution (triangular with
     mode at the value, or uniform); a node's supplier shares are drawn together and
-    scaled down when they sum above 1. The same ``seed`` gives the same numbers.
+    scaled down when they sum above 1. The draws come in blocks, each from its own seed
+    and evaluated alone (docs/model.md §1.6), so a ``seed`` gives the same numbers for
+    any ``chunk`` (draws per task), serially or on a ``client`` (a Dask ``Client`` or
+    an ``Executor``, :mod:`riskmodel.distributed`). With nothing ranged, the answer is
+    computed once (:attr:`MonteCarloResult.note`).
     ``baseline`` is as for :func:`simulate`: with restrictions in force, each draw has
     its own ``realised_loss`` and the other figures (and :attr:`MonteCarloResult.loss`)
     are the scenario's marginal effect on top of them.
@@ -493,39 +523,35 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     >>> q = mc.percentiles["immediate_loss"]
     >>> bool(q["P5"] < 0.7 < q["P95"])
     True
+    >>> mc.draws.equals(rm.monte_carlo(rm.load("bicycle"), "japan_drivetrain_cut",
+    ...                                draws=200, seed=1, chunk=64).draws)
+    True
     """
     from riskmodel._progress import Progress
-    from riskmodel.uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
+    from riskmodel.distributed import check_client, run
+    from riskmodel.uncertainty import BLOCK, Sampler, check_draws, check_seed, draw_blocks
 
     check_draws(draws, 0 if months is None else months)
     check_seed(seed)
+    check_client(client)
     sc = _as_scenario(chain, scenario, months)
     check_draws(draws, sc.months)
     held_as_given, held = baseline_of(chain, baseline)
     c = chain.compiled
-    rng = np.random.default_rng(seed)
+    sampler = Sampler(chain)
     # a draw holds its own numbers where they are ranged (and copies while they are made)
-    size = chunk or chunk_size(c.n, draws, extra=2 * numbers_per_draw(chain))
-    frames, losses = [], []
-    ranged = 0
+    step = chunk_size(c.n, BLOCK, extra=2 * sampler.numbers_per_draw())
+    work = _Draws(chain, sampler, sc, tuple(held), threshold, min(step, BLOCK))
+    once = sampler.count == 0  # every draw the same: compute it once
     with Progress(draws, "monte carlo", enabled=progress) as bar:
-        for lo in range(0, draws, size):
-            k = min(size, draws - lo)
-            p, ranged = sample_params(chain, k, rng)
-            spec = cut_spec(chain, [sc] * k, p, baseline=held)
-            loss = engine.dynamic(c, p, spec, sc.months).loss
-            imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
-            lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
-            realised = _realised(chain, p, held)  # each draw its own
-            if held:
-                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-            frames.append(_summary(loss, sc.start, threshold, imm, lr, _total_value(c),
-                                   realised))
-            losses.append(loss)
-            bar.update(k)
-    table = pd.concat(frames, ignore_index=True)
+        parts = run(_draw_block, work, draw_blocks(1 if once else draws, seed),
+                    client=client, per_task=chunk and -(-chunk // BLOCK), progress=bar,
+                    size=lambda b: draws if once else b.size)
+    table = pd.concat([f for f, _ in parts], ignore_index=True)
+    loss = np.concatenate([x for _, x in parts], axis=1)
+    if once:
+        table = table.iloc[np.zeros(draws, dtype=np.int64)].reset_index(drop=True)
     table.index.name = "draw"
-    loss = np.concatenate(losses, axis=1)
     qs = {"P5": 5, "P50": 50, "P95": 95}
     pct = pd.DataFrame({name: table.replace([np.inf], np.nan).quantile(q / 100)
                         for name, q in qs.items()}).T
@@ -535,4 +561,40 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
                     for q in qs.values()]
     loss_q = pd.DataFrame({name: np.percentile(loss, q, axis=1) for name, q in qs.items()},
                           index=pd.RangeIndex(sc.months, name="month"))
-    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged, held_as_given)
+    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, sampler.count,
+                            held_as_given, ONCE if once else "")
+
+
+@dataclass
+class _Draws:
+    """What every block of a Monte Carlo run reads (sent to each worker once)."""
+
+    chain: Chain
+    sampler: Any
+    scenario: Scenario
+    held: tuple[Cut, ...]
+    threshold: float
+    step: int  # draws evaluated at once: the chain's memory budget, at most a block
+
+
+def _draw_block(w: _Draws, block: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The summaries and end-use loss by month of one block of draws, drawn from its
+    own seed and evaluated alone (``w.step`` draws at a time, set by the chain), so
+    that no batching of blocks changes a number."""
+    c, sc, held = w.chain.compiled, w.scenario, w.held
+    drawn = w.sampler.draw(block.size, np.random.default_rng(block.seed))
+    frames, losses = [], []
+    for lo in range(0, block.size, w.step):
+        k = min(w.step, block.size - lo)
+        p = drawn if k == block.size else drawn.columns(np.arange(lo, lo + k))
+        spec = cut_spec(w.chain, [sc] * k, p, baseline=held)
+        loss = engine.dynamic(c, p, spec, sc.months).loss
+        imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
+        lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
+        realised = _realised(w.chain, p, held)  # each draw its own
+        if held:
+            loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
+        frames.append(_summary(loss, sc.start, w.threshold, imm, lr, _total_value(c),
+                               realised))
+        losses.append(loss)
+    return pd.concat(frames, ignore_index=True), np.concatenate(losses, axis=1)

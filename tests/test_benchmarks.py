@@ -66,3 +66,13 @@ def test_destinations_benchmark_smallest(tmp_path: Path) -> None:
     assert row["n"] == 2000 and row["scenarios"] == 10
     for key in ("auto_all", "numba_all", "auto_home", "numba_home"):
         assert row[key]["static_s"] > 0 and row[key]["dynamic_ratio"] > 0
+
+
+def test_dask_benchmark_smallest(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    data = _smallest("bench_dask.py", tmp_path)
+    (row,) = data["results"]
+    assert row["n"] == 2000 and row["draws"] == 256 and row["blocks"] == 4
+    assert row["identical"] is True  # the cluster's draws are the serial run's, byte for byte
+    assert row["serial_s"] > 0 and row["cluster_warm_s"] > 0 and row["ranged_values"] > 100
+    assert row["overhead_per_task_ms"] > 0 and data["workers"] == 2

@@ -25,6 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "riskmodel"
 RANKS: dict[str, float] = {
     # foundations: no riskmodel imports but each other's
     "_version": 0, "_errors": 0, "limits": 0, "schema": 0, "_progress": 0, "data": 0,
+    "distributed": 0.5,  # runs independent units serially, on Dask or an executor
     "io": 1,            # read, write, tables, parsing, rendering
     "scenario": 2,      # cuts and scenarios
     "restrictions": 2.5,  # restrictions in force: permanent, dated cuts (imports scenario)

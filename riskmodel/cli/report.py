@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from riskmodel.cli.cluster import add_cluster, cluster_client
 from riskmodel.cli.common import add_monte_carlo, add_no_baseline, add_quiet, baseline_arg
 from riskmodel.io.terminal import one_line
 from riskmodel.reporting import DEFAULT_DRAWS, FORMATS
@@ -46,6 +47,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="record the time in the method section (SOURCE_DATE_EPOCH when "
                          "set); without it, reruns give identical files")
     add_no_baseline(sp, "every figure as a further cut's")
+    add_cluster(sp, "the Monte Carlo draws and the cut-set search")
     sp.set_defaults(func=cli_report)
     return sp
 
@@ -63,10 +65,11 @@ def cli_report(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "timestamp", False):
             report_time()  # a bad SOURCE_DATE_EPOCH fails before the work
-        paths = report(args.chain, args.out, formats=args.format or ("all",),
-                       scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force,
-                       timestamp=getattr(args, "timestamp", False),
-                       baseline=baseline_arg(args))
+        with cluster_client(args) as client:
+            paths = report(args.chain, args.out, formats=args.format or ("all",),
+                           scenarios=args.scenario, mc=args.mc, seed=args.seed,
+                           force=args.force, timestamp=getattr(args, "timestamp", False),
+                           baseline=baseline_arg(args), client=client)
     except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1

@@ -95,7 +95,7 @@ __all__ = ["CUTSET_COUNTRIES", "CUTSET_TARGETS", "DEFAULT_DRAWS", "FORMATS", "RE
 def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike[str] | None
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
-           force: bool = False, timestamp: bool = False, baseline: Any = None
+           force: bool = False, timestamp: bool = False, baseline: Any = None, client: Any = None
            ) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
@@ -127,6 +127,8 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         or a list of :class:`~riskmodel.Restriction`. With any, the report gains the
         section "Restrictions in force" (each one's realised loss alone and all
         together) and every other figure is marginal: what a further cut adds on top.
+    client : dask.distributed.Client or concurrent.futures.Executor, optional
+        Runs the draws and the cut-set search as its tasks (:mod:`riskmodel.distributed`).
 
     Returns
     -------
@@ -157,18 +159,16 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     fmts = report_formats(formats)
     chain = chain_or_name if isinstance(chain_or_name, Chain) else load(chain_or_name)
     stem = safe_name(chain.name)
-    target = Path(out) if out is not None else Path.cwd() / f"report_{stem}"
-    target = Path(os.path.abspath(target))
+    target = Path(os.path.abspath(Path(out) if out is not None else f"report_{stem}"))
     inputs = chain_inputs(chain)
     when = report_time() if timestamp else None
     prepare_report_folder(target, inputs, force)
-    steps = 8 + CUTSET_TARGETS + 1
-    with Progress(steps, "report") as bar:
+    with Progress(8 + CUTSET_TARGETS + 1, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
-                       progress=lambda: bar.update(1), baseline=baseline)
+                       progress=lambda: bar.update(1), baseline=baseline, client=client)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)
         write_report(target, files, chain=data.chain, inputs=inputs, force=force)
-        bar.update(steps)
+        bar.update(bar.total)
     return {"dir": target, **{k: target / v for k, v in written.items()}}

@@ -109,8 +109,8 @@ def _pick_scenarios(chain: Chain, scenarios: Iterable[Any] | None) -> list[Any]:
     return [resolve(chain, s) for s in picked]
 
 
-def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
-             ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None],
+             client: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Minimal cut sets of the countries with the most leverage, for all end use and the
     largest end-use targets; the table and the search's settings."""
     import numpy as np
@@ -129,8 +129,8 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
     evaluated = 0
     stopped: dict[str, float] = {}  # targets the restrictions in force alone stop
     for t in targets:
-        cs = cutsets(chain, target=t, max_size=3, countries=cands) if cands else \
-            pd.DataFrame(columns=["size", "countries", "availability"])
+        cs = (cutsets(chain, target=t, max_size=3, countries=cands, client=client) if cands
+              else pd.DataFrame(columns=["size", "countries", "availability"]))
         evaluated += int(cs.attrs.get("evaluated", 0))
         if cs.attrs.get("note"):
             stopped[t or "all end use"] = float(cs.attrs["realised_availability"])
@@ -149,7 +149,7 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
 
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
             seed: int = 0, progress: Callable[[], None] | None = None,
-            baseline: Any = None) -> ReportData:
+            baseline: Any = None, client: Any = None) -> ReportData:
     """Compute every table, text and figure input of the report (no rendering).
 
     Parameters
@@ -169,6 +169,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         chain's own; False, none (the unrestricted report); or a list of
         :class:`~riskmodel.Restriction`. With any, the report gains the section
         "Restrictions in force" and every other figure is marginal on top of them.
+    client : dask.distributed.Client or concurrent.futures.Executor, optional
+        Runs the draws and the cut-set search as its tasks (the same numbers).
 
     Examples
     --------
@@ -195,22 +197,20 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     tick()
     lev = leverage(work)
     tick()
-    cs, cs_settings = _cutsets(work, lev, tick)
+    cs, cs_settings = _cutsets(work, lev, tick, client)
     results = [simulate(work, s) for s in picked]
     tick()
     pa = policy_alignment(work, scores)
     tick()
-    unc = score_uncertainty(work, draws=draws, seed=seed, scores=scores)
+    unc = score_uncertainty(work, draws=draws, seed=seed, scores=scores, client=client)
     tick()
     prov = provenance(chain)
     tick()
-    c = chain.compiled
     ranged = int(prov["low"].notna().sum()) if len(prov) else 0
-    files = chain_files(chain)
     settings: dict[str, Any] = {
         "riskmodel_version": __version__, "chain": chain.name, "title": chain.title,
-        "perspective": chain.perspective, "nodes": c.n, "edges": int(c.m),
-        "chain_files": [{"file": f.name, "sha256": sha256_file(f)} for f in files
+        "perspective": chain.perspective, "nodes": chain.compiled.n, "edges": int(chain.compiled.m),
+        "chain_files": [{"file": f.name, "sha256": sha256_file(f)} for f in chain_files(chain)
                         if f.exists() and sha256_file(f) is not None],
         "chain_data_sha256": _data_hash(chain),
         "horizon_months": int(scores.attrs.get("horizon", 12)), "threshold": 0.05,
