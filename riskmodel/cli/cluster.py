@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -74,7 +75,9 @@ def cluster_client(args: argparse.Namespace, needed: bool = True) -> Iterator[An
                                         RuntimeWarning)
                 cluster = stack.enter_context(distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True,
-                    **QUIET_HTTP))
+                    # its workers' logs (heartbeats lost at shutdown on a busy machine)
+                    # are not the user's business: a task's error reaches the command
+                    silence_logs=logging.CRITICAL, **QUIET_HTTP))
             client = stack.enter_context(distributed.Client(cluster))
             note(f"riskmodel: running on a local Dask cluster of {n} worker"
                  f"{'s' if n > 1 else ''}")
