@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from riskmodel.coalitions import coalition, cutsets
     from riskmodel.exporting import export
     from riskmodel.model import Chain, ChainGraph, Compiled, builtin_chains, load, save
+    from riskmodel.montecarlo import monte_carlo
     from riskmodel.reporting import report
     from riskmodel.restrictions import Restriction
     from riskmodel.scenario import Cut, Scenario
@@ -48,13 +49,13 @@ if TYPE_CHECKING:
         score_uncertainty,
         sensitivity,
     )
-    from riskmodel.simulation import Result, monte_carlo, simulate, simulate_many
+    from riskmodel.simulation import Result, simulate, simulate_many
     from riskmodel.validation import ValidationReport, validate
 
 _LAZY = {
     "Chain": "model", "ChainGraph": "model", "Compiled": "model", "builtin_chains": "model",
     "load": "model", "save": "model", "ValidationReport": "validation", "validate": "validation",
-    "simulate": "simulation", "simulate_many": "simulation", "monte_carlo": "simulation",
+    "simulate": "simulation", "simulate_many": "simulation", "monte_carlo": "montecarlo",
     "Result": "simulation", "Scenario": "scenario", "Cut": "scenario",
     "Restriction": "restrictions",
     "score": "scoring", "explain": "scoring", "leverage": "scoring",
@@ -64,6 +65,7 @@ _LAZY = {
     "export": "exporting",
 }
 _SUBMODULES = {"coalitions", "diff", "engine", "eto", "exporting", "io", "limits", "model",
+               "montecarlo",
                "plot", "provenance", "reporting", "restrictions", "scenario", "schema",
                "scoring", "simulation", "sources", "synthetic", "uncertainty", "validation"}
 

@@ -34,9 +34,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ import pandas as pd
 
 from riskmodel import engine
 from riskmodel._errors import ArgumentError
+from riskmodel.distributed import check_client
 from riskmodel.model import Chain, require_chain
 from riskmodel.targets import Target, label, resolve, with_target
 
@@ -76,6 +78,18 @@ def _target_availability(chain: Chain, country_sets: Sequence[Sequence[str]],
     return out
 
 
+def _take(items: Iterable[Any], n: int) -> list[Any]:
+    """The next ``n`` of ``items`` (fewer at the end)."""
+    return list(itertools.islice(items, n))
+
+
+def _part_availability(work: tuple[Any, ...], part: list[tuple[str, ...]]
+                       ) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """One batch of candidate sets and the target's availability under each (a task)."""
+    chain, target, mode, held = work
+    return part, _target_availability(chain, part, target, mode, held)
+
+
 def _check(chain: Chain, target: Any, mode: str) -> Target | None:
     """The resolved target (:func:`riskmodel.targets.resolve`), once the chain and
     ``mode`` are checked."""
@@ -104,7 +118,7 @@ def candidate_sets(n: int, max_size: int, limit: int) -> int:
 
 def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
             threshold: float = 0.05, countries: Sequence[str] | None = None,
-            mode: str = "immediate", baseline: Any = None) -> pd.DataFrame:
+            mode: str = "immediate", baseline: Any = None, client: Any = None) -> pd.DataFrame:
     """The minimal sets of up to ``max_size`` countries whose joint cut stops ``target``.
 
     Parameters
@@ -123,6 +137,8 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
         Restrictions in force, as for :func:`riskmodel.simulate` (None: the chain's
         own; False: none). A set is a cut set when its cut **on top of** them stops the
         target; where they alone stop it, the table is empty (``.attrs["note"]``).
+    client : dask.distributed.Client or concurrent.futures.Executor, optional
+        Evaluates each size's sets as tasks (:mod:`riskmodel.distributed`).
 
     Returns
     -------
@@ -165,7 +181,7 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
     from riskmodel.realised import baseline_of, describe
 
     tgt = _check(chain, target, mode)
-    _check_numbers(max_size, threshold)
+    _check_numbers(max_size, threshold, client)
     given, held = baseline_of(chain, baseline)
     cands = _candidates(chain, countries, max_size)
     realised = float(_target_availability(chain, [()], tgt, mode, held)[0]) if held else 1.
@@ -173,7 +189,7 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
     stopped = realised < threshold  # by the restrictions alone: no set to search
     note = f"the restrictions in force already stop {what} (availability {realised:.1%})"
     rows, evaluated = ([], 0) if stopped else _search(chain, cands, max_size, threshold,
-                                                      tgt, mode, held)
+                                                      tgt, mode, held, client)
     out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
     out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
     out.attrs = {"target": what, "target_nodes": list(tgt.nodes) if tgt else [],
@@ -184,9 +200,10 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
     return out
 
 
-def _check_numbers(max_size: Any, threshold: Any) -> None:
-    """Refuse a ``max_size`` that is not a whole number ≥ 1 or a ``threshold`` outside
-    [0, 1]."""
+def _check_numbers(max_size: Any, threshold: Any, client: Any = None) -> None:
+    """Refuse a ``max_size`` that is not a whole number ≥ 1, a ``threshold`` outside
+    [0, 1] or a ``client`` that runs no task (:func:`riskmodel.distributed.check_client`)."""
+    check_client(client)
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)) or max_size < 1:
         raise ArgumentError(f"max_size must be a whole number of at least 1, found {max_size!r}")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
@@ -235,11 +252,12 @@ def effective_sets(groups: Mapping[str, Any], cands: Sequence[str]
 
 
 def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
-            target: Target | None, mode: str, held: Sequence[Any] = ()
+            target: Target | None, mode: str, held: Sequence[Any] = (), client: Any = None
             ) -> tuple[list[dict[str, Any]], int]:
     """The minimal cut sets among ``cands`` (docs/model.md §2.6), on top of the
     restrictions in force ``held``, as table rows, and how many candidate sets were
-    evaluated."""
+    evaluated; each size's sets as tasks of ``client`` when given."""
+    from riskmodel.distributed import run
     from riskmodel.simulation import chunk_size
 
     reach = effective_sets(chain.groups, cands)
@@ -254,15 +272,13 @@ def _search(chain: Chain, cands: Sequence[str], max_size: int, threshold: float,
     rows: list[dict[str, Any]] = []
     evaluated = 0
     size_chunk = chunk_size(chain.compiled.n, 4096)
-    for size in range(1, max_size + 1):
+    work = (chain, target, mode, tuple(held))
+    for size in range(1, max_size + 1):  # one size at a time: its sets in parallel
         combos = (s for s in itertools.combinations(cands, size) if not redundant(s)
                   and not any(f <= e for e in [effect(s)] for f in found))
+        parts = iter(functools.partial(_take, combos, size_chunk), [])
         new: list[frozenset[str]] = []
-        while True:
-            part = list(itertools.islice(combos, size_chunk))
-            if not part:
-                break
-            avail = _target_availability(chain, part, target, mode, held)
+        for part, avail in run(_part_availability, work, parts, client=client):
             evaluated += len(part)
             for s, a in zip(part, avail, strict=True):
                 if a < threshold:

@@ -5,9 +5,9 @@ docs/model.md §1.5) and returns a :class:`Result` of DataFrames: availability o
 node by month, the end-use loss series, and a summary with the immediate and long-run
 bounds (the worst month's, each month counting only the cuts in force in it), cumulative
 loss, time-to-survive and time-to-recover. :func:`simulate_many`
-evaluates many scenarios as the columns of one matrix, in memory-bounded chunks, and
-:func:`monte_carlo` samples every ranged number of the chain (reproducibly, from a
-``seed``) and reports percentiles.
+evaluates many scenarios as the columns of one matrix, in memory-bounded chunks;
+:func:`riskmodel.montecarlo.monte_carlo` samples every ranged number of the chain
+(reproducibly, from a ``seed``) and reports percentiles.
 
 Examples
 --------
@@ -40,7 +40,7 @@ from riskmodel.scenario import Cut, Scenario, expand_country, resolve, scenario_
 from riskmodel.targets import END_USE, label, value_of, with_target
 from riskmodel.targets import resolve as resolve_target
 
-__all__ = ["MonteCarloResult", "Result", "monte_carlo", "simulate", "simulate_many"]
+__all__ = ["Result", "simulate", "simulate_many"]
 
 DEFAULT_THRESHOLD = 0.05
 MAX_CHUNK = 192
@@ -396,7 +396,7 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
                   months: int | None = None, threshold: float = DEFAULT_THRESHOLD,
                   bounds: bool = True, chunk: int | None = None,
                   progress: bool | None = None, baseline: Any = None,
-                  target: Any = None) -> pd.DataFrame:
+                  target: Any = None, client: Any = None) -> pd.DataFrame:
     """Summaries of many scenarios, evaluated as matrix columns in memory-bounded chunks.
 
     Returns one row per scenario (indexed by scenario name) with the columns of
@@ -404,7 +404,9 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     skips the static bounds (NaN). ``baseline`` is as for :func:`simulate`: with
     restrictions in force, each row is the scenario's marginal effect on top of them,
     beside their ``realised_loss`` (the same for every scenario). ``target`` is as for
-    :func:`simulate`; ``.attrs["target"]`` names what the losses measure.
+    :func:`simulate`; ``.attrs["target"]`` names what the losses measure. ``client``
+    runs the chunks as tasks (as for :func:`~riskmodel.monte_carlo`), with the serial
+    run's numbers.
 
     Examples
     --------
@@ -416,7 +418,9 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     {'CN': 0.461, 'JP': 0.661, 'TW': 0.4}
     """
     from riskmodel._progress import Progress
+    from riskmodel.distributed import check_client, run
 
+    check_client(client)
     scs = [_as_scenario(chain, s, months) for s in scenarios]
     _, held = baseline_of(chain, baseline)
     tgt = resolve_target(chain, target)
@@ -424,144 +428,47 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
         empty = _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
         empty.attrs["target"] = label(tgt)
         return empty
-    horizon = max(s.months for s in scs)
     c = chain.compiled
     p = with_target(c, engine.params_from_compiled(c), tgt)
     realised = _realised(chain, p, held)  # one column of numbers: one for all
+    work = _Sweep(chain, p, tuple(held), realised, max(s.months for s in scs), threshold,
+                  bounds, value_of(c, tgt))
     size = chunk or chunk_size(c.n, len(scs))
-    frames = []
     with Progress(len(scs), "simulating", enabled=progress) as bar:
-        for lo in range(0, len(scs), size):
-            part = scs[lo:lo + size]
-            spec = cut_spec(chain, part, p, baseline=held)
-            loss = engine.dynamic(c, p, spec, horizon).loss
-            if bounds:
-                h = np.array([s.months for s in part])
-                imm = engine.static_bounds(c, p, spec, h, mode="immediate")
-                lr = engine.static_bounds(c, p, spec, h, mode="long_run")
-            else:
-                imm = lr = np.full(len(part), np.nan)
-            if held:
-                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-            for j, sc in enumerate(part):
-                frames.append(_summary(loss[: sc.months, j:j + 1], sc.start, threshold,
-                                       imm[j:j + 1], lr[j:j + 1], value_of(c, tgt),
-                                       realised))
-            bar.update(len(part))
-    out = pd.concat(frames, ignore_index=True)
+        parts = run(_sweep_chunk, work, [scs[lo:lo + size] for lo in range(0, len(scs), size)],
+                    client=client, progress=bar, size=len)
+    out = pd.concat([f for part in parts for f in part], ignore_index=True)
     out.index = pd.Index([s.name for s in scs], name="scenario")
     out.attrs["target"] = label(tgt)
     return out
 
 
-# ---------------------------------------------------------------------------
-# Monte Carlo
-# ---------------------------------------------------------------------------
-
 @dataclass
-class MonteCarloResult:
-    """Draws of every output of a scenario over the data's uncertainty.
+class _Sweep:
+    """What every chunk of a sweep of scenarios reads (sent to each worker once)."""
 
-    ``draws`` has one row per draw (the columns of :attr:`Result.summary`);
-    ``percentiles`` the P5/P50/P95 of each; ``loss`` the end-use loss percentiles by
-    month.
-    """
-
-    chain_name: str
-    scenario: Scenario
-    draws: pd.DataFrame
-    percentiles: pd.DataFrame
-    loss: pd.DataFrame
-    seed: int | None
-    ranged_values: int
-    #: the restrictions in force the run took (as :attr:`Result.baseline`)
-    baseline: tuple[Any, ...] = ()
-    #: what the losses measure (as :attr:`Result.target`)
-    target: str = END_USE
-
-    def __str__(self) -> str:
-        q = self.percentiles
-        lines = [f"{self.chain_name}: {self.scenario.label()} — Monte Carlo, "
-                 f"{len(self.draws)} draws over {self.ranged_values} ranged values "
-                 f"(seed {self.seed})"]
-        if self.target != END_USE:
-            lines.append(f"  loss of {self.target} (the shortfall of its nodes)")
-        if self.baseline:
-            lines.append(f"  restrictions in force ({len(self.baseline)}): the figures below "
-                         "are this scenario's marginal effect on top of them")
-        for col in ("immediate_loss", "peak_loss", "final_loss", "cumulative_loss",
-                    *(("realised_loss",) if self.baseline else ())):
-            lines.append(f"  {col}: P5 {q.loc['P5', col]:.3g}, P50 {q.loc['P50', col]:.3g}, "
-                         f"P95 {q.loc['P95', col]:.3g}")
-        return "\n".join(lines)
+    chain: Chain
+    p: Params
+    held: tuple[Cut, ...]
+    realised: np.ndarray
+    horizon: int
+    threshold: float
+    bounds: bool
+    value: float  # the value the losses are shares of (end use, or the target's)
 
 
-def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws: int = 1000,
-                seed: int | None = 0, months: int | None = None,
-                threshold: float = DEFAULT_THRESHOLD, chunk: int | None = None,
-                progress: bool | None = None, baseline: Any = None,
-                target: Any = None) -> MonteCarloResult:
-    """Run ``scenario`` over ``draws`` samples of every ranged number in the chain.
-
-    Each number with ``low``/``high`` is drawn from its distribution (triangular with
-    mode at the value, or uniform); a node's supplier shares are drawn together and
-    scaled down when they sum above 1. The same ``seed`` gives the same numbers.
-    ``baseline`` is as for :func:`simulate`: with restrictions in force, each draw has
-    its own ``realised_loss`` and the other figures (and :attr:`MonteCarloResult.loss`)
-    are the scenario's marginal effect on top of them. ``target`` is as for
-    :func:`simulate` (its weights do not move with the draws).
-
-    Examples
-    --------
-    >>> import riskmodel as rm
-    >>> mc = rm.monte_carlo(rm.load("bicycle"), "japan_drivetrain_cut", draws=200, seed=1)
-    >>> q = mc.percentiles["immediate_loss"]
-    >>> bool(q["P5"] < 0.7 < q["P95"])
-    True
-    """
-    from riskmodel._progress import Progress
-    from riskmodel.uncertainty import check_draws, check_seed, numbers_per_draw, sample_params
-
-    check_draws(draws, 0 if months is None else months)
-    check_seed(seed)
-    sc = _as_scenario(chain, scenario, months)
-    check_draws(draws, sc.months)
-    held_as_given, held = baseline_of(chain, baseline)
-    c = chain.compiled
-    tgt = resolve_target(chain, target)
-    rng = np.random.default_rng(seed)
-    # a draw holds its own numbers where they are ranged (and copies while they are made)
-    size = chunk or chunk_size(c.n, draws, extra=2 * numbers_per_draw(chain))
-    frames, losses = [], []
-    ranged = 0
-    with Progress(draws, "monte carlo", enabled=progress) as bar:
-        for lo in range(0, draws, size):
-            k = min(size, draws - lo)
-            p, ranged = sample_params(chain, k, rng)
-            p = with_target(c, p, tgt)
-            spec = cut_spec(chain, [sc] * k, p, baseline=held)
-            loss = engine.dynamic(c, p, spec, sc.months).loss
-            imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
-            lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
-            realised = _realised(chain, p, held)  # each draw its own
-            if held:
-                loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-            frames.append(_summary(loss, sc.start, threshold, imm, lr, value_of(c, tgt),
-                                   realised))
-            losses.append(loss)
-            bar.update(k)
-    table = pd.concat(frames, ignore_index=True)
-    table.index.name = "draw"
-    loss = np.concatenate(losses, axis=1)
-    qs = {"P5": 5, "P50": 50, "P95": 95}
-    pct = pd.DataFrame({name: table.replace([np.inf], np.nan).quantile(q / 100)
-                        for name, q in qs.items()}).T
-    for col in ("time_to_survive", "time_to_recover"):
-        # nearest rank: the times may be inf (not within the horizon)
-        pct[col] = [float(np.percentile(table[col], q, method="nearest"))
-                    for q in qs.values()]
-    loss_q = pd.DataFrame({name: np.percentile(loss, q, axis=1) for name, q in qs.items()},
-                          index=pd.RangeIndex(sc.months, name="month"))
-    table.attrs["target"] = label(tgt)
-    return MonteCarloResult(chain.name, sc, table, pct, loss_q, seed, ranged, held_as_given,
-                            label(tgt))
+def _sweep_chunk(w: _Sweep, part: Sequence[Scenario]) -> list[pd.DataFrame]:
+    """The summary of each scenario of one chunk, evaluated as one batch of columns."""
+    c, p, held = w.chain.compiled, w.p, w.held
+    spec = cut_spec(w.chain, part, p, baseline=held)
+    loss = engine.dynamic(c, p, spec, w.horizon).loss
+    if w.bounds:
+        h = np.array([s.months for s in part])
+        imm = engine.static_bounds(c, p, spec, h, mode="immediate")
+        lr = engine.static_bounds(c, p, spec, h, mode="long_run")
+    else:
+        imm = lr = np.full(len(part), np.nan)
+    if held:
+        loss, (imm, lr) = _on_top(loss, w.realised, (imm, lr))
+    return [_summary(loss[: sc.months, j:j + 1], sc.start, w.threshold, imm[j:j + 1],
+                     lr[j:j + 1], w.value, w.realised) for j, sc in enumerate(part)]

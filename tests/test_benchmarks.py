@@ -82,3 +82,13 @@ def test_sensitivity_benchmark_smallest(tmp_path: Path) -> None:
     assert row["chain"] == "bicycle" and 0 < row["numbers_run"] <= row["ranged"]
     assert row["left_out_that_moved"] == 0  # no number left out of a tornado moves a score
     assert row["sensitivity_s"] > 0 and row["pairs_s"] > 0
+
+
+def test_dask_benchmark_smallest(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    data = _smallest("bench_dask.py", tmp_path)
+    (row,) = data["results"]
+    assert row["n"] == 2000 and row["draws"] == 256 and row["blocks"] == 4
+    assert row["identical"] is True  # the cluster's draws are the serial run's, byte for byte
+    assert row["serial_s"] > 0 and row["cluster_warm_s"] > 0 and row["ranged_values"] > 100
+    assert row["overhead_per_task_ms"] > 0 and data["workers"] == 2

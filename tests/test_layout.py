@@ -25,6 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "riskmodel"
 RANKS: dict[str, float] = {
     # foundations: no riskmodel imports but each other's
     "_version": 0, "_errors": 0, "limits": 0, "schema": 0, "_progress": 0, "data": 0,
+    "distributed": 0.5,  # runs independent units serially, on Dask or an executor
     "io": 1,            # read, write, tables, parsing, rendering
     "scenario": 2,      # cuts and scenarios
     "restrictions": 2.5,  # restrictions in force: permanent, dated cuts (imports scenario)
@@ -34,6 +35,7 @@ RANKS: dict[str, float] = {
     "uncertainty": 6, "provenance": 6, "synthetic": 6, "sources": 6, "realised": 6,
     "targets": 6,       # what a loss measures: end-use value or named target nodes
     "simulation": 7, "eto": 7,
+    "montecarlo": 7.5,  # one scenario over draws of the ranged numbers
     "coalitions": 8,
     "scoring": 9,
     "diff": 10, "exporting": 10,

@@ -8,6 +8,7 @@ needs them, so ``riskmodel --help`` is instant.
 - ``parser``: :func:`build_parser`, the commands in their order;
 - ``common``: exit codes, the usage error, ``--out``, scenarios from the arguments;
 - ``args``: the argument types (whole numbers, fractions, months, draws, seeds);
+- ``cluster``: ``--scheduler`` and ``--workers`` (a Dask cluster for the draws and sweeps);
 - ``chains``: ``chains``, ``validate`` and ``schema``;
 - ``simulate``: ``simulate``;
 - ``analysis``: ``score`` and ``cutsets``;

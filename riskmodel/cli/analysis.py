@@ -15,6 +15,7 @@ from riskmodel.cli.args import (
     nonnegative_int,
     positive_int,
 )
+from riskmodel.cli.cluster import add_cluster, cluster_client
 from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
@@ -82,6 +83,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_no_baseline(sp, "each node's choke score (and each country's leverage) as its")
     add_target(sp)
     add_pairs_option(sp)
+    add_cluster(sp, "the --mc draws")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -121,9 +123,11 @@ def cli_score(args: argparse.Namespace) -> int:
     shown = scores if args.top == 0 else scores.head(args.top)
     unc = None
     if args.mc:
-        unc = score_uncertainty(chain, draws=args.mc, seed=args.seed, horizon=args.horizon,
-                                top=min(args.top or 5, 5), scores=scores,
-                                baseline=baseline_arg(args), to=args.to)
+        with cluster_client(args) as client:
+            unc = score_uncertainty(chain, draws=args.mc, seed=args.seed,
+                                    horizon=args.horizon, top=min(args.top or 5, 5),
+                                    scores=scores, baseline=baseline_arg(args), to=args.to,
+                                    client=client)
         shown = shown.join(unc[_MC_COLUMNS])
     lev = leverage(chain, horizon=args.horizon, to=_leverage_to(chain, args.leverage_to),
                    baseline=baseline_arg(args), target=args.target) if args.leverage else None

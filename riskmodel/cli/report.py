@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from riskmodel.cli.cluster import add_cluster, cluster_client
 from riskmodel.cli.common import (
     add_monte_carlo,
     add_no_baseline,
@@ -53,6 +54,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
                          "set); without it, reruns give identical files")
     add_no_baseline(sp, "every figure as a further cut's")
     add_target(sp, repeat=True)
+    add_cluster(sp, "the Monte Carlo draws and the cut-set search")
     sp.set_defaults(func=cli_report)
     return sp
 
@@ -83,10 +85,11 @@ def cli_report(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "timestamp", False):
             report_time()  # a bad SOURCE_DATE_EPOCH fails before the work
-        paths = report(args.chain, args.out, formats=args.format or ("all",),
-                       scenarios=args.scenario, mc=args.mc, seed=args.seed, force=args.force,
-                       timestamp=getattr(args, "timestamp", False),
-                       baseline=baseline_arg(args), target=_targets(args))
+        with cluster_client(args) as client:
+            paths = report(args.chain, args.out, formats=args.format or ("all",),
+                           scenarios=args.scenario, mc=args.mc, seed=args.seed,
+                           force=args.force, timestamp=getattr(args, "timestamp", False),
+                           baseline=baseline_arg(args), target=_targets(args), client=client)
     except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1

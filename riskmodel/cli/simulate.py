@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from riskmodel.cli.args import fraction, month, months
+from riskmodel.cli.cluster import add_cluster, cluster_client
 from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
@@ -62,6 +63,7 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     add_monte_carlo(sp, "Monte Carlo over the chain's ranged values with N draws")
     add_no_baseline(sp)
     add_target(sp)
+    add_cluster(sp, "the Monte Carlo draws or the scenarios")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_out(sp)
     return sp
@@ -79,20 +81,22 @@ def cli_simulate(args: argparse.Namespace) -> int:
     args.resolved_target = target_arg(chain, args)
     scenarios = scenarios_from_args(args, chain)
     _warn(chain, scenarios)
-    if args.mc:
-        if len(scenarios) != 1:
-            raise usage_error("--mc takes one scenario")
-        _emit_monte_carlo(chain, scenarios[0], args)
-    elif len(scenarios) > 1:
-        table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold,
-                              baseline=baseline_arg(args), target=args.target)
-        t = args.resolved_target
-        head = target_line(t) + "\n" if t is not None and args.format == "table" else ""
-        if t is not None and args.format != "table":  # every row says what it measured
-            table = table.assign(target=t.name)
-        emit(head + render(table, args.format), args)
-    else:
-        _emit_simulation(chain, scenarios[0], args)
+    if args.mc and len(scenarios) != 1:
+        raise usage_error("--mc takes one scenario")
+    with cluster_client(args, needed=bool(args.mc) or len(scenarios) > 1) as client:
+        if args.mc:
+            _emit_monte_carlo(chain, scenarios[0], args, client)
+        elif len(scenarios) > 1:
+            table = simulate_many(chain, scenarios, months=args.months,
+                                  threshold=args.threshold, baseline=baseline_arg(args),
+                                  target=args.target, client=client)
+            t = args.resolved_target
+            head = target_line(t) + "\n" if t is not None and args.format == "table" else ""
+            if t is not None and args.format != "table":  # every row says what it measured
+                table = table.assign(target=t.name)
+            emit(head + render(table, args.format), args)
+        else:
+            _emit_simulation(chain, scenarios[0], args)
     return EXIT_OK
 
 
@@ -108,16 +112,17 @@ def _warn(chain: Any, scenarios: list[Any]) -> None:
         print_problems(problems)
 
 
-def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> None:
-    """Run ``args.mc`` draws of one scenario; emit the percentiles (table, JSON) or
-    every draw (CSV)."""
+def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace,
+                      client: Any = None) -> None:
+    """Run ``args.mc`` draws of one scenario (on ``client`` when given); emit the
+    percentiles (table, JSON) or every draw (CSV)."""
     from riskmodel.io.render import render, to_jsonable
+    from riskmodel.montecarlo import monte_carlo
     from riskmodel.realised import describe
-    from riskmodel.simulation import monte_carlo
 
     mc = monte_carlo(chain, scenario, draws=args.mc, seed=args.seed, months=args.months,
                      threshold=args.threshold, baseline=baseline_arg(args),
-                     target=args.target)
+                     target=args.target, client=client)
     if args.format == "table":
         emit(str(mc) + "\n\n" + render(mc.percentiles.T, "table"), args)
     elif args.format == "csv":
@@ -127,6 +132,7 @@ def _emit_monte_carlo(chain: Any, scenario: Any, args: argparse.Namespace) -> No
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": mc.scenario.as_dict(), "draws": args.mc,
             "seed": args.seed, "ranged_values": mc.ranged_values, "target": mc.target,
+            **({"note": mc.note} if mc.note else {}),
             **({"baseline": describe(mc.baseline)} if mc.baseline else {}),
             "percentiles": mc.percentiles.T, "loss_percentiles": mc.loss}), indent=2), args)
 

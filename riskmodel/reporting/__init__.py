@@ -100,7 +100,7 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
            force: bool = False, timestamp: bool = False, baseline: Any = None,
-           target: Any = None) -> dict[str, Path]:
+           target: Any = None, client: Any = None) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
     Parameters
@@ -131,6 +131,8 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     target : str or list, optional
         Targets scored in the section "Targets" after the chain's declared ones
         (:func:`~riskmodel.reporting.targets.report_targets`); the rest is end-use value.
+    client : dask.distributed.Client or concurrent.futures.Executor, optional
+        Runs the draws and the cut-set search as its tasks (:mod:`riskmodel.distributed`).
 
     Returns
     -------
@@ -169,7 +171,8 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     steps = 8 + CUTSET_TARGETS + 1
     with Progress(steps, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
-                       progress=lambda: bar.update(1), baseline=baseline, target=target)
+                       progress=lambda: bar.update(1), baseline=baseline, target=target,
+                       client=client)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)

@@ -109,8 +109,8 @@ def _pick_scenarios(chain: Chain, scenarios: Iterable[Any] | None) -> list[Any]:
     return [resolve(chain, s) for s in picked]
 
 
-def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
-             ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None],
+             client: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Minimal cut sets of the countries with the most leverage, for all end use and the
     largest end-use targets; the table and the search's settings."""
     import numpy as np
@@ -129,8 +129,8 @@ def _cutsets(chain: Chain, lev: pd.DataFrame, progress: Callable[[], None]
     evaluated = 0
     stopped: dict[str, float] = {}  # targets the restrictions in force alone stop
     for t in targets:
-        cs = cutsets(chain, target=t, max_size=3, countries=cands) if cands else \
-            pd.DataFrame(columns=["size", "countries", "availability"])
+        cs = (cutsets(chain, target=t, max_size=3, countries=cands, client=client) if cands
+              else pd.DataFrame(columns=["size", "countries", "availability"]))
         evaluated += int(cs.attrs.get("evaluated", 0))
         if cs.attrs.get("note"):
             stopped[t or "all end use"] = float(cs.attrs["realised_availability"])
@@ -167,7 +167,7 @@ def _settings(chain: Chain, scores: pd.DataFrame, picked: list[Any],
 
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
             seed: int = 0, progress: Callable[[], None] | None = None,
-            baseline: Any = None, target: Any = None) -> ReportData:
+            baseline: Any = None, target: Any = None, client: Any = None) -> ReportData:
     """Compute every table, text and figure input of the report (no rendering).
 
     Parameters
@@ -190,6 +190,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     target : str or list, optional
         Targets the section "Targets" scores after the chain's declared ones
         (:func:`riskmodel.reporting.targets.report_targets`; none at all: no section).
+    client : dask.distributed.Client or concurrent.futures.Executor, optional
+        Runs the draws and the cut-set search as its tasks (the same numbers).
 
     Examples
     --------
@@ -219,12 +221,12 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
                              horizon=int(scores.attrs.get("horizon", 12)))
     lev = leverage(work)
     tick()
-    cs, cs_settings = _cutsets(work, lev, tick)
+    cs, cs_settings = _cutsets(work, lev, tick, client)
     results = [simulate(work, s) for s in picked]
     tick()
     pa = policy_alignment(work, scores)
     tick()
-    unc = score_uncertainty(work, draws=draws, seed=seed, scores=scores)
+    unc = score_uncertainty(work, draws=draws, seed=seed, scores=scores, client=client)
     tick()
     prov = provenance(chain)
     tick()

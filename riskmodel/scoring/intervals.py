@@ -7,6 +7,7 @@ numbers; this module scores each draw.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,8 @@ __all__ = ["score_uncertainty"]
 def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
                       horizon: int = HORIZON, top: int = 5,
                       scores: pd.DataFrame | None = None,
-                      baseline: Any = None, to: str = "all") -> pd.DataFrame:
+                      baseline: Any = None, to: str = "all", client: Any = None
+                      ) -> pd.DataFrame:
     """Choke-score intervals and top-``top`` probabilities over the data's uncertainty.
 
     Every ranged number is drawn (see :mod:`riskmodel.uncertainty`); in each draw every
@@ -53,7 +55,10 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     :func:`~riskmodel.scoring.score`) puts every cut of every draw on top of them: each
     draw's scores are then marginal, against that draw's realised loss
     (``.attrs["realised_loss"]``: the central one). Give ``scores`` scored with the same
-    ``baseline``.
+    ``baseline``. The draws come in blocks as :func:`~riskmodel.monte_carlo`'s: the same
+    ``seed`` gives the same numbers on any ``client`` (a ``dask.distributed.Client`` or a
+    ``concurrent.futures.Executor``) or none; with nothing ranged the scores are
+    computed once (``.attrs["ranged_values"]`` is 0, and the note says so).
 
     Examples
     --------
@@ -63,23 +68,29 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     True
     """
     require_chain(chain, "score_uncertainty")
-    from riskmodel.uncertainty import check_draws, check_seed
+    from riskmodel.distributed import check_client
+    from riskmodel.uncertainty import check_draws, check_seed, ranged_count
 
     check_draws(draws, horizon)
     check_seed(seed)
+    check_client(client)
     scores = scores if scores is not None else score(chain, horizon=horizon,
                                                      baseline=baseline, to=to)
     c = chain.compiled
     held = restrictions(chain, engine.params_from_compiled(c), baseline)
     countries = [x if isinstance(x, str) else None
                  for x in scores["cut_country"].reindex(c.ids)]
-    results = _drawn_scores(chain, countries, draws=draws, horizon=horizon,
-                            rng=np.random.default_rng(seed), held=held, to=to)
+    results = _drawn_scores(chain, countries, draws=draws, horizon=horizon, seed=seed,
+                            held=held, to=to, client=client)
     out = _intervals(results, scores, c.ids, top)
     base_top = out[(out["baseline_rank"] <= top) & (out["baseline"] > 0)]
     robust = bool((base_top["p_top"] >= 0.8).all())
     out.attrs = {"draws": draws, "seed": seed, "top": top, "horizon": horizon, "to": to,
                  "robust": robust, **held.attrs, "note": _note(base_top, top, robust)}
+    out.attrs["ranged_values"] = ranged = ranged_count(chain)
+    if not ranged:
+        out.attrs["note"] = ("nothing in the chain is ranged: every draw is the same, so "
+                             "the scores were computed once")
     return out
 
 
@@ -95,14 +106,24 @@ def _note(base_top: pd.DataFrame, top: int, robust: bool) -> str:
 
 
 def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, horizon: int,
-                  rng: np.random.Generator, held: Held, to: str = "all") -> np.ndarray:
+                  seed: int | None, held: Held, to: str = "all",
+                  client: Any = None) -> np.ndarray:
     """The choke score of every node in each draw, ``(draws, n)``: each node cut by
     ``countries`` (None: not cut, 0), on top of the restrictions in force ``held``
-    (marginal against each draw's realised loss), in memory-bounded batches of draws."""
-    from riskmodel.uncertainty import numbers_per_draw, sample_params
+    (marginal against each draw's realised loss), in blocks of draws (as
+    :func:`~riskmodel.monte_carlo`'s: the same numbers however they run, on ``client``
+    or not); with nothing ranged, every draw is the first."""
+    from riskmodel._progress import Progress
+    from riskmodel.distributed import run
+    from riskmodel.uncertainty import BLOCK, Sampler, draw_blocks
 
     c = chain.compiled
     nodes = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
+    results = np.zeros((draws, c.n))
+    if not len(nodes):  # no node to cut: every choke score is 0 in every draw
+        return results
+    sampler = Sampler(chain)
+    m = len(nodes)
     cc = [countries[j] for j in nodes]
     expand = expansion(chain)
     # a stop to all that costs what a lost supply costs stays on the cone kernel
@@ -110,15 +131,46 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
     strict = held.spec is not None and held.spec.targeted
     dest = "world" if to == "all" and spared_nowhere(c, nodes, cc, expand,
                                                      strict=strict).all() else to
-    m = len(nodes)
-    results = np.zeros((draws, c.n))
     # every column holds its draw's numbers where they are ranged
-    per_chunk = max(1, columns_per_batch(c.n, m * draws, extra=numbers_per_draw(chain))
-                    // max(m, 1))
-    done = 0 if m else draws  # no node to cut: every choke score is 0 in every draw
-    while done < draws:
-        d = min(per_chunk, draws - done)
-        p_d, _ = sample_params(chain, d, rng)
+    step = columns_per_batch(c.n, m * BLOCK, extra=sampler.numbers_per_draw()) // m
+    work = _Draws(chain, sampler, nodes, cc, expand, held, horizon,
+                  min(BLOCK, max(1, step)), dest)
+    once = sampler.count == 0
+    blocks = draw_blocks(1 if once else draws, seed)
+    with Progress(draws, "score uncertainty") as bar:
+        parts = run(_score_block, work, blocks, client=client, progress=bar,
+                    size=lambda b: draws if once else b.size)
+    for block, loss in zip(blocks, parts, strict=True):
+        results[block.start:block.start + block.size, nodes] = loss
+    if once:
+        results[1:] = results[0]
+    return results
+
+
+@dataclass
+class _Draws:
+    """What every block of draws reads (sent to each worker once)."""
+
+    chain: Chain
+    sampler: Any
+    nodes: np.ndarray
+    countries: list[str | None]
+    expand: Any
+    held: Held
+    horizon: int
+    step: int  # draws evaluated at once: the chain's memory budget, at most a block
+    to: str  # whom each stop withholds from ("world" where that costs the same as "all")
+
+
+def _score_block(w: _Draws, block: Any) -> np.ndarray:
+    """The choke scores ``(draws, cut nodes)`` of one block of draws, drawn from its
+    own seed and evaluated alone (``w.step`` draws at a time, set by the chain)."""
+    c, held, m = w.chain.compiled, w.held, len(w.nodes)
+    drawn = w.sampler.draw(block.size, np.random.default_rng(block.seed))
+    out = np.zeros((block.size, m))
+    for lo in range(0, block.size, w.step):
+        d = min(w.step, block.size - lo)
+        p_d = drawn if d == block.size else drawn.columns(np.arange(lo, lo + d))
         # columns: draw-major, one column per (draw, node)
         rep = np.repeat(np.arange(d), m)
 
@@ -127,18 +179,17 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
         p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
             "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
             "weight", "life", "world_share")}})
-        spec = single_cuts(c, p, np.tile(nodes, d), cc * d, expand=expand, to=dest,
-                           controls=True)
+        spec = single_cuts(c, p, np.tile(w.nodes, d), w.countries * d, expand=w.expand,
+                           to=w.to, controls=True)
         if held.spec is not None:
             spec = in_every_column(spec, held.spec)
-        loss = engine.dynamic(c, p, spec, months_read(horizon, None)).loss
+        loss = engine.dynamic(c, p, spec, months_read(w.horizon, None)).loss
         if held.spec is not None:
             realised = engine.static_loss(c, p_d, in_every_column(engine.CutSpec.none(d),
                                                                   held.spec), mode="long_run")
             loss = np.maximum(0.0, marginal(loss, np.repeat(realised, m)[None, :]))
-        results[done:done + d, nodes] = horizon_reading(loss, horizon)[0].reshape(d, m)
-        done += d
-    return results
+        out[lo:lo + d] = horizon_reading(loss, w.horizon)[0].reshape(d, m)
+    return out
 
 
 def _intervals(results: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,

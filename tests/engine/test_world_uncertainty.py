@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import riskmodel as rm
-from riskmodel.uncertainty import ranged_count, sample_params
+from riskmodel.uncertainty import ranged_count, sample_run
 
 HEAD = """\
 schema: riskmodel/chain@1
@@ -78,7 +78,7 @@ def test_a_ranged_world_share_spreads_a_chinese_stop(tmp_path: Path) -> None:
     # most 1)
     mc = rm.monte_carlo(chain, [rm.Cut("CN")], draws=200, seed=7, chunk=200)  # one batch of draws
     assert mc.ranged_values == 2
-    p, _ = sample_params(chain, 200, np.random.default_rng(7))
+    p, _ = sample_run(chain, 200, 7)  # the run's draws, block by block
     c = chain.compiled
     rows = {c.countries[k]: i for i, k in enumerate(p.row_country)
             if c.ids[p.row_node[i]] == "anode"}
@@ -133,7 +133,7 @@ edges:
     chain = load(tmp_path, text)
     assert chain.compiled.world is not None
     mc = rm.monte_carlo(chain, [rm.Cut("JP")], draws=100, seed=11, chunk=100)
-    p, used = sample_params(chain, 100, np.random.default_rng(11))
+    p, used = sample_run(chain, 100, 11)
     assert used == 1
     d = p.row_share[list(p.row_node).index(chain.compiled.index.get_loc("anode"))]
     assert mc.draws["immediate_loss"].to_numpy() == pytest.approx(d, abs=1e-12)
