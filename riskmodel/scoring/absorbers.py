@@ -66,7 +66,10 @@ def absorbers(chain: Chain, node: str, country: str, *, to: Any = "all",
     Examples
     --------
     >>> import riskmodel as rm
-    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL")
+    >>> semis = rm.load("semiconductors")
+    >>> absorbers(semis, "euv_lithography", "NL").empty  # EUV never shipped: in force
+    True
+    >>> a = absorbers(semis, "euv_lithography", "NL", baseline=False)
     >>> a.loc[a["kind"] == "group", ["at", "group", "kept"]].round(2).to_numpy().tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['domestic_advanced_logic_fab', 'critical_lithography', 0.35],
@@ -163,14 +166,15 @@ def absorbed_text(table: pd.DataFrame, *, limit: int = 4) -> str:
     Examples
     --------
     >>> import riskmodel as rm
-    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL")
+    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL", baseline=False)
     >>> print(absorbed_text(a))  # doctest: +NORMALIZE_WHITESPACE
     What absorbs the cut: at domestic_advanced_logic_fab, the alternatives group
     critical_lithography (duv_lithography, covering 35%) keeps 35% of the need; at
     advanced_processors, the alternatives group logic_fab (foreign_leading_edge_foundry,
     covering 100%; mature_foundry, covering 20%) keeps all of it; at mobile_socs, the
     alternatives group logic_fab (foreign_leading_edge_foundry, covering 100%;
-    mature_foundry, covering 40%) keeps all of it; stocks: euv_lithography (9 months).
+    mature_foundry, covering 40%) keeps all of it; installed bases: euv_lithography (84
+    months' service life).
     """
     parts = []
     flows = table[table["kind"].isin(["group", "path"])]
@@ -212,7 +216,10 @@ def explain_absorbers(chain: Chain, scores: pd.DataFrame, node: str, *,
     --------
     >>> import riskmodel as rm
     >>> semis = rm.load("semiconductors")
-    >>> explain_absorbers(semis, rm.score(semis), "euv_lithography")[:60]
+    >>> explain_absorbers(semis, rm.score(semis), "euv_lithography")  # never shipped
+    ' Nothing along the chain absorbs it: the cut withholds little.'
+    >>> free = rm.score(semis, baseline=False)
+    >>> explain_absorbers(semis, free, "euv_lithography", baseline=False)[:60]
     ' What absorbs the cut: at domestic_advanced_logic_fab, the a'
     """
     r = scores.loc[node]
