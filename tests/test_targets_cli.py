@@ -29,7 +29,7 @@ def test_score_by_target_says_what_it_measures(path, capsys) -> None:
     code, out, _ = _run(capsys, "score", path, "--target", "logic_capacity", "--top", "0")
     assert code == 0
     lines = out.splitlines()
-    assert "loss of logic_capacity share" in lines[0]
+    assert "share of logic_capacity lost over 24 months" in lines[0]
     assert lines[1] == "loss of logic_capacity (fab) instead of end-use value"
     assert lines[3].split()[:2] == ["tool", "1"]
     code, out, _ = _run(capsys, "score", path, "--target", "fab,imports", "--format", "json")
@@ -43,7 +43,7 @@ def test_score_by_target_says_what_it_measures(path, capsys) -> None:
 def test_score_leverage_by_target(path, capsys) -> None:
     code, out, _ = _run(capsys, "score", path, "--target", "fab", "--leverage")
     assert code == 0
-    assert "Country leverage (loss of fab if the country cuts everything" in out
+    assert "Country leverage (loss of fab over 24 months if the country cuts everything" in out
     lev = out[out.index("Country leverage"):].splitlines()
     assert lev[2].split()[:2] == ["NL", "1"]
 
@@ -117,7 +117,7 @@ def test_the_target_section_ranks_by_the_target(path) -> None:
     assert list(chips.frame.index) == ["imports", "tool"]  # tied: by id
     assert chips.frame["choke_score"].tolist() == pytest.approx([0.5, 0.5])
     assert sec.bullets[0].startswith("logic_capacity (fab): its top choke point is tool; "
-                                     "a cut by NL costs 100.0% of it at month 12")
+                                     "a cut by NL costs 100.0% of it on average over 24 months")
     assert "0.0% of end-use value" in sec.bullets[0]
     assert any("Targets: 2 scored beside end-use value" in p
                for p in data.sections[0].paragraphs)
@@ -151,4 +151,5 @@ def test_csv_rows_say_what_they_measured(path, capsys) -> None:
     assert out.splitlines()[:2] == ["month,loss_of_fab,tool,fab,imports,devices",
                                     "0,1.0,0.0,0.0,1.0,1.0"]
     _, out, _ = _run(capsys, "score", path, "--target", "fab", "--leverage", "--format", "csv")
-    assert out.splitlines()[1] == "NL,1.0,1.0,1.0,1,['tool'],fab"
+    # leverage, time_to_impact, immediate, long_run, nodes_supplied, carriers, target
+    assert out.splitlines()[1] == "NL,1.0,0.0,1.0,1.0,1,['tool'],fab"

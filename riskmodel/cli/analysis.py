@@ -183,7 +183,9 @@ def _emit_scores(chain: Any, scores: Any, shown: Any, unc: Any, lev: Any,
             on_top = (f", on top of the {held} restriction{'s' if held > 1 else ''} in "
                       f"force, whose realised loss is {lev.attrs['realised_loss']:.1%}"
                       if held else "")
-            parts += ["", f"Country leverage ({what} if the country cuts everything it "
+            lost = "end-use loss" if t is None else f"loss of {t.name}"
+            parts += ["", f"Country leverage ({lost} over {args.horizon} months if the "
+                      "country cuts everything it "
                       f"supplies or controls, to {args.leverage_to}{on_top}):",
                       render(lev, "table")]
         emit("\n".join(parts), args)

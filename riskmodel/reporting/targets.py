@@ -93,11 +93,12 @@ def _sentence(t: Target, table: pd.DataFrame, h: int) -> str:
     head = t.name if t.nodes == (t.name,) else (
         f"{t.name} ({', '.join(t.nodes)}{how if len(t.nodes) > 1 else ''})")
     if table.empty:
-        return head + f": no single-supplier cut costs any of it by month {h}."
+        return head + f": no single-supplier cut costs any of it over {h} months."
     first = table.iloc[0]
     end = first["end_use_score"]
     return (head + f": its top choke point is {table.index[0]}; a cut by "
-            f"{first['cut_country']} costs {first['choke_score']:.1%} of it at month {h} "
+            f"{first['cut_country']} costs {first['choke_score']:.1%} of it on average over {h} "
+            f"months "
             f"({first['choke_immediate']:.1%} at once), against "
             + (f"{end:.1%} of end-use value (end-use rank {int(first['end_use_rank'])})."
                if end == end else "an end-use score not computed exactly (large chain)."))

@@ -66,10 +66,7 @@ def absorbers(chain: Chain, node: str, country: str, *, to: Any = "all",
     Examples
     --------
     >>> import riskmodel as rm
-    >>> semis = rm.load("semiconductors")
-    >>> absorbers(semis, "euv_lithography", "NL").empty  # EUV never shipped: in force
-    True
-    >>> a = absorbers(semis, "euv_lithography", "NL", baseline=False)
+    >>> a = absorbers(rm.load("semiconductors"), "euv_lithography", "NL", baseline=False)
     >>> a.loc[a["kind"] == "group", ["at", "group", "kept"]].round(2).to_numpy().tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
     [['domestic_advanced_logic_fab', 'critical_lithography', 0.35],
@@ -216,8 +213,6 @@ def explain_absorbers(chain: Chain, scores: pd.DataFrame, node: str, *,
     --------
     >>> import riskmodel as rm
     >>> semis = rm.load("semiconductors")
-    >>> explain_absorbers(semis, rm.score(semis), "euv_lithography")  # never shipped
-    ' Nothing along the chain absorbs it: the cut withholds little.'
     >>> free = rm.score(semis, baseline=False)
     >>> explain_absorbers(semis, free, "euv_lithography", baseline=False)[:60]
     ' What absorbs the cut: at domestic_advanced_logic_fab, the a'
@@ -227,4 +222,27 @@ def explain_absorbers(chain: Chain, scores: pd.DataFrame, node: str, *,
             pd.notna(r["choke_score"]) and r["choke_score"] < SMALL):
         return ""
     text = absorbed_text(absorbers(chain, node, r["cut_country"], baseline=baseline))
-    return " " + (text or "Nothing along the chain absorbs it: the cut withholds little.")
+    if text:
+        return " " + text
+    held = already_held(chain, node, r["cut_country"], baseline)
+    if held:
+        return (" The restrictions in force already withhold it ("
+                + ", ".join(held) + "), so a further stop has little left to cut; "
+                "--no-baseline (baseline=False) gives what the stop costs on its own.")
+    return " Nothing along the chain absorbs it: the cut withholds little."
+
+
+def already_held(chain: Chain, node: str, country: str, baseline: Any = None) -> list[str]:
+    """The restrictions in force (their ids, or the cut's country where a plain
+    :class:`~riskmodel.Cut` was given) by ``country`` that cut ``node``.
+
+    Examples
+    --------
+    >>> import riskmodel as rm
+    >>> already_held(rm.load("semiconductors"), "euv_lithography", "NL")[:1]
+    ['euv_never_shipped']
+    """
+    items, cuts = baseline_of(chain, baseline)
+    return [str(getattr(item, "id", None) or cut.country) for item, cut in zip(items, cuts,
+                                                                               strict=True)
+            if cut.country == country and (cut.nodes is None or node in cut.nodes)]

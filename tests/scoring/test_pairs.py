@@ -143,9 +143,15 @@ def test_installed_base_is_named():
 
 
 def test_cli_explain_on_semiconductors(capsys):
-    assert main(["score", "semiconductors", "--explain", "euv_lithography"]) == 0
+    """Unrestricted, DUV and foreign foundries absorb a Dutch EUV stop; with the
+    restrictions in force, EUV never shipped, so the explanation names that restriction."""
+    assert main(["score", "semiconductors", "--explain", "euv_lithography",
+                 "--no-baseline"]) == 0
     out = capsys.readouterr().out
     assert "What absorbs the cut" in out and "the alternatives group" in out
+    assert main(["score", "semiconductors", "--explain", "euv_lithography"]) == 0
+    out = capsys.readouterr().out
+    assert "The restrictions in force already withhold it (euv_never_shipped)" in out
 
 
 def test_cli_pairs(tmp_path, capsys):

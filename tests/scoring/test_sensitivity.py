@@ -24,8 +24,10 @@ def _ranged(value: float, low: float, high: float) -> dict:
 
 
 def ore_gas() -> rm.Chain:
-    """Ore half from Japan with a month of stock (none to 100 months: enough for any
-    horizon), no substitute; gas 30% from Korea, no stock; both essential to widgets."""
+    """Ore half from Japan with a month of stock (ranged: none to 100 months, enough for
+    any horizon; drawn at half a month's demand a month it lasts two months, so Japan's
+    stop costs 22/24 of 0.5 = 45.8% over 24 months), no substitute; gas 30% from Korea,
+    no stock; both essential to widgets."""
     return chain_of(
         {"ore": {"stage": "upstream", "suppliers": {"JP": 0.5, "CN": 0.5},
                  "inventory_months": 1.0,
