@@ -308,6 +308,18 @@ def test_coalition_of_alternative_producers_helps_only_after_its_lead_time(chain
     assert (round(s1["peak_loss"], 3), round(s0["peak_loss"], 3)) == (0.314, 0.356)
 
 
+def test_share_of_driving_numbers_that_is_sourced(chain: rm.Chain) -> None:
+    """README: of the numbers that drive the top-10 results (the cut country's share of each
+    top-10 node, on the 24-month score, and the six end-use values) 2 of 16 are sourced."""
+    table = provenance(chain).set_index(["id", "field"])
+    top = rm.score(chain).head(10)
+    keys = [(n, f"suppliers.{c}") for n, c in zip(top.index, top["cut_country"], strict=True)]
+    keys += [(n, "value") for n in table.index.get_level_values(0).unique()
+             if (n, "value") in table.index]
+    classes = [table.loc[k, "class"] for k in keys]
+    assert (len(classes), classes.count("sourced")) == (16, 2)
+
+
 def test_china_has_the_leverage(chain: rm.Chain) -> None:
     lev = rm.leverage(chain)
     assert lev.index[0] == "CN" and lev.loc["CN", "leverage"] == pytest.approx(0.708, abs=0.001)
@@ -316,3 +328,14 @@ def test_china_has_the_leverage(chain: rm.Chain) -> None:
     ev = "electric_vehicles"
     assert round(rm.coalition(chain, ["CN"], target=ev), 3) == 0.028
     assert round(rm.coalition(chain, ["CN"], target=ev, mode="long_run"), 3) == 0.184
+
+
+def test_readme_states_the_24_month_figures() -> None:
+    """chains/README.md carries the figures tested above, read as 24-month averages."""
+    text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### gallium_germanium_graphite"):text.index("## Known gaps")]
+    for figure in ("0.277", "0.158", "0.122", "0.105", "0.091", "0.059", "0.708", "0.111",
+                   "0.074", "0.070", "2 of 16", "24-month averages"):
+        assert figure in section, figure
+    for stale in ("0.744", "12-month choke"):  # 0.537 is quoted as the old reading
+        assert stale not in section, stale
