@@ -274,3 +274,22 @@ def test_robots_japan_core_component_cut_on_top_of_the_baseline(robots) -> None:
     assert got == [0.738, 0.546, 0.593, 0.022, 0.752, 0.556, 0.5, 0.0]
     text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
     assert "0.738 immediate, 0.546 long-run and a\n0.593 peak" in text
+
+
+@pytest.mark.parametrize(("chain_name", "country", "node", "world", "everyone"), [
+    ("industrial_robots", "JP", "reduction_gears", 0.286, 0.168),
+    ("rare_earth_magnets", "CN", "separated_light_re", 0.534, 0.278),
+    ("gallium_germanium_graphite", "CN", "anode_material", 0.537, 0.329)])
+def test_the_old_figures_were_a_cut_to_world_at_month_12(chain_name: str, country: str,
+                                                          node: str, world: float,
+                                                          everyone: float) -> None:
+    """chains/README.md (Findings): the figures first stated came from a cut `to: world`
+    (the supplier's own producers included) read at month 12; a stop to all spares the
+    cutting country's own plants. Replaying both on the restrictions in force gives the
+    old and the month-12 new readings."""
+    chain = rm.load(chain_name)
+    got = {}
+    for to in ("world", "all"):
+        sc = rm.Scenario([rm.Cut(country, nodes=(node,), to=to)], name=to, months=24)
+        got[to] = float(rm.simulate(chain, sc).end_use_loss[12])
+    assert (round(got["world"], 3), round(got["all"], 3)) == (world, everyone)
