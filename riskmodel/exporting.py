@@ -28,7 +28,7 @@ Examples
 >>> g.nodes["frames"]["suppliers"], g.nodes["frames"]["share_DE"]
 ('DE 40%; TW 40%; CN 20%', 0.4)
 >>> g.nodes["drivetrain"]["rank"], round(g.nodes["drivetrain"]["choke_score"], 3)
-(1, 0.607)
+(1, 0.49)
 >>> files = render_export(rm.load("bicycle"), "graphml")
 >>> h = nx.read_graphml(__import__("io").BytesIO(files["graph"]))
 >>> h.number_of_nodes(), h.nodes["frames"]["stage"]

@@ -90,38 +90,49 @@ def robots() -> tuple[rm.Chain, object]:
 
 
 def test_robots_core_components_outrank_robot_bodies(robots) -> None:
-    """README: supported on top of the restrictions in force — reducers, controllers and
-    servo lead, all upstream, ahead of robot bodies."""
+    """README: partly supported on top of the restrictions in force (24-month averages of a
+    stop to all) — reducers lead and precision parts rank 3rd, ahead of robot bodies, but
+    mounting robots (midstream) rank 2nd and controllers and servo fall below robot bodies."""
     _, s = robots
-    assert list(s.index[:3]) == ["reduction_gears", "robot_controllers", "servo_mechanisms"]
-    assert (s["stage"].iloc[:4] == "upstream").all()
-    assert s["choke_score"].iloc[:3].round(3).tolist() == [0.286, 0.218, 0.206]
-    for node in s.index[:3]:
+    assert list(s.index[:4]) == ["reduction_gears", "mounting_robots",
+                                 "precision_mechanical_parts", "robot_bodies"]
+    assert s["choke_score"].iloc[:4].round(3).tolist() == [0.169, 0.162, 0.149, 0.105]
+    for node in ("reduction_gears", "precision_mechanical_parts"):
         assert s.loc[node, "choke_score"] > s.loc["robot_bodies", "choke_score"]
+    for node in ("robot_controllers", "servo_mechanisms"):
+        assert s.loc[node, "choke_score"] < s.loc["robot_bodies", "choke_score"]
+    assert s.loc[["robot_controllers", "servo_mechanisms"], "choke_score"].round(3).tolist() \
+        == [0.063, 0.062]
     assert s.attrs["realised_loss"] == pytest.approx(0.022, abs=0.001)
 
 
 def test_robots_controllers_and_servo_rest_on_the_stock_rule(robots) -> None:
-    """README: without the restrictions in force, controllers and servo score 0 at month
-    12 (stocks absorb the cut); with them, the machine-tool licensing leaves the nodes
-    below the machine tools short in the long-run state, so they start with no stock
-    (docs/model.md §1.5). Reducers lead either way."""
-    chain, _ = robots
+    """README: without the restrictions in force, stocks hold off a cut of controllers and
+    servo until month 23 (24-month averages near 0); with them, the machine-tool licensing
+    leaves the nodes below the machine tools short in the long-run state, so they start with
+    no stock (docs/model.md §1.5) and the loss arrives at month 10. Without the baseline
+    mounting robots lead and reducers rank 3rd (their stocks last 12 months)."""
+    chain, s = robots
     s0 = rm.score(chain, baseline=False)
-    assert s0.index[0] == "reduction_gears"
-    assert s0.loc["reduction_gears", "choke_score"] == pytest.approx(0.290, abs=0.001)
+    assert list(s0.index[:3]) == ["mounting_robots", "plc_controllers", "reduction_gears"]
+    assert s0["choke_score"].iloc[:3].round(3).tolist() == [0.133, 0.096, 0.077]
+    assert s0.loc["reduction_gears", "time_to_impact"] == 12
     for node in ("robot_controllers", "servo_mechanisms"):
-        assert s0.loc[node, "choke_score"] == 0 and s0.loc[node, "relief_stock"] > 0
-    assert s0.loc["robot_bodies", "choke_score"] > 0
+        assert s0.loc[node, "choke_score"] < 0.003 and s0.loc[node, "relief_stock"] > 0
+        assert s0.loc[node, "time_to_impact"] == 23 and s.loc[node, "time_to_impact"] == 10
+    assert s0.loc["robot_bodies", "choke_score"] == pytest.approx(0.060, abs=0.001)
 
 
 def test_robots_support_peaks_midstream(robots) -> None:
+    """README: support peaks midstream, and so does the mean choke score (0.097 midstream
+    against 0.043 upstream): the finding that choke points sit upstream does not hold on
+    average."""
     chain, s = robots
     pa = rm.policy_alignment(chain, s)
     assert pa.by_stage["subsidy_intensity"].idxmax() == "midstream"
     assert pa.by_stage["rd_intensity"].idxmax() == "midstream"
     mean = s.groupby("stage")["choke_score"].mean()
-    assert (round(mean["upstream"], 3), round(mean["midstream"], 3)) == (0.083, 0.083)
+    assert (round(mean["upstream"], 3), round(mean["midstream"], 3)) == (0.043, 0.097)
 
 
 def test_robots_restrictions_in_force_are_dated_sourced_and_targeted(robots) -> None:
@@ -163,26 +174,39 @@ def test_semiconductors_coalition_on_top_of_the_restrictions_in_force() -> None:
 
 def test_semiconductors_top_choke_points_are_japanese_materials_and_imported_chips() -> None:
     """README: on top of the restrictions in force (realised loss 0.082), the top choke points
-    are Japanese photoresist and imported memory; foreign leading-edge foundry access ranks
-    3rd, EUV last (it never shipped: its cut is in the realised loss)."""
+    (24-month averages of a stop to all) are Japanese photoresist, memory (cut by the US,
+    which controls the Korean shares) and Taiwanese mature foundry service; foreign
+    leading-edge foundry access ranks 11th, EUV ties for last at 0 (it never shipped: its cut
+    is in the realised loss)."""
     s = rm.score(rm.load("semiconductors"))
     assert s.attrs["realised_loss"] == pytest.approx(0.082, abs=0.001)
-    assert list(s.index[:3]) == ["photoresist", "memory_ics", "foreign_leading_edge_foundry"]
-    assert s["choke_score"].iloc[:3].round(3).tolist() == [0.646, 0.334, 0.251]
-    assert s.loc["euv_lithography", "rank"] == len(s)
+    assert list(s.index[:3]) == ["photoresist", "memory_ics", "mature_foundry"]
+    assert s["cut_country"].iloc[:3].tolist() == ["JP", "US", "TW"]
+    assert s["choke_score"].iloc[:3].round(3).tolist() == [0.485, 0.480, 0.241]
+    assert s.loc["foreign_leading_edge_foundry", "rank"] == 11
+    assert s.loc["foreign_leading_edge_foundry", "choke_score"] == pytest.approx(0.101, abs=0.001)
+    assert s.loc["euv_lithography", "choke_score"] == 0
+    assert s.loc["euv_lithography", "rank"] == s["rank"].max()
 
 
 def test_generative_ai_restrictions_in_force_take_the_accelerators() -> None:
     """README: the US rules in force and the 2025 stop cost 0.345 of end-use value (realised);
-    what is left to cut of accelerators adds 0.013 at month 12, so accelerators fall to 2nd,
-    behind cloud compute (0.016); unrestricted they still lead."""
+    what is left to cut of accelerators adds 0.010 over 24 months, so accelerators fall to
+    2nd, behind cloud compute (0.017); unrestricted they still lead (0.086, five times cloud
+    compute). Frameworks and basic software lose 0.160 and 0.004 at once but nothing over
+    the horizon."""
     chain = rm.load("generative_ai")
     s = rm.score(chain)
     assert s.attrs["realised_loss"] == pytest.approx(0.345, abs=0.001)
     assert list(s.index[:2]) == ["cloud_compute", "ai_accelerators"]
-    assert s.loc["ai_accelerators", "choke_score"] == pytest.approx(0.013, abs=0.001)
+    assert s["choke_score"].iloc[:2].round(3).tolist() == [0.017, 0.010]
+    assert s.loc[["ai_frameworks", "basic_software"], "choke_immediate"].round(3).tolist() == \
+        [0.160, 0.004]
+    assert (s.loc[["ai_frameworks", "basic_software"], "choke_score"] == 0).all()
     free = rm.score(chain, baseline=False)
     assert free.index[0] == "ai_accelerators"
+    assert free.loc["ai_accelerators", "choke_score"] == pytest.approx(0.086, abs=0.001)
+    assert free.loc["ai_accelerators", "choke_immediate"] == pytest.approx(0.578, abs=0.001)
     assert free["choke_score"].iloc[0] > 3 * free["choke_score"].iloc[1]
 
 
@@ -206,18 +230,21 @@ def test_readme_states_the_robot_figures() -> None:
                    "`robot_output`"):
         assert figure in section, figure
     findings = text[text.index("## Findings"):text.index("## Destinations")]
-    for figure in ("0.286", "0.218", "0.206", "0.204", "0.082", "0.290", "0.148", "0.137",
-                   "0.084", "0.083"):
+    for figure in ("0.169", "0.162", "0.149", "0.105", "0.063", "0.062", "0.133", "0.096",
+                   "0.077", "0.043", "0.097"):
         assert figure in findings, figure
 
 
-@pytest.mark.parametrize(("field", "value"), [("reducers_cn", 0.30), ("reducers_cn", 0.55),
-                                              ("licensing", 0.02), ("licensing", 0.3)])
-def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str,
-                                                value: float) -> None:
-    """README (sensitivity): reduction gears stay the top choke point with China's own
-    reducer share at either end of its range (0.30-0.55, Japan taking the rest) and with
-    the Wassenaar licensing fraction at either end of its (0.02-0.3)."""
+@pytest.mark.parametrize(("field", "value", "rank", "score"),
+                         [("reducers_cn", 0.30, 1, 0.216), ("reducers_cn", 0.55, 3, 0.138),
+                          ("licensing", 0.02, 1, 0.172), ("licensing", 0.3, 1, 0.164)])
+def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str, value: float,
+                                                rank: int, score: float) -> None:
+    """README (sensitivity): reduction gears stay the top choke point with the Wassenaar
+    licensing fraction at either end of its range (0.02-0.3) and with China's own reducer
+    share at its low end (0.30, Japan taking the rest), but fall to 3rd at its high end
+    (0.55), behind mounting robots and precision parts; a midstream robot node ranks in the
+    top four in every case."""
     import yaml
 
     doc = yaml.safe_load((ROOT / "chains" / "industrial_robots.yaml").read_text("utf-8"))
@@ -231,8 +258,9 @@ def test_robots_reducers_lead_across_the_ranges(tmp_path: Path, field: str,
     path = tmp_path / "robots.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     s = rm.score(rm.load(path))
-    assert s.index[0] == "reduction_gears"
-    assert (s["stage"].iloc[:4] == "upstream").all()
+    assert s.loc["reduction_gears", "rank"] == rank
+    assert s.loc["reduction_gears", "choke_score"] == pytest.approx(score, abs=0.001)
+    assert (s["stage"].iloc[:4] == "midstream").any()
 
 
 def test_robots_japan_core_component_cut_on_top_of_the_baseline(robots) -> None:
@@ -246,3 +274,22 @@ def test_robots_japan_core_component_cut_on_top_of_the_baseline(robots) -> None:
     assert got == [0.738, 0.546, 0.593, 0.022, 0.752, 0.556, 0.5, 0.0]
     text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
     assert "0.738 immediate, 0.546 long-run and a\n0.593 peak" in text
+
+
+@pytest.mark.parametrize(("chain_name", "country", "node", "world", "everyone"), [
+    ("industrial_robots", "JP", "reduction_gears", 0.286, 0.168),
+    ("rare_earth_magnets", "CN", "separated_light_re", 0.534, 0.278),
+    ("gallium_germanium_graphite", "CN", "anode_material", 0.537, 0.329)])
+def test_the_old_figures_were_a_cut_to_world_at_month_12(chain_name: str, country: str,
+                                                          node: str, world: float,
+                                                          everyone: float) -> None:
+    """chains/README.md (Findings): the figures first stated came from a cut `to: world`
+    (the supplier's own producers included) read at month 12; a stop to all spares the
+    cutting country's own plants. Replaying both on the restrictions in force gives the
+    old and the month-12 new readings."""
+    chain = rm.load(chain_name)
+    got = {}
+    for to in ("world", "all"):
+        sc = rm.Scenario([rm.Cut(country, nodes=(node,), to=to)], name=to, months=24)
+        got[to] = float(rm.simulate(chain, sc).end_use_loss[12])
+    assert (round(got["world"], 3), round(got["all"], 3)) == (world, everyone)

@@ -49,7 +49,7 @@ def choke_factors(scores: pd.DataFrame, *, top: int = 10, ax: Axes | None = None
     >>> import riskmodel as rm
     >>> fig, ax = rm.plot.choke_factors(rm.score(rm.load("bicycle")), top=3)
     >>> [round(float(p.get_width()), 3) for p in ax.patches[:3]]   # the choke scores
-    [0.607, 0.306, 0.2]
+    [0.49, 0.29, 0.229]
     >>> plt.close(fig)
     """
     df = scores.sort_values("rank").head(top) if "rank" in scores else scores.head(top)
@@ -108,7 +108,7 @@ def leverage(lev: pd.DataFrame, *, top: int = 10, ax: Axes | None = None,
     >>> import riskmodel as rm
     >>> fig, ax = rm.plot.leverage(rm.leverage(rm.load("bicycle")), top=4)
     >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['JP', 'CN', 'TH', 'TW']
+    ['JP', 'CN', 'TW', 'TH']
     >>> plt.close(fig)
     """
     from matplotlib.patches import Patch

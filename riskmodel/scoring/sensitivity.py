@@ -491,7 +491,7 @@ def swings(sens: pd.DataFrame, node: str) -> pd.DataFrame:
     >>> s = rm.sensitivity(rm.load("semiconductors"), nodes=["photoresist"], horizons=())
     >>> w = swings(s, "photoresist")
     >>> w.loc[0, "field"], w.loc[0, "where"], round(float(w.loc[0, "swing"]), 3)
-    ('supplier share', 'photoresist/JP', 0.135)
+    ('supplier share', 'photoresist/JP', 0.119)
     """
     t = sens[(sens["node"] == node) & (sens["kind"] == "tornado")]
     cols = ["field", "where", "low", "high", "score_low", "score_high", "rank_low",
@@ -531,8 +531,8 @@ def sensitivity_rows(sens: pd.DataFrame, *, swings_shown: int = 3,
     --------
     >>> import riskmodel as rm
     >>> rows = sensitivity_rows(rm.sensitivity(rm.load("bicycle"), top=1))
-    >>> rows[0]["node"], rows[0]["robust"]
-    ('drivetrain', True)
+    >>> rows[0]["node"], rows[0]["robust"], rows[0]["verdict"]
+    ('drivetrain', False, 'not robust: leaves the top 1 (rank 4) at horizon 6')
     """
     out = []
     k = int(sens.attrs.get("top", 5))

@@ -270,13 +270,13 @@ def test_robot_report_in_chromium(browser, tmp_path):
     assert browser.evaluate("document.getElementById('rm-found').textContent"
                             ).startswith("1 node found")
     details = _details(browser)
-    assert "Reduction gears" in details and "28.6%" in details  # its choke score
+    assert "Reduction gears" in details and "16.9%" in details  # its 24-month choke score
     assert "rank\n1 of 23" in details and "cut by\nJP" in details
     # a click on another node shows its scores and the sources of its values
     _click_node(browser, "semiconductors")
     details = _details(browser)
     assert details.startswith("Semiconductors")
-    assert "choke score (loss at month 12)" in details
+    assert "choke score (share lost over 24 months)" in details
     assert "Policies, Key Industries and Science, Technology and Innovation" in details
     assert browser.evaluate("document.querySelector('#rm-cy canvas') !== null")
     assert browser.errors() == []
