@@ -21,7 +21,8 @@ from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.params import Params
 
 __all__ = ["TO_ALL_BUT", "TO_EVERYONE", "TO_LISTED", "CountryTable", "CutSpec", "Withheld",
-           "no_table", "pair_params", "ramp_starts", "split_country_atoms", "withheld"]
+           "no_classes", "no_table", "pair_params", "ramp_starts", "split_country_atoms",
+           "withheld"]
 
 #: Whom a cut atom withholds from (:attr:`CutSpec.to_kind`; docs/model.md §1.3).
 TO_EVERYONE, TO_ALL_BUT, TO_LISTED = 0, 1, 2
@@ -249,8 +250,17 @@ class CountryTable:
                    cuts.fraction[a].astype(float), cuts.start[a].astype(float),
                    cuts.end[a].astype(float), slot, rs)
 
+    @classmethod
+    def empty(cls, k: int, n_countries: int) -> CountryTable:
+        """A table of no atoms over ``k`` columns (its kernel arguments still give each
+        node's supplier rows, which destination classes read)."""
+        z = np.zeros(0)
+        return cls(k, z.astype(np.int64), z.astype(np.int64), np.zeros(1, dtype=np.int64),
+                   z, z, z, np.full(n_countries, -1, dtype=np.int64), z)
+
     def kernel_args(self, c: Compiled, p: Params) -> tuple:
-        return (self.k, self.ptr, self.fraction, self.start, self.end, self.ramp_start,
+        return (self.k, self.ptr, self.col, self.fraction, self.start, self.end,
+                self.ramp_start,
                 c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
                 p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
@@ -260,8 +270,15 @@ class CountryTable:
 def no_table() -> tuple:
     """The kernel arguments of an empty :class:`CountryTable`."""
     i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
-    return (0, i, f, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
+    return (0, i, i[:0], f, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
             np.zeros((0, 1)), np.zeros((0, 1)))
+
+
+def no_classes() -> tuple:
+    """The column-block kernel's ``classes`` argument without destination classes
+    (:meth:`riskmodel.engine.destinations.Expansion.kernel_classes`)."""
+    i = np.zeros(0, dtype=np.int64)
+    return (0, i, i, i, i, i, i, i)
 
 
 def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
