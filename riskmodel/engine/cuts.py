@@ -262,7 +262,7 @@ class CountryTable:
         return (self.k, self.ptr, self.col, self.fraction, self.start, self.end,
                 self.ramp_start,
                 c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
-                p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
+                np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
                 np.ascontiguousarray(p.lead, dtype=float))
 
@@ -270,8 +270,8 @@ class CountryTable:
 def no_table() -> tuple:
     """The kernel arguments of an empty :class:`CountryTable`."""
     i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
-    return (0, i, i[:0], f, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
-            np.zeros((0, 1)), np.zeros((0, 1)))
+    return (0, i, i[:0], f, f, f, f, i, i[:0], np.zeros((0, 1)), np.zeros((0, 1)),
+            np.zeros((0, 1)))
 
 
 def no_classes() -> tuple:
@@ -316,13 +316,13 @@ def withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> With
     share = p.row_share[pair_row, pair_col if p.row_share.shape[1] > 1 else 0] if len(
         pair_row) else np.zeros(0)
     amount = share * x
-    dep = p.row_dep[pair_row]
     nodes = p.row_node[pair_row]
     if len(nodes) > 1 and not bool(np.all(nodes[1:] >= nodes[:-1])):
         o = np.argsort(nodes, kind="stable")
-        nodes, pair_col, amount, dep = nodes[o], pair_col[o], amount[o], dep[o]
-    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64),
-                    np.where(dep, amount, 0.0), np.where(dep, 0.0, amount))
+        nodes, pair_col, amount = nodes[o], pair_col[o], amount[o]
+    # every producer needs the chain's inputs (docs/model.md §1.3): all is dependent
+    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64), amount,
+                    np.zeros(len(amount)))
 
 
 def pair_params(p: Params, prepared: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,12 @@ where ``α_j^e`` is the share of node ``j`` made by producers of class ``e`` and
 ``P_j^e`` their feasibility, computed from the inputs' availability to class ``e``
 (column ``e``). The engine writes it as ``M_j P_j^0 + Σ_{e≥1} α_j^e (P_j^e − P_j^0)``
 less the cut terms: a base term on the scenario's class-0 column and sparse terms
-(:class:`Expansion`), so that a node with no named producer costs what it did.
+(:class:`Expansion`), so that a node with no named producer costs what it did. The
+column-block kernel reads the sparse terms from tables (:meth:`Expansion.split`): each
+supplier key's class per scenario gives the class terms, and a cut of everything a
+country supplies comes from the country table over class columns, as with one class;
+the numpy backend takes them as entries, one per supplier row and class column
+(:meth:`Expansion.withheld`).
 
 The focal market reads the class columns back (:meth:`Expansion.readout`): a home view
 reads the home's class; a global view weighs each class by its share of the node's

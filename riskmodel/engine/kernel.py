@@ -83,8 +83,7 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 else:
                     b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
-    (kt, cptr, ccol, cfrac, cstart, cend, cramp, sptr, s_country, s_dep, row_share, subst,
-     lead) = table
+    kt, cptr, ccol, cfrac, cstart, cend, cramp, sptr, s_country, row_share, subst, lead = table
     if kt == 0:
         return
     nk, scen, r_named, cls_tab, first, nptr, n_scen, n_cls = classes
@@ -133,10 +132,8 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
             pc = base[c] + (cls_tab[ns * nk + scen[c]] if ns >= 0 else 0)
             if pc != base[c]:  # withheld from producers of another class
                 b[c - c0] -= amt * P[pc - c0]
-            elif s_dep[r]:
-                a[c - c0] -= amt
             else:
-                b[c - c0] -= amt
+                a[c - c0] -= amt
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
