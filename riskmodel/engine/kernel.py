@@ -83,6 +83,13 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 else:
                     b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
+    _table_coeffs(j, c0, w, base, P, table, classes, t, fixed_ramp, a, b)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _table_coeffs(j, c0, w, base, P, table, classes, t, fixed_ramp, a, b):
+    """What the country ``table`` withholds from node ``j``, and its class terms, into
+    ``a`` and ``b`` (see :func:`_coeffs`)."""
     kt, cptr, ccol, cfrac, cstart, cend, cramp, sptr, s_country, row_share, subst, lead = table
     if kt == 0:
         return
