@@ -55,9 +55,12 @@ class Params:
                                         self.life, self.world_share) if a is not None)
 
     def columns(self, cols: np.ndarray) -> Params:
-        """These numbers for the columns ``cols`` (an array of one column serves all)."""
+        """These numbers for the columns ``cols`` (an array of one column serves all),
+        in C order: the kernels read a row's columns in sequence, and would otherwise copy
+        the (Fortran-ordered) result of the gather on every call."""
         def take(a: np.ndarray | None) -> np.ndarray | None:
-            return a[:, cols] if a is not None and a.ndim == 2 and a.shape[1] > 1 else a
+            return np.ascontiguousarray(a[:, cols]) if a is not None and a.ndim == 2 and \
+                a.shape[1] > 1 else a
         return Params(**{f.name: take(getattr(self, f.name))
                          for f in fields(self) if f.name != "coef_cache"})
 
