@@ -66,6 +66,8 @@ def test_destinations_benchmark_smallest(tmp_path: Path) -> None:
     assert row["n"] == 2000 and row["scenarios"] == 10
     for key in ("auto_all", "numba_all", "auto_home", "numba_home"):
         assert row[key]["static_s"] > 0 and row[key]["dynamic_ratio"] > 0
+        assert row[key]["static_cpu_ratio"] > 0 and row[key]["dynamic_cpu_s"] > 0
+    assert data["score_baseline"]["with_s"] > 0 and data["score_baseline"]["ratio"] > 0
 
 
 def test_targets_benchmark_smallest(tmp_path: Path) -> None:

@@ -76,10 +76,12 @@ The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests
   :func:`cone_losses`), giving way to the column-block kernel when that would do less
   work;
 - scenarios whose cuts spare some destinations: their class columns
-  (:mod:`~riskmodel.engine.destinations`) by the column-block kernel, or by the numpy
-  backend on a chain with cycles, where a cyclic level is solved exactly across the
-  classes (:mod:`~riskmodel.engine.classcycles`); the cone and one-column kernels take
-  one class only;
+  (:mod:`~riskmodel.engine.destinations`) by the column-block kernel, which reads a cut
+  of everything a country supplies from the country table over class columns and the
+  class terms from each supplier key's class per scenario (no entry per supplier row),
+  or by the numpy backend on a chain with cycles, where a cyclic level is solved
+  exactly across the classes (:mod:`~riskmodel.engine.classcycles`); the cone and
+  one-column kernels take one class only;
 - the reference, node by node on the networkx graph (the specification in code).
 
 Modules:

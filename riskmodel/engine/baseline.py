@@ -84,12 +84,16 @@ def start_buffers(c: Compiled, p: Params, cuts: CutSpec, *,
     engine_backend = None if backend == "cone" else backend
     if spread is not None:
         plan = plan_for(c)
-        prepared = held.pairs()
+        # restrictions in force are explicit atoms; the class terms may come as a table
+        explicit, table, classes = spread.split(c, plan, held, engine_backend)
+        prepared = explicit.pairs()
         subst, lead = pair_params(q, prepared)
-        x = held.net(None, prepared, subst, lead, ramp=equations.MODES["long_run"])
-        supply = propagate(plan, q, spread.withheld(prepared, x), None, width, ids=c.ids,
-                           backend=engine_backend, base=spread.base,
-                           limit=spread.limits(plan))
+        ramp = equations.MODES["long_run"]
+        x = explicit.net(None, prepared, subst, lead, ramp=ramp)
+        supply = propagate(plan, q, spread.entries(prepared, x, table is not None), None,
+                           width, ids=c.ids, backend=engine_backend, base=spread.base,
+                           limit=spread.limits(plan), table=table, classes=classes,
+                           ramp=ramp)
     else:
         supply = bounds.static(c, p, held, mode="long_run", backend=engine_backend)
     life = np.broadcast_to(q.life, (c.n, width))

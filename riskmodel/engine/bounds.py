@@ -51,11 +51,13 @@ def static(c: Compiled, p: Params, cuts: CutSpec, *, mode: str = "immediate",
     k = max(cuts.k, p.k)
     spread = destinations.expand(c, p, cuts)
     if spread is not None:  # over destination classes, read back for the focal market
-        w = spread.withheld(*_net_fixed(spread.cuts, spread.params, ramp))
+        b = None if backend == "cone" else backend
+        explicit, table, classes = spread.split(c, plan, spread.cuts, b)
+        w = spread.entries(*_net_fixed(explicit, spread.params, ramp), table is not None)
         return spread.readout(propagate(
-            plan, spread.params, w, None, spread.width, ids=c.ids,
-            backend=None if backend == "cone" else backend, base=spread.base,
-            limit=spread.limits(plan)))
+            plan, spread.params, w, None, spread.width, ids=c.ids, backend=b,
+            base=spread.base, limit=spread.limits(plan), table=table, classes=classes,
+            ramp=ramp))
     table = None
     if uses_table(plan, p, k, backend) and backend != "cone":
         cuts, table = split_country_atoms(cuts, p, len(c.countries))

@@ -3,6 +3,11 @@ cut entries in one pass (:func:`merge_by_node`, for
 :meth:`riskmodel.engine.destinations.Expansion.withheld`): both lists are node-sorted,
 and a node's cut entries go before its class terms, as a stable sort by node of the two
 lists one after the other would put them, without sorting.
+
+The column-block kernel reads the class terms from tables instead
+(:meth:`~riskmodel.engine.destinations.Expansion.split`); the merged list serves the
+numpy backend (small work, and chains with cycles). Below :data:`NUMBA_MIN` entries it
+is a stable sort in numpy, so that a small chain compiles nothing here.
 """
 
 from __future__ import annotations
@@ -10,7 +15,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["merge_by_node"]
+__all__ = ["NUMBA_MIN", "merge_by_node"]
+
+#: Entries from which the merge runs compiled: below, a stable sort in numpy is as
+#: quick, and a small chain (the numpy backend's) pays no compilation.
+NUMBA_MIN = 50_000
 
 
 @nb.njit(cache=True, nogil=True)
@@ -58,6 +67,8 @@ def merge_by_node(cut: tuple[np.ndarray, ...], named: tuple[np.ndarray, ...],
     scen = np.repeat(np.arange(len(first) - 1), np.diff(first))
     width = np.diff(first)[scen[named[1]]] if len(named[1]) else np.zeros(0, dtype=np.int64)
     m = len(cut[0]) + int(width.sum())
+    if m < NUMBA_MIN:
+        return _merge_numpy(cut, named, first, share, scen, width)
     out = (np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m),
            np.empty(m, dtype=np.int64))
     ints = [np.ascontiguousarray(x, dtype=np.int64) for x in (*cut[:2], cut[3], *named,
@@ -65,3 +76,21 @@ def merge_by_node(cut: tuple[np.ndarray, ...], named: tuple[np.ndarray, ...],
     _merge(ints[0], ints[1], np.ascontiguousarray(cut[2], dtype=float), *ints[2:],
            np.ascontiguousarray(share, dtype=float), *out)
     return out
+
+
+def _merge_numpy(cut: tuple[np.ndarray, ...], named: tuple[np.ndarray, ...],
+                 first: np.ndarray, share: np.ndarray, scen: np.ndarray, width: np.ndarray
+                 ) -> tuple[np.ndarray, ...]:
+    """:func:`merge_by_node` by a stable sort of the cut entries then the spread class
+    terms (the same lists, in the same order)."""
+    tn, tcol, trow = (np.asarray(x, dtype=np.int64) for x in named)
+    term = np.repeat(np.arange(len(tn)), width)
+    # each term's class columns: its scenario's first column onwards
+    d = first[scen[tcol[term]]] + np.arange(len(term)) - np.repeat(np.cumsum(width) - width,
+                                                                  width)
+    amount = -share[trow[term], d if share.shape[1] > 1 else 0]
+    node = np.concatenate([np.asarray(cut[0], dtype=np.int64), tn[term]])
+    o = np.argsort(node, kind="stable")
+    return (node[o], np.concatenate([np.asarray(cut[1], dtype=np.int64), d])[o],
+            np.concatenate([np.asarray(cut[2], dtype=float), amount])[o],
+            np.concatenate([np.asarray(cut[3], dtype=np.int64), tcol[term]])[o])

@@ -52,7 +52,6 @@ class Compiled:
     countries: list[str]            #: supplier countries/groups, sorted (no "other")
     supply: Any                     #: scipy.sparse CSR, n × len(countries): shares
     other: np.ndarray               #: share from "other" producers (remainder)
-    other_dependent: np.ndarray     #: bool: does node j's "other" share depend on P?
     home: str | None                #: home country, or None for a global view
     #: the supplier rows (entries of ``supply``, CSR order) that a key controls beyond
     #: its own: key → sorted row indices, from the shares' ``controlled_by``
@@ -168,8 +167,8 @@ def _entries(sups: pd.DataFrame, index: pd.Index, cindex: pd.Index
 
 def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None,
                    world: pd.DataFrame | None = None
-                   ) -> tuple[list[str], Any, np.ndarray, np.ndarray, Any]:
-    """``(countries, supply, other, other_dependent, world)``: the node × country share
+                   ) -> tuple[list[str], Any, np.ndarray, Any]:
+    """``(countries, supply, other, world)``: the node × country share
     matrix, the ``other`` remainder, and the world's shares (or None), read as
     docs/model.md §1.3 says."""
     from scipy.sparse import csr_matrix
@@ -204,8 +203,8 @@ def _supply_matrix(sups: pd.DataFrame, index: pd.Index, home: str | None,
     if home is None:  # a node without suppliers is made by everyone
         other[~has_sup] = 1.0
     # every producer, "other" included, depends on the inputs available to it
-    other_dep = np.ones(n, dtype=bool)
-    return countries, supply, other, other_dep, wmat
+    # (docs/model.md §1.3): nothing here says otherwise
+    return countries, supply, other, wmat
 
 
 def _world_union(n: int, nc: int, rows: np.ndarray, cols: np.ndarray, shares: np.ndarray,
@@ -310,7 +309,7 @@ def compile_data(data: ChainData) -> Compiled:
     value = _node_column(nodes, "value", math.nan)
     persp = h.get("perspective", "global")
     home = persp["home"] if isinstance(persp, Mapping) else None
-    countries, supply, other, other_dep, world = _supply_matrix(
+    countries, supply, other, world = _supply_matrix(
         data.suppliers, index, home, data.world_suppliers)
     edges = _edge_arrays(data.edges, index)
     controls = _controls(data.suppliers, index, countries, supply)
@@ -332,7 +331,7 @@ def compile_data(data: ChainData) -> Compiled:
         rd_intensity=_node_column(nodes, "rd_intensity", math.nan),
         subsidy_intensity=_node_column(nodes, "subsidy_intensity", math.nan),
         profit_margin=_node_column(nodes, "profit_margin", math.nan), countries=countries,
-        supply=supply, other=other, other_dependent=other_dep, home=home, controls=controls,
+        supply=supply, other=other, home=home, controls=controls,
         **edges,
         level=level, order=order_nodes, level_ptr=level_ptr, scc=scc, cyclic=cyclic,
         world=world)

@@ -21,7 +21,8 @@ from riskmodel.engine.compiled import Compiled
 from riskmodel.engine.params import Params
 
 __all__ = ["TO_ALL_BUT", "TO_EVERYONE", "TO_LISTED", "CountryTable", "CutSpec", "Withheld",
-           "no_table", "pair_params", "ramp_starts", "split_country_atoms", "withheld"]
+           "no_classes", "no_table", "pair_params", "ramp_starts", "split_country_atoms",
+           "withheld"]
 
 #: Whom a cut atom withholds from (:attr:`CutSpec.to_kind`; docs/model.md §1.3).
 TO_EVERYONE, TO_ALL_BUT, TO_LISTED = 0, 1, 2
@@ -249,10 +250,19 @@ class CountryTable:
                    cuts.fraction[a].astype(float), cuts.start[a].astype(float),
                    cuts.end[a].astype(float), slot, rs)
 
+    @classmethod
+    def empty(cls, k: int, n_countries: int) -> CountryTable:
+        """A table of no atoms over ``k`` columns (its kernel arguments still give each
+        node's supplier rows, which destination classes read)."""
+        z = np.zeros(0)
+        return cls(k, z.astype(np.int64), z.astype(np.int64), np.zeros(1, dtype=np.int64),
+                   z, z, z, np.full(n_countries, -1, dtype=np.int64), z)
+
     def kernel_args(self, c: Compiled, p: Params) -> tuple:
-        return (self.k, self.ptr, self.fraction, self.start, self.end, self.ramp_start,
+        return (self.k, self.ptr, self.col, self.fraction, self.start, self.end,
+                self.ramp_start,
                 c.supply.indptr.astype(np.int64), self.slot[p.row_country].astype(np.int64),
-                p.row_dep.astype(np.bool_), np.ascontiguousarray(p.row_share, dtype=float),
+                np.ascontiguousarray(p.row_share, dtype=float),
                 np.ascontiguousarray(p.subst, dtype=float),
                 np.ascontiguousarray(p.lead, dtype=float))
 
@@ -260,8 +270,15 @@ class CountryTable:
 def no_table() -> tuple:
     """The kernel arguments of an empty :class:`CountryTable`."""
     i, f = np.zeros(1, dtype=np.int64), np.zeros(0)
-    return (0, i, f, f, f, f, i, i[:0], np.zeros(0, dtype=np.bool_), np.zeros((0, 1)),
-            np.zeros((0, 1)), np.zeros((0, 1)))
+    return (0, i, i[:0], f, f, f, f, i, i[:0], np.zeros((0, 1)), np.zeros((0, 1)),
+            np.zeros((0, 1)))
+
+
+def no_classes() -> tuple:
+    """The column-block kernel's ``classes`` argument without destination classes
+    (:meth:`riskmodel.engine.destinations.Expansion.kernel_classes`)."""
+    i = np.zeros(0, dtype=np.int64)
+    return (0, i, i, i, i, i, i, i)
 
 
 def split_country_atoms(cuts: CutSpec, p: Params, n_countries: int
@@ -299,13 +316,13 @@ def withheld(p: Params, prepared: tuple[np.ndarray, ...], x: np.ndarray) -> With
     share = p.row_share[pair_row, pair_col if p.row_share.shape[1] > 1 else 0] if len(
         pair_row) else np.zeros(0)
     amount = share * x
-    dep = p.row_dep[pair_row]
     nodes = p.row_node[pair_row]
     if len(nodes) > 1 and not bool(np.all(nodes[1:] >= nodes[:-1])):
         o = np.argsort(nodes, kind="stable")
-        nodes, pair_col, amount, dep = nodes[o], pair_col[o], amount[o], dep[o]
-    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64),
-                    np.where(dep, amount, 0.0), np.where(dep, 0.0, amount))
+        nodes, pair_col, amount = nodes[o], pair_col[o], amount[o]
+    # every producer needs the chain's inputs (docs/model.md §1.3): all is dependent
+    return Withheld(nodes.astype(np.int64), pair_col.astype(np.int64), amount,
+                    np.zeros(len(amount)))
 
 
 def pair_params(p: Params, prepared: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:

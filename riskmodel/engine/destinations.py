@@ -16,7 +16,12 @@ where ``α_j^e`` is the share of node ``j`` made by producers of class ``e`` and
 ``P_j^e`` their feasibility, computed from the inputs' availability to class ``e``
 (column ``e``). The engine writes it as ``M_j P_j^0 + Σ_{e≥1} α_j^e (P_j^e − P_j^0)``
 less the cut terms: a base term on the scenario's class-0 column and sparse terms
-(:class:`Expansion`), so that a node with no named producer costs what it did.
+(:class:`Expansion`), so that a node with no named producer costs what it did. The
+column-block kernel reads the sparse terms from tables (:meth:`Expansion.split`): each
+supplier key's class per scenario gives the class terms, and a cut of everything a
+country supplies comes from the country table over class columns, as with one class;
+the numpy backend takes them as entries, one per supplier row and class column
+(:meth:`Expansion.withheld`).
 
 The focal market reads the class columns back (:meth:`Expansion.readout`): a home view
 reads the home's class; a global view weighs each class by its share of the node's
@@ -25,6 +30,7 @@ making (the world is taken to consume a product where it is made).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,12 +41,15 @@ from riskmodel.engine.cuts import (
     TO_ALL_BUT,
     TO_EVERYONE,
     TO_LISTED,
+    CountryTable,
     CutSpec,
     Withheld,
+    split_country_atoms,
     withheld,
 )
 from riskmodel.engine.params import Params
 from riskmodel.engine.plan import Plan
+from riskmodel.engine.propagation import uses_table
 
 __all__ = ["Expansion", "expand"]
 
@@ -58,21 +67,91 @@ class Expansion:
     params: Params             #: the numbers, one column per class column (or one)
     #: (k',) the class-0 column of each class column's scenario (its base term's column)
     base: np.ndarray
-    #: the class terms ``α_j^e (P_j^e − P_j^0)``, one per named supplier row and class
-    #: column of its scenario: the rows as node, producers' class column and row,
-    #: node-sorted (:func:`_class_terms`), spread over the class columns when merged
-    #: with the cuts (:meth:`withheld`)
-    terms: tuple[np.ndarray, np.ndarray, np.ndarray]
     #: per scenario, the class column the focal market reads (a home view), or None
     home_col: np.ndarray | None
-    #: the named producers' mass per (node, class column): node, column, α (global view)
-    mass_node: np.ndarray
-    mass_col: np.ndarray
-    mass: np.ndarray
     #: per (scenario, supplier key) the key's class: sorted keys ``s · n_keys + key``
     key_code: np.ndarray
     key_class: np.ndarray
     n_keys: int
+
+    @functools.cached_property
+    def named_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The supplier rows of every named class ``e ≥ 1`` (whose shares make
+        ``α_j^e``): node, class column and row, grouped by scenario and key."""
+        return _masses(self.params, self.first, self.key_code // self.n_keys,
+                       self.key_code % self.n_keys, self.key_class)
+
+    @functools.cached_property
+    def terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The class terms ``α_j^e (P_j^e − P_j^0)``, one per named supplier row and class
+        column of its scenario: the rows as node, producers' class column and row,
+        node-sorted (:func:`_class_terms`), spread over the class columns when merged
+        with the cuts (:meth:`withheld`). The column-block kernel reads them from
+        :meth:`kernel_classes` instead."""
+        return _class_terms(*self.named_rows)
+
+    @functools.cached_property
+    def masses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The named producers' mass per (node, class column): node, column, α (a global
+        view reads them; a home view none)."""
+        if self.home_col is not None:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros(0)
+        node, col, row = self.named_rows
+        return node, col, _at(self.params.row_share, row, col)
+
+    @functools.cached_property
+    def kernel_classes(self) -> tuple:
+        """The classes as the column-block kernel reads them (``classes`` of
+        :func:`riskmodel.engine.kernel._coeffs`): ``(k, scenario of each class column,
+        slot of each supplier row's key among the named keys or -1, class per (slot,
+        scenario), first, then per slot its scenarios and classes: pointer, scenario,
+        class)``."""
+        keys = self.key_code % self.n_keys
+        scen = self.key_code // self.n_keys
+        uk, inv = np.unique(keys, return_inverse=True)
+        slot = np.full(self.n_keys, -1, dtype=np.int64)
+        slot[uk] = np.arange(len(uk))
+        table = np.zeros(len(uk) * self.k, dtype=np.int64)
+        table[inv * self.k + scen] = self.key_class
+        o = np.lexsort((scen, inv))
+        ptr = np.searchsorted(inv[o], np.arange(len(uk) + 1)).astype(np.int64)
+        return (self.k, _scenarios(self.first).astype(np.int64),
+                slot[self.params.row_country].astype(np.int64), table,
+                self.first.astype(np.int64), ptr, scen[o].astype(np.int64),
+                self.key_class[o].astype(np.int64))
+
+    def split(self, c: Compiled, plan: Plan, cuts: CutSpec, backend: str | None
+              ) -> tuple[CutSpec, tuple | None, tuple | None]:
+        """``cuts`` (over these class columns) as the kernels take them: ``(explicit
+        atoms, country table, classes)``, the last two the column-block kernel's
+        arguments (:meth:`~riskmodel.engine.cuts.CountryTable.kernel_args`,
+        :meth:`kernel_classes`), or None where it does not run (the numpy backend, or a
+        chain with cycles: :mod:`~riskmodel.engine.classcycles`). With them, every cut
+        of all a country supplies is read from the table and every class term from the
+        classes, not as one entry per supplier row (:meth:`entries`)."""
+        if plan.level_cyclic.any() or not uses_table(plan, self.params, self.width, backend):
+            return cuts, None, None
+        explicit, table = split_country_atoms(cuts, self.params, len(c.countries))
+        if table is None:
+            table = CountryTable.empty(self.width, len(c.countries))
+        return explicit, table.kernel_args(c, self.params), self.kernel_classes
+
+    def entries(self, prepared: tuple[np.ndarray, ...], x: np.ndarray, tables: bool
+                ) -> Withheld:
+        """What the explicit atoms withhold (net fractions ``x`` of their pairs), each
+        entry on its producers' class column; with the class terms merged in (as
+        :meth:`withheld`) unless the kernel reads them from its ``tables``
+        (:meth:`split`)."""
+        if not tables:
+            return self.withheld(prepared, x)
+        w = withheld(self.params, prepared, x)
+        rows = prepared[0]
+        rn = self.params.row_node[rows]
+        o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
+            np.any(rn[1:] < rn[:-1])) else slice(None)
+        pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
+        return Withheld(w.node, w.col, w.dep + w.ind, np.zeros(len(w.node)), pcol)
 
     @property
     def width(self) -> int:
@@ -132,11 +211,12 @@ class Expansion:
             return A[np.ix_(idx, self.home_col)] if nodes is not None else A[:, self.home_col]
         base_cols = self.first[:-1]
         out = A[idx][:, base_cols] if nodes is not None else A[:, base_cols].copy()
-        if len(self.mass):
+        mass_node, mass_col, mass = self.masses
+        if len(mass):
             pos = np.full(A.shape[0], -1, dtype=np.int64)
             pos[idx] = np.arange(len(idx))
-            keep = pos[self.mass_node] >= 0
-            nd, cl, ms = self.mass_node[keep], self.mass_col[keep], self.mass[keep]
+            keep = pos[mass_node] >= 0
+            nd, cl, ms = mass_node[keep], mass_col[keep], mass[keep]
             s = self.scenario_of(cl)
             q = self.params
             at = cl if q.dep0.shape[1] > 1 else np.zeros_like(cl)
@@ -219,7 +299,8 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     atom = np.asarray(new_atom, dtype=np.int64)
     col = first[np.asarray(new_col_s, dtype=np.int64)] + np.asarray(new_cls, dtype=np.int64)
     spread = CutSpec(int(first[-1]), col, [cuts.rows[a] for a in atom], cuts.fraction[atom],
-                     cuts.start[atom], cuts.end[atom])
+                     cuts.start[atom], cuts.end[atom],
+                     None if cuts.country is None else cuts.country[atom])
     code = np.asarray(named_s, dtype=np.int64) * n_keys + np.asarray(named_key, dtype=np.int64)
     o = np.argsort(code, kind="stable")
     scen = np.repeat(np.arange(cuts.k), sizes)
@@ -236,15 +317,7 @@ def expand(c: Compiled, p: Params, cuts: CutSpec) -> Expansion | None:
     if world:
         assert home_col is not None
         q = _world_columns(q, home_col, int(first[-1]))
-    mass_node, mass_col, mass_row = _masses(p, first, np.asarray(named_s, dtype=np.int64)[o],
-                                            np.asarray(named_key, dtype=np.int64)[o],
-                                            key_class)
-    terms = _class_terms(mass_node, mass_col, mass_row)
-    if home_col is not None:  # a home view reads no masses
-        mass_node = mass_col = mass_row = np.zeros(0, dtype=np.int64)
-    mass = _at(q.row_share, mass_row, mass_col)
-    return Expansion(cuts.k, first, spread, q, base, terms, home_col, mass_node, mass_col,
-                     mass, code[o], key_class, n_keys)
+    return Expansion(cuts.k, first, spread, q, base, home_col, code[o], key_class, n_keys)
 
 
 def _world_columns(q: Params, home_col: np.ndarray, width: int) -> Params:

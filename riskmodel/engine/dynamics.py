@@ -145,7 +145,9 @@ def _dynamic_classes(c: Compiled, p: Params, ex: destinations.Expansion, months:
     plan = plan_for(c)
     width = ex.width
     stock = baseline.start_buffers(c, p, ex.cuts, spread=ex, backend=backend)
-    prepared = ex.cuts.pairs()
+    # whole-country cuts and the class terms read from tables by the column-block kernel
+    explicit, table, classes = ex.split(c, plan, ex.cuts, backend)
+    prepared = explicit.pairs()
     subst, lead = pair_params(ex.params, prepared)
     keep_idx = np.arange(c.n) if record is True else (
         record if isinstance(record, np.ndarray) else None)
@@ -156,9 +158,11 @@ def _dynamic_classes(c: Compiled, p: Params, ex: destinations.Expansion, months:
     limit = ex.limits(plan)
     A = None
     for t in range(months):
-        x = ex.cuts.net(t, prepared, subst, lead)
-        A = propagate(plan, ex.params, ex.withheld(prepared, x), stock, width, ids=c.ids,
-                      backend=backend, update_stock=True, base=ex.base, out=A, limit=limit)
+        x = explicit.net(t, prepared, subst, lead)
+        A = propagate(plan, ex.params, ex.entries(prepared, x, table is not None), stock,
+                      width, ids=c.ids, backend=backend, update_stock=True, base=ex.base,
+                      out=A, limit=limit, table=table, classes=classes, t=t,
+                      ramp=equations.RAMP_BY_MONTH)
         loss[t] = (w_end * (1.0 - ex.readout(A, ends))).sum(axis=0)
         if avail is not None:
             avail[t] = ex.readout(A, keep_idx)

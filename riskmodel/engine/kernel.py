@@ -42,8 +42,8 @@ drawn = nb.njit(nogil=True, inline="always")(equations.drawn)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, t,
-            fixed_ramp, a, b):
+def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, classes,
+            t, fixed_ramp, a, b):
     """``a`` and ``b`` of node ``j`` (supply ``a·P[base] + b``) for columns ``c0:c0+w``.
 
     Pairs give withheld shares directly: a pair on its column's base column lowers
@@ -56,8 +56,15 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
     row of ``j`` in that country loses the net fraction ``max f·(1 − s·ρ)``, with
     ``ρ = fixed_ramp``, or by month ``t`` when that is ``RAMP_BY_MONTH``: each atom in
     force (from ``cstart`` to ``cend``) ramps from ``cramp``, the merged start of its
-    (country, column) (as
-    :meth:`riskmodel.engine.cuts.CutSpec.net`)."""
+    (country, column) (as :meth:`riskmodel.engine.cuts.CutSpec.net`).
+
+    With destination classes, ``classes`` says which class each supplier row's
+    producers fall in, per scenario
+    (:attr:`~riskmodel.engine.destinations.Expansion.kernel_classes`): a row of a class
+    ``e ≥ 1`` adds its class term ``α (P[base + e] − P[base])`` to every class column of
+    the scenario, and a table cut of it withholds its share times ``P[base + e]`` (a row
+    of class 0 lowers ``a``), so that the class columns read the table as one class
+    does, with no entry per row."""
     kd = dep0.shape[1] > 1
     for x in range(w):
         c = c0 + x
@@ -76,43 +83,64 @@ def _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, ta
                 else:
                     b[c - c0] -= p_dep[q] * f
             b[c - c0] -= p_ind[q]
-    (kt, cptr, cfrac, cstart, cend, cramp, sptr, s_country, s_dep, row_share, subst,
-     lead) = table
+    _table_coeffs(j, c0, w, base, P, table, classes, t, fixed_ramp, a, b)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _table_coeffs(j, c0, w, base, P, table, classes, t, fixed_ramp, a, b):
+    """What the country ``table`` withholds from node ``j``, and its class terms, into
+    ``a`` and ``b`` (see :func:`_coeffs`)."""
+    kt, cptr, ccol, cfrac, cstart, cend, cramp, sptr, s_country, row_share, subst, lead = table
     if kt == 0:
         return
+    nk, scen, r_named, cls_tab, first, nptr, n_scen, n_cls = classes
     kr = row_share.shape[1] > 1
     ks = subst.shape[1] > 1
     kl = lead.shape[1] > 1
+    hi_c = c0 + w
     for r in range(sptr[j], sptr[j + 1]):
-        if s_country[r] < 0:
+        cs = s_country[r]
+        ns = r_named[r] if nk > 0 else -1
+        if ns >= 0:
+            # the class terms α (P[base + e] − P[base]) of the scenarios in which this
+            # row's producers are of a class e ≥ 1 (sorted by scenario)
+            for q in range(nptr[ns], nptr[ns + 1]):
+                f0 = first[n_scen[q]]
+                if f0 < c0:
+                    continue
+                if f0 >= hi_c:
+                    break
+                dp = P[f0 + n_cls[q] - c0] - P[f0 - c0]
+                for d in range(f0, min(first[n_scen[q] + 1], hi_c)):
+                    b[d - c0] += row_share[r, d if kr else 0] * dp
+        if cs < 0:
             continue  # no column cuts all of this row's country
-        base = s_country[r] * kt
-        if cptr[base + c0 + w] == cptr[base + c0]:
-            continue  # this country cuts nothing in these columns
-        for x in range(w):
-            c = c0 + x
-            lo = cptr[base + c]
-            hi = cptr[base + c + 1]
-            if lo == hi:
-                continue
+        cb = cs * kt
+        q = cptr[cb + c0]
+        q_end = cptr[cb + hi_c]
+        while q < q_end:  # the columns in which this country's table atoms cut
+            c = ccol[q]
+            q_next = cptr[cb + c + 1]
             sj = subst[j, c if ks else 0]
             lj = lead[j, c if kl else 0]
             xq = 0.0
-            for q in range(lo, hi):
+            for u in range(q, q_next):
                 if fixed_ramp != RAMP_BY_MONTH:
                     rho = fixed_ramp
-                elif cstart[q] <= t < cend[q]:
-                    rho = ramp(t - cramp[q], lj)
+                elif cstart[u] <= t < cend[u]:
+                    rho = ramp(t - cramp[u], lj)
                 else:
                     continue
-                v = net_fraction(cfrac[q], sj, rho)
+                v = net_fraction(cfrac[u], sj, rho)
                 if v > xq:
                     xq = v
+            q = q_next
             amt = row_share[r, c if kr else 0] * xq
-            if s_dep[r]:
-                a[x] -= amt
+            pc = base[c] + (cls_tab[ns * nk + scen[c]] if ns >= 0 else 0)
+            if pc != base[c]:  # withheld from producers of another class
+                b[c - c0] -= amt * P[pc - c0]
             else:
-                b[x] -= amt
+                a[c - c0] -= amt
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -159,7 +187,7 @@ def _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, 
 
 @nb.njit(cache=True, nogil=True)
 def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
-           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
+           ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, classes, t,
            fixed_ramp, stock, life, has_stock, update_stock, A, tol, max_iter, limit, fill,
            cycle_sweeps, rounds, dense_max):
     """Columns ``c0:c1`` of one propagation; returns -1 or the level that did not converge.
@@ -191,8 +219,8 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
         for it in range(sweeps):
             if cyclic and it == cycle_sweeps and _exact_block(
                     order[lo:hi], c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                    ind0, pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, life,
-                    has_stock, A, limit, rounds, dense_max):
+                    ind0, pptr, p_col, p_dep, p_ind, base, table, classes, t, fixed_ramp, stock,
+                    life, has_stock, A, limit, rounds, dense_max):
                 change = 0.0
                 break
             change = 0.0
@@ -203,7 +231,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                     continue
                 _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
                 _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table,
-                        t, fixed_ramp, a, b)
+                        classes, t, fixed_ramp, a, b)
                 for x in range(w):
                     c = c0 + x
                     s = a[x] * P[base[c] - c0] + b[x]
@@ -230,7 +258,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
                 if w <= 0:
                     continue
                 _supply_only(j, c0, c0 + w, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                             ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t,
+                             ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, classes, t,
                              fixed_ramp, A, S, P, g, ne, a, b)
                 for x in range(w):
                     c = c0 + x
@@ -240,7 +268,7 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
 
 @nb.njit(cache=True, nogil=True)
 def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0,
-                 pptr, p_col, p_dep, p_ind, base, table, t, fixed_ramp, stock, life,
+                 pptr, p_col, p_dep, p_ind, base, table, classes, t, fixed_ramp, stock, life,
                  has_stock, A, limit, rounds, dense_max):
     """Solve the cyclic level ``nodes`` exactly in columns ``c0:c1`` (below the level's
     ``limit``), one column at a time (:func:`riskmodel.engine.cycles.solve_level`).
@@ -261,7 +289,7 @@ def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, d
         for i in range(s):
             j = nodes[i]
             _coeffs(j, c, 1, dep0, ind0, pptr, p_col, p_dep, p_ind, p_col, base, one_a, table,
-                    t, fixed_ramp, one_a, one_b)
+                    classes, t, fixed_ramp, one_a, one_b)
             av[i] = one_a[0]
             bv[i] = one_b[0]
             if has_stock:
@@ -285,12 +313,13 @@ def _exact_block(nodes, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, d
 
 @nb.njit(cache=True, nogil=True)
 def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, pptr,
-                 p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, A, S, P, g, ne, a,
+                 p_col, p_dep, p_ind, p_pcol, base, table, classes, t, fixed_ramp, A, S, P, g, ne,
+                 a,
                  b):
     """Supply ``S`` (before stock) of node ``j`` from the current availabilities."""
     w = c1 - c0
     _feasible(j, c0, w, eptr, e_src, e_edge, e_kind, covers, ne_share, A, P, g, ne)
-    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, t,
+    _coeffs(j, c0, w, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, P, table, classes, t,
             fixed_ramp, a, b)
     for x in range(w):
         S[x] = a[x] * P[base[c0 + x] - c0] + b[x]
@@ -298,7 +327,8 @@ def _supply_only(j, c0, c1, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
 
 @nb.njit(cache=True, nogil=True, parallel=True)
 def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers, ne_share,
-              dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, t, fixed_ramp, stock,
+              dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table, classes, t, fixed_ramp,
+              stock,
               life, has_stock, update_stock, A, tol, max_iter, bounds, limit, fill, cycle_sweeps,
               rounds, dense_max):
     """Fill ``A`` (n × k) for every column, the column blocks ``bounds[i]:bounds[i+1]``
@@ -312,7 +342,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
         if c0 < c1:
             status[blk] = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge,
                                  e_kind, covers, ne_share, dep0, ind0, pptr, p_col, p_dep,
-                                 p_ind, p_pcol, base, table, t, fixed_ramp, stock, life, has_stock,
+                                 p_ind, p_pcol, base, table, classes, t, fixed_ramp, stock, life,
+                                 has_stock,
                                  update_stock, A, tol, max_iter, limit, fill, cycle_sweeps,
                                  rounds, dense_max)
     for blk in range(nb_):

@@ -29,7 +29,6 @@ class Params:
 
     row_node: np.ndarray      # (r,) node of each supplier row
     row_country: np.ndarray   # (r,) country column of each row
-    row_dep: np.ndarray       # (r,) bool: does this producer need the chain's inputs?
     row_share: np.ndarray     # (r, 1|k) shares (normalised so a node's total ≤ 1)
     dep0: np.ndarray          # (n, 1|k) dependent share of supply with no cut
     ind0: np.ndarray          # (n, 1|k) independent share
@@ -58,9 +57,12 @@ class Params:
             if a is not None)
 
     def columns(self, cols: np.ndarray) -> Params:
-        """These numbers for the columns ``cols`` (an array of one column serves all)."""
+        """These numbers for the columns ``cols`` (an array of one column serves all),
+        in C order: the kernels read a row's columns in sequence, and would otherwise copy
+        the (Fortran-ordered) result of the gather on every call."""
         def take(a: np.ndarray | None) -> np.ndarray | None:
-            return a[:, cols] if a is not None and a.ndim == 2 and a.shape[1] > 1 else a
+            return np.ascontiguousarray(a[:, cols]) if a is not None and a.ndim == 2 and \
+                a.shape[1] > 1 else a
         return Params(**{f.name: take(getattr(self, f.name))
                          for f in fields(self) if f.name != "coef_cache"})
 
@@ -94,7 +96,6 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
     sup = c.supply
     r_node = np.repeat(np.arange(c.n), np.diff(sup.indptr))
     r_country = sup.indices.astype(np.int64)
-    r_dep = np.ones(len(r_node), dtype=bool)  # every producer needs the chain's inputs
     rs = _col(np.asarray(sup.data, dtype=float) if row_share is None else row_share)
     incidence = sparse.csr_matrix((np.ones(len(r_node)), (r_node, np.arange(len(r_node)))),
                                   shape=(c.n, len(r_node)))
@@ -125,7 +126,7 @@ def params_from_compiled(c: Compiled, *, row_share: np.ndarray | None = None,
         tot = v.sum(axis=0, keepdims=True)
         weight = np.where(tot > 0, v / np.where(tot > 0, tot, 1), _col(c.weight))
     return Params(
-        row_node=r_node, row_country=r_country, row_dep=r_dep, row_share=rs, dep0=dep0,
+        row_node=r_node, row_country=r_country, row_share=rs, dep0=dep0,
         ind0=ind0, covers=_col(c.edge_covers if covers is None else covers),
         ne_share=_col(ne), subst=_col(c.substitutability if subst is None else subst),
         lead=_col(c.lead_time if lead is None else lead),

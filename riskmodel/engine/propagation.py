@@ -16,7 +16,7 @@ import numpy as np
 
 from riskmodel._errors import ConvergenceError
 from riskmodel.engine import equations, settings
-from riskmodel.engine.cuts import Withheld, no_table
+from riskmodel.engine.cuts import Withheld, no_classes, no_table
 from riskmodel.engine.params import Params
 from riskmodel.engine.plan import LevelPlan, Plan, column_limits
 from riskmodel.limits import MEMORY_BUDGET
@@ -177,7 +177,7 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
               update_stock: bool = False, out: np.ndarray | None = None,
               limit: np.ndarray | None = None, table: tuple | None = None,
               t: float = 0.0, ramp: float = equations.MODES["immediate"],
-              base: np.ndarray | None = None) -> np.ndarray:
+              base: np.ndarray | None = None, classes: tuple | None = None) -> np.ndarray:
     """Availability ``A`` of every node, ``(n, k)``.
 
     Supply is ``S = a·P + b`` with ``a = dep0 − cut.dep`` and ``b = ind0 − cut.ind``
@@ -194,15 +194,17 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
 
     With destination classes (:mod:`~riskmodel.engine.destinations`), ``cut`` gives each
     entry its producers' column (``cut.pcol``) and ``base`` each column's base column:
-    supply is ``(dep0 + ind0)·P[base] − Σ dep·P[pcol]``.
+    supply is ``(dep0 + ind0)·P[base] − Σ dep·P[pcol]``, less the class terms: merged
+    into ``cut`` (the numpy backend), or read by the column-block kernel from
+    ``classes`` with ``table`` (:meth:`~riskmodel.engine.destinations.Expansion.split`).
     """
     if cut.pcol is not None and plan.level_cyclic.any():
         backend = "numpy"  # a cycle across destination classes: solved exactly there
     if use_numba(plan, k, backend):
         return _propagate_compiled(plan, p, cut, stock, k, ids=ids, update_stock=update_stock,
                                    out=out, limit=limit, table=table, t=t, ramp=ramp,
-                                   base=base)
-    if table is not None:
+                                   base=base, classes=classes)
+    if table is not None or classes is not None:
         raise ValueError("a country table needs the column-block kernel")
     if cut.pcol is not None:  # destination classes (riskmodel.engine.destinations)
         assert base is not None
@@ -222,7 +224,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
                         k: int, *, ids: Sequence[Any] | None, update_stock: bool,
                         out: np.ndarray | None, limit: np.ndarray | None,
                         table: tuple | None, t: float, ramp: float,
-                        base: np.ndarray | None) -> np.ndarray:
+                        base: np.ndarray | None, classes: tuple | None) -> np.ndarray:
     """:func:`propagate` by the numba kernels: one column, or column blocks."""
     import numba
 
@@ -232,10 +234,10 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     life = np.ascontiguousarray(p.life, dtype=float) if stock is not None else np.zeros((1, 1))
     drawn = update_stock and stock is not None
     d0, i0 = np.ascontiguousarray(p.dep0), np.ascontiguousarray(p.ind0)
-    classes = cut.pcol is not None
-    if classes:  # every producer's share in one term on the base column (dep0 + ind0)
+    spread = cut.pcol is not None
+    if spread:  # every producer's share in one term on the base column (dep0 + ind0)
         d0, i0 = np.ascontiguousarray(p.dep0 + p.ind0), np.zeros_like(d0)
-    if _one_column(p, k) and not classes:
+    if _one_column(p, k) and not spread:
         if table is not None:
             raise ValueError("a country table needs the column-block kernel")
         A = out if out is not None and out.shape == (plan.n, 1) else np.ones((plan.n, 1))
@@ -259,7 +261,8 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share), d0, i0,
         cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
         cut.col if cut.pcol is None else cut.pcol, base,
-        table if table is not None else no_table(), float(t), float(ramp), st, life,
+        table if table is not None else no_table(),
+        classes if classes is not None else no_classes(), float(t), float(ramp), st, life,
         stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
         block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh,
         settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)

@@ -4,8 +4,9 @@ the same lists as a stable sort, and as np.unique, would give."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from riskmodel.engine import CutSpec
+from riskmodel.engine import CutSpec, classmerge
 from riskmodel.engine.classmerge import merge_by_node
 from riskmodel.engine.cuts import ramp_starts
 
@@ -48,3 +49,23 @@ def test_unique_unsorted_pairs_read_as_np_unique_would() -> None:
     assert inv.tolist() == want_inv.tolist()
     assert start.tolist() == ramp_starts(want_inv, np.repeat([0.0, 3.0], 2),
                                          np.full(4, np.inf), np.ones(4)).tolist()
+
+
+def test_the_compiled_and_the_numpy_merge_give_the_same_lists(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    first = np.concatenate([[0], np.cumsum(rng.integers(1, 4, size=40))])
+    width = int(first[-1])
+    share = rng.uniform(0.0, 1.0, size=(30, width))
+    cut = (np.sort(rng.integers(0, 50, size=200)), rng.integers(0, width, size=200),
+           rng.uniform(0.0, 1.0, size=200), rng.integers(0, width, size=200))
+    named = (np.sort(rng.integers(0, 50, size=120)), rng.integers(0, width, size=120),
+             rng.integers(0, 30, size=120))
+    for wide in (share, share[:, :1]):
+        small = merge_by_node(cut, named, first, wide)  # below NUMBA_MIN: numpy
+        monkeypatch.setattr(classmerge, "NUMBA_MIN", 0)
+        compiled = merge_by_node(cut, named, first, wide)
+        monkeypatch.undo()
+        assert len(small[0]) > 200
+        for a, b in zip(small, compiled, strict=True):
+            assert a.tolist() == b.tolist()
