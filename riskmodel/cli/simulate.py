@@ -41,7 +41,8 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--cut", action="append", metavar="SPEC",
                     help="CC[:node,node][@fraction][>dest,dest], e.g. JP or "
-                         "'US:euv_lithography@0.9>CN' (quote a '>'); after '>': all "
+                         "'US:eda_software@0.9>CN' on semiconductors (quote a '>'); a "
+                         "cut of a node CC does not supply is warned of; after '>': all "
                          "(default: every country but CC), home (the focal market) or "
                          "country codes; repeat for several cuts")
     sp.add_argument("--scenario", action="append", metavar="NAME",
