@@ -4,7 +4,7 @@ nothing.
 A scenario's level (:attr:`riskmodel.Scenario.level`: its ``plausibility``, or
 ``stress_test`` for an unlabelled single-country knockout) orders the scenario table
 most plausible first; a paragraph explains each level present in one line each; and
-every cut that withholds nothing (:attr:`riskmodel.simulation.Result.problems`) is
+every cut that withholds nothing (the ``problems`` of a simulation Result) is
 listed.
 """
 
