@@ -82,6 +82,7 @@ def cli_simulate(args: argparse.Namespace) -> int:
     elif len(scenarios) > 1:
         table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold,
                               baseline=baseline_arg(args))
+        table["plausibility"] = [s.level or "unlabelled" for s in scenarios]
         emit(render(table, args.format), args)
     else:
         _emit_simulation(chain, scenarios[0], args)
@@ -150,6 +151,7 @@ def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> Non
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": res.scenario.as_dict(),
+            "plausibility": res.scenario.level,
             "threshold": args.threshold, "summary": res.summary,
             "end_use_loss": res.end_use_loss.tolist(),
             **({"baseline": describe(res.baseline), "realised_loss":
