@@ -316,6 +316,7 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     c = Collector(None, chain.path)
     compiled = chain.compiled
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
+    as_file.pop("plausibility", None)  # checked with its source where the file is read
     controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
                    if isinstance(held, Mapping) for k, codes in held.items()}
     world = [codes for _, held in chain.graph.nodes(data="world_controlled_by")

@@ -208,3 +208,12 @@ def test_diff_lists_a_changed_level(tmp_path) -> None:
     gone = diff(old, plain, scores=False).header.set_index("field")
     assert gone.loc["scenarios.japan.plausibility", "status"] == "removed"
     assert diff(plain, plain, scores=False).header.empty
+
+
+def test_a_labelled_scenario_simulates_without_file_warnings(tmp_path) -> None:
+    """The level and its source are checked where the file is read, not again on each
+    run (a Scenario from a file keeps its source apart from its cuts)."""
+    chain = rm.load(write_text(tmp_path, "c.yaml", _with(
+        '    plausibility: in_force\n    source: src\n    ref: "line 3"\n')))
+    res = rm.simulate(chain, "japan", months=3)
+    assert res.problems == [] and res.scenario.level == "in_force"
