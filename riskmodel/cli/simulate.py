@@ -82,7 +82,6 @@ def cli_simulate(args: argparse.Namespace) -> int:
     elif len(scenarios) > 1:
         table = simulate_many(chain, scenarios, months=args.months, threshold=args.threshold,
                               baseline=baseline_arg(args))
-        table["plausibility"] = [s.level or "unlabelled" for s in scenarios]
         emit(render(table, args.format), args)
     else:
         _emit_simulation(chain, scenarios[0], args)
