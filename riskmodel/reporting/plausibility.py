@@ -50,7 +50,8 @@ def plausibility_note(results: Sequence[Any]) -> str:
     >>> print(plausibility_note([one]))  # doctest: +NORMALIZE_WHITESPACE
     The scenarios are grouped by plausibility (column "plausibility"). Stress test
     (1): a knockout that measures exposure, not a forecast; an unlabelled
-    single-country knockout counts as one.
+    single-country knockout counts as one. The choke scores and the country leverage
+    above come from single-country knockouts, so they are stress tests too.
     """
     counts: dict[str | None, int] = {}
     for x in results:
@@ -63,8 +64,9 @@ def plausibility_note(results: Sequence[Any]) -> str:
             text += "; an unlabelled single-country knockout counts as one"
         name = (level or UNLABELLED).replace("_", " ")
         parts.append(f"{name[0].upper()}{name[1:]} ({counts[level]}): {text}.")
-    return 'The scenarios are grouped by plausibility (column "plausibility"). ' + " ".join(
-        parts)
+    return ('The scenarios are grouped by plausibility (column "plausibility"). '
+            + " ".join(parts) + " The choke scores and the country leverage above come "
+            "from single-country knockouts, so they are stress tests too.")
 
 
 def cut_warnings(results: Sequence[Any]) -> list[str]:

@@ -73,6 +73,8 @@ def test_each_level_present_is_explained_in_one_line(section) -> None:
     assert ("Stress test (1): a knockout that measures exposure, not a forecast; an "
             "unlabelled single-country knockout counts as one.") in note
     assert "In force" not in note  # only the levels present
+    assert note.endswith("The choke scores and the country leverage above come from "
+                         "single-country knockouts, so they are stress tests too.")
     assert note.index("Announced") < note.index("Hypothetical") < note.index("Stress")
 
 
