@@ -35,7 +35,7 @@ from riskmodel._errors import Problem, ScenarioError
 from riskmodel.io.collect import SLUG, Collector, short, type_name, unknown_keys
 from riskmodel.io.cuts import CutNames, check_cut_target
 from riskmodel.io.destinations import parse_destinations
-from riskmodel.io.plausibility import check_plausibility, plausibility_of
+from riskmodel.io.plausibility import check_level, check_plausibility, plausibility_of
 from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.limits import MAX_MONTHS
 
@@ -316,7 +316,9 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     c = Collector(None, chain.path)
     compiled = chain.compiled
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
-    as_file.pop("plausibility", None)  # checked with its source where the file is read
+    level = as_file.pop("plausibility", None)  # its source is checked where a file is read
+    if level is not None:  # a Scenario made in Python: the value alone
+        check_level(c, level, (), "scenario 'scenario'")
     controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
                    if isinstance(held, Mapping) for k, codes in held.items()}
     world = [codes for _, held in chain.graph.nodes(data="world_controlled_by")

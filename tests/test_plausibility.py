@@ -212,3 +212,11 @@ def test_a_labelled_scenario_simulates_without_file_warnings(tmp_path) -> None:
         '    plausibility: in_force\n    source: src\n    ref: "line 3"\n')))
     res = rm.simulate(chain, "japan", months=3)
     assert res.problems == [] and res.scenario.level == "in_force"
+
+
+def test_a_scenario_made_in_python_with_an_unknown_level_is_refused() -> None:
+    with pytest.raises(ScenarioError) as e:
+        rm.simulate(_stocked(), Scenario([Cut("JP")], plausibility="stress-test", name="s"))
+    (p,) = e.value.problems
+    assert (p.where, p.field, p.fix) == ("scenario 's'", "plausibility",
+                                         "did you mean `stress_test`?")

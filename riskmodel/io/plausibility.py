@@ -28,7 +28,7 @@ from typing import Any
 from riskmodel.io.collect import Collector, did_you_mean, short
 from riskmodel.schema import PLAUSIBILITY, SOURCED_PLAUSIBILITY
 
-__all__ = ["check_plausibility", "is_knockout", "plausibility_of"]
+__all__ = ["check_level", "check_plausibility", "is_knockout", "plausibility_of"]
 
 
 def _get(cut: Any, key: str) -> Any:
@@ -60,6 +60,19 @@ def plausibility_of(level: str | None, cuts: Iterable[Any]) -> str | None:
     return "stress_test" if is_knockout(cuts) else None
 
 
+def check_level(c: Collector, level: Any, p: tuple[Any, ...], where: str) -> str | None:
+    """``level`` if it is one of :data:`~riskmodel.schema.PLAUSIBILITY`, else ``None``
+    and an error (with a did-you-mean fix) in ``c``, placed at ``p`` + ``plausibility``."""
+    if isinstance(level, str) and level in PLAUSIBILITY:
+        return level
+    c.add("error", "plausibility", f"unknown plausibility {short(level)}",
+          path=(*p, "plausibility"), where=where, field="plausibility",
+          expected="one of " + ", ".join(PLAUSIBILITY), found=short(level),
+          fix=did_you_mean(level, list(PLAUSIBILITY),
+                           "write one of " + ", ".join(PLAUSIBILITY)))
+    return None
+
+
 def check_plausibility(c: Collector, sc: Mapping[str, Any], p: tuple[Any, ...], where: str,
                        *, sources: Mapping[str, Any] | None = None,
                        require_sources: bool = False) -> str | None:
@@ -89,14 +102,7 @@ def check_plausibility(c: Collector, sc: Mapping[str, Any], p: tuple[Any, ...], 
               + (f" ({', '.join(declared[:10])})" if declared else ""), found=short(src),
               fix=did_you_mean(src, declared, f"declare it: `sources: {{{src}: "
                                               "{title: ..., year: ..., url: ...}}`"))
-    if level is None:
-        return None
-    if not isinstance(level, str) or level not in PLAUSIBILITY:
-        c.add("error", "plausibility", f"unknown plausibility {short(level)}",
-              path=(*p, "plausibility"), where=where, field="plausibility",
-              expected="one of " + ", ".join(PLAUSIBILITY), found=short(level),
-              fix=did_you_mean(level, list(PLAUSIBILITY),
-                               "write one of " + ", ".join(PLAUSIBILITY)))
+    if level is None or check_level(c, level, p, where) is None:
         return None
     if level in SOURCED_PLAUSIBILITY and not src:
         c.add("error" if require_sources else "warning", "unsourced",
