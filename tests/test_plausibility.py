@@ -146,6 +146,24 @@ def test_json_schema_lists_the_levels() -> None:
     prop = schema.json_schema()["$defs"]["scenario"]["properties"]["plausibility"]
     assert prop["enum"] == ["in_force", "announced", "hypothetical", "stress_test"]
     assert "plausibility" in schema.names("scenario")
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = {"schema": schema.SCHEMA_ID, "name": "t", "nodes": [{"id": "a", "stage": "end_use"}],
+           "scenarios": [{"id": "x", "plausibility": "hypothetical", "cuts": [{"country": "US"}]}]}
+    jsonschema.validate(doc, schema.json_schema())
+    doc["scenarios"][0]["plausibility"] = "likely"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema.json_schema())
+
+
+def test_the_readme_example_reads(tmp_path) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### Scenario plausibility\n.*?```yaml\n(.*?)```", readme, re.S)
+    assert block
+    (sc,) = read_scenarios(write_text(tmp_path, "s.yaml", block.group(1)))
+    assert (sc.plausibility, sc.meta["source"]) == ("announced", "bis_2022")
 
 
 # --- simulate: the level and the wording --------------------------------------------
