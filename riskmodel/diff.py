@@ -70,7 +70,8 @@ class ChainDiff:
     leverage: pd.DataFrame       #: per country: old/new leverage and its move
     settings: dict[str, Any] = field(default_factory=dict)
     #: header changes: field (``name``, ``title``, ``currency``, ``perspective``,
-    #: ``stages``, ``groups.<ID>``, ``baseline.<id>``, ``targets.<name>``), status, old, new
+    #: ``stages``, ``groups.<ID>``, ``baseline.<id>``, ``targets.<name>``,
+    #: ``scenarios.<id>.plausibility``), status, old, new
     header: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["field", "status", "old", "new"]))
 
@@ -117,6 +118,9 @@ def _header_values(chain: Chain) -> dict[str, Any]:
         out[f"baseline.{r.id}"] = r.as_dict()
     for name, nodes in sorted(chain.targets.items()):  # named targets (riskmodel.targets)
         out[f"targets.{name}"] = nodes
+    for sc in chain.scenarios:  # how plausible each scenario is said to be
+        if sc.get("plausibility"):
+            out[f"scenarios.{sc.get('id')}.plausibility"] = sc["plausibility"]
     return out
 
 
@@ -125,7 +129,7 @@ def _header_changes(old: Chain, new: Chain) -> pd.DataFrame:
     rows = []
     for key in [*HEADER_FIELDS, *sorted(k for k in set(a) | set(b)
                                          if k.startswith(("groups.", "baseline.",
-                                                          "targets.")))]:
+                                                          "targets.", "scenarios.")))]:
         va, vb = a.get(key), b.get(key)
         if va == vb:
             continue
@@ -162,7 +166,9 @@ def diff(old: Chain, new: Chain, *, scores: bool = True, horizon: int = 12) -> C
     ranking and the country leverage moved.
 
     The header rows (``ChainDiff.header``) cover the name, title, currency, perspective,
-    stages, each country group and each restriction in force; a changed perspective or
+    stages, each country group, each restriction in force and each scenario's
+    ``plausibility`` (a row ``scenarios.<id>.plausibility`` when it is set, changed or
+    dropped); a changed perspective or
     group moves the rankings by itself, which ``ChainDiff.perspective_changed`` flags."""
     from riskmodel.scoring import leverage, score
 

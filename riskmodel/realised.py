@@ -93,11 +93,12 @@ def held_line(count: int, realised: float, peak: float, final: float) -> str:
     """The line a printed result gains when restrictions are in force.
 
     >>> print(held_line(2, 0.123, 0.05, 0.04))  # doctest: +NORMALIZE_WHITESPACE
-      restrictions in force (2): realised loss 12.3%; this scenario adds: peak 5.0%,
-      final 4.0% (the figures below)
+      restrictions in force (2): realised loss 12.3%; this scenario adds: worst month
+      after the cut 5.0%, final month 4.0% (the figures below)
     """
     return (f"  restrictions in force ({count}): realised loss {realised:.1%}; this scenario "
-            f"adds: peak {peak:.1%}, final {final:.1%} (the figures below)")
+            f"adds: worst month after the cut {peak:.1%}, final month {final:.1%} (the "
+            "figures below)")
 
 
 def describe(items: Iterable[Any]) -> list[dict[str, Any]]:

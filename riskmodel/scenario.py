@@ -17,8 +17,8 @@ Examples
 >>> s = Scenario([Cut("JP", nodes=("drivetrain",), duration=12)], name="jp")
 >>> s.cuts[0].active(11), s.cuts[0].active(12)
 (True, False)
->>> parse_cut("US:ai_accelerators,euv_lithography@0.9>CN")  # doctest: +NORMALIZE_WHITESPACE
-Cut(country='US', nodes=('ai_accelerators', 'euv_lithography'), fraction=0.9,
+>>> parse_cut("US:eda_software,ip_cores@0.9>CN")  # doctest: +NORMALIZE_WHITESPACE
+Cut(country='US', nodes=('eda_software', 'ip_cores'), fraction=0.9,
     start=0, duration=None, to=('CN',))
 """
 
@@ -35,6 +35,7 @@ from riskmodel._errors import Problem, ScenarioError
 from riskmodel.io.collect import SLUG, Collector, short, type_name, unknown_keys
 from riskmodel.io.cuts import CutNames, check_cut_target
 from riskmodel.io.destinations import parse_destinations
+from riskmodel.io.plausibility import check_level, check_plausibility, plausibility_of
 from riskmodel.io.suppliers import Suppliers, controller_codes
 from riskmodel.limits import MAX_MONTHS
 
@@ -111,9 +112,25 @@ class Scenario:
     months: int = 24
     description: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: ``in_force``, ``announced``, ``hypothetical``, ``stress_test`` or ``None``
+    #: (unlabelled); :attr:`level` is what it reads as
+    plausibility: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cuts", tuple(self.cuts))
+
+    @property
+    def level(self) -> str | None:
+        """The plausibility the scenario reads as: its own, else ``stress_test`` for a
+        single-country knockout (one country cutting everything, or one node), else
+        ``None`` (:func:`~riskmodel.io.plausibility.plausibility_of`).
+
+        >>> Scenario([Cut("NL", nodes=("euv_lithography",))]).level
+        'stress_test'
+        >>> Scenario([Cut("NL"), Cut("US")], plausibility="announced").level
+        'announced'
+        """
+        return plausibility_of(self.plausibility, self.cuts)
 
     @property
     def start(self) -> int:
@@ -127,7 +144,8 @@ class Scenario:
         return cls(cuts, name=str(d.get("id", "scenario")), title=str(d.get("title") or ""),
                    months=int(d.get("months", 24)),
                    description=str(d.get("description") or ""),
-                   meta={k: d[k] for k in ("source", "ref") if d.get(k)})
+                   meta={k: d[k] for k in ("source", "ref") if d.get(k)},
+                   plausibility=d.get("plausibility") or None)
 
     @classmethod
     def from_chain(cls, chain: Chain, name: str) -> Scenario:
@@ -148,6 +166,8 @@ class Scenario:
         out: dict[str, Any] = {"id": self.name}
         if self.title:
             out["title"] = self.title
+        if self.plausibility:
+            out["plausibility"] = self.plausibility
         out["months"] = self.months
         out["cuts"] = [c.as_dict() for c in self.cuts]
         return out
@@ -196,7 +216,7 @@ def parse_cut(text: str, *, start: int = 0, duration: int | None = None) -> Cut:
     to: str | tuple[str, ...] | None = "all"
     if not m:
         problems.append(Problem("error", "cannot read the cut", where=f"--cut {text!r}",
-                                expected=f"{_CUT_FORM}, e.g. US:euv_lithography@0.9>CN",
+                                expected=f"{_CUT_FORM}, e.g. US:eda_software@0.9>CN",
                                 found=repr(text),
                                 fix="write the country code first, then `:nodes`, "
                                     "`@fraction` and `>destinations`, in that order"))
@@ -296,6 +316,9 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     c = Collector(None, chain.path)
     compiled = chain.compiled
     as_file = {**scenario.as_dict(), "id": "scenario"}  # names from Python need not be slugs
+    level = as_file.pop("plausibility", None)  # its source is checked where a file is read
+    if level is not None:  # a Scenario made in Python: the value alone
+        check_level(c, level, (), "scenario 'scenario'")
     controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
                    if isinstance(held, Mapping) for k, codes in held.items()}
     world = [codes for _, held in chain.graph.nodes(data="world_controlled_by")
@@ -342,7 +365,8 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
                     path: str | None = None,
                     supply: Suppliers | None = None,
                     groups: Mapping[str, Any] | None = None,
-                    perspective: Any = None) -> list[dict[str, Any]]:
+                    perspective: Any = None, sources: Mapping[str, Any] | None = None,
+                    require_sources: bool = False) -> list[dict[str, Any]]:
     """Check scenario mappings; return them normalised. Problems go to ``c``.
 
     ``node_ids`` or ``countries`` of ``None`` leave those names unchecked (a scenario
@@ -350,8 +374,12 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     country that supplies nothing of a node it names (or of the chain) is a warning
     naming the node's suppliers. A cut's destinations (``to``) are checked with the
     chain's ``groups`` and ``perspective`` when given
-    (:func:`~riskmodel.io.destinations.check_destinations`). With ``c`` of ``None`` the
-    errors are raised as one :class:`~riskmodel.ScenarioError` (``path`` names the file).
+    (:func:`~riskmodel.io.destinations.check_destinations`). A scenario's
+    ``plausibility`` and ``source`` are checked with the chain's declared ``sources``
+    (:func:`~riskmodel.io.plausibility.check_plausibility`; ``require_sources`` makes a
+    missing source of an ``in_force`` or ``announced`` scenario an error). With ``c`` of
+    ``None`` the errors are raised as one :class:`~riskmodel.ScenarioError` (``path``
+    names the file).
 
     Examples
     --------
@@ -375,10 +403,20 @@ def check_scenarios(c: Collector | None, scenarios: Any, node_ids: Iterable[str]
     for i, sc in enumerate(scenarios):
         entry = _check_scenario(c, sc, (*base_path, i), f"scenario #{i + 1}", seen, names)
         if entry is not None:
+            level = check_plausibility(c, sc, (*base_path, i), _where(sc, i),
+                                       sources=sources, require_sources=require_sources)
+            entry.pop("plausibility", None)
+            if level is not None:
+                entry["plausibility"] = level
             out.append(entry)
     if own and any(p.severity == "error" for p in c.problems):
         raise ScenarioError([p for p in c.finish() if p.severity == "error"])
     return out
+
+
+def _where(sc: Mapping[str, Any], i: int) -> str:
+    sid = sc.get("id")
+    return f"scenario '{sid}'" if isinstance(sid, str) else f"scenario #{i + 1}"
 
 
 def _check_scenario(c: Collector, sc: Any, p: tuple[Any, ...], number: str, seen: set[str],

@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_STAGES",
+    "PLAUSIBILITY",
     "SCHEMA_ID",
     "Attribute",
     "attribute",
@@ -49,6 +50,16 @@ PARTS = ("chain", "node", "capital", "edge", "supplier", "scenario", "cut", "res
          "source", "group", "value")
 #: a restriction's ``since``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+#: a scenario's ``plausibility``: each level and what it means, most plausible first
+PLAUSIBILITY = {
+    "in_force": "already in place (better read as a `baseline:` entry, on top of which "
+                "every result is marginal)",
+    "announced": "decided or announced by a government, not yet in force",
+    "hypothetical": "a possible policy that no government has announced",
+    "stress_test": "a knockout that measures exposure, not a forecast",
+}
+#: the levels that state a fact about the world, so need a ``source``
+SOURCED_PLAUSIBILITY = ("in_force", "announced")
 #: the attributes whose ``min`` is excluded: a service life must be more than 0 months
 MIN_EXCLUSIVE = frozenset({("capital", "service_life_months")})
 
@@ -216,6 +227,8 @@ def _json_type(a: Attribute) -> dict[str, Any]:
                           {"type": "integer", "minimum": 1000, "maximum": 9999}]}
     if t == "choice":
         return {"enum": ["triangular", "uniform"]}
+    if t == "plausibility":
+        return {"enum": list(PLAUSIBILITY)}
     if t == "shares":
         share = _sourced_number(attribute("supplier", "share"))
         controlled = {"type": "object",

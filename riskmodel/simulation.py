@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ from riskmodel.engine import CutSpec, Params
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.realised import baseline_of, held_line, marginal
 from riskmodel.scenario import Cut, Scenario, expand_country, resolve, scenario_warnings
+from riskmodel.schema import PLAUSIBILITY
 from riskmodel.targets import END_USE, label, value_of, with_target
 from riskmodel.targets import resolve as resolve_target
 
@@ -169,9 +170,7 @@ def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
                             f"rm.Cut('JP'); found {type(bad[0]).__name__} {bad[0]!r:.60}")
         scenario = Scenario(cuts)
     if months is not None:
-        scenario = Scenario(scenario.cuts, name=scenario.name, title=scenario.title,
-                            months=months, description=scenario.description,
-                            meta=scenario.meta)
+        scenario = replace(scenario, months=months)
     return resolve(chain, scenario)
 
 
@@ -187,8 +186,10 @@ class Result:
         Share of end-use value lost, by month.
     summary : Series
         ``immediate_loss`` and ``long_run_loss`` (the static bounds: the largest of
-        :attr:`bounds` over the horizon, 0 when no cut is in force), ``peak_loss``,
-        ``final_loss``, ``cumulative_loss`` (loss-months), ``cumulative_value_loss``
+        :attr:`bounds` over the horizon, 0 when no cut is in force), ``peak_loss`` (the
+        worst month after the cut starts, as played with stocks and substitution: never
+        above ``immediate_loss``, and lower while stocks last), ``final_loss``,
+        ``cumulative_loss`` (loss-months), ``cumulative_value_loss``
         (value-months, in the chain currency), ``time_to_survive`` and
         ``time_to_recover`` (months from the start of the cut; ``inf`` = not within the
         horizon).
@@ -243,8 +244,11 @@ class Result:
         lines = [
             f"{self.chain_name}: {self.scenario.label()} ({self.scenario.months} months)",
             f"  {'end-use loss' if self.target == END_USE else 'loss of ' + self.target}: "
-            f"immediate {s['immediate_loss']:.1%}, peak {s['peak_loss']:.1%}, "
-            f"final {s['final_loss']:.1%}, long-run {s['long_run_loss']:.1%}",
+            f"immediate {s['immediate_loss']:.1%}, long-run "
+            f"{s['long_run_loss']:.1%} (the bounds: no stocks, and no or complete "
+            "substitution)",
+            f"  as played, with stocks and substitution: worst month after the cut "
+            f"{s['peak_loss']:.1%}, final month {s['final_loss']:.1%}",
             f"  cumulative loss: {s['cumulative_loss']:.2f} loss-months"
             + (f" ({s['cumulative_value_loss']:.3g} {self.settings.get('currency', '')}"
                "-months)".replace(" -months", " value-months") if s['cumulative_value_loss']
@@ -253,6 +257,10 @@ class Result:
             f"{months(s['time_to_survive'])}; time to recover: {months(s['time_to_recover'])}",
             "  lowest availability: " + ", ".join(f"{k} {v:.0%}" for k, v in worst.items()),
         ]
+        if self.scenario.level:
+            level = self.scenario.level
+            lines.insert(1, f"  plausibility: {level.replace('_', ' ')} "
+                            f"({PLAUSIBILITY[level]})")
         if self.baseline:
             lines.insert(1, held_line(len(self.baseline), s["realised_loss"], s["peak_loss"],
                                       s["final_loss"]))

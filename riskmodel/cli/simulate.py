@@ -45,7 +45,8 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("chain", metavar="CHAIN_OR_FILE", help="built-in chain name or chain file")
     sp.add_argument("--cut", action="append", metavar="SPEC",
                     help="CC[:node,node][@fraction][>dest,dest], e.g. JP or "
-                         "'US:euv_lithography@0.9>CN' (quote a '>'); after '>': all "
+                         "'US:eda_software@0.9>CN' on semiconductors (quote a '>'); a "
+                         "cut of a node CC does not supply is warned of; after '>': all "
                          "(default: every country but CC), home (the focal market) or "
                          "country codes; repeat for several cuts")
     sp.add_argument("--scenario", action="append", metavar="NAME",
@@ -171,6 +172,7 @@ def _emit_simulation(chain: Any, scenario: Any, args: argparse.Namespace) -> Non
     else:
         emit(json.dumps(to_jsonable({
             "chain": chain.name, "scenario": res.scenario.as_dict(),
+            "plausibility": res.scenario.level,
             "threshold": args.threshold, "target": res.target, "summary": res.summary,
             "end_use_loss": res.end_use_loss.tolist(),
             **({"baseline": describe(res.baseline), "realised_loss":

@@ -263,7 +263,8 @@ def document_from_data(data: ChainData) -> dict[str, Any]:
 
 
 def _clean_scenario(s: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: s[k] for k in ("id", "title", "description", "source", "ref") if s.get(k)}
+    out = {k: s[k] for k in ("id", "title", "description", "source", "ref",
+                                  "plausibility") if s.get(k)}
     out["months"] = s.get("months", 24)
     cuts = []
     for c in s.get("cuts", []):

@@ -20,6 +20,12 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.reporting.graph import explorer_data
+from riskmodel.reporting.plausibility import (
+    by_plausibility,
+    cut_warnings,
+    level_text,
+    plausibility_note,
+)
 
 SECTIONS = (("summary", "Summary"), ("diagram", "Chain diagram"),
             ("choke_points", "Choke points"), ("leverage", "Country leverage"),
@@ -270,19 +276,24 @@ def _scenarios(d: Section, r: Computed) -> None:
     if not r.results:
         d.paragraphs.append("The chain defines no standard scenarios (and none was given).")
         return
+    results = by_plausibility(r.results)
     summary = pd.DataFrame([{"scenario": x.scenario.name, "title": x.scenario.label(),
-                             **x.summary.to_dict()} for x in r.results]).set_index("scenario")
+                             "plausibility": level_text(x.scenario), **x.summary.to_dict()}
+                            for x in results]).set_index("scenario")
     d.paragraphs.append(
         "Each scenario is played month by month: stocks absorb the shortfall until they run "
-        "out, and substitution ramps up over its lead time. Time to survive is the months "
+        "out, and substitution ramps up over its lead time. 'Immediate' is the loss before "
+        "stocks and substitution (a bound); 'worst month after the cut' is the largest "
+        "monthly loss as played, lower while stocks last. Time to survive is the months "
         "until the end-use loss first passes 5%; time to recover, the months until it is "
         "back under 5% (∞: not within the horizon).")
+    d.paragraphs.append(plausibility_note(results))
     d.figures.append(FigureSpec("scenario_losses", "End-use loss under each scenario",
                                 "scenario_losses", (r.results,), {"threshold": 0.05}))
-    show = ["immediate_loss", "peak_loss", "final_loss", "long_run_loss", "cumulative_loss",
-            "time_to_survive", "time_to_recover"]
+    show = ["plausibility", "immediate_loss", "peak_loss", "final_loss", "long_run_loss",
+            "cumulative_loss", "time_to_survive", "time_to_recover"]
     if r.held is not None and r.held.count:
-        show.insert(0, "realised_loss")
+        show.insert(1, "realised_loss")
         d.paragraphs.append(
             "With the restrictions in force, 'in force' is their realised loss (the same "
             "for every scenario) and every other figure is marginal: what the scenario adds "
@@ -292,13 +303,14 @@ def _scenarios(d: Section, r: Computed) -> None:
         "immediate_loss": "pct", "long_run_loss": "pct", "peak_loss": "pct",
         "final_loss": "pct", "cumulative_loss": "num", "cumulative_value_loss": "num",
         "time_to_survive": "months", "time_to_recover": "months"}, headers={
-        "realised_loss": "in force", "immediate_loss": "immediate", "peak_loss": "peak",
+        "realised_loss": "in force", "immediate_loss": "immediate",
+        "peak_loss": "worst month after the cut",
         "final_loss": "final",
         "long_run_loss": "long run", "cumulative_loss": "loss-months",
         "time_to_survive": "survive (months)", "time_to_recover": "recover (months)"}))
     d.bullets += [f"{x.scenario.name} — {x.scenario.label()}: " + (
         x.scenario.description or "; ".join(_cut_text(cut) for cut in x.scenario.cuts))
-        for x in r.results]
+        for x in results] + cut_warnings(results)
     curves = pd.DataFrame({x.scenario.name: x.end_use_loss for x in r.results})
     d.tables.append(Table("scenario_loss_by_month", "End-use loss by month", curves,
                           formats=dict.fromkeys(curves.columns, "pct"), collapsed=True))
@@ -500,8 +512,8 @@ def _summary(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str], str
         s = worst.summary
         tts = s["time_to_survive"]
         d.paragraphs.append(
-            f"Worst standard scenario: {worst.scenario.label()}, with a peak loss of "
-            f"{s['peak_loss']:.0%}" + (f" and the loss above 5% after {tts:g} months"
+            f"Worst standard scenario: {worst.scenario.label()}, whose worst month after "
+            f"the cut loses {s['peak_loss']:.0%}" + (f" and the loss above 5% after {tts:g} months"
                                        if math.isfinite(tts) else "") + ".")
     d.paragraphs.append("Policy alignment: " + policy_finding(r.policy, scores))
     unc = r.uncertainty

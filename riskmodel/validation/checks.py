@@ -79,7 +79,9 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
     supply = suppliers_of(data)
     header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids, countries,
                                           supply=supply, groups=header["groups"],
-                                          perspective=header.get("perspective"))
+                                          perspective=header.get("perspective"),
+                                          sources=header["sources"],
+                                          require_sources=require_sources)
     header["baseline"] = check_baseline(c, header.get("baseline", []), ids, countries,
                                         supply=supply, groups=header["groups"],
                                         perspective=header.get("perspective"),

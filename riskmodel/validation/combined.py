@@ -126,7 +126,7 @@ def build_combined(path: Any = None, *, require_sources: bool = False
     c.rows = {"edges": [None] * len(chain_edges) + link_rows}
     data = ChainData(header, nodes, sups, edges, doc.path, world_suppliers=world)
     check_tables(c, data)
-    header["scenarios"] = _join_scenarios(c, raw, parts, data)
+    header["scenarios"] = _join_scenarios(c, raw, parts, data, require_sources)
     header["baseline"] = [r for part in parts
                           for r in _qualified_baseline(part.header.get("baseline") or [],
                                                        str(part.header.get("name")))]
@@ -234,7 +234,7 @@ def _read_links(c: Collector, doc: Document, raw: dict[str, Any], sources: dict[
 
 
 def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
-                    data: ChainData) -> list[dict[str, Any]]:
+                    data: ChainData, require_sources: bool = False) -> list[dict[str, Any]]:
     """The chains' scenarios, qualified, then the view's own, checked against the
     joined chain ``data``."""
     header = data.header
@@ -251,7 +251,9 @@ def _join_scenarios(c: Collector, raw: dict[str, Any], parts: list[ChainData],
                                           str(part.header.get("name")))
     scenarios += check_scenarios(c, raw.get("scenarios", []) or [], list(data.nodes["id"]),
                                  countries, supply=suppliers_of(data),
-                                 groups=header["groups"], perspective=persp)
+                                 groups=header["groups"], perspective=persp,
+                                 sources=header.get("sources"),
+                                 require_sources=require_sources)
     return scenarios
 
 

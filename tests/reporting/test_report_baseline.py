@@ -112,10 +112,12 @@ def test_html_and_markdown_carry_it_with_hostile_text_inert(chain_file, tmp_path
     assert 'href="javascript' not in html
     assert '<a href="https://example.org/rule"' in part
     assert "see sections 10 and 11" in html  # provenance and method moved down by one
-    assert re.search(r"<th>scenario</th><th>in force</th><th>immediate</th>", html)
+    assert re.search(r"<th>scenario</th><th>plausibility</th><th>in force</th>"
+                     r"<th>immediate</th>", html)
     md = held["md"].read_text(encoding="utf-8")
     assert "## 2. Restrictions in force" in md and "## 11. Method and settings" in md
-    assert "| scenario | in force | immediate | peak |" in md
+    assert ("| scenario | plausibility | in force | immediate | worst month after the cut |"
+            in md)
     assert "<script" not in md and r"\[x\](javascript:alert(2))" in md  # no link
     assert not re.search(r"(?<!\\)\]\(javascript", md)
 
