@@ -47,6 +47,7 @@ from riskmodel import engine
 from riskmodel._errors import ArgumentError
 from riskmodel.distributed import check_client
 from riskmodel.model import Chain, require_chain
+from riskmodel.realised import baseline_of, describe
 from riskmodel.targets import Target, label, resolve, with_target
 
 __all__ = ["coalition", "cutsets", "effective_sets"]
@@ -178,8 +179,6 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
     >>> len(held), held.attrs["note"]
     (0, 'the restrictions in force already stop car (availability 0.0%)')
     """
-    from riskmodel.realised import baseline_of, describe
-
     tgt = _check(chain, target, mode)
     _check_numbers(max_size, threshold, client)
     given, held = baseline_of(chain, baseline)
@@ -193,8 +192,8 @@ def cutsets(chain: Chain, *, target: Any = None, max_size: int = 3,
     out = pd.DataFrame(rows, columns=["size", "countries", "availability"])
     out = out.sort_values(["size", "availability"], kind="stable").reset_index(drop=True)
     out.attrs = {"target": what, "target_nodes": list(tgt.nodes) if tgt else [],
-                 "threshold": threshold, "mode": mode,
-                 "max_size": max_size, "candidates": len(cands), "evaluated": evaluated,
+                 "threshold": threshold, "mode": mode, "max_size": max_size,
+                 "candidates": len(cands), "evaluated": evaluated,
                  "chain": chain.name, "baseline": describe(given),
                  "realised_availability": realised, "note": note if stopped else ""}
     return out

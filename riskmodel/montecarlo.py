@@ -28,12 +28,12 @@ from riskmodel.realised import baseline_of
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import (
     DEFAULT_THRESHOLD,
-    _as_scenario,
-    _on_top,
-    _realised,
-    _summary,
+    as_scenario,
     chunk_size,
     cut_spec,
+    on_top,
+    realised_loss_of,
+    summary_table,
 )
 from riskmodel.targets import END_USE, label, value_of, with_target
 from riskmodel.targets import resolve as resolve_target
@@ -123,7 +123,7 @@ def monte_carlo(chain: Chain, scenario: Scenario | str | Iterable[Cut], *, draws
     check_draws(draws, 0 if months is None else months)
     check_seed(seed)
     check_client(client)
-    sc = _as_scenario(chain, scenario, months)
+    sc = as_scenario(chain, scenario, months)
     check_draws(draws, sc.months)
     held_as_given, held = baseline_of(chain, baseline)
     c, tgt = chain.compiled, resolve_target(chain, target)
@@ -183,10 +183,10 @@ def _draw_block(w: _Draws, block: Any) -> tuple[pd.DataFrame, np.ndarray]:
         loss = engine.dynamic(c, p, spec, sc.months).loss
         imm = engine.static_bounds(c, p, spec, sc.months, mode="immediate")
         lr = engine.static_bounds(c, p, spec, sc.months, mode="long_run")
-        realised = _realised(w.chain, p, held)  # each draw its own
+        realised = realised_loss_of(w.chain, p, held)  # each draw its own
         if held:
-            loss, (imm, lr) = _on_top(loss, realised, (imm, lr))
-        frames.append(_summary(loss, sc.start, w.threshold, imm, lr,
+            loss, (imm, lr) = on_top(loss, realised, (imm, lr))
+        frames.append(summary_table(loss, sc.start, w.threshold, imm, lr,
                                value_of(c, w.target), realised))
         losses.append(loss)
     return pd.concat(frames, ignore_index=True), np.concatenate(losses, axis=1)

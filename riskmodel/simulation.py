@@ -145,7 +145,7 @@ def _controlled(c: Compiled, groups: Mapping[str, Any], country: str, codes: lis
     return rows[~np.isin(p.row_country[rows], codes)]
 
 
-def _as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
+def as_scenario(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None,
                  months: int | None) -> Scenario:
     require_chain(chain, "simulate")
     if scenario is None:
@@ -271,7 +271,7 @@ class Result:
         return self.summary.to_frame(self.scenario.name).T
 
 
-def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarray,
+def summary_table(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarray,
              long_run: np.ndarray, total_value: float, realised: Any = 0.0) -> pd.DataFrame:
     tts, ttr = engine.time_to(loss, start, threshold)
     cum = loss.sum(axis=0)
@@ -288,7 +288,7 @@ def _summary(loss: np.ndarray, start: int, threshold: float, immediate: np.ndarr
     })
 
 
-def _realised(chain: Chain, p: Params, held: Sequence[Cut]) -> np.ndarray:
+def realised_loss_of(chain: Chain, p: Params, held: Sequence[Cut]) -> np.ndarray:
     """The realised loss of the restrictions in force ``held``: the long-run static loss
     of them alone (a run of them alone is flat at it, docs/model.md §1.5), one per
     column of ``p``."""
@@ -298,7 +298,7 @@ def _realised(chain: Chain, p: Params, held: Sequence[Cut]) -> np.ndarray:
     return engine.static_loss(chain.compiled, p, spec, mode="long_run")
 
 
-def _on_top(loss: np.ndarray, realised: np.ndarray, bounds: Sequence[np.ndarray]
+def on_top(loss: np.ndarray, realised: np.ndarray, bounds: Sequence[np.ndarray]
             ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The marginal losses and bounds on top of the realised loss (per column): the
     bounds never below 0 (a month or horizon with no cut of the scenario adds nothing)."""
@@ -354,7 +354,7 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     >>> res.summary[["immediate_loss"]].round(3).tolist(), res.target
     ([0.344], 'frames')
     """
-    sc = _as_scenario(chain, scenario, months)
+    sc = as_scenario(chain, scenario, months)
     held_as_given, held = baseline_of(chain, baseline)
     c, tgt = chain.compiled, resolve_target(chain, target)
     p = with_target(c, engine.params_from_compiled(c), tgt)
@@ -362,15 +362,15 @@ def simulate(chain: Chain, scenario: Scenario | str | Iterable[Cut] | None = Non
     dyn = engine.dynamic(c, p, spec, sc.months, record=True)
     static = [engine.static_bounds(c, p, spec, sc.months, mode=w, by_month=True)[:, 0]
               for w in ("immediate", "long_run")]
-    realised = _realised(chain, p, held)
+    realised = realised_loss_of(chain, p, held)
     total = dyn.loss
-    loss, static = _on_top(total, realised, static) if held else (total, static)
+    loss, static = on_top(total, realised, static) if held else (total, static)
     month = pd.RangeIndex(sc.months, name="month")
     bounds = pd.DataFrame({"immediate_loss": static[0], "long_run_loss": static[1]},
                           index=month)
     imm, lr = (bounds[f"{w}_loss"].to_numpy().max(initial=0.0, keepdims=True)
                for w in ("immediate", "long_run"))
-    summary = _summary(loss, sc.start, threshold, imm, lr, value_of(c, tgt),
+    summary = summary_table(loss, sc.start, threshold, imm, lr, value_of(c, tgt),
                        realised).iloc[0]
     assert dyn.availability is not None
     avail = pd.DataFrame(dyn.availability[:, :, 0].T, index=pd.Index(c.ids, name="node"),
@@ -429,16 +429,16 @@ def simulate_many(chain: Chain, scenarios: Sequence[Scenario], *,
     from riskmodel.distributed import check_client, run
 
     check_client(client)
-    scs = [_as_scenario(chain, s, months) for s in scenarios]
+    scs = [as_scenario(chain, s, months) for s in scenarios]
     _, held = baseline_of(chain, baseline)
     tgt = resolve_target(chain, target)
     if not scs:
-        empty = _summary(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
+        empty = summary_table(np.zeros((1, 0)), 0, threshold, np.zeros(0), np.zeros(0), 0.0)
         empty.attrs["target"] = label(tgt)
         return empty
     c = chain.compiled
     p = with_target(c, engine.params_from_compiled(c), tgt)
-    realised = _realised(chain, p, held)  # one column of numbers: one for all
+    realised = realised_loss_of(chain, p, held)  # one column of numbers: one for all
     work = _Sweep(chain, p, tuple(held), realised, max(s.months for s in scs), threshold,
                   bounds, value_of(c, tgt))
     size = chunk or chunk_size(c.n, len(scs))
@@ -477,6 +477,6 @@ def _sweep_chunk(w: _Sweep, part: Sequence[Scenario]) -> list[pd.DataFrame]:
     else:
         imm = lr = np.full(len(part), np.nan)
     if held:
-        loss, (imm, lr) = _on_top(loss, w.realised, (imm, lr))
-    return [_summary(loss[: sc.months, j:j + 1], sc.start, w.threshold, imm[j:j + 1],
+        loss, (imm, lr) = on_top(loss, w.realised, (imm, lr))
+    return [summary_table(loss[: sc.months, j:j + 1], sc.start, w.threshold, imm[j:j + 1],
                      lr[j:j + 1], w.value, w.realised) for j, sc in enumerate(part)]

@@ -112,16 +112,15 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         earlier report (whose own files are replaced; files added to it stay).
     formats : sequence of ``"html"``, ``"md"``, ``"json"`` (or ``"all"``)
     scenarios : iterable, optional
-        Standard scenario names (default: all of the chain's), Scenario objects or
-        scenario mappings.
+        Scenario names (default: all of the chain's), Scenario objects or mappings.
     mc, seed : int, optional
         Monte Carlo draws for the uncertainty section (default 100), and their seed.
     force : bool
         Write into ``out`` even if it is a non-empty folder that is not a report (only
         the report's files are added or replaced), or through a symbolic link.
     timestamp : bool
-        Record the time of the report in its method section (``SOURCE_DATE_EPOCH``
-        when set). Without it, two runs give byte-identical files.
+        Record the time in the method section (``SOURCE_DATE_EPOCH`` when set); without
+        it, two runs give byte-identical files.
     baseline : None, False or list of Restriction
         The restrictions in force (docs/model.md §1.5): None, the chain's own; False,
         none (``--no-baseline``: the unrestricted report, which says they are ignored);
@@ -168,14 +167,12 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
     report_targets(chain, target)  # a target naming no node fails before any write
     when = report_time() if timestamp else None
     prepare_report_folder(folder, inputs, force)
-    steps = 8 + CUTSET_TARGETS + 1
-    with Progress(steps, "report") as bar:
-        data = collect(chain, scenarios=scenarios, mc=mc, seed=seed,
-                       progress=lambda: bar.update(1), baseline=baseline, target=target,
-                       client=client)
+    with Progress(8 + CUTSET_TARGETS + 1, "report") as bar:
+        data = collect(chain, scenarios=scenarios, mc=mc, seed=seed, baseline=baseline,
+                       progress=lambda: bar.update(1), target=target, client=client)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)
         write_report(folder, files, chain=data.chain, inputs=inputs, force=force)
-        bar.update(steps)
+        bar.update(bar.total)
     return {"dir": folder, **{k: folder / v for k, v in written.items()}}

@@ -155,9 +155,7 @@ def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
     Returns
     -------
     DataFrame
-        One row per node (index: node id); columns as listed in the docstring of
-        :mod:`riskmodel.scoring`. ``.attrs`` records the settings and how betweenness
-        was computed.
+        One row per node (columns: :mod:`riskmodel.scoring`); ``.attrs``: the settings.
 
     Examples
     --------
@@ -170,8 +168,7 @@ def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
     battery_cells        0.290            0.438          CN
     frames               0.229            0.400          TW
 
-    With Japan's drivetrains already withheld, cutting them again adds nothing, and
-    the figures are what each further cut adds to the realised loss:
+    With Japan's drivetrains already withheld, cutting them again adds nothing:
 
     >>> held = rm.score(rm.load("bicycle"), baseline=[rm.Cut("JP", nodes=("drivetrain",))])
     >>> round(held.attrs["realised_loss"], 3), float(held.loc["drivetrain", "choke_score"])
@@ -179,13 +176,11 @@ def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
     """
     require_chain(chain, "score")
     check_reading(chain, horizon, month, to)
-    c = chain.compiled
-    tgt = resolve(chain, target)
+    c, tgt = chain.compiled, resolve(chain, target)
     p = with_target(c, engine.params_from_compiled(c), tgt)
     held = restrictions(chain, p, baseline)
     ind = classic_indicators(c)
-    bc, bc_note = node_betweenness(chain, betweenness_limit)
-    ind["betweenness"] = bc
+    ind["betweenness"], bc_note = node_betweenness(chain, betweenness_limit)
     expand = expansion(chain)
     keys, (home_shares, most_shares) = keys_of(c), control_shares(c, expand)
     countries, exposure = dominant_keys(c, home_shares, keys)
@@ -197,11 +192,10 @@ def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
     _add_knockouts(ind, c, p, scored.struct, held)
     _add_choke_columns(ind, c, countries, exposure, scored)
     out = _ranked(ind, chain)
-    out.attrs = {"horizon": horizon, "month": horizon if month is None else month,
-                 "to": to, "threshold": threshold, "betweenness": bc_note,
-                 "exact": _exact_note(scored, exact_limit, top, held),
-                 "chain": chain.name, "nodes": c.n, **held.attrs, "target": label(tgt),
-                 **(tgt.attrs if tgt else {})}
+    out.attrs = {"horizon": horizon, "month": horizon if month is None else month, "to": to,
+                 "threshold": threshold, "betweenness": bc_note, "chain": chain.name,
+                 "exact": _exact_note(scored, exact_limit, top, held), "nodes": c.n,
+                 **held.attrs, "target": label(tgt), **(tgt.attrs if tgt else {})}
     return out
 
 

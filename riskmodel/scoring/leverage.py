@@ -76,8 +76,7 @@ def leverage(chain: Chain, *, horizon: int = HORIZON, carriers: int = 3,
     from riskmodel.scenario import Cut, Scenario
     from riskmodel.simulation import chunk_size, cut_spec
 
-    c = chain.compiled
-    tgt = resolve(chain, target)
+    c, tgt = chain.compiled, resolve(chain, target)
     p = with_target(c, engine.params_from_compiled(c), tgt)
     held = restrictions(chain, p, baseline)
     realised = held.realised
@@ -87,9 +86,8 @@ def leverage(chain: Chain, *, horizon: int = HORIZON, carriers: int = 3,
     shares, cands = _candidates(c, expand)
     cols = ["leverage", "time_to_impact", "immediate", "long_run", "nodes_supplied", "carriers"]
     if not cands:
-        out = pd.DataFrame(columns=cols, index=pd.Index([], name="country"))
-        out.attrs = attrs
-        return out
+        return _with_attrs(pd.DataFrame(columns=cols, index=pd.Index([], name="country")),
+                           attrs)
     # one column per candidate: the cone kernel follows each where cuts are small,
     # else memory-bounded chunks of columns
     size = chunk_size(c.n, len(cands))
@@ -103,16 +101,16 @@ def leverage(chain: Chain, *, horizon: int = HORIZON, carriers: int = 3,
     dyn, _, impact = horizon_reading(monthly, horizon)
     tops, supplied_nodes = _carriers(c, p, shares, cands, horizon, carriers, expand,
                                      held.spec, realised)
-    rows_out = [{"country": x, "leverage": dyn[i], "time_to_impact": impact[i],
-                 "immediate": imm[i], "long_run": lr[i],
-                 "nodes_supplied": supplied_nodes[i], "carriers": tops[i]}
-                for i, x in enumerate(cands)]
-    out = pd.DataFrame(rows_out).set_index("country")
-    out = out.sort_values(["leverage", "immediate"], ascending=False, kind="stable")
+    out = pd.DataFrame({"leverage": dyn, "time_to_impact": impact, "immediate": imm,
+                        "long_run": lr, "nodes_supplied": supplied_nodes, "carriers": tops},
+                       index=pd.Index(cands, name="country"))
+    return _with_attrs(out.sort_values(["leverage", "immediate"], ascending=False,
+                                       kind="stable"), attrs)
+
+
+def _with_attrs(out: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
     out.attrs = attrs
     return out
-
-
 
 def _candidates(c: Compiled, expand: sparse.csr_matrix) -> tuple[sparse.csc_matrix, list[str]]:
     """Node × key shares a full cut by each key withholds, and the candidates: the keys
