@@ -23,6 +23,7 @@ import yaml
 
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
+from riskmodel.io.yamlfast import FallbackError, parse_events
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document
@@ -224,6 +225,23 @@ def parse_yaml(text: str, doc: Document) -> Any:
     >>> parse_yaml("name: x\\nshare: 6e-1\\nat: 1:30\\n", doc), doc.at("share")
     ({'name': 'x', 'share': 0.6, 'at': '1:30'}, (2, 1))
     """
+    limit = max(MAX_VALUES, len(text))
+    kept = (dict(doc.positions), len(doc.problems), set(doc.unquoted_text))
+    try:
+        return parse_events(text, doc, limit, _resolve, _fast_scalar)
+    except FallbackError:
+        # read again by the pure-Python reader, from the state before: it says what
+        # is wrong (or reads what the fast reader leaves to it) exactly as before
+        doc.positions.clear()
+        doc.positions.update(kept[0])
+        del doc.problems[kept[1]:]
+        doc.unquoted_text.clear()
+        doc.unquoted_text.update(kept[2])
+    return _parse_slow(text, doc, limit)
+
+
+def _parse_slow(text: str, doc: Document, limit: int) -> Any:
+    """:func:`parse_yaml` by PyYAML's pure-Python reader and composer."""
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
@@ -255,7 +273,29 @@ def parse_yaml(text: str, doc: Document) -> Any:
                     line=nodes[1].start_mark.line + 1, fix="keep one chain per file")
     # a file cannot hold more values than it has characters: only alias expansion can
     # exceed that, and that is what the limit is for
-    return _YamlBuilder(doc, max(MAX_VALUES, len(text))).build(nodes[0], ())
+    return _YamlBuilder(doc, limit).build(nodes[0], ())
+
+
+_RESOLVER = _Loader("")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _resolve(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of an untagged scalar, as :class:`_Loader` resolves it (YAML 1.2 core)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
+def _fast_scalar(tag: str, text: str, mark: Any, style: str | None) -> Any:
+    """A scalar's value for the fast reader: text, or a core-schema value; anything
+    else (another tag, a value that does not parse) is left to the pure-Python reader."""
+    if tag == _STR_TAG:
+        return text
+    if tag not in _CORE_TAGS:
+        raise FallbackError
+    try:
+        return _core_scalar(tag, text)
+    except (ArithmeticError, ValueError):
+        raise FallbackError from None
 
 
 # ---------------------------------------------------------------------------
