@@ -66,3 +66,12 @@ def test_destinations_benchmark_smallest(tmp_path: Path) -> None:
     assert row["n"] == 2000 and row["scenarios"] == 10
     for key in ("auto_all", "numba_all", "auto_home", "numba_home"):
         assert row[key]["static_s"] > 0 and row[key]["dynamic_ratio"] > 0
+
+
+def test_io_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_io.py", tmp_path)
+    (row,) = data["sizes"]
+    assert row["n"] == 1000 and set(row["formats"]) == {"yaml", "json", "bundle"}
+    for fig in row["formats"].values():  # every format reads back what was saved
+        assert fig["same"] and fig["load_s"] > 0 and fig["save_s"] > 0 and fig["bytes"] > 0
+    assert data["startup"]["chains_s"] > 0 and data["startup"]["help_s"] > 0

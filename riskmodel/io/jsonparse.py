@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
+from riskmodel.io.yamlfast import json_positions
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document, Position
@@ -109,6 +110,11 @@ class _LazyPositions(MutableMapping):
 
     def _all(self) -> dict[tuple[Any, ...], Position]:
         if self._text is not None:
+            found = json_positions(self._text)
+            if found is not None:
+                found.update(self._found)
+                self._found, self._text = found, None
+                return found
             # what the walking reader records (the C decoder found no repeated key,
             # so it adds no problem)
             scratch = SimpleNamespace(path=self._path, positions={}, problems=[])

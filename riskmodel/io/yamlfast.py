@@ -195,3 +195,54 @@ class _EventBuilder:
             out[k] = self.value(nxt(), key_path, depth + 1)
             event = nxt()
         return out
+
+
+#: characters libyaml counts as line breaks but the JSON reader does not
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+def json_positions(text: str) -> dict[tuple[Any, ...], tuple[int, int]] | None:
+    """The place of every value of a JSON ``text`` that the C decoder read whole, as the
+    walking JSON reader records them, found by libyaml (JSON is YAML); None when libyaml
+    cannot say (then the walking reader reads the file again)."""
+    if CParser is None or _OTHER_BREAKS.search(text) or _NON_PRINTABLE.search(text):
+        return None
+    parser = CParser(text)
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    try:
+        nxt = parser.get_event
+        nxt()
+        nxt()
+        _json_walk(nxt, nxt(), (), found)
+    except (yaml.YAMLError, FallbackError):
+        return None
+    finally:
+        parser.dispose()
+    return found
+
+
+def _json_walk(nxt: Any, event: Any, path: tuple[Any, ...],
+               found: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    """Record the place of the value starting with ``event`` and of all inside it."""
+    mark = event.start_mark
+    if path not in found:
+        found[path] = (mark.line + 1, mark.column + 1)
+    kind = type(event)
+    if kind is ev.MappingStartEvent:
+        event = nxt()
+        while type(event) is not ev.MappingEndEvent:
+            if type(event) is not ev.ScalarEvent or event.style != '"':
+                raise FallbackError
+            key = (*path, event.value)
+            found[key] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            _json_walk(nxt, nxt(), key, found)
+            event = nxt()
+    elif kind is ev.SequenceStartEvent:
+        i = 0
+        event = nxt()
+        while type(event) is not ev.SequenceEndEvent:
+            _json_walk(nxt, event, (*path, i), found)
+            i += 1
+            event = nxt()
+    elif kind is not ev.ScalarEvent:
+        raise FallbackError
