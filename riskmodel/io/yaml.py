@@ -25,6 +25,7 @@ import yaml
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
 from riskmodel.io.yamlfast import FallbackError, parse_events
+from riskmodel.io.yamlwrite import fast_items
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document
@@ -383,8 +384,39 @@ def dump_yaml(data: Any) -> str:
     """
     dumper = _Dumper if _UNUSUAL.search(json.dumps(data, ensure_ascii=False, default=str)) \
         else _CDumper
-    return yaml.dump(_flowify(data), Dumper=dumper, sort_keys=False, allow_unicode=True,
-                     width=100)
+
+    def dump(x: Any) -> str:
+        return yaml.dump(x, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+
+    flowed = _flowify(data)
+    if not isinstance(flowed, dict):
+        return dump(flowed)
+    # a top-level mapping in block style is the concatenation of its entries; long
+    # lists of simple items are written directly, each item as PyYAML would
+    out, part = [], {}
+    for k, v in flowed.items():
+        if isinstance(v, list) and len(v) > 1 and isinstance(k, str) and _plain_text(k):
+            if part:
+                out.append(dump(part))
+                part = {}
+            out.append(f"{k}:\n" + fast_items(v, _plain_text, _plain_float, _FlowDict,
+                                                lambda item: dump([item])))
+        else:
+            part[k] = v
+    if part or not out:
+        out.append(dump(part))
+    return "".join(out)
+
+
+def _plain_text(s: str) -> bool:
+    """Whether the dumper writes ``s`` unquoted as text: it reads as nothing else."""
+    return _Dumper.resolve(_Dumper, yaml.ScalarNode, s, (True, False)) == _STR_TAG
+
+
+def _plain_float(s: str) -> bool:
+    """Whether the dumper writes the float text ``s`` unquoted (it reads as a float)."""
+    return _Dumper.resolve(_Dumper, yaml.ScalarNode, s, (True, False)) == \
+        "tag:yaml.org,2002:float"
 
 
 class _CDumper(yaml.CSafeDumper):
