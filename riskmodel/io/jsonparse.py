@@ -86,7 +86,7 @@ def _read_fast(text: str) -> Any:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return _SLOW
-    stack = [(data, 0)]
+    stack = [(data, 0)] if isinstance(data, (dict, list)) else []
     while stack:
         x, depth = stack.pop()
         items = x.values() if isinstance(x, dict) else x

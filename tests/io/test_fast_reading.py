@@ -126,7 +126,7 @@ def test_yaml_cases(text: str) -> None:
 @pytest.mark.parametrize("text", [
     '{"a": 1, "a": 2}', '{"a": NaN}', '{"a": [1, 2}', '{"a": 1} x', '[' * 70 + ']' * 70,
     '{"a": 1' + "0" * 5000 + '}', '{"a": "\\ud800", "b": 1e400, "c": -0.0}', "",
-    '{"a": {"b": [1, {"c": null}]}, "d": true}',
+    '{"a": {"b": [1, {"c": null}]}, "d": true}', "null", " 5 ", '"x"', "[]", "{}",
 ])
 def test_json_cases(text: str) -> None:
     _agree(text, "json")
