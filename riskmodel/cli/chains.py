@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import Any
@@ -92,7 +93,8 @@ def _store(cache: Any, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def add_validate_parser(subparsers: Any) -> argparse.ArgumentParser:
