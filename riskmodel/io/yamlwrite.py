@@ -22,6 +22,9 @@ __all__ = ["fast_items"]
 #: plain text that PyYAML writes as it is in block and flow context alike (the
 #: resolvers decide separately whether it could read as a number, boolean or null)
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./()-]*")
+#: the text of most floats (``repr``), which PyYAML writes unquoted: YAML 1.1 and 1.2
+#: both read it as a float (other shapes, such as ``1e-05``, are asked of the resolver)
+_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(e[-+][0-9]+)?")
 #: PyYAML's line width in :func:`riskmodel.io.yaml.dump_yaml`
 WIDTH = 100
 
@@ -115,7 +118,7 @@ class _Writer:
             return str(v)
         if t is float and math.isfinite(v):
             text = repr(v)
-            if self.is_float(text):
+            if _FLOAT.fullmatch(text) or self.is_float(text):
                 return text
         if v is None:
             return "null"

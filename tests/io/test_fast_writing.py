@@ -46,7 +46,8 @@ def test_items_pyyaml_must_quote_or_fold() -> None:
              {"id": "long", "note": "word " * 40}, {"id": "nl", "note": "two\nlines"},
              {"id": "e", "s": ""}, {"id": "n", "s": None, "t": True, "u": [1, 2]},
              {"id": "deep", "sup": {"JP": {"value": 0.5, "low": 0.4, "source": "s"}}},
-             {"id": "é", "k": "ünïcode"}, {"id": "yes"}, {"id": "0o17"}, {"id": "x_1"}]
+             {"id": "é", "k": "ünïcode"}, {"id": "yes"}, {"id": "0o17"}, {"id": "x_1"},
+             {"id": "f", "a": 1.5e-07, "b": -0.0, "c": 2e+20, "d": 1.2345678901234567e+19}]
     data = {"name": "t", "nodes": items, "edges": [{"from": "a", "to": "b"}] * 2}
     text = ryaml.dump_yaml(data)
     assert text == _pyyaml(data)
