@@ -61,6 +61,7 @@ from riskmodel.io.convert import (
     data_from_graph,
     document_from_data,
     graph_from_data,
+    header_from_data,
 )
 from riskmodel.io.graph import ChainGraph, rebuild_graph
 
@@ -465,11 +466,10 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     data = chain.to_data()
     target = Path(path)
     fmt = format or format_for(target)
+    if fmt == "bundle":  # the rows go to CSV: only the header is built as a mapping
+        return write_document(header_from_data(data), bundle_tables(data), target,
+                              format="bundle", inputs=inputs, force=force)
     doc = document_from_data(data)
-    if fmt == "bundle":
-        header = {k: v for k, v in doc.items() if k not in ("nodes", "edges")}
-        return write_document(header, bundle_tables(data), target, format="bundle",
-                              inputs=inputs, force=force)
     return write_document(doc, None, target, format=fmt, inputs=inputs, force=force)
 
 

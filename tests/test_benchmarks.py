@@ -94,3 +94,12 @@ def test_dask_benchmark_smallest(tmp_path: Path) -> None:
     assert row["identical"] is True  # the cluster's draws are the serial run's, byte for byte
     assert row["serial_s"] > 0 and row["cluster_warm_s"] > 0 and row["ranged_values"] > 100
     assert row["overhead_per_task_ms"] > 0 and data["workers"] == 2
+
+
+def test_io_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_io.py", tmp_path)
+    (row,) = data["sizes"]
+    assert row["n"] == 1000 and set(row["formats"]) == {"yaml", "json", "bundle"}
+    for fig in row["formats"].values():  # every format reads back what was saved
+        assert fig["same"] and fig["load_s"] > 0 and fig["save_s"] > 0 and fig["bytes"] > 0
+    assert data["startup"]["chains_s"] > 0 and data["startup"]["help_s"] > 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import Any
@@ -31,13 +32,69 @@ def add_chains_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def cli_chains(args: argparse.Namespace) -> int:
-    """Run ``riskmodel chains``: print the built-in chains; return 0."""
-    from riskmodel.io.render import render
-    from riskmodel.model import builtin_chains
+    """Run ``riskmodel chains``: print the built-in chains; return 0.
 
+    Listing them means loading and checking every one (seconds, with the engine's
+    imports), so the text is kept in the user's cache under a key computed from the
+    chain files' bytes and riskmodel's own source files (their sizes and times): any
+    change to either computes it afresh, so the list is never stale.
+    """
     check_out(args)
-    emit(render(builtin_chains(), args.format), args)
+    cache = _chains_cache(args.format)
+    try:
+        text = cache.read_text(encoding="utf-8") if cache else None
+    except OSError:
+        text = None
+    if text is None:
+        from riskmodel.io.render import render
+        from riskmodel.model import builtin_chains
+
+        text = render(builtin_chains(), args.format)
+        _store(cache, text)
+    emit(text, args)
     return EXIT_OK
+
+
+def _chains_cache(fmt: str) -> Any:
+    """The cache file of ``riskmodel chains --format fmt``: its name is the hash of the
+    built-in chain files and of riskmodel's source files; None without a cache folder."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    from riskmodel._version import __version__
+
+    pkg = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(f"{__version__}\0{fmt}\0{pkg}".encode())
+    for f in sorted((pkg / "chains").iterdir()):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for folder, dirs, files in sorted(os.walk(pkg)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                h.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    return Path(base) / "riskmodel" / f"chains-{h.hexdigest()[:32]}.txt"
+
+
+def _store(cache: Any, text: str) -> None:
+    """Keep ``text`` in ``cache`` (written whole, then renamed); a cache that cannot be
+    written is left alone: the list is computed again next time."""
+    import os
+
+    if cache is None:
+        return
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def add_validate_parser(subparsers: Any) -> argparse.ArgumentParser:

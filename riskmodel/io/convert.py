@@ -197,6 +197,17 @@ def _cell(value: float, row: Mapping[str, Any], field: str) -> Any:
     return {"value": v, **p} if p else v
 
 
+def header_from_data(data: ChainData) -> dict[str, Any]:
+    """The chain's document mapping without its nodes and edges: a bundle's
+    ``chain.yaml`` (the tables are written as CSV, so their rows are not built here)."""
+    import dataclasses
+
+    bare = dataclasses.replace(data, nodes=data.nodes.iloc[:0], edges=data.edges.iloc[:0],
+                               suppliers=data.suppliers.iloc[:0],
+                               world_suppliers=data.world_suppliers.iloc[:0])
+    return {k: v for k, v in document_from_data(bare).items() if k not in ("nodes", "edges")}
+
+
 def document_from_data(data: ChainData) -> dict[str, Any]:
     """The chain as a YAML/JSON document mapping (the file format)."""
     h = data.header

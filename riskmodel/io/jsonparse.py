@@ -13,10 +13,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator, MutableMapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
+from riskmodel.io.yamlfast import json_positions
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document, Position
@@ -52,7 +55,92 @@ def parse_json(text: str, doc: Document) -> Any:
     >>> parse_json('{"name": "x",\\n "nodes": [{"id": "a"}]}', doc), doc.at("nodes", 0, "id")
     ({'name': 'x', 'nodes': [{'id': 'a'}]}, (2, 13))
     """
-    return _JsonReader(text, doc).read()
+    data = _read_fast(text)
+    if data is _SLOW:
+        return _JsonReader(text, doc).read()
+    doc.positions = _LazyPositions(text, doc.path)
+    return data
+
+
+#: what :func:`_read_fast` returns for a text it leaves to the walking reader
+_SLOW = object()
+
+
+class _RepeatedKeyError(ValueError):
+    """A key appears twice in an object: the walking reader says where."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _RepeatedKeyError
+    return out
+
+
+def _read_fast(text: str) -> Any:
+    """The data of a JSON text decoded in one call of the C decoder, or ``_SLOW`` when
+    the walking reader must read it: a syntax error, a repeated key, ``NaN``, a number
+    too long, or nesting deeper than ``MAX_DEPTH`` (each said by that reader, at its
+    place)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return _SLOW
+    stack = [(data, 0)] if isinstance(data, (dict, list)) else []
+    while stack:
+        x, depth = stack.pop()
+        items = x.values() if isinstance(x, dict) else x
+        if items and depth >= MAX_DEPTH:
+            return _SLOW
+        stack.extend((v, depth + 1) for v in items if isinstance(v, (dict, list)))
+    return data
+
+
+class _LazyPositions(MutableMapping):
+    """The places of a JSON file's values, found only when first asked for.
+
+    A file the C decoder read whole needs its places only to report a problem; then
+    the walking reader reads it once more and keeps every value's line and column.
+    """
+
+    def __init__(self, text: str, path: str):
+        self._text: str | None = text
+        self._path = path
+        self._found: dict[tuple[Any, ...], Position] = {}
+
+    def _all(self) -> dict[tuple[Any, ...], Position]:
+        if self._text is not None:
+            found = json_positions(self._text)
+            if found is not None:
+                found.update(self._found)
+                self._found, self._text = found, None
+                return found
+            # what the walking reader records (the C decoder found no repeated key,
+            # so it adds no problem)
+            scratch = SimpleNamespace(path=self._path, positions={}, problems=[])
+            _JsonReader(self._text, scratch).read()  # type: ignore[arg-type]
+            self._text = None
+            scratch.positions.update(self._found)
+            self._found = scratch.positions
+        return self._found
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Position:
+        return self._all()[key]
+
+    def __setitem__(self, key: tuple[Any, ...], value: Position) -> None:
+        self._all()[key] = value
+
+    def __delitem__(self, key: tuple[Any, ...]) -> None:
+        del self._all()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._all()
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 class _JsonReader:

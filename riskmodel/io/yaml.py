@@ -15,6 +15,7 @@ This module is ``riskmodel.io.yaml``; its ``import yaml`` is absolute and gets P
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ import yaml
 
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
+from riskmodel.io.yamlfast import FallbackError, parse_events
+from riskmodel.io.yamlwrite import fast_items
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document
@@ -224,6 +227,23 @@ def parse_yaml(text: str, doc: Document) -> Any:
     >>> parse_yaml("name: x\\nshare: 6e-1\\nat: 1:30\\n", doc), doc.at("share")
     ({'name': 'x', 'share': 0.6, 'at': '1:30'}, (2, 1))
     """
+    limit = max(MAX_VALUES, len(text))
+    kept = (dict(doc.positions), len(doc.problems), set(doc.unquoted_text))
+    try:
+        return parse_events(text, doc, limit, _resolve, _fast_scalar)
+    except FallbackError:
+        # read again by the pure-Python reader, from the state before: it says what
+        # is wrong (or reads what the fast reader leaves to it) exactly as before
+        doc.positions.clear()
+        doc.positions.update(kept[0])
+        del doc.problems[kept[1]:]
+        doc.unquoted_text.clear()
+        doc.unquoted_text.update(kept[2])
+    return _parse_slow(text, doc, limit)
+
+
+def _parse_slow(text: str, doc: Document, limit: int) -> Any:
+    """:func:`parse_yaml` by PyYAML's pure-Python reader and composer."""
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
@@ -255,7 +275,47 @@ def parse_yaml(text: str, doc: Document) -> Any:
                     line=nodes[1].start_mark.line + 1, fix="keep one chain per file")
     # a file cannot hold more values than it has characters: only alias expansion can
     # exceed that, and that is what the limit is for
-    return _YamlBuilder(doc, max(MAX_VALUES, len(text))).build(nodes[0], ())
+    return _YamlBuilder(doc, limit).build(nodes[0], ())
+
+
+_RESOLVER = _Loader("")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+_IMPLICIT = _Loader.yaml_implicit_resolvers
+_ANY_FIRST = _IMPLICIT.get(None, [])
+
+
+def _resolve(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of an untagged scalar, as :class:`_Loader` resolves it (YAML 1.2 core):
+    PyYAML's ``Resolver.resolve`` for a scalar, without its general machinery.
+
+    >>> all(_resolve(v, (True, False)) == _RESOLVER.resolve(yaml.ScalarNode, v, (True, False))
+    ...     for v in ("", "~", "yes", "0o17", "1:30", "6e-1", ".nan", "<<", "x"))
+    True
+    """
+    if not implicit[0]:
+        return _STR_TAG
+    for tag, rx in _IMPLICIT.get(value[:1], ()):
+        if rx.match(value):
+            return tag
+    for tag, rx in _ANY_FIRST:
+        if rx.match(value):
+            return tag
+    return _STR_TAG
+
+
+def _fast_scalar(tag: str, text: str, mark: Any, style: str | None) -> Any:
+    """A scalar's value for the fast reader: text, or a core-schema value; anything
+    else (another tag, a value that does not parse) is left to the pure-Python reader."""
+    if tag == _STR_TAG:
+        return text
+    if tag not in _CORE_TAGS:
+        raise FallbackError
+    try:
+        return _core_scalar(tag, text)
+    except (ArithmeticError, ValueError):
+        raise FallbackError from None
 
 
 # ---------------------------------------------------------------------------
@@ -322,5 +382,49 @@ def dump_yaml(data: Any) -> str:
     - {from: a, to: b}
     <BLANKLINE>
     """
-    return yaml.dump(_flowify(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     width=100)
+    dumper = _Dumper if _UNUSUAL.search(json.dumps(data, ensure_ascii=False, default=str)) \
+        else _CDumper
+
+    def dump(x: Any) -> str:
+        return yaml.dump(x, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+
+    flowed = _flowify(data)
+    if not isinstance(flowed, dict):
+        return dump(flowed)
+    # a top-level mapping in block style is the concatenation of its entries; long
+    # lists of simple items are written directly, each item as PyYAML would
+    out, part = [], {}
+    for k, v in flowed.items():
+        if isinstance(v, list) and len(v) > 1 and isinstance(k, str) and _plain_text(k):
+            if part:
+                out.append(dump(part))
+                part = {}
+            out.append(f"{k}:\n" + fast_items(v, _plain_text, _plain_float, _FlowDict,
+                                                lambda item: dump([item])))
+        else:
+            part[k] = v
+    if part or not out:
+        out.append(dump(part))
+    return "".join(out)
+
+
+def _plain_text(s: str) -> bool:
+    """Whether the dumper writes ``s`` unquoted as text: it reads as nothing else."""
+    return _Dumper.resolve(_Dumper, yaml.ScalarNode, s, (True, False)) == _STR_TAG
+
+
+def _plain_float(s: str) -> bool:
+    """Whether the dumper writes the float text ``s`` unquoted (it reads as a float)."""
+    return _Dumper.resolve(_Dumper, yaml.ScalarNode, s, (True, False)) == \
+        "tag:yaml.org,2002:float"
+
+
+class _CDumper(yaml.CSafeDumper):
+    """:class:`_Dumper` with libyaml's emitter (the same text, written many times faster)."""
+
+
+_CDumper.yaml_implicit_resolvers = _Dumper.yaml_implicit_resolvers
+_CDumper.yaml_representers = dict(_Dumper.yaml_representers)
+#: characters libyaml's emitter writes otherwise than PyYAML's (a NEL as ``"\N"``,
+#: control characters): data holding one is written by the pure-Python emitter
+_UNUSUAL = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]|\\u")

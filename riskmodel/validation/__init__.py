@@ -63,6 +63,35 @@ def split(problems: list[Problem], path: str | None) -> ValidationReport:
     return rep
 
 
+#: the last chain file read and checked: (its state and ``require_sources``, the data,
+#: the problems), so that ``validate(path)`` after ``load(path)`` does not read it again
+_LAST: dict[str, tuple[Any, ChainData, list[Problem]]] = {}
+
+
+def _state(path: Path) -> tuple[Any, ...] | None:
+    """What identifies a chain file or bundle as it is now: for each of its files the
+    device, inode, size, and times of change to the nanosecond (any write changes the
+    status-change time). None when it cannot be found out."""
+    import os
+
+    from riskmodel.io.document import BUNDLE_HEADER, BUNDLE_TABLES
+
+    try:
+        files = ([path / BUNDLE_HEADER, *(path / f"{t}.csv" for t in BUNDLE_TABLES)]
+                 if path.is_dir() else [path])
+        out: list[Any] = [str(path.resolve())]
+        for f in files:
+            try:
+                st = os.stat(f)
+            except FileNotFoundError:
+                out.append(None)
+                continue
+            out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    except OSError:
+        return None
+    return tuple(out)
+
+
 def read_checked(name_or_path: str | Path, *, require_sources: bool = False
                  ) -> tuple[ChainData, ValidationReport]:
     """Read a built-in chain by name, or a chain file, and check it.
@@ -85,9 +114,17 @@ def read_checked(name_or_path: str | Path, *, require_sources: bool = False
     if path is None:
         data, problems = build_combined(require_sources=require_sources)
     else:
-        doc = read_document(path)
-        build_doc = build_combined if is_combined(doc) else build  # by path too
-        data, problems = build_doc(doc, require_sources=require_sources)
+        key = None if str(path) == "-" else (_state(path), require_sources)
+        last = _LAST.get("read")
+        if key is not None and key[0] is not None and last is not None and last[0] == key:
+            data, problems = last[1].copy(), list(last[2])  # read and checked already
+        else:
+            doc = read_document(path)
+            build_doc = build_combined if is_combined(doc) else build  # by path too
+            data, problems = build_doc(doc, require_sources=require_sources)
+            if (key is not None and key[0] is not None and not is_combined(doc)
+                    and _state(path) == key[0]):
+                _LAST["read"] = (key, data.copy(), list(problems))
     shown = STDIN if str(path) == "-" else str(path) if path else "combined"
     return data, split(problems, shown)
 

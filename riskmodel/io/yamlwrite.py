@@ -1,0 +1,125 @@
+"""The fast YAML writer: a chain's ``nodes`` and ``edges`` lines written directly.
+
+:func:`riskmodel.io.yaml.dump_yaml` writes the house style through PyYAML, whose
+representer costs tens of microseconds per value. A chain's long lists are made of
+small mappings of names and numbers, so this module writes each such item as text
+itself — the exact text PyYAML would write — and gives back to PyYAML every item it is
+not sure of: a text that would need quotes or could read as another type, a number
+PyYAML would write otherwise, a line that PyYAML would fold (longer than its width), a
+nested list. The result is the same text, item for item (tests compare both writers
+on random chains).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["fast_items"]
+
+#: plain text that PyYAML writes as it is in block and flow context alike (the
+#: resolvers decide separately whether it could read as a number, boolean or null)
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./()-]*")
+#: the text of most floats (``repr``), which PyYAML writes unquoted: YAML 1.1 and 1.2
+#: both read it as a float (other shapes, such as ``1e-05``, are asked of the resolver)
+_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(e[-+][0-9]+)?")
+#: PyYAML's line width in :func:`riskmodel.io.yaml.dump_yaml`
+WIDTH = 100
+
+
+class _UnsureError(Exception):
+    """This item is left to PyYAML."""
+
+
+def fast_items(items: list[Any], is_text: Callable[[str], bool],
+               is_float: Callable[[str], bool], flow: type,
+               slow: Callable[[Any], str]) -> str:
+    """The lines of ``items`` (a top-level list of a document, after ``_flowify``),
+    each written directly when it is simple, else by ``slow`` (PyYAML).
+
+    ``is_text(s)`` says whether plain ``s`` reads back as text, ``is_float(s)`` whether
+    it reads back as a number; ``flow`` is the type of a mapping written on one line.
+    """
+    out = []
+    writer = _Writer(is_text, is_float, flow)
+    for item in items:
+        try:
+            out.append(writer.item(item))
+        except _UnsureError:
+            out.append(slow(item))
+    return "".join(out)
+
+
+class _Writer:
+    def __init__(self, is_text: Callable[[str], bool], is_float: Callable[[str], bool],
+                 flow: type):
+        self.is_text = is_text
+        self.is_float = is_float
+        self.flow = flow
+        self.texts: dict[str, bool] = {}
+
+    def item(self, item: Any) -> str:
+        if type(item) is self.flow:
+            return self._line("- " + self._flow(item))
+        if type(item) is not dict or not item:
+            raise _UnsureError
+        lines = self._block(item, 2)
+        return "- " + "".join(lines)[2:]
+
+    def _block(self, d: dict, indent: int) -> list[str]:
+        pad = " " * indent
+        lines = []
+        for k, v in d.items():
+            key = self._text(k)
+            if type(v) is dict:
+                if not v:
+                    raise _UnsureError
+                lines.append(self._line(f"{pad}{key}:"))
+                lines += self._block(v, indent + 2)
+            elif type(v) is self.flow:
+                lines.append(self._line(f"{pad}{key}: {self._flow(v)}"))
+            else:
+                lines.append(self._line(f"{pad}{key}: {self._scalar(v)}"))
+        return lines
+
+    def _flow(self, d: dict) -> str:
+        if not d:
+            raise _UnsureError
+        parts = []
+        for k, v in d.items():
+            value = self._flow(v) if type(v) is self.flow else self._scalar(v)
+            parts.append(f"{self._text(k)}: {value}")
+        return "{" + ", ".join(parts) + "}"
+
+    def _line(self, line: str) -> str:
+        if len(line) > WIDTH - 10:  # PyYAML may fold it: leave it to PyYAML
+            raise _UnsureError
+        return line + "\n"
+
+    def _text(self, s: Any) -> str:
+        if type(s) is not str:
+            raise _UnsureError
+        ok = self.texts.get(s)
+        if ok is None:
+            ok = self.texts[s] = bool(_PLAIN.fullmatch(s)) and self.is_text(s)
+        if not ok:
+            raise _UnsureError
+        return s
+
+    def _scalar(self, v: Any) -> str:
+        t = type(v)
+        if t is str:
+            return self._text(v)
+        if t is bool:
+            return "true" if v else "false"
+        if t is int:
+            return str(v)
+        if t is float and math.isfinite(v):
+            text = repr(v)
+            if _FLOAT.fullmatch(text) or self.is_float(text):
+                return text
+        if v is None:
+            return "null"
+        raise _UnsureError
