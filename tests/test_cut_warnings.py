@@ -96,4 +96,6 @@ def test_the_help_example_withholds_something(capsys) -> None:
     assert "euv_lithography" not in cut
     res = rm.simulate(rm.load(chain), [rm.scenario.parse_cut(cut)])
     assert res.problems == []
-    assert res.summary["immediate_loss"] > 0.5 and res.summary["peak_loss"] > 0.5
+    # on top of the chain's restrictions in force it costs over a tenth of end-use
+    # value, at once and in its worst month
+    assert res.summary["immediate_loss"] > 0.1 and res.summary["peak_loss"] > 0.1
