@@ -145,13 +145,19 @@ class Expansion:
         (:meth:`split`)."""
         if not tables:
             return self.withheld(prepared, x)
+        w, pcol = self._with_producers(prepared, x)
+        return Withheld(w.node, w.col, w.dep + w.ind, np.zeros(len(w.node)), pcol)
+
+    def _with_producers(self, prepared: tuple[np.ndarray, ...], x: np.ndarray
+                        ) -> tuple[Withheld, np.ndarray]:
+        """What the spread cuts withhold (node-sorted) and each entry's producers' class
+        column."""
         w = withheld(self.params, prepared, x)
         rows = prepared[0]
         rn = self.params.row_node[rows]
         o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
             np.any(rn[1:] < rn[:-1])) else slice(None)
-        pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
-        return Withheld(w.node, w.col, w.dep + w.ind, np.zeros(len(w.node)), pcol)
+        return w, self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
 
     @property
     def width(self) -> int:
@@ -177,12 +183,7 @@ class Expansion:
         on its producers' class column, with the class terms: one node-sorted list, a
         node's cut entries before its class terms (both lists are node-sorted: merged
         in one pass, :mod:`~riskmodel.engine.classmerge`)."""
-        w = withheld(self.params, prepared, x)
-        rows = prepared[0]
-        rn = self.params.row_node[rows]
-        o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
-            np.any(rn[1:] < rn[:-1])) else slice(None)
-        pcol = self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
+        w, pcol = self._with_producers(prepared, x)
         out = merge_by_node((w.node, w.col, w.dep + w.ind, pcol), self.terms, self.first,
                             self.params.row_share)
         return Withheld(out[0], out[1], out[2], np.zeros(len(out[0])), out[3])
