@@ -57,7 +57,7 @@ def test_nothing_to_show_and_a_node_not_tested(sens):
 
 
 def test_draws_into_a_given_ax_on_a_built_in_chain():
-    s = rm.sensitivity(rm.load("industrial_robots"), top=2)
+    s = rm.sensitivity(rm.load("industrial_robots"), top=2, baseline=False, horizons=())
     fig, axes = plt.subplots(1, 2, figsize=(16, 5), layout="constrained")
     for node, ax in zip(s.attrs["robust"], axes, strict=True):
         got_fig, got_ax = rm.plot.tornado(s, node, ax=ax, title=f"tornado of {node}")
