@@ -260,8 +260,9 @@ def _check_page(browser: Browser, html: Path, *, explorable: bool = True,
 @pytest.mark.slow
 def test_robot_report_in_chromium(browser, tmp_path):
     paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20)
-    # the chain lists restrictions in force (Wassenaar machine-tool licensing): 11 sections
-    state = _check_page(browser, paths["html"], sections=11)
+    # the chain lists restrictions in force (Wassenaar machine-tool licensing) and declares
+    # a named target (robot_output): 12 sections
+    state = _check_page(browser, paths["html"], sections=12)
     assert state["images"] == 8  # the chain diagram is the explorable one
     assert "reduction_gears" in state["text"]
     assert browser.evaluate("window.riskmodelDiagram.cy.nodes().not('.stage').length") == 23

@@ -21,8 +21,10 @@ SECTION_TITLES = ["Summary", "Chain diagram", "Choke points", "Country leverage"
                   "Minimum cut sets", "Standard scenarios", "Policy alignment", "Uncertainty",
                   "Data provenance", "Method and settings"]
 #: the robot chain lists restrictions in force (chains/industrial_robots.yaml `baseline:`),
-#: so its report has the section on them after the summary
-ROBOT_TITLES = [SECTION_TITLES[0], "Restrictions in force", *SECTION_TITLES[1:]]
+#: so its report has the section on them after the summary, and declares a named target
+#: (`targets:` robot_output), so it has the section "Targets" after the choke points
+ROBOT_TITLES = [SECTION_TITLES[0], "Restrictions in force", *SECTION_TITLES[1:3], "Targets",
+                *SECTION_TITLES[3:]]
 FIVE_MB = 5 * 1024 * 1024
 
 HOSTILE_YAML = """\
@@ -216,7 +218,7 @@ def test_html_is_self_contained(robots):
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="application/json" id="rm-graph">', "<script>", "<script>"]
     assert "<link" not in html
-    assert html.count("<section ") == 11
+    assert html.count("<section ") == len(ROBOT_TITLES) == 12
 
 
 # ---------------------------------------------------------------------------
@@ -454,8 +456,10 @@ def test_builtin_chains(name, tmp_path):
     assert paths["html"].stat().st_size < FIVE_MB
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     chain = rm.load(name)
-    # a chain with restrictions in force has the section "Restrictions in force" too
-    assert len(doc["sections"]) == 10 + bool(chain.baseline)
+    # a chain with restrictions in force has the section "Restrictions in force" too, and
+    # a chain with named targets (`targets:`) the section "Targets"
+    assert len(doc["sections"]) == 10 + bool(chain.baseline) + bool(chain.targets)
+    assert ("targets" in [s["id"] for s in doc["sections"]]) == bool(chain.targets)
     assert ("restrictions" in [s["id"] for s in doc["sections"]]) == bool(chain.baseline)
     assert len(_table(doc, "choke_points", "choke_points")) == len(chain)
 
