@@ -47,7 +47,7 @@ from riskmodel._errors import ArgumentError, NodeNotFoundError
 from riskmodel.engine import Params
 from riskmodel.model import Chain, Compiled
 
-__all__ = ["END_USE", "Target", "label", "resolve", "target_weights", "with_target"]
+__all__ = ["END_USE", "Target", "label", "resolve", "target_attrs", "target_weights", "with_target"]
 
 #: What a loss measures when no target is given.
 END_USE = "end-use value"
@@ -75,6 +75,12 @@ class Target:
 def label(target: Target | None) -> str:
     """What a loss measures: the target's name, or ``"end-use value"``."""
     return END_USE if target is None else target.name
+
+
+def target_attrs(target: Target | None) -> dict[str, Any]:
+    """What a table's ``.attrs`` record of the target: ``target`` (:func:`label`), and
+    with a target its nodes and weighting (:attr:`Target.attrs`)."""
+    return {"target": label(target), **(target.attrs if target is not None else {})}
 
 
 def _node_list(chain: Chain, target: Any) -> tuple[list[str], str | None]:

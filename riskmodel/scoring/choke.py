@@ -102,7 +102,7 @@ from riskmodel.scoring.horizon import (
     left_on_average,
 )
 from riskmodel.scoring.indicators import classic_indicators, node_betweenness
-from riskmodel.targets import label, resolve, with_target
+from riskmodel.targets import resolve, target_attrs, with_target
 
 __all__ = ["HORIZON", "PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
 
@@ -195,7 +195,7 @@ def score(chain: Chain, *, horizon: int = HORIZON, month: int | None = None,
     out.attrs = {"horizon": horizon, "month": horizon if month is None else month, "to": to,
                  "threshold": threshold, "betweenness": bc_note, "chain": chain.name,
                  "exact": _exact_note(scored, exact_limit, top, held), "nodes": c.n,
-                 **held.attrs, "target": label(tgt), **(tgt.attrs if tgt else {})}
+                 **held.attrs, **target_attrs(tgt)}
     return out
 
 

@@ -47,7 +47,7 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     ``p5``/``p50``/``p95`` of the choke score, ``rank_p5``/``rank_p95``, ``p_top``
     (probability of ranking in the top ``top`` with a score above 0), and
     ``baseline_rank``. Ranks follow the one tie rule of :func:`score`
-    (:func:`~riskmodel.scoring.choke.competition_ranks`: tied scores share the best
+    (:func:`~riskmodel.scoring.horizon.competition_ranks`: tied scores share the best
     rank of their tie), in every draw as in the baseline, so a node whose score never
     moves keeps its baseline rank in every draw; a node at 0 is never in the top.
     ``.attrs["robust"]`` says whether every baseline top-``top`` node that scores above
@@ -196,7 +196,7 @@ def _intervals(results: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,
                top: int) -> pd.DataFrame:
     """Per node: the baseline, percentiles of score and rank over the draws, and the
     probability of ranking in the top ``top``; sorted by baseline rank."""
-    # the one tie rule (choke.competition_ranks); a node at 0 is never in the top
+    # the one tie rule (horizon.competition_ranks); a node at 0 is never in the top
     ranks = competition_ranks(results)
     return pd.DataFrame({
         "baseline": scores["choke_score"].reindex(ids).to_numpy(),

@@ -21,7 +21,7 @@ from riskmodel.scoring.cuts import (
 )
 from riskmodel.scoring.held import restrictions
 from riskmodel.scoring.horizon import HORIZON
-from riskmodel.targets import label, resolve, with_target
+from riskmodel.targets import resolve, target_attrs, with_target
 
 __all__ = ["leverage"]
 
@@ -81,7 +81,7 @@ def leverage(chain: Chain, *, horizon: int = HORIZON, carriers: int = 3,
     held = restrictions(chain, p, baseline)
     realised = held.realised
     attrs = {"horizon": horizon, "chain": chain.name, "realised_loss": realised,
-             "baseline": len(held.cuts), "target": label(tgt), **(tgt.attrs if tgt else {})}
+             "baseline": len(held.cuts), **target_attrs(tgt)}
     expand = expansion(chain)
     shares, cands = _candidates(c, expand)
     cols = ["leverage", "time_to_impact", "immediate", "long_run", "nodes_supplied", "carriers"]
