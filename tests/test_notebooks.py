@@ -26,6 +26,8 @@ EXPECTED = {
     "03_generative_ai.ipynb",
     "04_your_own_chain.ipynb",
     "05_combined_chains.ipynb",
+    "07_rare_earth_magnets.ipynb",
+    "08_gallium_germanium_graphite.ipynb",
 }
 CELL_TIMEOUT = 120  # seconds per cell; each notebook takes a few seconds in all
 KERNEL_NAME = "riskmodel-tests"
