@@ -57,7 +57,7 @@ def _with_stock(tmp: Path, months: float) -> rm.Chain:
 def test_chain_is_builtin_valid_and_sourced(chain: rm.Chain) -> None:
     report = rm.validate(NAME, strict=True, require_sources=True)
     assert not report.errors and not report.warnings
-    assert NAME in builtin_names() and NAME in rm.builtin_chains().index
+    assert NAME in builtin_names()
     assert chain.home == "KR" and len(chain) == 15
     table = provenance(chain)
     assert (table["class"] != "unsourced").all(), table[table["class"] == "unsourced"]
@@ -72,11 +72,17 @@ def test_chain_is_builtin_valid_and_sourced(chain: rm.Chain) -> None:
     assert (s["values"], s["sourced"]) == (30, 0.3)
 
 
+@pytest.mark.slow
+def test_riskmodel_chains_lists_it() -> None:
+    listed = rm.builtin_chains()  # what `riskmodel chains` prints
+    assert listed.loc[NAME, ["nodes", "edges", "perspective"]].tolist() == [15, 15, "home KR"]
+
+
 def test_the_cuts_follow_the_licence_timeline(replay: rm.Result) -> None:
     """Japan's HF to Korea: 529 t in July against about 3,000 t a month before (0.82 withheld),
     zero in August, no liquid HF until November, then half; EUV resist stopped in July, half
     until bulk licences from January 2020; FPI stopped in July and August. Without stocks and
-    substitution (the immediate bound) the chips lose 0.71 of their value in July and 0.86
+    substitution (the immediate bound) the output loses 0.71 of its value in July and 0.86
     from August to October."""
     assert replay.bounds["immediate_loss"].round(3).tolist() == [0.706, 0.856, 0.856, 0.856,
                                                                  0.429, 0.429]
@@ -123,12 +129,24 @@ def test_few_draws_of_the_ranges_meet_the_observation(chain: rm.Chain) -> None:
     assert round(float((mc.draws["peak_loss"] <= OBSERVED_LOSS + TOLERANCE).mean()), 3) == 0.036
 
 
+@pytest.mark.slow
+def test_the_uncontrolled_resists_lead_the_choke_points(chain: rm.Chain) -> None:
+    """README: scored as a chain, ArF/KrF resist (not controlled in 2019) ranks first, the
+    purest HF second; the other three controlled items cost under 1%."""
+    s = rm.score(chain, top=0)
+    assert list(s.index[:5]) == ["arf_krf_photoresist", "semiconductor_hf", "euv_photoresist",
+                                 "display_hf", "fluorinated_polyimide"]
+    assert s["choke_score"].iloc[:5].round(4).tolist() == [0.4997, 0.4026, 0.0087, 0.0035,
+                                                           0.0003]
+
+
 def test_readme_reports_the_korea_calibration() -> None:
     text = (ROOT / "chains" / "README.md").read_text(encoding="utf-8")
     head = text.index("## Calibration: Japan's 2019 controls on Korea")
     section = text[head:text.index("\n## ", head + 1)]
     for figure in ("0.82", "44%", "54%", "0.86", "misses", "three-month", "3.6%",
-                   "tests/test_calibration_korea.py", "P5 0.11"):
+                   "tests/test_calibration_korea.py", "P5 0.11", "choke score\n0.50", "(0.40)",
+                   "(0.009)", "(0.004)", "(0.0003)"):
         assert figure in section, figure
     assert f"`{NAME}.yaml`" in text[:text.index("## Conventions")]
     s = summary(rm.load(NAME))
