@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from riskmodel._version import __version__
-from riskmodel.reporting.data import ReportData, Section, Table
+from riskmodel.reporting.data import ReportData, Section, Table, place_tables
 from riskmodel.reporting.explore import EXPLORE_CSS, render_explorer, too_large_note
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
@@ -131,7 +131,8 @@ def table_rows(t: Table) -> tuple[list[str], list[list[Any]], list[bool]]:
     with an ``index_note`` is a pair ``(index, note)``."""
     frame = t.frame
     cols = [c for c in (t.show or list(frame.columns)) if c in frame.columns]
-    shown = frame if t.rows is None else frame.head(t.rows)
+    rows = t.shown()
+    shown = frame if rows is None else frame.head(rows)
     header = ([str(frame.index.name or "")] if t.index else []) + [
         t.headers.get(str(c), str(c)) for c in cols]
     numeric = ([False] if t.index else []) + [
@@ -167,7 +168,8 @@ def _table(t: Table) -> str:
         body = f'<tr><td colspan="{max(len(header), 1)}" class="note">none</td></tr>'
     inner = (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
              f"<tbody>\n{body}\n</tbody></table></div>")
-    note = f'<p class="note">{esc(t.note)}</p>' if t.note else ""
+    text = " ".join(x for x in (t.note, t.long_note()) if x)
+    note = f'<p class="note">{esc(text)}</p>' if text else ""
     if t.collapsed:
         return (f"<details><summary>{esc(t.title)} ({len(t.frame):,} rows)</summary>"
                 f"{inner}{note}</details>")
@@ -232,6 +234,7 @@ def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int],
 
 def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
     """The report as one self-contained HTML page."""
+    place_tables(data)  # a long table's note names its CSV file
     toc = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>' for s in data.sections)
     counter = [0]
     found: list[tuple[str, list[str]]] = []  # the explorable diagram's scripts and hashes
