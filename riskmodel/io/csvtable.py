@@ -116,8 +116,10 @@ def _csv_rows(reader: Any, shown: str, sep: str = ",") -> tuple[list[str], list[
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if _empty(record):
-                continue  # a blank line, or a spreadsheet's empty row (dropped below too)
+            # a blank line, or a spreadsheet's empty row (dropped below too); a row with a
+            # first cell is neither, and most rows have one
+            if not (record and record[0].strip()) and _empty(record):
+                continue
             if header is None:
                 header = [c.strip() for c in record]
                 _check_one_field(header, shown, sep, start)
