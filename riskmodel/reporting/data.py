@@ -36,8 +36,9 @@ TOP_ROWS = 20
 DIAGRAM_MAX_NODES = 100
 DIAGRAM_TOP = 30
 #: a table of more rows is long: it goes whole to a gzipped CSV file beside the report
-#: (``tables/<name>.csv.gz``, :func:`place_tables`), the JSON names that file instead of
-#: holding the rows, and HTML and Markdown show its top rows and say where the rest is
+#: (``tables/<name>.csv.gz``, :mod:`riskmodel.reporting.render`), the JSON names that
+#: file instead of holding the rows, and HTML and Markdown show its top rows and say
+#: where the rest is
 LONG_ROWS = 500
 #: the rows HTML and Markdown show of a long table that has no top of its own
 LONG_SHOWN = 50
@@ -61,7 +62,8 @@ class Table:
     collapsed: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     index_note: str | None = None  #: a column shown with the index (a node's label)
-    #: a long table's CSV file in the report folder (:func:`place_tables`)
+    #: a long table's CSV file in the report folder
+    #: (:func:`riskmodel.reporting.render.place_tables`)
     file: str = ""
 
     @property
@@ -80,7 +82,7 @@ class Table:
             return ""
         n = len(self.frame)
         return (f"Showing {min(self.shown() or n, n):,} of {n:,} rows; every row and column "
-                f"is in {self.file or 'the tables folder'}.")
+                f"is in {self.file or 'the folder tables/'}.")
 
 
 @dataclass
@@ -136,23 +138,6 @@ class Computed:
     settings: dict[str, Any]
     #: the restrictions in force (:class:`riskmodel.reporting.held.HeldInfo`; None: none)
     held: Any = None
-
-
-def place_tables(data: ReportData) -> dict[str, Table]:
-    """Give each long table of the report its CSV file, ``tables/<name>.csv.gz`` (the
-    name made file-safe, and unique); the files and their tables, in report order."""
-    from riskmodel.reporting.folder import safe_name
-
-    out: dict[str, Table] = {}
-    for t in (t for s in data.sections for t in s.tables if t.long):
-        stem, i = safe_name(t.name), 1
-        name = f"tables/{stem}.csv.gz"
-        while name in out:
-            i += 1
-            name = f"tables/{stem}_{i}.csv.gz"
-        t.file = name
-        out[name] = t
-    return out
 
 
 def _perspective(p: Any) -> str:

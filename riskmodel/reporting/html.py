@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from riskmodel._version import __version__
-from riskmodel.reporting.data import ReportData, Section, Table, place_tables
+from riskmodel.reporting.data import ReportData, Section, Table
 from riskmodel.reporting.explore import EXPLORE_CSS, render_explorer, too_large_note
 
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
@@ -234,7 +234,6 @@ def _section(i: int, s: Section, pngs: Mapping[str, bytes], counter: list[int],
 
 def render_html(data: ReportData, pngs: Mapping[str, bytes]) -> str:
     """The report as one self-contained HTML page."""
-    place_tables(data)  # a long table's note names its CSV file
     toc = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>' for s in data.sections)
     counter = [0]
     found: list[tuple[str, list[str]]] = []  # the explorable diagram's scripts and hashes

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from riskmodel._version import __version__
 from riskmodel.io.render import md_escape
-from riskmodel.reporting.data import ReportData, Section, Table, place_tables
+from riskmodel.reporting.data import ReportData, Section, Table
 from riskmodel.reporting.html import table_rows
 
 
@@ -67,7 +67,6 @@ def _section(i: int, s: Section, figures: Mapping[str, str], counter: list[int])
 
 def render_md(data: ReportData, figures: Mapping[str, str]) -> str:
     """The report as Markdown; ``figures`` maps figure names to their relative paths."""
-    place_tables(data)  # a long table's note names its CSV file
     counter = [0]
     head = [f"# {md_escape(data.title)}: choke-point report", "",
             f"Chain `{md_escape(data.chain).replace('`', '')}` · riskmodel {__version__}"

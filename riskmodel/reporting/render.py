@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmodel._version import __version__
-from riskmodel.reporting.folder import REPORT_MARKER, REPORT_SCHEMA, marker
+from riskmodel.reporting.folder import REPORT_MARKER, REPORT_SCHEMA, marker, safe_name
 
 if TYPE_CHECKING:
     from riskmodel.reporting.data import ReportData, Table
 
-__all__ = ["FORMATS", "csv_table", "render_figures", "render_files", "render_json",
-           "report_formats"]
+__all__ = ["FORMATS", "csv_table", "place_tables", "render_figures", "render_files",
+           "render_json", "report_formats"]
 
 FORMATS = ("html", "md", "json")
 #: gzip level of a long table's CSV file: 1 (fastest) packs a 10^5-node report's
@@ -43,6 +43,21 @@ def report_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
     if not out:
         raise ValueError(f"no report format given; valid formats: {', '.join(FORMATS)}, all")
     return tuple(out)
+
+
+def place_tables(data: ReportData) -> dict[str, Table]:
+    """Give each long table of the report its CSV file, ``tables/<name>.csv.gz`` (the
+    name made file-safe, and unique); the files and their tables, in report order."""
+    out: dict[str, Table] = {}
+    for t in (t for s in data.sections for t in s.tables if t.long):
+        stem, i = safe_name(t.name), 1
+        name = f"tables/{stem}.csv.gz"
+        while name in out:
+            i += 1
+            name = f"tables/{stem}_{i}.csv.gz"
+        t.file = name
+        out[name] = t
+    return out
 
 
 def _json_table(t: Table) -> Any:
@@ -82,7 +97,6 @@ def csv_table(t: Table) -> bytes:
 def render_json(data: ReportData) -> str:
     """The report's tables and texts as JSON (no timestamps, so reports diff cleanly)."""
     from riskmodel.io.render import to_jsonable
-    from riskmodel.reporting.data import place_tables
 
     place_tables(data)
     sections = []
@@ -119,7 +133,6 @@ def render_files(data: ReportData, formats: tuple[str, ...], stem: str
                  ) -> tuple[dict[str, bytes], dict[str, Path]]:
     """Every file of the report (relative path to bytes, the marker last) and the main
     file of each format."""
-    from riskmodel.reporting.data import place_tables
     from riskmodel.reporting.html import render_html
     from riskmodel.reporting.md import render_md
 
