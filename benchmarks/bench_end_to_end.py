@@ -142,12 +142,17 @@ def measure_size(n: int, mc: int, folder: Path) -> dict:
     row: dict = {"n": n, "edges": chain.number_of_edges(), "mc": mc, "generate_s": generate,
                  "save_s": save, "bundle_bytes": _folder_bytes(bundle)[0]}
     del chain
-    proc = subprocess.run([sys.executable, __file__, "--child", str(bundle),
-                           str(folder / f"report_{n}"), str(mc)], capture_output=True,
-                          text=True, env={**os.environ, "RISKMODEL_NO_PROGRESS": "1"})
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode or not lines:
-        row["error"] = f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}"
+    proc = subprocess.Popen([sys.executable, __file__, "--child", str(bundle),
+                             str(folder / f"report_{n}"), str(mc)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "RISKMODEL_NO_PROGRESS": "1"})
+    lines = []
+    for line in proc.stdout:  # each step's figures as it ends (a long run shows progress)
+        print(line, end="", flush=True)
+        lines.append(line)
+    stderr = proc.stderr.read()
+    if proc.wait() or not lines:
+        row["error"] = f"exit {proc.returncode}: {stderr.strip()[-500:]}"
         return row
     row.update(json.loads(lines[-1]))
     steps = row["steps"]
