@@ -73,24 +73,48 @@ def _json_table(t: Table) -> Any:
                                                  t.frame.to_dict("records")]
 
 
+def _csv_cells(col: Any) -> Any:
+    """A text column as its CSV file writes it: lists joined by ``|``, text made inert
+    for spreadsheets (:func:`~riskmodel.io.terminal.inert_cell`), each distinct value
+    converted once."""
+    import numpy as np
+    import pandas as pd
+
+    from riskmodel.io.terminal import inert_cell
+
+    def cell(v: Any) -> Any:
+        return inert_cell("|".join(str(x) for x in v) if isinstance(v, (list, tuple)) else v)
+    try:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): one by one
+        return pd.Series([cell(v) for v in col], index=col.index, dtype=object)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = [cell(v) for v in uniques]
+    values[-1] = None  # a missing cell (code -1) stays empty
+    return pd.Series(values[codes], index=col.index, dtype=object)
+
+
 def csv_table(t: Table) -> bytes:
     """A long table as the bytes of its gzipped CSV file: every row and column, numbers
     as Python writes them (no rounding), lists joined by ``|``, text cells made inert for
-    spreadsheets; the gzip header holds no time, so reports stay byte-identical."""
+    spreadsheets as :func:`riskmodel.io.render.spreadsheet_safe` makes them; the gzip
+    header holds no time, so reports stay byte-identical."""
     import gzip
 
     import pandas as pd
 
-    from riskmodel.io.render import spreadsheet_safe
+    from riskmodel.io.terminal import inert_cell
 
     frame = t.frame.copy()
     for c in frame.columns:
-        if frame[c].dtype == object:
-            frame[c] = [("|".join(str(x) for x in v) if isinstance(v, (list, tuple)) else v)
-                        for v in frame[c]]
-    if t.index and not isinstance(frame.index, pd.RangeIndex):
-        frame.index = frame.index.rename(frame.index.name or "id")
-    text = spreadsheet_safe(frame).to_csv(index=t.index, lineterminator="\n")
+        if not pd.api.types.is_numeric_dtype(frame[c]):
+            frame[c] = _csv_cells(frame[c])
+    if t.index:
+        index = frame.index.rename(frame.index.name or "id")
+        frame.index = index if pd.api.types.is_numeric_dtype(index) else _csv_cells(
+            index.to_series()).rename(index.name)
+    frame.columns = [inert_cell(str(c)) for c in frame.columns]
+    text = frame.to_csv(index=t.index, lineterminator="\n")
     return gzip.compress(text.encode("utf-8"), compresslevel=CSV_GZIP_LEVEL, mtime=0)
 
 
