@@ -47,7 +47,7 @@ def _rows(df: pd.DataFrame, fields: tuple[str, ...], kind: str, key: pd.Series,
                 return pd.Series([None] * len(present), index=present.index, dtype=object)
             v = present[col].astype(object)
             return v.where(v.notna(), None)
-        estimate = get("estimate").map(bool).to_numpy(dtype=bool)
+        estimate = get("estimate").fillna(False).to_numpy(dtype=bool)
         cited = (get("source").notna() & get("ref").notna()).to_numpy(dtype=bool)
         out.append(pd.DataFrame({
             "kind": kind, "id": key[have].to_numpy(dtype=object),
@@ -73,8 +73,20 @@ def provenance(chain: Chain) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)[cols]
-    # the dtypes a frame of records gets (texts, numbers with NaN), as the table always had
-    return pd.DataFrame(out.to_dict("records"), columns=cols)
+    # the dtypes a frame of records gets, as the table always had, column by column:
+    # texts with None where missing, numbers with NaN, a column of None alone as objects
+    return pd.DataFrame({c: _as_records_column(out[c]) for c in cols})
+
+
+def _as_records_column(s: pd.Series) -> pd.Series:
+    """A column as a frame built from records has it: objects with None for missing,
+    converted as pandas converts a list of values (numbers and None: floats with NaN)."""
+    values = s.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    return pd.Series(list(values), name=s.name)
 
 
 def summary(chain: Chain) -> dict[str, Any]:

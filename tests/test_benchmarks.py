@@ -103,3 +103,15 @@ def test_io_benchmark_smallest(tmp_path: Path) -> None:
     for fig in row["formats"].values():  # every format reads back what was saved
         assert fig["same"] and fig["load_s"] > 0 and fig["save_s"] > 0 and fig["bytes"] > 0
     assert data["startup"]["chains_s"] > 0 and data["startup"]["help_s"] > 0
+
+
+def test_end_to_end_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_end_to_end.py", tmp_path)
+    (row,) = data["sizes"]
+    assert row["n"] == 1000 and row["completed"] and data["copy_bandwidth_gb_s"] > 0
+    assert set(row["steps"]) == {"load", "validate", "score", "report"}
+    for step in row["steps"].values():
+        assert step["error"] is None and step["wall_s"] > 0 and step["peak_rss_bytes"] > 0
+    # the report's long tables (a row per node) are CSV files beside it
+    assert "tables/choke_points.csv.gz" in dict(row["report_largest"])
+    assert row["report_bytes"] > 0 and len(data["load_before"]) == 3

@@ -28,6 +28,7 @@ from riskmodel.io.collect import (
     type_name,
     unknown_keys,
 )
+from riskmodel.io.csvtable import blank_cells, strip_cells
 from riskmodel.io.document import Document
 from riskmodel.io.tables import (
     EDGE_NUMBERS,
@@ -401,7 +402,7 @@ def _row_where(table: str, df: pd.DataFrame) -> Callable[[int], str | None]:
 
 def _csv_bool(c: Collector, s: pd.Series, table: str, col: str, default: bool,
               where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
-    low = s.str.strip().str.lower()
+    low = pd.Series(list(map(str.lower, strip_cells(s))), index=s.index, dtype=object)
     out = pd.Series(default, index=s.index, dtype=bool)
     out[low.isin(TRUE_WORDS)] = True
     out[low.isin(FALSE_WORDS)] = False
@@ -415,9 +416,11 @@ def _csv_bool(c: Collector, s: pd.Series, table: str, col: str, default: bool,
 
 def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
                 where: Callable[[int], str | None] = lambda r: None) -> pd.Series:
-    stripped = s.str.strip()
-    out = pd.to_numeric(stripped.where(stripped != "", None), errors="coerce").astype(float)
-    bad = (stripped != "") & ~np.isfinite(out.to_numpy())
+    stripped = strip_cells(s)
+    blank = blank_cells(stripped)
+    out = pd.to_numeric(pd.Series(np.where(blank, None, stripped), index=s.index,
+                                  dtype=object), errors="coerce").astype(float)
+    bad = pd.Series(~blank & ~np.isfinite(out.to_numpy()), index=s.index)
     for r in np.flatnonzero(bad.to_numpy()):
         fix = "write a plain number (e.g. 0.28)"
         if str(s.iloc[r]).strip().endswith("%"):
@@ -433,12 +436,22 @@ def _csv_number(c: Collector, s: pd.Series, table: str, col: str,
     return out
 
 
+def _csv_text(s: pd.Series, strip: bool) -> pd.Series:
+    """A text column: its cells stripped (or as written, ``strip=False``), missing where
+    blank (the column's missing value: NaN for pandas' ``str`` columns)."""
+    stripped = strip_cells(s)
+    missing = s.dtype.na_value if isinstance(s.dtype, pd.StringDtype) else None
+    return pd.Series(np.where(blank_cells(stripped), missing,
+                              stripped if strip else s.to_numpy(dtype=object)),
+                     index=s.index, dtype=object)
+
+
 def _csv_codes(c: Collector, s: pd.Series, where: Callable[[int], str | None],
                table: str = "suppliers") -> pd.Series:
     """A ``controlled_by`` column of ``suppliers.csv`` (or ``world_suppliers.csv``):
     codes joined by ``|``, as tuples (``None`` where the cell is empty)."""
     cells: list[tuple[str, ...] | None] = [None] * len(s)
-    for r in np.flatnonzero((s.str.strip() != "").to_numpy()):
+    for r in np.flatnonzero(~blank_cells(strip_cells(s))):
         cells[r] = codes_of(c, s.iloc[r].split("|"), None, str(where(int(r))),
                             table=table, row=int(r))
     return pd.Series(cells, index=s.index, dtype=object)
@@ -494,8 +507,7 @@ def table_from_csv(doc: Document, c: Collector, table: str) -> pd.DataFrame:
     where = _row_where(table, df)
     for col in texts:
         if col in df.columns:
-            s = df[col] if col in ("label", "description", "note") else df[col].str.strip()
-            res[col] = s.where(s.str.strip() != "", None).astype(object)
+            res[col] = _csv_text(df[col], col not in ("label", "description", "note"))
         else:
             res[col] = pd.Series(None, index=df.index, dtype=object)
     for col in numbers:
@@ -510,8 +522,7 @@ def table_from_csv(doc: Document, c: Collector, table: str) -> pd.DataFrame:
             elif k == "estimate":
                 res[name] = _csv_bool(c, df[name], table, name, False, where)
             else:
-                s = df[name] if k == "note" else df[name].str.strip()
-                res[name] = s.where(s.str.strip() != "", None).astype(object)
+                res[name] = _csv_text(df[name], k != "note")
                 if k == "dist":
                     bad = res[name].notna() & ~res[name].isin(["triangular", "uniform"])
                     for r in np.flatnonzero(bad.to_numpy()):

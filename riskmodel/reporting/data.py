@@ -35,6 +35,13 @@ SECTIONS = (("summary", "Summary"), ("diagram", "Chain diagram"),
 TOP_ROWS = 20
 DIAGRAM_MAX_NODES = 100
 DIAGRAM_TOP = 30
+#: a table of more rows is long: it goes whole to a gzipped CSV file beside the report
+#: (``tables/<name>.csv.gz``, :mod:`riskmodel.reporting.render`), the JSON names that
+#: file instead of holding the rows, and HTML and Markdown show its top rows and say
+#: where the rest is
+LONG_ROWS = 500
+#: the rows HTML and Markdown show of a long table that has no top of its own
+LONG_SHOWN = 50
 
 
 @dataclass
@@ -55,6 +62,27 @@ class Table:
     collapsed: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     index_note: str | None = None  #: a column shown with the index (a node's label)
+    #: a long table's CSV file in the report folder
+    #: (:func:`riskmodel.reporting.render.place_tables`)
+    file: str = ""
+
+    @property
+    def long(self) -> bool:
+        """More than :data:`LONG_ROWS` rows: the full table is a CSV file of its own."""
+        return len(self.frame) > LONG_ROWS
+
+    def shown(self) -> int | None:
+        """The rows HTML and Markdown show (None: all)."""
+        return self.rows if self.rows is not None else LONG_SHOWN if self.long else None
+
+    def long_note(self) -> str:
+        """Where the rest of a long table is ("" for a table shown whole or held whole
+        by the JSON)."""
+        if not self.long:
+            return ""
+        n = len(self.frame)
+        return (f"Showing {min(self.shown() or n, n):,} of {n:,} rows; every row and column "
+                f"is in {self.file or 'the folder tables/'}.")
 
 
 @dataclass
@@ -207,7 +235,8 @@ def _choke_points(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str]
     d.tables.append(Table(
         "choke_points", "Ranked choke points", scores, list(SCORE_HEADERS), fmt, TOP_ROWS,
         headers=SCORE_HEADERS, index_note="label",
-        note=(f"Top {TOP_ROWS} of {len(scores)} shown; the JSON has every node and "
+        note=("" if len(scores) > LONG_ROWS else  # then the table's CSV file has them
+              f"Top {TOP_ROWS} of {len(scores)} shown; the JSON has every node and "
               "indicator." if len(scores) > TOP_ROWS else "The JSON has every indicator.")))
     d.bullets += [explain(scores, node) for node in scores.index[:10]]
 

@@ -131,7 +131,8 @@ def table_rows(t: Table) -> tuple[list[str], list[list[Any]], list[bool]]:
     with an ``index_note`` is a pair ``(index, note)``."""
     frame = t.frame
     cols = [c for c in (t.show or list(frame.columns)) if c in frame.columns]
-    shown = frame if t.rows is None else frame.head(t.rows)
+    rows = t.shown()
+    shown = frame if rows is None else frame.head(rows)
     header = ([str(frame.index.name or "")] if t.index else []) + [
         t.headers.get(str(c), str(c)) for c in cols]
     numeric = ([False] if t.index else []) + [
@@ -167,7 +168,8 @@ def _table(t: Table) -> str:
         body = f'<tr><td colspan="{max(len(header), 1)}" class="note">none</td></tr>'
     inner = (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
              f"<tbody>\n{body}\n</tbody></table></div>")
-    note = f'<p class="note">{esc(t.note)}</p>' if t.note else ""
+    text = " ".join(x for x in (t.note, t.long_note()) if x)
+    note = f'<p class="note">{esc(text)}</p>' if text else ""
     if t.collapsed:
         return (f"<details><summary>{esc(t.title)} ({len(t.frame):,} rows)</summary>"
                 f"{inner}{note}</details>")

@@ -35,8 +35,9 @@ def _table(t: Table) -> str:
     lines += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in rows]
     if not rows:
         lines.append("| " + " | ".join(["none", *[""] * (len(header) - 1)]) + " |")
-    if t.note:
-        lines += ["", f"*{md_escape(t.note)}*"]
+    note = " ".join(x for x in (t.note, t.long_note()) if x)
+    if note:
+        lines += ["", f"*{md_escape(note)}*"]
     return "\n".join(lines)
 
 

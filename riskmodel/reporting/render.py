@@ -8,17 +8,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from riskmodel._version import __version__
-from riskmodel.reporting.folder import REPORT_MARKER, REPORT_SCHEMA, marker
+from riskmodel.reporting.folder import REPORT_MARKER, REPORT_SCHEMA, marker, safe_name
 
 if TYPE_CHECKING:
-    from riskmodel.reporting.data import ReportData
+    from riskmodel.reporting.data import ReportData, Table
 
-__all__ = ["FORMATS", "render_figures", "render_files", "render_json", "report_formats"]
+__all__ = ["FORMATS", "csv_table", "place_tables", "render_figures", "render_files",
+           "render_json", "report_formats"]
 
 FORMATS = ("html", "md", "json")
+#: gzip level of a long table's CSV file: 1 (fastest) packs a 10^5-node report's
+#: tables about as tightly as 6, in a fraction of the time
+CSV_GZIP_LEVEL = 1
 
 
 def report_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
@@ -41,17 +45,90 @@ def report_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def place_tables(data: ReportData) -> dict[str, Table]:
+    """Give each long table of the report its CSV file, ``tables/<name>.csv.gz`` (the
+    name made file-safe, and unique); the files and their tables, in report order."""
+    out: dict[str, Table] = {}
+    for t in (t for s in data.sections for t in s.tables if t.long):
+        stem, i = safe_name(t.name), 1
+        name = f"tables/{stem}.csv.gz"
+        while name in out:
+            i += 1
+            name = f"tables/{stem}_{i}.csv.gz"
+        t.file = name
+        out[name] = t
+    return out
+
+
+def _json_table(t: Table) -> Any:
+    """A table in the JSON: its rows, or for a long table (more than
+    :data:`~riskmodel.reporting.data.LONG_ROWS`) its CSV file, row count and columns."""
+    from riskmodel.io.render import to_jsonable
+
+    if t.long:
+        columns = ([str(t.frame.index.name or "")] if t.index else []) + [
+            str(c) for c in t.frame.columns]
+        return {"file": t.file, "rows": len(t.frame), "columns": columns}
+    return to_jsonable(t.frame) if t.index else [to_jsonable(r) for r in
+                                                 t.frame.to_dict("records")]
+
+
+def _csv_cells(col: Any) -> Any:
+    """A text column as its CSV file writes it: lists joined by ``|``, text made inert
+    for spreadsheets (:func:`~riskmodel.io.terminal.inert_cell`), each distinct value
+    converted once."""
+    import numpy as np
+    import pandas as pd
+
+    from riskmodel.io.terminal import inert_cell
+
+    def cell(v: Any) -> Any:
+        return inert_cell("|".join(str(x) for x in v) if isinstance(v, (list, tuple)) else v)
+    try:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): one by one
+        return pd.Series([cell(v) for v in col], index=col.index, dtype=object)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = [cell(v) for v in uniques]
+    values[-1] = None  # a missing cell (code -1) stays empty
+    return pd.Series(values[codes], index=col.index, dtype=object)
+
+
+def csv_table(t: Table) -> bytes:
+    """A long table as the bytes of its gzipped CSV file: every row and column, numbers
+    as Python writes them (no rounding), lists joined by ``|``, text cells made inert for
+    spreadsheets as :func:`riskmodel.io.render.spreadsheet_safe` makes them; the gzip
+    header holds no time, so reports stay byte-identical."""
+    import gzip
+
+    import pandas as pd
+
+    from riskmodel.io.terminal import inert_cell
+
+    frame = t.frame.copy()
+    for c in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[c]):
+            frame[c] = _csv_cells(frame[c])
+    if t.index:
+        index = frame.index.rename(frame.index.name or "id")
+        frame.index = index if pd.api.types.is_numeric_dtype(index) else _csv_cells(
+            index.to_series()).rename(index.name)
+    frame.columns = [inert_cell(str(c)) for c in frame.columns]
+    text = frame.to_csv(index=t.index, lineterminator="\n")
+    return gzip.compress(text.encode("utf-8"), compresslevel=CSV_GZIP_LEVEL, mtime=0)
+
+
 def render_json(data: ReportData) -> str:
     """The report's tables and texts as JSON (no timestamps, so reports diff cleanly)."""
     from riskmodel.io.render import to_jsonable
 
+    place_tables(data)
     sections = []
     for i, s in enumerate(data.sections, 1):
         sections.append({
             "number": i, "id": s.id, "title": s.title, "paragraphs": s.paragraphs,
             "bullets": s.bullets, "figures": [f.name for f in s.figures],
-            "tables": {t.name: to_jsonable(t.frame) if t.index else
-                       [to_jsonable(r) for r in t.frame.to_dict("records")] for t in s.tables},
+            "tables": {t.name: _json_table(t) for t in s.tables},
         })
     doc = {"schema": REPORT_SCHEMA, "riskmodel_version": __version__, "chain": data.chain,
            "title": data.title, "settings": data.settings, "sections": sections}
@@ -83,7 +160,7 @@ def render_files(data: ReportData, formats: tuple[str, ...], stem: str
     from riskmodel.reporting.html import render_html
     from riskmodel.reporting.md import render_md
 
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes] = {name: csv_table(t) for name, t in place_tables(data).items()}
     written: dict[str, Path] = {}
     pngs = render_figures(data) if ("html" in formats or "md" in formats) else {}
     if "json" in formats:
