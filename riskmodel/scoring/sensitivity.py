@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,15 @@ from riskmodel._errors import ArgumentError, NodeNotFoundError
 from riskmodel.limits import MAX_MONTHS
 from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
+from riskmodel.scoring.horizon import competition_ranks
+from riskmodel.scoring.variants import (
+    UNIT,
+    Rescoring,
+    Spot,
+    locate,
+    rescore_unit,
+    scores_every_node,
+)
 
 __all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "reaching", "relevant",
            "sensitivity", "sensitivity_rows", "swings"]
@@ -74,15 +83,6 @@ COLUMNS = ["node", "kind", "field", "where", "setting", "value", "base_value", "
            "choke_score", "rank", "change", "robust"]
 
 
-@dataclass(frozen=True)
-class _Spot:
-    """Where a ranged number sits in the chain's tables."""
-
-    table: str    # "nodes", "suppliers", "world_suppliers" or "edges"
-    row: Any      # the row's index label in that table
-    column: str   # the column of the number
-
-
 def ranged_numbers(chain: Chain) -> pd.DataFrame:
     """Every ranged number of ``chain`` (those the Monte Carlo draws), one per row.
 
@@ -103,7 +103,8 @@ def ranged_numbers(chain: Chain) -> pd.DataFrame:
 
 
 def _ranged(chain: Chain) -> list[dict[str, Any]]:
-    """The ranged numbers with their places in the tables (:class:`_Spot`)."""
+    """The ranged numbers with their places in the tables
+    (:class:`~riskmodel.scoring.variants.Spot`)."""
     data = chain.to_data()
     out: list[dict[str, Any]] = []
 
@@ -121,7 +122,7 @@ def _ranged(chain: Chain) -> list[dict[str, Any]]:
         for i in np.flatnonzero(ok):
             out.append({"field": field, "where": str(where[i]), "node": str(node[i]),
                         "low": float(lo[i]), "base": float(base[i]), "high": float(hi[i]),
-                        "spot": _Spot(table, df.index[i], column)})
+                        "spot": Spot(table, df.index[i], column)})
 
     nodes = data.nodes
     ids = nodes["id"].astype(str).to_numpy()
@@ -217,7 +218,7 @@ def _reach(adj: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
 def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 5,
                 horizon: int | None = None, horizons: Sequence[int] = HORIZONS,
                 baseline: Any = None, scope: str = "relevant", max_runs: int = MAX_RUNS,
-                **options: Any) -> pd.DataFrame:
+                client: Any = None, **options: Any) -> pd.DataFrame:
     """A tornado and a horizon sweep of the top choke points, with a robustness verdict.
 
     Parameters
@@ -237,6 +238,9 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
         or all.
     max_runs : int
         Most rescorings allowed (two per number run, one per horizon).
+    client : None, dask.distributed.Client or concurrent.futures.Executor
+        Where the tornado's runs go, in units of variants that are the same however
+        they run (:mod:`riskmodel.distributed`): the same numbers as a serial run.
     **options
         Further keyword arguments of :func:`score`.
 
@@ -271,8 +275,11 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
     >>> print(s.attrs["verdicts"]["ore"])
     not robust: falls to 0 at inventory_months of ore high (100)
     """
+    from riskmodel.distributed import check_client
+
     require_chain(chain, "sensitivity")
     _check_args(top, horizon, horizons, scope, max_runs)
+    check_client(client)
     opts, base, h = _base(chain, horizon, baseline, options)
     tested = _tested(chain, base, nodes, top)
     numbers = _ranged(chain)
@@ -283,9 +290,11 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
         raise ArgumentError(f"sensitivity of {len(tested)} node(s) needs {runs:,} "
                             f"rescorings, more than max_runs={max_runs:,}; test fewer nodes "
                             "(nodes=[...] or a smaller top) or raise max_runs")
+    scores, used, swept = _runs(chain, numbers, run, opts, h, horizons, client)
+    ids = pd.Index(chain.compiled.ids)
     out = pd.DataFrame(_base_rows(base, tested, h)
-                       + _tornado(chain, numbers, run, wanted, tested, base, opts, h)
-                       + _sweep(chain, tested, base, opts, horizons), columns=COLUMNS[:-1])
+                       + _tornado(numbers, run, wanted, tested, base, h, scores, used, ids)
+                       + _sweep(tested, base, horizons, swept, ids), columns=COLUMNS[:-1])
     verdicts, robust = _verdicts(out, tested, top)
     out["robust"] = out["node"].map(robust).astype(bool)
     out.attrs = {"chain": chain.name, "top": top, "horizon": h, "horizons": list(horizons),
@@ -364,70 +373,83 @@ def _base_rows(base: pd.DataFrame, tested: list[str], h: int) -> list[dict[str, 
              "rank": int(base.loc[x, "rank"]), "change": 0.0} for x in tested]
 
 
-def _tornado(chain: Chain, numbers: list[dict[str, Any]], run: np.ndarray,
-             wanted: np.ndarray, tested: list[str], base: pd.DataFrame,
-             opts: dict[str, Any], h: int) -> list[dict[str, Any]]:
-    """The tornado's rows: each number run at its low and its high, one at a time; each
-    tested node gets the rows of the numbers that can move it."""
+def _runs(chain: Chain, numbers: list[dict[str, Any]], run: np.ndarray,
+          opts: dict[str, Any], h: int, horizons: Sequence[int], client: Any
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every node's choke score in each tornado run ``(2 × numbers run, n)`` (each
+    number run at its low, then its high), the values used, and the sweep's
+    ``(horizons, n)``: the chain checked, its restrictions resolved and compiled once
+    (:mod:`riskmodel.scoring.variants`), the runs in units on ``client`` or serially."""
+    from riskmodel import engine
+    from riskmodel.distributed import run as run_units
+    from riskmodel.scoring.cuts import expansion
+    from riskmodel.scoring.held import restrictions
+    from riskmodel.targets import resolve, with_target
+
+    c = chain.compiled
+    tgt = resolve(chain, opts.get("target"))
+    held = restrictions(chain, with_target(c, engine.params_from_compiled(c), tgt),
+                        opts.get("baseline"))
+    month = opts.get("month")
+    exact = scores_every_node(c, held, max([h, *horizons]), month,
+                              opts.get("exact_limit", 100_000))
     data = chain.to_data()
+    located = [locate(c, data, numbers[i]["spot"]) for i in np.flatnonzero(run)]
+    values = [numbers[i][x] for i in np.flatnonzero(run) for x in ("low", "high")]
+    work = Rescoring(data, c, expansion(chain), held, tgt, opts.get("to", "all"), month,
+                     (h,), [x for x in located for _ in range(2)], values,
+                     None if exact else opts)
+    units = [range(lo, min(len(values), lo + UNIT)) for lo in range(0, len(values), UNIT)]
+    parts = run_units(rescore_unit, work, units, client=client)
+    tornado = np.concatenate([np.zeros((0, c.n)), *(x[:, 0] for x, _ in parts)])
+    used = np.concatenate([np.zeros(0), *(u for _, u in parts)])
+    sweep = np.zeros((0, c.n))
+    if len(horizons):
+        sweep = rescore_unit(replace(work, horizons=tuple(int(x) for x in horizons),
+                                     numbers=[None], values=[np.nan]), range(1))[0][0]
+    return tornado, used, sweep
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Ranks as :func:`~riskmodel.scoring.score` gives them: nodes not scored exactly
+    (NaN) after every node scored."""
+    return competition_ranks(np.nan_to_num(scores, nan=-1.0))
+
+
+def _tornado(numbers: list[dict[str, Any]], run: np.ndarray, wanted: np.ndarray,
+             tested: list[str], base: pd.DataFrame, h: int, scores: np.ndarray,
+             used: np.ndarray, ids: pd.Index) -> list[dict[str, Any]]:
+    """The tornado's rows from the runs' scores (:func:`_runs`): each number at its low
+    and its high; each tested node gets the rows of the numbers that can move it."""
     rows = []
-    for i in np.flatnonzero(run):
-        num = numbers[i]
-        for setting in ("low", "high"):
-            variant, used = _variant(data, num["spot"], num[setting])
-            s = score(variant, **opts)
-            for t, x in enumerate(tested):
-                if not wanted[t, i]:
-                    continue
-                sc = float(s.loc[x, "choke_score"])
-                rows.append({"node": x, "kind": "tornado", "field": num["field"],
-                             "where": num["where"], "setting": setting,
-                             "value": used, "base_value": num["base"],
-                             "horizon": h, "choke_score": sc, "rank": int(s.loc[x, "rank"]),
-                             "change": sc - float(base.loc[x, "choke_score"])})
+    at = ids.get_indexer(tested)
+    ranks = _ranks(scores)
+    for a, i in enumerate(np.repeat(np.flatnonzero(run), 2)):
+        num, setting = numbers[i], ("low", "high")[a % 2]
+        for t, x in enumerate(tested):
+            if not wanted[t, i]:
+                continue
+            sc = float(scores[a, at[t]])
+            rows.append({"node": x, "kind": "tornado", "field": num["field"],
+                         "where": num["where"], "setting": setting,
+                         "value": float(used[a]), "base_value": num["base"],
+                         "horizon": h, "choke_score": sc, "rank": int(ranks[a, at[t]]),
+                         "change": sc - float(base.loc[x, "choke_score"])})
     return rows
 
 
-def _variant(data: Any, spot: _Spot, value: float) -> tuple[Chain, float]:
-    """The chain of ``data`` with one number set to ``value``, and the value used. A
-    supplier share set above what the node's other shares leave takes the excess from
-    them, in proportion, so that the shares sum to at most 1; an alternative's
-    ``covers`` set so low that its group no longer covers the whole need (which the
-    chain format refuses) is raised to the least that does."""
-    # only the changed table is copied; the chain copies the header
-    table: pd.DataFrame = getattr(data, spot.table).copy()
-    d = replace(data, **{spot.table: table})
-    if spot.table == "edges" and spot.column == "covers":
-        r = table.loc[spot.row]
-        mates = ((table["to"] == r["to"]) & (table["group"] == r["group"])
-                 & (table.index != spot.row))
-        value = max(value, 1.0 - float(table.loc[mates, "covers"].fillna(1.0).sum()))
-    table.loc[spot.row, spot.column] = value
-    if spot.table in ("suppliers", "world_suppliers"):
-        mine = table["node"] == table.loc[spot.row, "node"]
-        others = mine & (table.index != spot.row)
-        total = float(table.loc[mine, "share"].sum())
-        rest = float(table.loc[others, "share"].sum())
-        if total > 1.0 and rest > 0:
-            table.loc[others, "share"] *= max(0.0, 1.0 - value) / rest
-            # a point of the tornado: the shares scaled down leave their own ranges
-            for col in ("share.low", "share.high"):
-                if col in table:
-                    table.loc[others, col] = np.nan
-    return Chain.from_data(d, checked=True), float(value)
-
-
-def _sweep(chain: Chain, tested: list[str], base: pd.DataFrame, opts: dict[str, Any],
-           horizons: Sequence[int]) -> list[dict[str, Any]]:
+def _sweep(tested: list[str], base: pd.DataFrame, horizons: Sequence[int],
+           scores: np.ndarray, ids: pd.Index) -> list[dict[str, Any]]:
     """The sweep's rows: the chain rescored at each horizon."""
     rows = []
-    for hh in horizons:
-        s = score(chain, **{**opts, "horizon": int(hh)})
-        for x in tested:
-            sc = float(s.loc[x, "choke_score"])
+    at = ids.get_indexer(tested)
+    ranks = _ranks(scores)
+    for b, hh in enumerate(horizons):
+        for t, x in enumerate(tested):
+            sc = float(scores[b, at[t]])
             rows.append({"node": x, "kind": "horizon", "field": "horizon", "where": None,
                          "setting": str(int(hh)), "value": float(hh), "base_value": np.nan,
-                         "horizon": int(hh), "choke_score": sc, "rank": int(s.loc[x, "rank"]),
+                         "horizon": int(hh), "choke_score": sc, "rank": int(ranks[b, at[t]]),
                          "change": sc - float(base.loc[x, "choke_score"])})
     return rows
 
