@@ -410,6 +410,12 @@ def _runs(chain: Chain, numbers: list[dict[str, Any]], run: np.ndarray,
     return tornado, used, sweep
 
 
+def _scores_of(base: pd.DataFrame, tested: list[str]) -> np.ndarray:
+    """The base choke scores of ``tested`` (read once: a row of ``base`` copies its
+    ``.attrs``)."""
+    return base["choke_score"].reindex(tested).to_numpy(dtype=float)
+
+
 def _ranks(scores: np.ndarray) -> np.ndarray:
     """Ranks as :func:`~riskmodel.scoring.score` gives them: nodes not scored exactly
     (NaN) after every node scored."""
@@ -424,6 +430,7 @@ def _tornado(numbers: list[dict[str, Any]], run: np.ndarray, wanted: np.ndarray,
     rows = []
     at = ids.get_indexer(tested)
     ranks = _ranks(scores)
+    was = _scores_of(base, tested)
     for a, i in enumerate(np.repeat(np.flatnonzero(run), 2)):
         num, setting = numbers[i], ("low", "high")[a % 2]
         for t, x in enumerate(tested):
@@ -434,7 +441,7 @@ def _tornado(numbers: list[dict[str, Any]], run: np.ndarray, wanted: np.ndarray,
                          "where": num["where"], "setting": setting,
                          "value": float(used[a]), "base_value": num["base"],
                          "horizon": h, "choke_score": sc, "rank": int(ranks[a, at[t]]),
-                         "change": sc - float(base.loc[x, "choke_score"])})
+                         "change": sc - was[t]})
     return rows
 
 
@@ -444,13 +451,14 @@ def _sweep(tested: list[str], base: pd.DataFrame, horizons: Sequence[int],
     rows = []
     at = ids.get_indexer(tested)
     ranks = _ranks(scores)
+    was = _scores_of(base, tested)
     for b, hh in enumerate(horizons):
         for t, x in enumerate(tested):
             sc = float(scores[b, at[t]])
             rows.append({"node": x, "kind": "horizon", "field": "horizon", "where": None,
                          "setting": str(int(hh)), "value": float(hh), "base_value": np.nan,
                          "horizon": int(hh), "choke_score": sc, "rank": int(ranks[b, at[t]]),
-                         "change": sc - float(base.loc[x, "choke_score"])})
+                         "change": sc - was[t]})
     return rows
 
 
