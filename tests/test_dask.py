@@ -122,12 +122,12 @@ def test_cli_without_dask_says_how_to_install_it(
 
 def test_sensitivity_on_a_cluster_and_a_pool_gives_the_serial_table(
         threads_client, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
     from concurrent.futures import ThreadPoolExecutor
 
-    # units of 8 variants, so that the runs spread over both workers (the module by
-    # name: riskmodel.scoring.sensitivity is also the function's name)
-    monkeypatch.setattr(importlib.import_module("riskmodel.scoring.sensitivity"), "UNIT", 8)
+    from riskmodel.scoring import variants
+
+    # units of 8 variants, so that the runs spread over both workers
+    monkeypatch.setattr(variants, "UNIT", 8)
     chain = ranged_chain(4, cyclic=True, baseline=True)
     serial = rm.sensitivity(chain, top=2, scope="all", horizons=(6, 12), max_runs=10_000)
     assert 2 * serial.attrs["run"] > 2 * 8

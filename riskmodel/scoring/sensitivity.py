@@ -4,9 +4,13 @@ horizon sweep (docs/model.md §1.6, §2.3, §2.7).
 :func:`sensitivity` takes the top nodes of :func:`~riskmodel.scoring.score` and, for
 each, sets every ranged number that can move its score at its ``low`` and at its
 ``high``, one at a time, and rescores the chain (the **tornado**); then rescores the
-chain at horizons of 6, 12, 18, 24 and 36 months (the **sweep**). Every score comes
-from :func:`~riskmodel.scoring.score`'s ``choke_score`` and ``rank`` columns, so the
-tornado reads whatever the choke score is.
+chain at horizons of 6, 12, 18, 24 and 36 months (the **sweep**). Every score is
+:func:`~riskmodel.scoring.score`'s ``choke_score`` and ``rank`` of the chain with that
+one number set, so the tornado reads whatever the choke score is; the rescorings share
+their work (the chain checked, its restrictions resolved and compiled once, every run's
+cuts batched as columns of a few engine calls: :mod:`riskmodel.scoring.variants`), and
+go to ``client=`` (a Dask client or an executor) in units that give the serial run's
+numbers.
 
 **Ranged numbers** are those :mod:`riskmodel.uncertainty` draws: a node's
 ``substitutability``, ``lead_time_months``, ``inventory_months``, capital
@@ -40,7 +44,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -53,14 +56,7 @@ from riskmodel.limits import MAX_MONTHS
 from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
 from riskmodel.scoring.horizon import competition_ranks
-from riskmodel.scoring.variants import (
-    UNIT,
-    Rescoring,
-    Spot,
-    locate,
-    rescore_unit,
-    scores_every_node,
-)
+from riskmodel.scoring.variants import Spot, rescore
 
 __all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "reaching", "relevant",
            "sensitivity", "sensitivity_rows", "swings"]
@@ -239,8 +235,7 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
     max_runs : int
         Most rescorings allowed (two per number run, one per horizon).
     client : None, dask.distributed.Client or concurrent.futures.Executor
-        Where the tornado's runs go, in units of variants that are the same however
-        they run (:mod:`riskmodel.distributed`): the same numbers as a serial run.
+        Where the tornado's runs go (:mod:`riskmodel.distributed`); the serial numbers.
     **options
         Further keyword arguments of :func:`score`.
 
@@ -275,11 +270,8 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
     >>> print(s.attrs["verdicts"]["ore"])
     not robust: falls to 0 at inventory_months of ore high (100)
     """
-    from riskmodel.distributed import check_client
-
     require_chain(chain, "sensitivity")
-    _check_args(top, horizon, horizons, scope, max_runs)
-    check_client(client)
+    _check_args(top, horizon, horizons, scope, max_runs, client)
     opts, base, h = _base(chain, horizon, baseline, options)
     tested = _tested(chain, base, nodes, top)
     numbers = _ranged(chain)
@@ -290,11 +282,7 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
         raise ArgumentError(f"sensitivity of {len(tested)} node(s) needs {runs:,} "
                             f"rescorings, more than max_runs={max_runs:,}; test fewer nodes "
                             "(nodes=[...] or a smaller top) or raise max_runs")
-    scores, used, swept = _runs(chain, numbers, run, opts, h, horizons, client)
-    ids = pd.Index(chain.compiled.ids)
-    out = pd.DataFrame(_base_rows(base, tested, h)
-                       + _tornado(numbers, run, wanted, tested, base, h, scores, used, ids)
-                       + _sweep(tested, base, horizons, swept, ids), columns=COLUMNS[:-1])
+    out = _rows(chain, numbers, wanted, tested, base, opts, h, horizons, client)
     verdicts, robust = _verdicts(out, tested, top)
     out["robust"] = out["node"].map(robust).astype(bool)
     out.attrs = {"chain": chain.name, "top": top, "horizon": h, "horizons": list(horizons),
@@ -303,6 +291,22 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
                  "verdicts": verdicts, **{k: base.attrs.get(k) for k in (
                      "realised_loss", "baseline")}}
     return out
+
+
+def _rows(chain: Chain, numbers: list[dict[str, Any]], wanted: np.ndarray,
+          tested: list[str], base: pd.DataFrame, opts: dict[str, Any], h: int,
+          horizons: Sequence[int], client: Any) -> pd.DataFrame:
+    """The table's rows but ``robust``: the base, the tornado and the sweep, from the
+    rescorings (:func:`~riskmodel.scoring.variants.rescore`)."""
+    run = wanted.any(axis=0)
+    picked = np.flatnonzero(run)
+    scores, used, swept = rescore(chain, [numbers[i]["spot"] for i in picked for _ in range(2)],
+                                  [numbers[i][x] for i in picked for x in ("low", "high")],
+                                  opts, h, horizons, client=client)
+    ids = pd.Index(chain.compiled.ids)
+    return pd.DataFrame(_base_rows(base, tested, h)
+                        + _tornado(numbers, run, wanted, tested, base, h, scores, used, ids)
+                        + _sweep(tested, base, horizons, swept, ids), columns=COLUMNS[:-1])
 
 
 def _wanted(chain: Chain, tested: list[str], numbers: list[dict[str, Any]], *, held: bool,
@@ -328,8 +332,11 @@ def _base(chain: Chain, horizon: int | None, baseline: Any, options: dict[str, A
 
 
 def _check_args(top: Any, horizon: Any, horizons: Sequence[Any], scope: Any,
-                max_runs: Any) -> None:
+                max_runs: Any, client: Any) -> None:
     """Refuse bad arguments before any work, naming the fix."""
+    from riskmodel.distributed import check_client
+
+    check_client(client)
     def whole(name: str, v: Any, lo: int, hi: int | None = None) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (
                 hi is not None and v > hi):
@@ -371,43 +378,6 @@ def _base_rows(base: pd.DataFrame, tested: list[str], h: int) -> list[dict[str, 
              "value": np.nan, "base_value": np.nan, "horizon": h,
              "choke_score": float(base.loc[x, "choke_score"]),
              "rank": int(base.loc[x, "rank"]), "change": 0.0} for x in tested]
-
-
-def _runs(chain: Chain, numbers: list[dict[str, Any]], run: np.ndarray,
-          opts: dict[str, Any], h: int, horizons: Sequence[int], client: Any
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every node's choke score in each tornado run ``(2 × numbers run, n)`` (each
-    number run at its low, then its high), the values used, and the sweep's
-    ``(horizons, n)``: the chain checked, its restrictions resolved and compiled once
-    (:mod:`riskmodel.scoring.variants`), the runs in units on ``client`` or serially."""
-    from riskmodel import engine
-    from riskmodel.distributed import run as run_units
-    from riskmodel.scoring.cuts import expansion
-    from riskmodel.scoring.held import restrictions
-    from riskmodel.targets import resolve, with_target
-
-    c = chain.compiled
-    tgt = resolve(chain, opts.get("target"))
-    held = restrictions(chain, with_target(c, engine.params_from_compiled(c), tgt),
-                        opts.get("baseline"))
-    month = opts.get("month")
-    exact = scores_every_node(c, held, max([h, *horizons]), month,
-                              opts.get("exact_limit", 100_000))
-    data = chain.to_data()
-    located = [locate(c, data, numbers[i]["spot"]) for i in np.flatnonzero(run)]
-    values = [numbers[i][x] for i in np.flatnonzero(run) for x in ("low", "high")]
-    work = Rescoring(data, c, expansion(chain), held, tgt, opts.get("to", "all"), month,
-                     (h,), [x for x in located for _ in range(2)], values,
-                     None if exact else opts)
-    units = [range(lo, min(len(values), lo + UNIT)) for lo in range(0, len(values), UNIT)]
-    parts = run_units(rescore_unit, work, units, client=client)
-    tornado = np.concatenate([np.zeros((0, c.n)), *(x[:, 0] for x, _ in parts)])
-    used = np.concatenate([np.zeros(0), *(u for _, u in parts)])
-    sweep = np.zeros((0, c.n))
-    if len(horizons):
-        sweep = rescore_unit(replace(work, horizons=tuple(int(x) for x in horizons),
-                                     numbers=[None], values=[np.nan]), range(1))[0][0]
-    return tornado, used, sweep
 
 
 def _scores_of(base: pd.DataFrame, tested: list[str]) -> np.ndarray:

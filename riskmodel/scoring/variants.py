@@ -50,7 +50,7 @@ from riskmodel.scoring.cuts import (
 from riskmodel.scoring.held import Held
 from riskmodel.targets import Target, with_target
 
-__all__ = ["UNIT", "Number", "Rescoring", "Spot", "edited", "locate", "patched",
+__all__ = ["UNIT", "Number", "Rescoring", "Spot", "edited", "locate", "patched", "rescore",
            "rescore_unit", "scores_every_node", "variant_chain"]
 
 #: Variants per unit of work (one engine call per destination and memory-sized batch).
@@ -232,6 +232,45 @@ class Rescoring:
     values: Sequence[float]
     #: score every variant chain with ``score`` (:func:`scores_every_node` says no)
     options: dict[str, Any] | None = None
+
+
+def rescore(chain: Chain, spots: Sequence[Spot], values: Sequence[float],
+            opts: dict[str, Any], horizon: int, horizons: Sequence[int], *,
+            client: Any = None, unit: int | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every node's choke score with each number at ``spots`` set to its value
+    ``(len(spots), n)``, as :func:`~riskmodel.scoring.score` with ``opts`` (at
+    ``horizon``) scores the chain so changed; the values used; and the base chain's at
+    each of ``horizons`` ``(len(horizons), n)``. The chain is checked, its restrictions
+    resolved and compiled once; the variants run in units of ``unit`` (default
+    :data:`UNIT`) on ``client`` (:func:`riskmodel.distributed.run`) or serially, with
+    the same numbers."""
+    from riskmodel.distributed import run
+    from riskmodel.scoring.cuts import expansion
+    from riskmodel.scoring.held import restrictions
+    from riskmodel.targets import resolve
+
+    c, data = chain.compiled, chain.to_data()
+    tgt = resolve(chain, opts.get("target"))
+    held = restrictions(chain, with_target(c, engine.params_from_compiled(c), tgt),
+                        opts.get("baseline"))
+    month = opts.get("month")
+    exact = scores_every_node(c, held, max([horizon, *horizons]), month,
+                              opts.get("exact_limit", 100_000))
+    located = {s: locate(c, data, s) for s in dict.fromkeys(spots)}
+    work = Rescoring(data, c, expansion(chain), held, tgt, opts.get("to", "all"), month,
+                     (horizon,), [located[s] for s in spots], list(values),
+                     None if exact else opts)
+    size = unit or UNIT
+    units = [range(lo, min(len(spots), lo + size)) for lo in range(0, len(spots), size)]
+    parts = run(rescore_unit, work, units, client=client)
+    scores = np.concatenate([np.zeros((0, c.n)), *(x[:, 0] for x, _ in parts)])
+    used = np.concatenate([np.zeros(0), *(u for _, u in parts)])
+    sweep = np.zeros((0, c.n))
+    if len(horizons):
+        sweep = rescore_unit(replace(work, horizons=tuple(int(x) for x in horizons),
+                                     numbers=[None], values=[np.nan]), range(1))[0][0]
+    return scores, used, sweep
 
 
 def rescore_unit(w: Rescoring, unit: range) -> tuple[np.ndarray, np.ndarray]:
