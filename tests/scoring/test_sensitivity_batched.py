@@ -122,7 +122,7 @@ def test_where_score_prunes_each_chain_is_rescored():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["industrial_robots", "rare_earth_magnets", "combined"])
+@pytest.mark.parametrize("name", ["industrial_robots", "rare_earth_magnets"])
 def test_built_in_chains_are_each_chain_rescored(name):
     # a sample of the runs (every 25th): rm.score of each costs what the batch saves
     chain = rm.load(name)
