@@ -34,12 +34,17 @@ CHAINS = ["bicycle", "industrial_robots", "semiconductors", "generative_ai",
           "rare_earth_magnets", "combined"]
 
 
-def _timed(func, repeats: int) -> tuple[float, object]:
+def _timed(func, repeats: int, cpu: list | None = None) -> tuple[float, object]:
+    """The median wall time of ``repeats`` calls and the last result; ``cpu`` gets each
+    call's CPU time (every thread of this process: on a shared machine, what the call
+    itself costs)."""
     times, out = [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = func()
         times.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return statistics.median(times), out
 
 
@@ -58,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"load_before": os.getloadavg(), "chains": []}
     if not args.smallest:
         robots = rm.load("industrial_robots")
-        target_s, _ = _timed(lambda: rm.sensitivity(robots, top=3), max(3, repeats))
+        cpu: list = []
+        target_s, _ = _timed(lambda: rm.sensitivity(robots, top=3), max(3, repeats), cpu)
         out["target"] = {"chain": "industrial_robots", "top": 3, "sensitivity_s": target_s,
-                         "goal_s": 2.0}
-        print(f"industrial_robots top 3: {target_s:.2f} s (goal ≤ 2 s on a quiet machine)")
+                         "cpu_s": statistics.median(cpu), "goal_s": 2.0}
+        print(f"industrial_robots top 3: {target_s:.2f} s, CPU {statistics.median(cpu):.2f} s "
+              "(goal ≤ 2 s on a quiet machine)")
     for name in names:
         chain = rm.load(name)
         one, _ = _timed(lambda chain=chain: rm.score(chain), repeats)
