@@ -97,11 +97,11 @@ def test_patched_arrays_are_the_recompiled_ones():
 
 @pytest.mark.parametrize(("seed", "kind"), [(2, "baseline"), (4, "cyclic"), (5, "capital")])
 def test_batched_runs_are_each_chain_rescored(seed, kind):
-    # every 5th run (rm.score of each costs what the batch saves), every kind of number
+    # every 7th run (rm.score of each costs what the batch saves), every kind of number
     # among them over the cases
     chain = random_ranged(seed, kind)
     s = sensitivity(chain, top=3, scope="all", horizons=(3, 12), max_runs=10_000)
-    assert reference(chain, s, every=5) >= 2 * s.attrs["run"] // 5
+    assert reference(chain, s, every=7) >= 2 * s.attrs["run"] // 7
 
 
 def test_targets_home_and_a_month_are_read_as_score_reads_them():
@@ -110,15 +110,16 @@ def test_targets_home_and_a_month_are_read_as_score_reads_them():
     mid = str(chain.compiled.ids[chain.compiled.n // 2])
     for opts in ({"target": [mid, *ends[:1]]}, {"to": "home", "month": 5}):
         s = sensitivity(chain, top=2, scope="all", horizons=(6,), max_runs=10_000, **opts)
-        assert reference(chain, s, every=6, **opts) > 0
+        assert reference(chain, s, every=10, **opts) > 0
 
 
+@pytest.mark.slow
 def test_where_score_prunes_each_chain_is_rescored():
     # a chain above exact_limit nodes: score prunes, and each run is a chain scored
     chain = random_ranged(7, "plain")
     s = sensitivity(chain, top=2, horizons=(6,), exact_limit=3)
     assert s["choke_score"].notna().any()
-    assert reference(chain, s, every=4, exact_limit=3) > 0
+    assert reference(chain, s, every=6, exact_limit=3) > 0
 
 
 @pytest.mark.slow
