@@ -118,3 +118,34 @@ def test_cli_without_dask_says_how_to_install_it(
     both = main(["simulate", "bicycle", "--scenario", "all", "--workers", "2",
                  "--scheduler", "tcp://x:1"])
     assert both == 2 and "not both" in capsys.readouterr().err
+
+
+def test_sensitivity_on_a_cluster_and_a_pool_gives_the_serial_table(
+        threads_client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from riskmodel.scoring import variants
+
+    # units of 8 variants, so that the runs spread over both workers
+    monkeypatch.setattr(variants, "UNIT", 8)
+    chain = ranged_chain(4, cyclic=True, baseline=True)
+    serial = rm.sensitivity(chain, top=2, scope="all", horizons=(6, 12), max_runs=10_000)
+    assert 2 * serial.attrs["run"] > 2 * 8
+    with ThreadPoolExecutor(2) as pool:
+        pooled = rm.sensitivity(chain, top=2, scope="all", horizons=(6, 12),
+                                max_runs=10_000, client=pool)
+    on_dask = rm.sensitivity(chain, top=2, scope="all", horizons=(6, 12), max_runs=10_000,
+                             client=threads_client)
+    for other in (pooled, on_dask):
+        pd.testing.assert_frame_equal(serial, other, check_exact=True)
+        assert other.attrs == serial.attrs
+
+
+@pytest.mark.slow
+def test_cli_sensitivity_workers_give_the_serial_table(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["sensitivity", "bicycle", "--top", "1", "--csv"]
+    assert main(args) == 0
+    serial = capsys.readouterr().out
+    assert main([*args, "--workers", "2"]) == 0
+    assert capsys.readouterr().out == serial

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from riskmodel.cli.args import months, positive_int
+from riskmodel.cli.cluster import add_cluster, cluster_client
 from riskmodel.cli.common import (
     EXIT_OK,
     add_command,
@@ -55,6 +56,7 @@ def add_sensitivity_parser(subparsers: Any) -> argparse.ArgumentParser:
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv",
                      help="same as --format csv")
     add_no_baseline(sp, "each node's choke score as its")
+    add_cluster(sp, "the tornado's runs")
     add_out(sp)
     return sp
 
@@ -70,8 +72,9 @@ def cli_sensitivity(args: argparse.Namespace) -> int:
     chain = load(args.chain)
     for node in args.node or []:
         check_node(chain, node, where="--node")
-    sens = sensitivity(chain, nodes=args.node, top=args.top, horizon=args.horizon,
-                       baseline=baseline_arg(args))
+    with cluster_client(args) as client:
+        sens = sensitivity(chain, nodes=args.node, top=args.top, horizon=args.horizon,
+                           baseline=baseline_arg(args), client=client)
     if args.format == "csv":
         emit(render(sens, "csv", index=False), args)
     elif args.format == "json":

@@ -4,9 +4,13 @@ horizon sweep (docs/model.md §1.6, §2.3, §2.7).
 :func:`sensitivity` takes the top nodes of :func:`~riskmodel.scoring.score` and, for
 each, sets every ranged number that can move its score at its ``low`` and at its
 ``high``, one at a time, and rescores the chain (the **tornado**); then rescores the
-chain at horizons of 6, 12, 18, 24 and 36 months (the **sweep**). Every score comes
-from :func:`~riskmodel.scoring.score`'s ``choke_score`` and ``rank`` columns, so the
-tornado reads whatever the choke score is.
+chain at horizons of 6, 12, 18, 24 and 36 months (the **sweep**). Every score is
+:func:`~riskmodel.scoring.score`'s ``choke_score`` and ``rank`` of the chain with that
+one number set, so the tornado reads whatever the choke score is; the rescorings share
+their work (the chain checked, its restrictions resolved and compiled once, every run's
+cuts batched as columns of a few engine calls: :mod:`riskmodel.scoring.variants`), and
+go to ``client=`` (a Dask client or an executor) in units that give the serial run's
+numbers.
 
 **Ranged numbers** are those :mod:`riskmodel.uncertainty` draws: a node's
 ``substitutability``, ``lead_time_months``, ``inventory_months``, capital
@@ -40,7 +44,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,6 +55,8 @@ from riskmodel._errors import ArgumentError, NodeNotFoundError
 from riskmodel.limits import MAX_MONTHS
 from riskmodel.model import Chain, require_chain
 from riskmodel.scoring.choke import score
+from riskmodel.scoring.horizon import competition_ranks
+from riskmodel.scoring.variants import Spot, rescore
 
 __all__ = ["HORIZONS", "MAX_RUNS", "RULE", "cone", "ranged_numbers", "reaching", "relevant",
            "sensitivity", "sensitivity_rows", "swings"]
@@ -74,15 +79,6 @@ COLUMNS = ["node", "kind", "field", "where", "setting", "value", "base_value", "
            "choke_score", "rank", "change", "robust"]
 
 
-@dataclass(frozen=True)
-class _Spot:
-    """Where a ranged number sits in the chain's tables."""
-
-    table: str    # "nodes", "suppliers", "world_suppliers" or "edges"
-    row: Any      # the row's index label in that table
-    column: str   # the column of the number
-
-
 def ranged_numbers(chain: Chain) -> pd.DataFrame:
     """Every ranged number of ``chain`` (those the Monte Carlo draws), one per row.
 
@@ -103,7 +99,8 @@ def ranged_numbers(chain: Chain) -> pd.DataFrame:
 
 
 def _ranged(chain: Chain) -> list[dict[str, Any]]:
-    """The ranged numbers with their places in the tables (:class:`_Spot`)."""
+    """The ranged numbers with their places in the tables
+    (:class:`~riskmodel.scoring.variants.Spot`)."""
     data = chain.to_data()
     out: list[dict[str, Any]] = []
 
@@ -121,7 +118,7 @@ def _ranged(chain: Chain) -> list[dict[str, Any]]:
         for i in np.flatnonzero(ok):
             out.append({"field": field, "where": str(where[i]), "node": str(node[i]),
                         "low": float(lo[i]), "base": float(base[i]), "high": float(hi[i]),
-                        "spot": _Spot(table, df.index[i], column)})
+                        "spot": Spot(table, df.index[i], column)})
 
     nodes = data.nodes
     ids = nodes["id"].astype(str).to_numpy()
@@ -217,7 +214,7 @@ def _reach(adj: sparse.csr_matrix, sources: np.ndarray) -> np.ndarray:
 def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 5,
                 horizon: int | None = None, horizons: Sequence[int] = HORIZONS,
                 baseline: Any = None, scope: str = "relevant", max_runs: int = MAX_RUNS,
-                **options: Any) -> pd.DataFrame:
+                client: Any = None, **options: Any) -> pd.DataFrame:
     """A tornado and a horizon sweep of the top choke points, with a robustness verdict.
 
     Parameters
@@ -237,6 +234,8 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
         or all.
     max_runs : int
         Most rescorings allowed (two per number run, one per horizon).
+    client : None, dask.distributed.Client or concurrent.futures.Executor
+        Where the tornado's runs go (:mod:`riskmodel.distributed`); the serial numbers.
     **options
         Further keyword arguments of :func:`score`.
 
@@ -272,7 +271,7 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
     not robust: falls to 0 at inventory_months of ore high (100)
     """
     require_chain(chain, "sensitivity")
-    _check_args(top, horizon, horizons, scope, max_runs)
+    _check_args(top, horizon, horizons, scope, max_runs, client)
     opts, base, h = _base(chain, horizon, baseline, options)
     tested = _tested(chain, base, nodes, top)
     numbers = _ranged(chain)
@@ -283,9 +282,7 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
         raise ArgumentError(f"sensitivity of {len(tested)} node(s) needs {runs:,} "
                             f"rescorings, more than max_runs={max_runs:,}; test fewer nodes "
                             "(nodes=[...] or a smaller top) or raise max_runs")
-    out = pd.DataFrame(_base_rows(base, tested, h)
-                       + _tornado(chain, numbers, run, wanted, tested, base, opts, h)
-                       + _sweep(chain, tested, base, opts, horizons), columns=COLUMNS[:-1])
+    out = _rows(chain, numbers, wanted, tested, base, opts, h, horizons, client)
     verdicts, robust = _verdicts(out, tested, top)
     out["robust"] = out["node"].map(robust).astype(bool)
     out.attrs = {"chain": chain.name, "top": top, "horizon": h, "horizons": list(horizons),
@@ -294,6 +291,22 @@ def sensitivity(chain: Chain, *, nodes: Sequence[str] | None = None, top: int = 
                  "verdicts": verdicts, **{k: base.attrs.get(k) for k in (
                      "realised_loss", "baseline")}}
     return out
+
+
+def _rows(chain: Chain, numbers: list[dict[str, Any]], wanted: np.ndarray,
+          tested: list[str], base: pd.DataFrame, opts: dict[str, Any], h: int,
+          horizons: Sequence[int], client: Any) -> pd.DataFrame:
+    """The table's rows but ``robust``: the base, the tornado and the sweep, from the
+    rescorings (:func:`~riskmodel.scoring.variants.rescore`)."""
+    run = wanted.any(axis=0)
+    picked = np.flatnonzero(run)
+    scores, used, swept = rescore(chain, [numbers[i]["spot"] for i in picked for _ in range(2)],
+                                  [numbers[i][x] for i in picked for x in ("low", "high")],
+                                  opts, h, horizons, client=client)
+    ids = pd.Index(chain.compiled.ids)
+    return pd.DataFrame(_base_rows(base, tested, h)
+                        + _tornado(numbers, run, wanted, tested, base, h, scores, used, ids)
+                        + _sweep(tested, base, horizons, swept, ids), columns=COLUMNS[:-1])
 
 
 def _wanted(chain: Chain, tested: list[str], numbers: list[dict[str, Any]], *, held: bool,
@@ -319,8 +332,11 @@ def _base(chain: Chain, horizon: int | None, baseline: Any, options: dict[str, A
 
 
 def _check_args(top: Any, horizon: Any, horizons: Sequence[Any], scope: Any,
-                max_runs: Any) -> None:
+                max_runs: Any, client: Any) -> None:
     """Refuse bad arguments before any work, naming the fix."""
+    from riskmodel.distributed import check_client
+
+    check_client(client)
     def whole(name: str, v: Any, lo: int, hi: int | None = None) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (
                 hi is not None and v > hi):
@@ -364,71 +380,55 @@ def _base_rows(base: pd.DataFrame, tested: list[str], h: int) -> list[dict[str, 
              "rank": int(base.loc[x, "rank"]), "change": 0.0} for x in tested]
 
 
-def _tornado(chain: Chain, numbers: list[dict[str, Any]], run: np.ndarray,
-             wanted: np.ndarray, tested: list[str], base: pd.DataFrame,
-             opts: dict[str, Any], h: int) -> list[dict[str, Any]]:
-    """The tornado's rows: each number run at its low and its high, one at a time; each
-    tested node gets the rows of the numbers that can move it."""
-    data = chain.to_data()
+def _scores_of(base: pd.DataFrame, tested: list[str]) -> np.ndarray:
+    """The base choke scores of ``tested`` (read once: a row of ``base`` copies its
+    ``.attrs``)."""
+    return base["choke_score"].reindex(tested).to_numpy(dtype=float)
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """Ranks as :func:`~riskmodel.scoring.score` gives them: nodes not scored exactly
+    (NaN) after every node scored."""
+    return competition_ranks(np.nan_to_num(scores, nan=-1.0))
+
+
+def _tornado(numbers: list[dict[str, Any]], run: np.ndarray, wanted: np.ndarray,
+             tested: list[str], base: pd.DataFrame, h: int, scores: np.ndarray,
+             used: np.ndarray, ids: pd.Index) -> list[dict[str, Any]]:
+    """The tornado's rows from the runs' scores (:func:`_runs`): each number at its low
+    and its high; each tested node gets the rows of the numbers that can move it."""
     rows = []
-    for i in np.flatnonzero(run):
-        num = numbers[i]
-        for setting in ("low", "high"):
-            variant, used = _variant(data, num["spot"], num[setting])
-            s = score(variant, **opts)
-            for t, x in enumerate(tested):
-                if not wanted[t, i]:
-                    continue
-                sc = float(s.loc[x, "choke_score"])
-                rows.append({"node": x, "kind": "tornado", "field": num["field"],
-                             "where": num["where"], "setting": setting,
-                             "value": used, "base_value": num["base"],
-                             "horizon": h, "choke_score": sc, "rank": int(s.loc[x, "rank"]),
-                             "change": sc - float(base.loc[x, "choke_score"])})
+    at = ids.get_indexer(tested)
+    ranks = _ranks(scores)
+    was = _scores_of(base, tested)
+    for a, i in enumerate(np.repeat(np.flatnonzero(run), 2)):
+        num, setting = numbers[i], ("low", "high")[a % 2]
+        for t, x in enumerate(tested):
+            if not wanted[t, i]:
+                continue
+            sc = float(scores[a, at[t]])
+            rows.append({"node": x, "kind": "tornado", "field": num["field"],
+                         "where": num["where"], "setting": setting,
+                         "value": float(used[a]), "base_value": num["base"],
+                         "horizon": h, "choke_score": sc, "rank": int(ranks[a, at[t]]),
+                         "change": sc - was[t]})
     return rows
 
 
-def _variant(data: Any, spot: _Spot, value: float) -> tuple[Chain, float]:
-    """The chain of ``data`` with one number set to ``value``, and the value used. A
-    supplier share set above what the node's other shares leave takes the excess from
-    them, in proportion, so that the shares sum to at most 1; an alternative's
-    ``covers`` set so low that its group no longer covers the whole need (which the
-    chain format refuses) is raised to the least that does."""
-    # only the changed table is copied; the chain copies the header
-    table: pd.DataFrame = getattr(data, spot.table).copy()
-    d = replace(data, **{spot.table: table})
-    if spot.table == "edges" and spot.column == "covers":
-        r = table.loc[spot.row]
-        mates = ((table["to"] == r["to"]) & (table["group"] == r["group"])
-                 & (table.index != spot.row))
-        value = max(value, 1.0 - float(table.loc[mates, "covers"].fillna(1.0).sum()))
-    table.loc[spot.row, spot.column] = value
-    if spot.table in ("suppliers", "world_suppliers"):
-        mine = table["node"] == table.loc[spot.row, "node"]
-        others = mine & (table.index != spot.row)
-        total = float(table.loc[mine, "share"].sum())
-        rest = float(table.loc[others, "share"].sum())
-        if total > 1.0 and rest > 0:
-            table.loc[others, "share"] *= max(0.0, 1.0 - value) / rest
-            # a point of the tornado: the shares scaled down leave their own ranges
-            for col in ("share.low", "share.high"):
-                if col in table:
-                    table.loc[others, col] = np.nan
-    return Chain.from_data(d, checked=True), float(value)
-
-
-def _sweep(chain: Chain, tested: list[str], base: pd.DataFrame, opts: dict[str, Any],
-           horizons: Sequence[int]) -> list[dict[str, Any]]:
+def _sweep(tested: list[str], base: pd.DataFrame, horizons: Sequence[int],
+           scores: np.ndarray, ids: pd.Index) -> list[dict[str, Any]]:
     """The sweep's rows: the chain rescored at each horizon."""
     rows = []
-    for hh in horizons:
-        s = score(chain, **{**opts, "horizon": int(hh)})
-        for x in tested:
-            sc = float(s.loc[x, "choke_score"])
+    at = ids.get_indexer(tested)
+    ranks = _ranks(scores)
+    was = _scores_of(base, tested)
+    for b, hh in enumerate(horizons):
+        for t, x in enumerate(tested):
+            sc = float(scores[b, at[t]])
             rows.append({"node": x, "kind": "horizon", "field": "horizon", "where": None,
                          "setting": str(int(hh)), "value": float(hh), "base_value": np.nan,
-                         "horizon": int(hh), "choke_score": sc, "rank": int(s.loc[x, "rank"]),
-                         "change": sc - float(base.loc[x, "choke_score"])})
+                         "horizon": int(hh), "choke_score": sc, "rank": int(ranks[b, at[t]]),
+                         "change": sc - was[t]})
     return rows
 
 
