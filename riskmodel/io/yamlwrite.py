@@ -27,6 +27,9 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./()-]*")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(e[-+][0-9]+)?")
 #: PyYAML's line width in :func:`riskmodel.io.yaml.dump_yaml`
 WIDTH = 100
+#: PyYAML writes a key this long or longer as a complex key (``? key``): such texts are
+#: left to it
+_SIMPLE_KEY = 128
 
 
 class _UnsureError(Exception):
@@ -62,7 +65,9 @@ class _Writer:
 
     def item(self, item: Any) -> str:
         if type(item) is self.flow:
-            return self._line("- " + self._flow(item))
+            out: list[str] = ["- "]
+            self._emit_flow(item, 2, 2, out)
+            return "".join(out) + "\n"
         if type(item) is not dict or not item:
             raise _UnsureError
         lines = self._block(item, 2)
@@ -76,34 +81,56 @@ class _Writer:
             if type(v) is dict:
                 if not v:
                     raise _UnsureError
-                lines.append(self._line(f"{pad}{key}:"))
+                lines.append(f"{pad}{key}:\n")
                 lines += self._block(v, indent + 2)
             elif type(v) is self.flow:
-                lines.append(self._line(f"{pad}{key}: {self._flow(v)}"))
+                out = [f"{pad}{key}: "]
+                self._emit_flow(v, indent + len(key) + 2, indent + 2, out)
+                lines.append("".join(out) + "\n")
             else:
-                lines.append(self._line(f"{pad}{key}: {self._scalar(v)}"))
+                lines.append(f"{pad}{key}: {self._scalar(v)}\n")
         return lines
 
-    def _flow(self, d: dict) -> str:
+    def _emit_flow(self, d: dict, column: int, indent: int, out: list[str]) -> int:
+        """Write the flow mapping ``d`` starting at ``column`` as PyYAML's emitter does:
+        after a comma (or the opening brace) that ends beyond the line width, the next
+        key goes on a new line at ``indent`` (the mapping's indentation); the column
+        after the closing brace is returned."""
         if not d:
             raise _UnsureError
-        parts = []
+        out.append("{")
+        column += 1
+        first = True
         for k, v in d.items():
-            value = self._flow(v) if type(v) is self.flow else self._scalar(v)
-            parts.append(f"{self._text(k)}: {value}")
-        return "{" + ", ".join(parts) + "}"
-
-    def _line(self, line: str) -> str:
-        if len(line) > WIDTH - 10:  # PyYAML may fold it: leave it to PyYAML
-            raise _UnsureError
-        return line + "\n"
+            if not first:
+                out.append(",")
+                column += 1
+            if column > WIDTH:
+                out.append("\n" + " " * indent)
+                column = indent
+            elif not first:
+                out.append(" ")
+                column += 1
+            first = False
+            key = self._text(k)
+            out.append(key + ": ")
+            column += len(key) + 2
+            if type(v) is self.flow:
+                column = self._emit_flow(v, column, indent + 2, out)
+            else:
+                text = self._scalar(v)
+                out.append(text)
+                column += len(text)
+        out.append("}")
+        return column + 1
 
     def _text(self, s: Any) -> str:
         if type(s) is not str:
             raise _UnsureError
         ok = self.texts.get(s)
         if ok is None:
-            ok = self.texts[s] = bool(_PLAIN.fullmatch(s)) and self.is_text(s)
+            ok = self.texts[s] = (len(s) < _SIMPLE_KEY and bool(_PLAIN.fullmatch(s))
+                                   and self.is_text(s))
         if not ok:
             raise _UnsureError
         return s
