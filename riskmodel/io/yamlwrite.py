@@ -17,19 +17,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["fast_items"]
+__all__ = ["FLOAT", "PLAIN", "SIMPLE_KEY", "WIDTH", "fast_items", "item_texts"]
 
 #: plain text that PyYAML writes as it is in block and flow context alike (the
 #: resolvers decide separately whether it could read as a number, boolean or null)
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./()-]*")
+PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./()-]*")
 #: the text of most floats (``repr``), which PyYAML writes unquoted: YAML 1.1 and 1.2
 #: both read it as a float (other shapes, such as ``1e-05``, are asked of the resolver)
-_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(e[-+][0-9]+)?")
+FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(e[-+][0-9]+)?")
 #: PyYAML's line width in :func:`riskmodel.io.yaml.dump_yaml`
 WIDTH = 100
 #: PyYAML writes a key this long or longer as a complex key (``? key``): such texts are
 #: left to it
-_SIMPLE_KEY = 128
+SIMPLE_KEY = 128
 
 
 class _UnsureError(Exception):
@@ -45,6 +45,13 @@ def fast_items(items: list[Any], is_text: Callable[[str], bool],
     ``is_text(s)`` says whether plain ``s`` reads back as text, ``is_float(s)`` whether
     it reads back as a number; ``flow`` is the type of a mapping written on one line.
     """
+    return "".join(item_texts(items, is_text, is_float, flow, slow))
+
+
+def item_texts(items: list[Any], is_text: Callable[[str], bool],
+               is_float: Callable[[str], bool], flow: type,
+               slow: Callable[[Any], str]) -> list[str]:
+    """The text of each item of ``items``, as :func:`fast_items` writes it."""
     out = []
     writer = _Writer(is_text, is_float, flow)
     for item in items:
@@ -52,7 +59,7 @@ def fast_items(items: list[Any], is_text: Callable[[str], bool],
             out.append(writer.item(item))
         except _UnsureError:
             out.append(slow(item))
-    return "".join(out)
+    return out
 
 
 class _Writer:
@@ -129,7 +136,7 @@ class _Writer:
             raise _UnsureError
         ok = self.texts.get(s)
         if ok is None:
-            ok = self.texts[s] = (len(s) < _SIMPLE_KEY and bool(_PLAIN.fullmatch(s))
+            ok = self.texts[s] = (len(s) < SIMPLE_KEY and bool(PLAIN.fullmatch(s))
                                    and self.is_text(s))
         if not ok:
             raise _UnsureError
@@ -145,7 +152,7 @@ class _Writer:
             return str(v)
         if t is float and math.isfinite(v):
             text = repr(v)
-            if _FLOAT.fullmatch(text) or self.is_float(text):
+            if FLOAT.fullmatch(text) or self.is_float(text):
                 return text
         if v is None:
             return "null"
