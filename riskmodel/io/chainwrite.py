@@ -368,7 +368,7 @@ def _yaml_rows(cols: list[_Column]) -> tuple[np.ndarray, np.ndarray]:
         block.append(_piece("  " + c.key + ": ", c.text, p, "\n"))
         flen = flen + np.where(p, len(c.key) + 4 + c.length, 0)
         rlen = rlen + np.where(p, len(c.key) + 6 + c.rlen, 0)
-        bad |= p & c.bad
+        bad |= c.bad  # a column marks bad rows whether or not it writes them
     flow.append(_piece("}\n", None, None))
     one_line = rlen < FLOW_REPR
     bad |= np.where(one_line, last >= WIDTH, fold)
@@ -383,7 +383,7 @@ def _json_rows(cols: list[_Column]) -> tuple[np.ndarray, np.ndarray]:
     bad = first.bad.copy()
     for c in rest:
         pieces.append(_piece(",\n" + _KEY_PAD + json.dumps(c.key) + ": ", c.text, c.present))
-        bad |= c.present & c.bad
+        bad |= c.bad
     pieces.append(_piece("\n    }", None, None))
     return _joined(pieces, pieces, np.ones(len(bad), bool)), bad
 
