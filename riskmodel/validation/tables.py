@@ -7,6 +7,7 @@ in a fixed order (nodes, suppliers, edges, structure); :func:`check_nodes`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -370,8 +371,7 @@ def _check_edge_groups(c: Collector, edges: pd.DataFrame,
     """Alternatives groups: slug names, ``covers`` only in a group, then each group
     (:func:`_check_group_members`)."""
     grp = edges["group"]
-    gpat = grp.notna() & ~grp.fillna("").astype(str).str.fullmatch(schema.SLUG_PATTERN)
-    for r in listed(c, "pattern", np.flatnonzero(gpat.to_numpy())):
+    for r in listed(c, "pattern", np.flatnonzero(_not_slugs(grp))):
         c.add("error", "pattern", "group name is not a slug", table="edges", row=int(r),
               field="group", where=ewhere(int(r)), expected="lowercase letters, digits, _",
               found=short(grp.iloc[r]), fix=f"write `{slugify(str(grp.iloc[r]))}`")
@@ -382,6 +382,21 @@ def _check_edge_groups(c: Collector, edges: pd.DataFrame,
               fix="put the alternatives in one `group`, or remove `covers`")
     if grp.notna().any():
         _check_group_members(c, edges, ewhere)
+
+
+def _not_slugs(names: pd.Series) -> np.ndarray:
+    """The rows holding a name that is not a slug (each distinct name matched once)."""
+    values = names.to_numpy(dtype=object)
+    given = ~pd.isna(values)
+    out = np.zeros(len(values), dtype=bool)
+    try:
+        codes, uniq = pd.factorize(values[given])
+    except TypeError:  # unhashable values: matched one by one
+        codes, uniq = np.arange(given.sum()), values[given]
+    slug = re.compile(schema.SLUG_PATTERN)
+    bad = np.array([slug.fullmatch(str(u)) is None for u in uniq], dtype=bool)
+    out[given] = bad[codes] if len(codes) else False
+    return out
 
 
 def _check_group_members(c: Collector, edges: pd.DataFrame,
