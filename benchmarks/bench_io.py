@@ -6,8 +6,9 @@ back with :func:`riskmodel.load` and checked with :func:`riskmodel.validate` (ea
 timed; the median of ``--repeat`` runs, CPU and wall seconds). Before each of these
 runs the files' times are touched, so that each reads and checks the file anew
 (``validate`` right after ``load`` of an unchanged file reuses what was read: that is
-timed apart, ``validate_after_load_s``). The loaded chain must equal the saved one. Start-up is ``riskmodel chains`` and ``riskmodel --help`` in a
-fresh interpreter, less ``python -c pass`` (the median of 5 runs each).
+timed apart, ``validate_after_load_s``). The loaded chain must equal the saved one.
+Start-up is ``riskmodel chains`` and ``riskmodel --help`` in a fresh interpreter, less
+``python -c pass`` (the median of 5 runs each).
 
 Run ``python benchmarks/bench_io.py [--sizes 1000 10000 100000]`` (``--smallest``:
 10^3 only, as the test suite runs it); figures go to ``benchmarks/results/io.json``
