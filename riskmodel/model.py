@@ -56,6 +56,7 @@ from riskmodel.validation import read_checked
 __all__ = ["Chain", "ChainGraph", "Compiled", "builtin_chains", "load", "save"]
 
 
+from riskmodel.io.chainwrite import chain_text
 from riskmodel.io.convert import (
     bundle_tables,
     data_from_graph,
@@ -64,6 +65,7 @@ from riskmodel.io.convert import (
     header_from_data,
 )
 from riskmodel.io.graph import ChainGraph, rebuild_graph
+from riskmodel.io.write import check_file, write_file
 
 # ---------------------------------------------------------------------------
 # the Chain
@@ -469,8 +471,12 @@ def save(chain: Chain, path: str | os.PathLike[str], *, format: str | None = Non
     if fmt == "bundle":  # the rows go to CSV: only the header is built as a mapping
         return write_document(header_from_data(data), bundle_tables(data), target,
                               format="bundle", inputs=inputs, force=force)
-    doc = document_from_data(data)
-    return write_document(doc, None, target, format=fmt, inputs=inputs, force=force)
+    if fmt not in ("yaml", "json"):
+        raise ValueError(f"unknown format {fmt!r}; valid formats: yaml, json, bundle")
+    # YAML and JSON are written from the tables, the simple items column by column;
+    # a target that would be refused is refused before that work
+    check_file(target, inputs=inputs, force=force)
+    return write_file(target, chain_text(data, fmt), inputs=inputs, force=force)
 
 
 def builtin_chains() -> pd.DataFrame:

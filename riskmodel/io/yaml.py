@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -25,12 +26,13 @@ import yaml
 from riskmodel._errors import ChainValidationError
 from riskmodel.io.files import MAX_DEPTH, first_at, read_error
 from riskmodel.io.yamlfast import FallbackError, parse_events
-from riskmodel.io.yamlwrite import fast_items
+from riskmodel.io.yamlwrite import FLOAT, PLAIN, SIMPLE_KEY, fast_items, item_texts
 
 if TYPE_CHECKING:  # the document module imports this one: only hints come from it
     from riskmodel.io.document import Document
 
-__all__ = ["MAX_VALUES", "dump_yaml", "is_plain_number", "parse_yaml"]
+__all__ = ["MAX_VALUES", "dump_yaml", "dump_yaml_items", "is_plain_number", "parse_yaml",
+           "yaml_float_text", "yaml_plain_text", "yaml_unusual"]
 
 #: Most values one YAML file may build into (alias expansion); a file always may hold
 #: as many values as it has characters.
@@ -372,8 +374,13 @@ def _flowify(data: Any, depth: int = 0) -> Any:
     return data
 
 
-def dump_yaml(data: Any) -> str:
+def dump_yaml(data: Any, *, written: Mapping[str, Callable[[Callable[[Any], str]], str]]
+              | None = None, unusual: bool = False) -> str:
     """Data as YAML text, in the house style.
+
+    ``written`` gives, for top-level keys whose lists (of more than one item) the
+    caller writes itself, a function of the one-item dumper returning the list's lines;
+    ``unusual`` says that those lists hold texts :func:`yaml_unusual` finds.
 
     >>> print(dump_yaml({"name": "x", "at": "1:30", "edges": [{"from": "a", "to": "b"}]}))
     name: x
@@ -382,12 +389,8 @@ def dump_yaml(data: Any) -> str:
     - {from: a, to: b}
     <BLANKLINE>
     """
-    dumper = _Dumper if _UNUSUAL.search(json.dumps(data, ensure_ascii=False, default=str)) \
-        else _CDumper
-
-    def dump(x: Any) -> str:
-        return yaml.dump(x, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-
+    dump = _dumper(unusual or yaml_unusual(data))
+    written = written or {}
     flowed = _flowify(data)
     if not isinstance(flowed, dict):
         return dump(flowed)
@@ -395,17 +398,60 @@ def dump_yaml(data: Any) -> str:
     # lists of simple items are written directly, each item as PyYAML would
     out, part = [], {}
     for k, v in flowed.items():
-        if isinstance(v, list) and len(v) > 1 and isinstance(k, str) and _plain_text(k):
+        if k in written or (isinstance(v, list) and len(v) > 1 and isinstance(k, str)
+                            and _plain_text(k)):
             if part:
                 out.append(dump(part))
                 part = {}
-            out.append(f"{k}:\n" + fast_items(v, _plain_text, _plain_float, _FlowDict,
-                                                lambda item: dump([item])))
+            lines = written[k](lambda item: dump([item])) if k in written else fast_items(
+                v, _plain_text, _plain_float, _FlowDict, lambda item: dump([item]))
+            out.append(f"{k}:\n" + lines)
         else:
             part[k] = v
     if part or not out:
         out.append(dump(part))
     return "".join(out)
+
+
+def _dumper(unusual: bool) -> Callable[[Any], str]:
+    """PyYAML's dump in the house style: by the pure-Python emitter when ``unusual``."""
+    dumper = _Dumper if unusual else _CDumper
+
+    def dump(x: Any) -> str:
+        return yaml.dump(x, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    return dump
+
+
+def yaml_unusual(data: Any) -> bool:
+    """Whether ``data`` holds a text that libyaml's emitter writes otherwise than
+    PyYAML's (then :func:`dump_yaml` writes by the pure-Python emitter)."""
+    return bool(_UNUSUAL.search(json.dumps(data, ensure_ascii=False, default=str)))
+
+
+def dump_yaml_items(items: list[Any], unusual: bool) -> list[str]:
+    """The lines of each item of a top-level list of a document, as :func:`dump_yaml`
+    writes them (``unusual``: as for :func:`dump_yaml`).
+
+    >>> dump_yaml_items([{"from": "a", "to": "b"}, {"id": "yes"}], False)
+    ['- {from: a, to: b}\\n', "- {id: 'yes'}\\n"]
+    """
+    dump = _dumper(unusual)
+    return item_texts([_flowify(item, 2) for item in items], _plain_text, _plain_float,
+                      _FlowDict, lambda item: dump([item]))
+
+
+def yaml_plain_text(s: str) -> bool:
+    """Whether the fast writer writes the text ``s`` as it is (unquoted, as PyYAML does).
+
+    >>> yaml_plain_text("n_1"), yaml_plain_text("yes"), yaml_plain_text("a b")
+    (True, False, False)
+    """
+    return len(s) < SIMPLE_KEY and bool(PLAIN.fullmatch(s)) and _plain_text(s)
+
+
+def yaml_float_text(text: str) -> bool:
+    """Whether the float text ``text`` (a ``repr``) is written unquoted as a float."""
+    return bool(FLOAT.fullmatch(text)) or _plain_float(text)
 
 
 def _plain_text(s: str) -> bool:

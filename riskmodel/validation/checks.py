@@ -76,7 +76,9 @@ def build(doc: Document, *, require_sources: bool = False) -> tuple[ChainData, l
     check_world(c, data)
     countries = _cut_countries(data)
     ids = [x for x in data.nodes["id"] if isinstance(x, str)]
-    supply = suppliers_of(data)
+    # who supplies each node, for the reach of cuts: only when there are cuts
+    supply = suppliers_of(data) if header.get("scenarios") or header.get("baseline") \
+        else None
     header["scenarios"] = check_scenarios(c, header.get("scenarios", []), ids, countries,
                                           supply=supply, groups=header["groups"],
                                           perspective=header.get("perspective"),

@@ -18,6 +18,7 @@ from riskmodel import schema
 from riskmodel._errors import Problem
 from riskmodel.io.collect import Collector, did_you_mean, short
 from riskmodel.io.tables import EDGE_NUMBERS, NODE_NESTED, NODE_NUMBERS, nested_get
+from riskmodel.validation.listed import listed
 
 __all__ = ["check_graph", "check_structure", "reach_to"]
 
@@ -48,7 +49,7 @@ def check_structure(c: Collector, nodes: pd.DataFrame, edges: pd.DataFrame, end:
     src = index.get_indexer(ok_edges["from"]) if m else np.zeros(0, dtype=np.int64)
     dst = index.get_indexer(ok_edges["to"]) if m else np.zeros(0, dtype=np.int64)
     reach = reach_to(end_mask, np.asarray(src), np.asarray(dst))
-    for r in np.flatnonzero(~reach):
+    for r in listed(c, "unreachable", np.flatnonzero(~reach)):
         c.add("warning", "unreachable", "node reaches no end use", table="nodes", row=int(r),
               where=where(int(r)), fix=f"add an edge from it towards a `{end}` node, or "
                                        "remove it")
@@ -56,7 +57,7 @@ def check_structure(c: Collector, nodes: pd.DataFrame, edges: pd.DataFrame, end:
         vals = nodes["value"].to_numpy(dtype=float)
         valued = end_mask & ~np.isnan(vals)
         if valued.any():
-            for r in np.flatnonzero(end_mask & np.isnan(vals)):
+            for r in listed(c, "end-use-value", np.flatnonzero(end_mask & np.isnan(vals))):
                 c.add("warning", "end-use-value", "end-use node has no `value`; it gets no "
                       "weight in end-use loss", table="nodes", row=int(r), field="value",
                       where=where(int(r)), fix="give its annual market value")

@@ -18,6 +18,7 @@ import pandas as pd
 from riskmodel import schema
 from riskmodel.io.collect import Collector, did_you_mean, short
 from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS, ChainData
+from riskmodel.validation.listed import listed
 
 __all__ = ["MAX_MAGNITUDE", "check_magnitudes", "check_numbers", "check_provenance",
            "check_sources"]
@@ -61,7 +62,7 @@ def _outside(v: np.ndarray, spec: schema.Attribute) -> np.ndarray:
 def _check_range(c: Collector, v: np.ndarray, spec: schema.Attribute, table: str, f: str,
                  where: Callable[[int], str]) -> None:
     """Each value within its attribute's range (a percentage gets its own fix)."""
-    for r in np.flatnonzero(_outside(v, spec)):
+    for r in listed(c, "range", np.flatnonzero(_outside(v, spec))):
         fix = "give a value in range"
         if spec.min_exclusive and v[r] == spec.min:
             fix = f"give a number above {spec.min:g}"
@@ -80,7 +81,7 @@ def _check_bounds(c: Collector, lo: np.ndarray | None, hi: np.ndarray | None,
     for key, arr in (("low", lo), ("high", hi)):
         if arr is None:
             continue
-        for r in np.flatnonzero(_outside(arr, spec)):
+        for r in listed(c, "range", np.flatnonzero(_outside(arr, spec))):
             c.add("error", "range", f"`{key}` out of range", table=table, row=int(r),
                   field=f"{f}.{key}", where=where(int(r)), expected=spec.range_text(),
                   found=short(float(arr[r])), fix=f"give a `{key}` in range")
@@ -92,7 +93,7 @@ def _check_bounds(c: Collector, lo: np.ndarray | None, hi: np.ndarray | None,
             order_bad |= v > hi
         if lo is not None and hi is not None:
             order_bad |= lo > hi
-    for r in np.flatnonzero(order_bad):
+    for r in listed(c, "range-order", np.flatnonzero(order_bad)):
         lo_t = short(float(lo[r])) if lo is not None else "-"
         hi_t = short(float(hi[r])) if hi is not None else "-"
         c.add("error", "range-order", "the range does not hold the value", table=table,
@@ -105,7 +106,7 @@ def _check_source_ids(c: Collector, src: pd.Series, sources: dict, table: str, f
                       where: Callable[[int], str]) -> None:
     """Each cited source declared under ``sources:``."""
     bad = src.notna() & ~src.isin(list(sources))
-    for r in np.flatnonzero(bad.to_numpy()):
+    for r in listed(c, "source", np.flatnonzero(bad.to_numpy())):
         sid = src.iloc[r]
         c.add("error", "source", f"source '{sid}' is not declared", table=table,
               row=int(r), field=f"{f}.source", where=where(int(r)),
@@ -130,7 +131,7 @@ def check_magnitudes(c: Collector, nodes: pd.DataFrame, end: str,
             v = nodes[col].to_numpy(dtype=float)
             with np.errstate(invalid="ignore"):
                 big = np.abs(v) > MAX_MAGNITUDE
-            for r in np.flatnonzero(big):
+            for r in listed(c, "too-large", np.flatnonzero(big)):
                 c.add("error", "too-large", "number too large to add up", table="nodes",
                       row=int(r), field=col, where=where(int(r)),
                       expected=f"a number ≤ {MAX_MAGNITUDE:g}", found=f"{v[r]:g}",
@@ -172,13 +173,14 @@ def check_provenance(c: Collector, df: pd.DataFrame, table: str, fields: Iterabl
         est = col("estimate").fillna(False).astype(bool).to_numpy()
         has_note = col("note").notna().to_numpy()
         has_range = (col("low").notna() & col("high").notna()).to_numpy()
-        for r in np.flatnonzero(present & ~sourced & ~est):
+        for r in listed(c, "provenance", np.flatnonzero(present & ~sourced & ~est)):
             c.add("error", "provenance", "value has no source and is not marked as an estimate",
                   table=table, row=int(r), field=f, where=where(int(r)),
                   expected="{value, source, ref, note} or {value, estimate: true, low, high, note}",
                   found="a bare value" if not col("source").notna().iloc[r] else "no `ref`",
                   fix="cite the source line, or mark it `estimate: true` with a rationale")
-        for r in np.flatnonzero(present & ~sourced & est & ~(has_note & has_range)):
+        unready = present & ~sourced & est & ~(has_note & has_range)
+        for r in listed(c, "provenance", np.flatnonzero(unready)):
             c.add("error", "provenance", "an estimate needs a rationale and a range",
                   table=table, row=int(r), field=f, where=where(int(r)),
                   expected="`note`, `low` and `high`", found="some missing",

@@ -7,6 +7,7 @@ in a fixed order (nodes, suppliers, edges, structure); :func:`check_nodes`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +20,7 @@ from riskmodel.io.tables import EDGE_NUMBERS, NODE_NUMBERS, ChainData
 from riskmodel.validation.controllers import check_controllers
 from riskmodel.validation.graph import check_structure
 from riskmodel.validation.header import slugify
+from riskmodel.validation.listed import listed, room, unlisted
 from riskmodel.validation.numbers import check_magnitudes, check_numbers
 
 __all__ = ["check_edges", "check_nodes", "check_suppliers", "check_tables"]
@@ -54,8 +56,10 @@ def check_tables(c: Collector, data: ChainData) -> None:
 
 def node_where(ids: pd.Series) -> Callable[[int], str]:
     """A function naming the node of a row: ``node 'id'``, or ``node #n`` with no id."""
+    values = ids.to_numpy(dtype=object)
+
     def nwhere(r: int) -> str:
-        v = ids.iloc[r]
+        v = values[r]
         return f"node '{v}'" if isinstance(v, str) else f"node #{r + 1}"
     return nwhere
 
@@ -86,7 +90,7 @@ def _check_capital_stock(c: Collector, nodes: pd.DataFrame, nwhere: Callable[[in
     if life not in nodes.columns or stock not in nodes.columns:
         return
     both = (nodes[life].notna() & nodes[stock].notna()).to_numpy()
-    for r in np.flatnonzero(both):
+    for r in listed(c, "capital-stock", np.flatnonzero(both)):
         c.add("warning", "capital-stock", "`inventory_months` is not used on a `capital` node",
               table="nodes", row=int(r), field=stock, where=nwhere(int(r)),
               expected="`capital` or `inventory_months`, not both",
@@ -99,12 +103,12 @@ def _check_node_ids(c: Collector, ids: pd.Series, bad_id: np.ndarray,
                     nwhere: Callable[[int], str]) -> np.ndarray:
     """Each node has an id, a slug, used once (``bad_id``: reported as read)."""
     missing = ids.isna().to_numpy() & ~bad_id
-    for r in np.flatnonzero(missing):
+    for r in listed(c, "required", np.flatnonzero(missing)):
         c.add("error", "required", "node has no id", table="nodes", row=int(r), field="id",
               where=nwhere(int(r)), expected="a slug like `reduction_gears`", found="nothing",
               fix="add `id:`")
     pat = ids.fillna("").astype(str).str.fullmatch(schema.NODE_ID_PATTERN).to_numpy()
-    for r in np.flatnonzero(~pat & ~missing & ~bad_id):
+    for r in listed(c, "pattern", np.flatnonzero(~pat & ~missing & ~bad_id)):
         c.add("error", "pattern", "node id is not a slug", table="nodes", row=int(r), field="id",
               where=nwhere(int(r)), expected="lowercase letters, digits and _",
               found=short(ids.iloc[r]), fix=f"write `{slugify(str(ids.iloc[r]))}`")
@@ -113,7 +117,7 @@ def _check_node_ids(c: Collector, ids: pd.Series, bad_id: np.ndarray,
         first = {}
         for r, v in enumerate(ids):
             first.setdefault(v, r)
-        for r in np.flatnonzero(dup):
+        for r in listed(c, "duplicate", np.flatnonzero(dup)):
             f0 = first[ids.iloc[r]]
             _, line0, _ = c.at("nodes", f0, "id", None)
             c.add("error", "duplicate", f"node id '{ids.iloc[r]}' is used twice", table="nodes",
@@ -126,12 +130,12 @@ def _check_node_ids(c: Collector, ids: pd.Series, bad_id: np.ndarray,
 def _check_node_stages(c: Collector, st: pd.Series, stages: list[str],
                        nwhere: Callable[[int], str]) -> None:
     """Each node has a stage, one of the declared ``stages``."""
-    for r in np.flatnonzero(st.isna().to_numpy()):
+    for r in listed(c, "required", np.flatnonzero(st.isna().to_numpy())):
         c.add("error", "required", "node has no stage", table="nodes", row=int(r), field="stage",
               where=nwhere(int(r)), expected="one of " + ", ".join(stages), found="nothing",
               fix=f"add `stage: {stages[0]}` (or another stage)")
     bad = (st.notna() & ~st.isin(stages)).to_numpy()
-    for r in np.flatnonzero(bad):
+    for r in listed(c, "stage", np.flatnonzero(bad)):
         c.add("error", "stage", "unknown stage", table="nodes", row=int(r), field="stage",
               where=nwhere(int(r)), expected="one of " + ", ".join(stages),
               found=short(st.iloc[r]),
@@ -166,14 +170,15 @@ def check_suppliers(c: Collector, data: ChainData, dup: np.ndarray) -> None:
     own = (sups["node"].isin(set(ids[dup])).to_numpy() if dup.any()
            and not csv else np.zeros(len(sups), dtype=bool))
     dupe = sups.duplicated(["node", "country"], keep="first").to_numpy() & ~own
-    for r in np.flatnonzero(dupe):
+    for r in listed(c, "duplicate", np.flatnonzero(dupe)):
         c.add("error", "duplicate", f"country '{ctry.iloc[r]}' is listed twice",
               table="suppliers", row=int(r), field="country",
               where=swhere(int(r)), expected="each country once per node",
               found="a second entry", fix="merge the two entries")
     if csv:
         spec = schema.attribute("supplier", "share")
-        for r in np.flatnonzero(blank("share", sups["share"].isna().to_numpy())):
+        no_share = blank("share", sups["share"].isna().to_numpy())
+        for r in listed(c, "required", np.flatnonzero(no_share)):
             c.add("error", "required", "supplier row has no share", table="suppliers",
                   row=int(r), field="share", where=swhere(int(r)),
                   expected=spec.range_text(), found="nothing", fix="fill in the share")
@@ -216,13 +221,13 @@ def _check_supplier_countries(c: Collector, ctry: pd.Series, no_ctry: np.ndarray
                               known: set[str], blank: Blank,
                               swhere: Callable[[int], str]) -> None:
     """Each supplier row names a country: an ISO code, a declared group, or ``other``."""
-    for r in np.flatnonzero(blank("country", no_ctry)):
+    for r in listed(c, "required", np.flatnonzero(blank("country", no_ctry))):
         c.add("error", "required", "supplier row has no country", table="suppliers",
               row=int(r), field="country", where=swhere(int(r)),
               expected="an ISO 3166-1 alpha-2 code, a declared group, or `other`",
               found="nothing", fix="fill in the country")
     bad = ~ctry.isin(known).to_numpy() & ~no_ctry
-    for r in np.flatnonzero(bad):
+    for r in listed(c, "country", np.flatnonzero(bad)):
         code = ctry.iloc[r]
         fix = (f"write `{code.upper()}` (country codes are upper case)"
                if code.upper() in known else did_you_mean(
@@ -238,13 +243,13 @@ def _check_supplier_nodes(c: Collector, sups: pd.DataFrame, id_list: list[str],
                           blank: Blank, swhere: Callable[[int], str]) -> None:
     """Each row of ``suppliers.csv`` names a node of ``nodes.csv``."""
     bad_node = (~sups["node"].isin(set(id_list)) & sups["node"].notna()).to_numpy()
-    for r in np.flatnonzero(bad_node):
+    for r in listed(c, "unknown-node", np.flatnonzero(bad_node)):
         v = sups["node"].iloc[r]
         c.add("error", "unknown-node", f"supplier row names unknown node '{v}'",
               table="suppliers", row=int(r), field="node", where=swhere(int(r)),
               expected="a node id from nodes.csv", found=short(v),
               fix=did_you_mean(v, id_list, "add the node to nodes.csv"))
-    for r in np.flatnonzero(blank("node", sups["node"].isna().to_numpy())):
+    for r in listed(c, "required", np.flatnonzero(blank("node", sups["node"].isna().to_numpy()))):
         c.add("error", "required", "supplier row has no node", table="suppliers",
               row=int(r), field="node", where=swhere(int(r)),
               expected="a node id", found="nothing", fix="fill in the node")
@@ -277,26 +282,39 @@ def _check_share_sums(c: Collector, sups: pd.DataFrame, ctry: pd.Series, own: np
     """
     csv = bool(c.csv.get("suppliers"))
     sums = sups[~own].groupby("node", sort=False)["share"].sum()
-    has_other = set(sups.loc[ctry == OTHER, "node"])
-    first_row = {k: i for i, k in reversed(list(enumerate(sups["node"])))}
-    node_row = {k: i for i, k in reversed(list(enumerate(ids)))}
-    for node, total in sums.items():
-        r = first_row[node]
-        if total > 1 + SHARE_TOLERANCE:
+    total = sums.to_numpy(dtype=float)
+    over = np.flatnonzero(total > 1 + SHARE_TOLERANCE)
+    rest = np.flatnonzero((total < 1 - SHARE_TOLERANCE)
+                          & ~sums.index.isin(set(sups.loc[ctry == OTHER, "node"])))
+    over_shown, rest_shown = over[:room(c, "share-sum")], rest[:room(c, "share-rest")]
+    shown = np.union1d(over_shown, rest_shown)
+    first_row, node_row = (_first_rows(sups["node"]), _first_rows(ids)) if len(shown) \
+        else (None, None)
+    for i in shown:
+        node, t = sums.index[i], float(total[i])
+        r = int(first_row.loc[node])
+        row = int(node_row.loc[node]) if not csv else r
+        if t > 1 + SHARE_TOLERANCE:
             c.add("error", "share-sum", "supplier shares sum to more than 1",
-                  table="nodes" if not csv else "suppliers",
-                  row=node_row[node] if not csv else r,
+                  table="nodes" if not csv else "suppliers", row=row,
                   field="suppliers" if not csv else "share",
                   where=f"node '{node}'", expected=f"a total ≤ 1 (± {SHARE_TOLERANCE})",
-                  found=f"{total:.3g}", fix="correct the shares; the rest is 'other'")
-        elif total < 1 - SHARE_TOLERANCE and node not in has_other:
-            c.add("warning", "share-rest", f"supplier shares sum to {total:.3g} with no "
-                  f"`other` declared; the remaining {1 - total:.3g} is treated as other "
-                  "producers", table="nodes" if not csv else "suppliers",
-                  row=node_row[node] if not csv else r,
+                  found=f"{t:.3g}", fix="correct the shares; the rest is 'other'")
+        else:
+            c.add("warning", "share-rest", f"supplier shares sum to {t:.3g} with no "
+                  f"`other` declared; the remaining {1 - t:.3g} is treated as other "
+                  "producers", table="nodes" if not csv else "suppliers", row=row,
                   field="suppliers" if not csv else "share",
                   where=f"node '{node}'", fix="declare the rest as `other: "
-                  f"{1 - total:.3g}` or complete the shares")
+                  f"{1 - t:.3g}` or complete the shares")
+    unlisted(c, "share-sum", len(over) - len(over_shown))
+    unlisted(c, "share-rest", len(rest) - len(rest_shown))
+
+
+def _first_rows(keys: pd.Series) -> pd.Series:
+    """The row of each key's first appearance in ``keys``, by key."""
+    first = ~keys.duplicated(keep="first").to_numpy()
+    return pd.Series(np.flatnonzero(first), index=keys.to_numpy()[first])
 
 
 # ---------------------------------------------------------------------------
@@ -324,25 +342,25 @@ def _check_edge_ends(c: Collector, edges: pd.DataFrame, id_list: list[str],
     id_set = set(id_list)
     for end in ("from", "to"):
         col = edges[end]
-        for r in np.flatnonzero(col.isna().to_numpy()):
+        for r in listed(c, "required", np.flatnonzero(col.isna().to_numpy())):
             c.add("error", "required", f"edge has no `{end}`", table="edges", row=int(r),
                   field=end, where=ewhere(int(r)), expected="a node id", found="nothing",
                   fix=f"add `{end}:`")
         bad = (col.notna() & ~col.isin(id_set)).to_numpy()
-        for r in np.flatnonzero(bad):
+        for r in listed(c, "unknown-node", np.flatnonzero(bad)):
             v = col.iloc[r]
             c.add("error", "unknown-node", f"edge refers to unknown node '{v}'",
                   table="edges", row=int(r), field=end, where=ewhere(int(r)),
                   expected="the id of a node in this chain", found=short(v),
                   fix=did_you_mean(v, id_list, "add the node or correct the id"))
     loops = (edges["from"] == edges["to"]).to_numpy() & edges["from"].notna().to_numpy()
-    for r in np.flatnonzero(loops):
+    for r in listed(c, "self-loop", np.flatnonzero(loops)):
         c.add("error", "self-loop", "edge goes from a node to itself", table="edges",
               row=int(r), field="to", where=ewhere(int(r)),
               expected="two different nodes", found=short(edges["to"].iloc[r]),
               fix="remove the edge")
     dupe = edges.duplicated(["from", "to"], keep="first").to_numpy()
-    for r in np.flatnonzero(dupe):
+    for r in listed(c, "duplicate", np.flatnonzero(dupe)):
         c.add("error", "duplicate", "the same edge is given twice", table="edges",
               row=int(r), field="to", where=ewhere(int(r)), expected="each edge once",
               found="a second copy", fix="remove one copy")
@@ -353,18 +371,32 @@ def _check_edge_groups(c: Collector, edges: pd.DataFrame,
     """Alternatives groups: slug names, ``covers`` only in a group, then each group
     (:func:`_check_group_members`)."""
     grp = edges["group"]
-    gpat = grp.notna() & ~grp.fillna("").astype(str).str.fullmatch(schema.SLUG_PATTERN)
-    for r in np.flatnonzero(gpat.to_numpy()):
+    for r in listed(c, "pattern", np.flatnonzero(_not_slugs(grp))):
         c.add("error", "pattern", "group name is not a slug", table="edges", row=int(r),
               field="group", where=ewhere(int(r)), expected="lowercase letters, digits, _",
               found=short(grp.iloc[r]), fix=f"write `{slugify(str(grp.iloc[r]))}`")
     given = edges["covers"].notna().to_numpy()
-    for r in np.flatnonzero(given & grp.isna().to_numpy()):
+    for r in listed(c, "covers-alone", np.flatnonzero(given & grp.isna().to_numpy())):
         c.add("warning", "covers-alone", "`covers` has no effect without a `group`",
               table="edges", row=int(r), field="covers", where=ewhere(int(r)),
               fix="put the alternatives in one `group`, or remove `covers`")
     if grp.notna().any():
         _check_group_members(c, edges, ewhere)
+
+
+def _not_slugs(names: pd.Series) -> np.ndarray:
+    """The rows holding a name that is not a slug (each distinct name matched once)."""
+    values = names.to_numpy(dtype=object)
+    given = ~pd.isna(values)
+    out = np.zeros(len(values), dtype=bool)
+    try:
+        codes, uniq = pd.factorize(values[given])
+    except TypeError:  # unhashable values: matched one by one
+        codes, uniq = np.arange(given.sum()), values[given]
+    slug = re.compile(schema.SLUG_PATTERN)
+    bad = np.array([slug.fullmatch(str(u)) is None for u in uniq], dtype=bool)
+    out[given] = bad[codes] if len(codes) else False
+    return out
 
 
 def _check_group_members(c: Collector, edges: pd.DataFrame,
@@ -375,7 +407,7 @@ def _check_group_members(c: Collector, edges: pd.DataFrame,
     grp = edges["group"]
     ingroup = edges[grp.notna()][_group_has_essential(edges).to_numpy()]
     sizes = ingroup.groupby(["to", "group"], sort=False)["from"].transform("size")
-    for r in ingroup.index[(sizes == 1).to_numpy()]:
+    for r in listed(c, "group-single", ingroup.index[(sizes == 1).to_numpy()]):
         c.add("error", "group-single", f"alternatives group '{grp.loc[r]}' has one "
               "member", table="edges", row=int(r), field="group", where=ewhere(int(r)),
               expected="two or more alternatives in a group", found="one",
@@ -383,7 +415,7 @@ def _check_group_members(c: Collector, edges: pd.DataFrame,
     cov = ingroup["covers"].fillna(1.0).groupby(
         [ingroup["to"], ingroup["group"]], sort=False).transform("sum")
     partial = (cov < 1 - 1e-9) & (sizes > 1)
-    for r in ingroup.index[partial.to_numpy()]:
+    for r in listed(c, "group-covers", ingroup.index[partial.to_numpy()]):
         c.add("error", "group-covers", f"the alternatives of group '{grp.loc[r]}' "
               "together cover less than the whole need", table="edges", row=int(r),
               field="covers", where=ewhere(int(r)),
@@ -392,7 +424,7 @@ def _check_group_members(c: Collector, edges: pd.DataFrame,
               fix="raise `covers` of the alternative that can serve the whole need "
                   "(default 1), or add the missing alternative")
     mixed = ingroup.groupby(["to", "group"], sort=False)["essential"].transform("nunique")
-    for r in ingroup.index[(mixed > 1).to_numpy()]:
+    for r in listed(c, "group-mixed", ingroup.index[(mixed > 1).to_numpy()]):
         c.add("error", "group-mixed", "alternatives in one group mix essential and "
               "non-essential inputs", table="edges", row=int(r), field="essential",
               where=ewhere(int(r)), expected="the same `essential` for the group",
@@ -418,7 +450,7 @@ def _check_ignored_inputs(c: Collector, edges: pd.DataFrame,
     grp = edges["group"]
     ignored = pd.Series(False, index=edges.index)
     ignored[grp.notna()] = ~_group_has_essential(edges).to_numpy()
-    for r in np.flatnonzero(ignored.to_numpy()):
+    for r in listed(c, "ignored-group", np.flatnonzero(ignored.to_numpy())):
         c.add("warning", "ignored-group", "`group` on a non-essential input is ignored: "
               "each non-essential input counts on its own, by its cost `share`",
               table="edges", row=int(r), field="group", where=ewhere(int(r)),
@@ -426,7 +458,7 @@ def _check_ignored_inputs(c: Collector, edges: pd.DataFrame,
               found=f"group {short(grp.iloc[r])} with `essential: false`",
               fix="remove `group`, or make the edge essential (`essential: true`) if its "
                   "group's inputs are alternatives")
-    for r in np.flatnonzero((~essential & edges["share"].isna()).to_numpy()):
+    for r in listed(c, "no-share", np.flatnonzero((~essential & edges["share"].isna()).to_numpy())):
         c.add("warning", "no-share", "non-essential input has no `share`, so it counts as "
               "0: its shortfall never lowers its user's output", table="edges",
               row=int(r), field="share", where=ewhere(int(r)),
@@ -438,11 +470,12 @@ def _check_ignored_inputs(c: Collector, edges: pd.DataFrame,
 def _check_input_shares(c: Collector, edges: pd.DataFrame) -> None:
     """The input cost shares of a node sum to at most 1."""
     sums = edges.groupby("to", sort=False)["share"].sum(min_count=1)
-    to_row = {k: i for i, k in reversed(list(enumerate(edges["to"])))}
-    for node, total in sums.items():
-        if pd.notna(total) and total > 1 + SHARE_TOLERANCE:
-            r = to_row[node]
-            c.add("error", "input-share-sum", f"input shares of '{node}' sum to more than 1",
-                  table="edges", row=r, field="share", where=f"node '{node}'",
-                  expected=f"a total ≤ 1 (± {SHARE_TOLERANCE})", found=f"{total:.3g}",
-                  fix="correct the input cost shares")
+    total = sums.to_numpy(dtype=float)
+    over = np.flatnonzero(total > 1 + SHARE_TOLERANCE)
+    to_row = _first_rows(edges["to"]) if len(over) else None
+    for i in listed(c, "input-share-sum", over):
+        node, t = sums.index[i], float(total[i])
+        c.add("error", "input-share-sum", f"input shares of '{node}' sum to more than 1",
+              table="edges", row=int(to_row.loc[node]), field="share", where=f"node '{node}'",
+              expected=f"a total ≤ 1 (± {SHARE_TOLERANCE})", found=f"{t:.3g}",
+              fix="correct the input cost shares")

@@ -15,6 +15,7 @@ import numpy as np
 
 from riskmodel.io.collect import Collector
 from riskmodel.io.tables import ChainData
+from riskmodel.validation.listed import listed, room
 from riskmodel.validation.tables import check_suppliers
 
 __all__ = ["check_world"]
@@ -40,6 +41,7 @@ class _WorldCollector:
         self.doc = _Tables(c.doc) if c.doc is not None else None
         self.csv = {"suppliers": c.csv[WORLD]} if WORLD in c.csv else {}
         self.problems = c.problems
+        self.counts = c.counts  # the same problem counts: repeats are capped together
 
     def at(self, table: str | None, row: int | None, field_: str | None,
            path: tuple[Any, ...] | None) -> tuple[str | None, int | None, int | None]:
@@ -81,9 +83,11 @@ def check_world(c: Collector, data: ChainData) -> None:
         data.header, data.nodes, world, data.edges, data.path), dup)
     if data.header.get("perspective", "global") == "global":
         csv = WORLD in c.csv
-        node_row = {k: i for i, k in reversed(list(enumerate(ids)))}
-        first = {k: i for i, k in reversed(list(enumerate(world["node"])))}
-        for node in dict.fromkeys(x for x in world["node"] if isinstance(x, str)):
+        nodes = list(dict.fromkeys(x for x in world["node"] if isinstance(x, str)))
+        some = bool(nodes) and room(c, "world-global") > 0
+        node_row = {k: i for i, k in reversed(list(enumerate(ids)))} if some else {}
+        first = {k: i for i, k in reversed(list(enumerate(world["node"])))} if some else {}
+        for node in (nodes[i] for i in listed(c, "world-global", np.arange(len(nodes)))):
             c.add("warning", "world-global", "`world_suppliers` has no effect in a global "
                   "view: the focal market is the world, which draws on `suppliers`",
                   table=WORLD if csv else "nodes",

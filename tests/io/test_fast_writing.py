@@ -10,6 +10,7 @@ from helpers import random_chain
 
 import riskmodel as rm
 from riskmodel.io import yaml as ryaml
+from riskmodel.io.yamlwrite import fast_items
 from riskmodel.synthetic import synthetic_chain
 
 
@@ -52,3 +53,38 @@ def test_items_pyyaml_must_quote_or_fold() -> None:
     text = ryaml.dump_yaml(data)
     assert text == _pyyaml(data)
     assert yaml.safe_load(text)["nodes"][1]["id"] == "NO"
+
+
+@pytest.mark.parametrize("dumper", ["_CDumper", "_Dumper"])
+def test_long_flow_lines_fold_as_pyyaml(dumper: str) -> None:
+    """Flow mappings (and flow mappings in them) long enough to fold at every place: the
+    direct writer breaks the line where PyYAML's emitter does, for both emitters."""
+    import random
+
+    rng = random.Random(7)
+    flow = ryaml._FlowDict
+
+    def word() -> str:
+        return "w" + "".join(rng.choice("abc_0.") for _ in range(rng.randint(0, 30)))
+
+    def scalar() -> object:
+        return rng.choice([word(), rng.random(), rng.randint(0, 10**6), True])
+
+    def mapping(depth: int) -> dict:
+        return {word(): flow({word(): scalar() for _ in range(rng.randint(1, 6))})
+                if depth < 2 and rng.random() < 0.3 else scalar()
+                for _ in range(rng.randint(1, 9))}
+
+    items = []
+    for _ in range(400):
+        m = mapping(0)
+        items.append(flow(m) if rng.random() < 0.5 else {
+            k: flow(v) if isinstance(v, dict) else v for k, v in m.items()})
+    cls = getattr(ryaml, dumper)
+    for item in items:
+        want = yaml.dump([item], Dumper=cls, sort_keys=False, allow_unicode=True, width=100)
+        got = fast_items([item], ryaml._plain_text, ryaml._plain_float, flow,
+                         lambda x: "PyYAML")
+        assert got in (want, "PyYAML"), (got, want)
+    assert sum(fast_items([i], ryaml._plain_text, ryaml._plain_float, flow,
+                          lambda x: "") != "" for i in items) > 300
