@@ -21,6 +21,11 @@ below its undisturbed buffer by more than ``EPS``: rounding at the last bit (sha
 that add up to 1 − 1e-16) does not spread through the whole cone, at an error of at
 most ``EPS`` per node along a path.
 
+A month that changes no buffer is followed by the same month while the cuts withhold
+what they did (the same state and inputs give the same answers): its loss is copied
+forward, so a column costs the months until its stocks and ramps settle, not the
+horizon.
+
 Work is counted (edges read plus nodes evaluated); a block that exceeds its share of
 ``cap`` stops and the kernel returns -2, so the caller can fall back to the column
 block kernel when the cuts reach too far for this to pay.
@@ -178,10 +183,12 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
         for q in range(sp_ptr[col], sp_ptr[col + 1]):
             sp_of[sp_succ[q]] = cid
             sp_alpha[sp_succ[q]] = sp_share[q]
-        for t in range(months):
+        t = 0
+        while t < months:
             tid = col * months + t + 1
             lo_level = n_levels
             hi_level = -1
+            still = True  # no buffer has changed this month
             # seeds: nodes cut this month, and nodes whose stock has been drawn
             for i in range(cptr[col + 1] - cptr[col] + n_touched):
                 q = cptr[col] + i
@@ -262,6 +269,8 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                         st = stk[j] if own[j] == cid else inventory[j, 0]
                         n_touched = _draw(j, v, s, st, cid, own, stk, touched, n_touched,
                                           inventory, life)
+                        if still and (stk[j] if own[j] == cid else inventory[j, 0]) != st:
+                            still = False
                     if v >= 1.0 - EPS:
                         continue
                     if end_pos[j] >= 0:
@@ -280,7 +289,24 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
             loss[t, col] = lost
             if work > cap:
                 return -2
+            # a month that changed no buffer is the next one too while the cuts stay as
+            # they were (the same state, the same inputs): its loss is copied, up to the
+            # last month, which is computed for its reach and stopped end uses
+            t += 1
+            while still and t < months - 1 and _same_cuts(t, cptr[col], cptr[col + 1],
+                                                          c_dep, c_ind):
+                loss[t, col] = lost
+                t += 1
     return -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _same_cuts(t, lo, hi, c_dep, c_ind):
+    """Whether cut entries ``lo:hi`` withhold in month ``t`` what they did in ``t − 1``."""
+    for q in range(lo, hi):
+        if c_dep[t, q] != c_dep[t - 1, q] or c_ind[t, q] != c_ind[t - 1, q]:
+            return False
+    return True
 
 
 @nb.njit(cache=True, nogil=True)
