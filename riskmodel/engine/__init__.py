@@ -81,7 +81,9 @@ The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests
   class terms from each supplier key's class per scenario (no entry per supplier row),
   or by the numpy backend on a chain with cycles, where a cyclic level is solved
   exactly across the classes (:mod:`~riskmodel.engine.classcycles`); the cone and
-  one-column kernels take one class only;
+  one-column kernels take one class only, but for the cone kernel's spared columns
+  (:class:`~riskmodel.engine.cones.Spared`: a cut node some producers see uncut, the
+  one difference a single stop to all makes where it lies on no cycle);
 - the reference, node by node on the networkx graph (the specification in code).
 
 Modules:

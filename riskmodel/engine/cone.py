@@ -21,6 +21,11 @@ below its undisturbed buffer by more than ``EPS``: rounding at the last bit (sha
 that add up to 1 − 1e-16) does not spread through the whole cone, at an error of at
 most ``EPS`` per node along a path.
 
+A month that changes no buffer is followed by the same month while the cuts withhold
+what they did (the same state and inputs give the same answers): its loss is copied
+forward, so a column costs the months until its stocks and ramps settle, not the
+horizon.
+
 Work is counted (edges read plus nodes evaluated); a block that exceeds its share of
 ``cap`` stops and the kernel returns -2, so the caller can fall back to the column
 block kernel when the cuts reach too far for this to pay.
@@ -46,22 +51,36 @@ EPS = 1e-14
 
 @nb.njit(cache=True, nogil=True)
 def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, cut_of,
-            cut_at, c_dep, c_ind, val, stamp, tid):
+            cut_at, c_dep, c_ind, val, stamp, tid, sp_of, sp_alpha, spared):
     """Supply ``a·P + b`` of node ``j`` in month ``t`` (less its cut, if column ``cid``
     cuts it); an input reads ``val`` if stamped this month, else its undisturbed
-    availability 1."""
+    availability 1. Where column ``cid`` spares node ``spared`` for some producers of
+    ``j`` (``sp_of[j] == cid``, their share ``α = sp_alpha[j]``), those work with
+    ``spared`` at 1 (:func:`propagate_cones`): ``(a − α)·F(P) + α·F(P′) + b``."""
     a = dep0[j, 0]
     b = ind0[j, 0]
     if cut_of[j] == cid:
         a -= c_dep[t, cut_at[j]]
         b -= c_ind[t, cut_at[j]]
+    F = _feasible(j, eptr, e_src, e_edge, e_kind, covers, ne_share, val, stamp, tid, -1)
+    if sp_of[j] != cid:
+        return a * F + b
+    alpha = sp_alpha[j]
+    F1 = _feasible(j, eptr, e_src, e_edge, e_kind, covers, ne_share, val, stamp, tid, spared)
+    return (a - alpha) * F + alpha * F1 + b
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _feasible(j, eptr, e_src, e_edge, e_kind, covers, ne_share, val, stamp, tid, whole):
+    """Production feasibility of node ``j``: an input reads ``val`` if stamped this month,
+    else 1; input ``whole`` (-1: none) reads 1 whatever its value."""
     P = 1.0
     g = 0.0
     ne = 0.0
     started = False
     for e in range(eptr[j], eptr[j + 1]):
         src = e_src[e]
-        x = val[src] if stamp[src] == tid else 1.0
+        x = val[src] if stamp[src] == tid and src != whole else 1.0
         kind = e_kind[e]
         if kind == KIND_NEW_GROUP:
             if started:
@@ -74,7 +93,7 @@ def _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0
             ne += ne_share[e_edge[e], 0] * (1.0 - x)
     if started:
         P = min(P, requirement(g))
-    return a * feasibility(P, ne) + b
+    return feasibility(P, ne)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -127,7 +146,8 @@ def _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes, fill_dead, nd, t
 def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level, eptr,
              e_src, e_edge, e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, life,
              has_stock, cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
-             dead_nodes, fill_dead, tiny, tol, max_iter, cap, cycle_sweeps, rounds, dense_max):
+             dead_nodes, fill_dead, tiny, tol, max_iter, cap, cycle_sweeps, rounds, dense_max,
+             sp_node, sp_keep, sp_ptr, sp_succ, sp_share):
     """Columns ``c0, c0 + stride, ... < c1`` of :func:`propagate_cones`, each followed
     month by month through the nodes its cuts reach, level by level; returns -1, a
     cyclic level that did not converge, or -2 once the work exceeds ``cap``. A cyclic
@@ -149,6 +169,8 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
     cut_at = np.zeros(n, dtype=np.int64)
     cut_of = np.zeros(n, dtype=np.int64)     # column id + 1 when cut_at is valid
     touched = np.empty(n, dtype=np.int64)
+    sp_of = np.zeros(n, dtype=np.int64)      # column id + 1 when sp_alpha is valid
+    sp_alpha = np.zeros(n)
     work = 0
     for col in range(c0, c1, stride):
         cid = col + 1
@@ -157,10 +179,16 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
         for q in range(cptr[col], cptr[col + 1]):
             cut_at[c_node[q]] = q
             cut_of[c_node[q]] = cid
-        for t in range(months):
+        spared = sp_node[col]
+        for q in range(sp_ptr[col], sp_ptr[col + 1]):
+            sp_of[sp_succ[q]] = cid
+            sp_alpha[sp_succ[q]] = sp_share[q]
+        t = 0
+        while t < months:
             tid = col * months + t + 1
             lo_level = n_levels
             hi_level = -1
+            still = True  # no buffer has changed this month
             # seeds: nodes cut this month, and nodes whose stock has been drawn
             for i in range(cptr[col + 1] - cptr[col] + n_touched):
                 q = cptr[col] + i
@@ -195,7 +223,7 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                             if _exact(order[lo:hi], t, cid, eptr, e_src, e_edge, e_kind, covers,
                                       ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind, val,
                                       stamp, tid, stk, own, inventory, has_stock, rounds,
-                                      dense_max):
+                                      dense_max, sp_of):
                                 change = 0.0
                                 break
                         change = 0.0
@@ -203,7 +231,7 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                             j = order[i]
                             s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
                                         ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
-                                        val, stamp, tid)
+                                        val, stamp, tid, sp_of, sp_alpha, spared)
                             st = (stk[j] if own[j] == cid else inventory[j, 0]) \
                                 if has_stock else 0.0
                             v = buffered(s, st, life[j, 0]) if has_stock else min(1.0, s)
@@ -218,7 +246,8 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                     j = head[lv]
                     head[lv] = nxt[j]
                     s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0,
-                                ind0, cut_of, cut_at, c_dep, c_ind, val, stamp, tid)
+                                ind0, cut_of, cut_at, c_dep, c_ind, val, stamp, tid, sp_of,
+                                sp_alpha, spared)
                     work += eptr[j + 1] - eptr[j] + 1
                     st = (stk[j] if own[j] == cid else inventory[j, 0]) if has_stock else 0.0
                     v = buffered(s, st, life[j, 0]) if has_stock else min(1.0, s)
@@ -235,15 +264,18 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
                         if has_stock:  # drawn from the level's final availabilities
                             s = _supply(j, t, cid, eptr, e_src, e_edge, e_kind, covers,
                                         ne_share, dep0, ind0, cut_of, cut_at, c_dep, c_ind,
-                                        val, stamp, tid)
+                                        val, stamp, tid, sp_of, sp_alpha, spared)
                     if has_stock:
                         st = stk[j] if own[j] == cid else inventory[j, 0]
                         n_touched = _draw(j, v, s, st, cid, own, stk, touched, n_touched,
                                           inventory, life)
+                        if still and (stk[j] if own[j] == cid else inventory[j, 0]) != st:
+                            still = False
                     if v >= 1.0 - EPS:
                         continue
                     if end_pos[j] >= 0:
-                        lost += weight[j, 0] * (1.0 - v)
+                        lost += weight[j, 0] * (1.0 - v) * (sp_keep[col] if j == spared
+                                                            else 1.0)
                         if t == months - 1:
                             nd = _last_month(j, v, col, weight, reach, dead_ptr, dead_nodes,
                                              fill_dead, nd, tiny)
@@ -257,17 +289,39 @@ def _columns(c0, c1, stride, months, order, level_ptr, level_cyclic, node_level,
             loss[t, col] = lost
             if work > cap:
                 return -2
+            # a month that changed no buffer is the next one too while the cuts stay as
+            # they were (the same state, the same inputs): its loss is copied, up to the
+            # last month, which is computed for its reach and stopped end uses
+            t += 1
+            while still and t < months - 1 and _same_cuts(t, cptr[col], cptr[col + 1],
+                                                          c_dep, c_ind):
+                loss[t, col] = lost
+                t += 1
     return -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _same_cuts(t, lo, hi, c_dep, c_ind):
+    """Whether cut entries ``lo:hi`` withhold in month ``t`` what they did in ``t − 1``."""
+    for q in range(lo, hi):
+        if c_dep[t, q] != c_dep[t - 1, q] or c_ind[t, q] != c_ind[t - 1, q]:
+            return False
+    return True
 
 
 @nb.njit(cache=True, nogil=True)
 def _exact(nodes, t, cid, eptr, e_src, e_edge, e_kind, covers, ne_share, dep0, ind0, cut_of,
            cut_at, c_dep, c_ind, val, stamp, tid, stk, own, inventory, has_stock, rounds,
-           dense_max):
+           dense_max, sp_of):
     """Solve the cyclic level ``nodes`` of column ``cid`` in month ``t`` exactly
     (:func:`riskmodel.engine.cycles.solve_level`); whether it did. The level's inputs
-    not disturbed this month are stamped with their availability, 1, first."""
+    not disturbed this month are stamped with their availability, 1, first. A level
+    with producers spared (``sp_of``) is not affine in one feasibility: not solved here
+    (the sweeps go on)."""
     s = len(nodes)
+    for i in range(s):
+        if sp_of[nodes[i]] == cid:
+            return False
     av = np.empty(s)
     bv = np.empty(s)
     st = np.zeros(s)
@@ -295,7 +349,7 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
                     e_kind, optr, o_dst, covers, ne_share, dep0, ind0, inventory, life, has_stock,
                     cptr, c_node, c_dep, c_ind, weight, end_pos, loss, reach, dead_ptr,
                     dead_nodes, fill_dead, tiny, tol, max_iter, cap, blocks, cycle_sweeps,
-                    rounds, dense_max):
+                    rounds, dense_max, sp_node, sp_keep, sp_ptr, sp_succ, sp_share):
     """End-use loss ``(months, k)`` of ``k`` columns, each cutting the nodes
     ``c_node[cptr[col]:cptr[col+1]]`` by ``c_dep``/``c_ind`` ``(months, ·)`` (withheld
     dependent and independent shares), with buffers starting at ``inventory`` (a stock,
@@ -303,6 +357,15 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
     the last month, ``reach`` gets the weight of the end-use nodes (``end_pos`` ≥ 0)
     that lost more than ``tiny``, and the dead ones (availability ≤ ``tiny``) are
     counted, or listed (see :func:`_last_month`).
+
+    Column ``col`` may spare node ``sp_node[col]`` (-1: none) for some producers: a stop
+    of it to all destinations but one key's producers, who see it uncut (docs/model.md
+    §1.3). Where that node is on no cycle, every other node's supply is the same to
+    every destination, so one availability per node still holds but for the node
+    itself, which the spared producers see at 1: at its direct successors
+    ``sp_succ[sp_ptr[col]:sp_ptr[col + 1]]`` the share ``sp_share`` of those producers
+    works with it at 1 (:func:`_supply`), and its own end-use weight counts
+    ``sp_keep[col]`` of its loss (the share the focal market reads from the others).
     Returns -1; a cyclic level that did not converge; or -2 when the work exceeded
     ``cap``."""
     k = len(cptr) - 1
@@ -317,7 +380,8 @@ def propagate_cones(months, order, level_ptr, level_cyclic, node_level, eptr, e_
                                    dep0, ind0, inventory, life, has_stock, cptr, c_node, c_dep,
                                    c_ind, weight, end_pos, loss, reach, dead_ptr, dead_nodes,
                                    fill_dead, tiny, tol, max_iter, share, cycle_sweeps,
-                                   rounds, dense_max)
+                                   rounds, dense_max, sp_node, sp_keep, sp_ptr, sp_succ,
+                                   sp_share)
     for blk in range(nb_):
         if status[blk] == -2:
             return -2

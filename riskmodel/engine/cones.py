@@ -13,12 +13,12 @@ import numpy as np
 
 from riskmodel.engine import equations, settings
 from riskmodel.engine.compiled import Compiled
-from riskmodel.engine.cuts import CutSpec
+from riskmodel.engine.cuts import CutSpec, pair_params, withheld
 from riskmodel.engine.params import Params
 from riskmodel.engine.plan import Plan, column_limits, plan_for
 from riskmodel.engine.propagation import not_converged, use_numba
 
-__all__ = ["Cones", "cone_losses", "tries_cone"]
+__all__ = ["Cones", "Spared", "cone_losses", "spared_losses", "tries_cone"]
 
 
 @dataclass
@@ -34,10 +34,65 @@ class Cones:
     dead_nodes: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class Spared:
+    """Per column, a cut node that some producers see uncut: a stop to all destinations
+    but one key's producers (docs/model.md §1.3), where the node lies on no cycle.
+
+    Column ``col`` spares ``node[col]`` (-1: none); the spared producers' share of each
+    direct successor ``succ[ptr[col]:ptr[col + 1]]`` is ``share`` (they work with the
+    node at 1), and the node's own end-use loss counts ``keep[col]`` of its loss (what
+    the focal market reads from the producers not spared: 1 in a home view whose home
+    is not spared, 0 if it is, the others' share of the node's making in a global
+    view). :func:`riskmodel.engine.cone.propagate_cones` says why that is exact.
+    """
+
+    node: np.ndarray
+    keep: np.ndarray
+    ptr: np.ndarray
+    succ: np.ndarray
+    share: np.ndarray
+
+    @classmethod
+    def none(cls, k: int) -> Spared:
+        """No column spares anything."""
+        return cls(np.full(k, -1, dtype=np.int64), np.ones(k), np.zeros(k + 1, dtype=np.int64),
+                   np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def spared_losses(c: Compiled, p: Params, cuts: CutSpec, spared: Spared, *,
+                  months: int | None = None, mode: str | None = None,
+                  cap: int | None = None) -> np.ndarray | None:
+    """End-use losses of ``cuts`` (each column's atoms on one node, withholding from
+    every producer) with the producers ``spared`` spares seeing that node uncut, by the
+    cone kernel: ``(months, k)`` month by month with stocks (``months``), or ``(k,)`` for
+    the static bound ``mode``. None where the cone kernel does not apply (the
+    column-block kernel forced, draws of the numbers, restrictions in force) or would
+    not pay (``cap`` as :func:`cone_losses`): run the stops over destination classes."""
+    k = cuts.k
+    if cuts.baseline.any() or (months is None) == (mode is None):
+        return None
+    prepared = cuts.pairs()
+    subst, lead = pair_params(p, prepared)
+    if mode is not None:
+        w = withheld(p, prepared, cuts.net(None, prepared, subst, lead,
+                                           ramp=equations.bound_ramp(mode)))
+        res = cone_losses(c, p, w.node, w.col, w.dep[None, :], w.ind[None, :], k, 1,
+                          stock=False, cap=cap, spared=spared)
+        return None if res is None else res.loss[0]
+    assert months is not None
+    held = [withheld(p, prepared, cuts.net(t, prepared, subst, lead)) for t in range(months)]
+    res = cone_losses(c, p, held[0].node, held[0].col,
+                      np.array([h.dep for h in held]).reshape(months, -1),
+                      np.array([h.ind for h in held]).reshape(months, -1), k, months,
+                      stock=True, cap=cap, spared=spared)
+    return None if res is None else res.loss
+
+
 def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
                 dep: np.ndarray, ind: np.ndarray, k: int, months: int, *, stock: bool,
                 backend: str | None = None, last: bool = False,
-                cap: int | None = None) -> Cones | None:
+                cap: int | None = None, spared: Spared | None = None) -> Cones | None:
     """End-use losses by the cone kernel (:mod:`riskmodel.engine.cone`), or None where it
     does not apply or would not pay (then use :func:`propagate`).
 
@@ -47,8 +102,11 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
     reach and stopped end-use nodes (:class:`Cones`). ``backend="cone"`` forces it (no
     work cap); the cone kernel needs numba and one column of numbers (no Monte Carlo
     draws). ``cap`` replaces the work cap by this many steps (input reads plus node
-    evaluations): None then means the cuts needed more.
+    evaluations): None then means the cuts needed more. ``spared`` gives producers that
+    see a column's cut node uncut (:class:`Spared`; not with ``last``).
     """
+    if spared is not None and last:
+        raise ValueError("the stopped end uses of spared cuts are not listed")
     plan = plan_for(c)
     choice = backend or settings.BACKEND
     forced = choice == "cone" or (cap is not None and choice == "auto")
@@ -56,6 +114,8 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
                  p.inventory.shape[1], p.life.shape[1], p.weight.shape[1]) == 1
     if not forced and (choice != "auto" or not single or not use_numba(plan, k, None)
                        or len(node) > settings.CONE_MAX_CUTS * k):
+        return None
+    if spared is not None and (choice not in ("auto", "cone") or not single):
         return None
     if not single:
         raise ValueError("the cone kernel needs one column of numbers")
@@ -74,10 +134,12 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
         cap = np.iinfo(np.int64).max // 2
     else:
         limit = column_limits(plan, u_node, u_col, k)
-        cap = int(settings.CONE_WORK_SHARE * months * float(limit @ (np.diff(plan.eptr) + 1)))
+        # spared cuts give way to two class columns a scenario: twice the work
+        cap = int(settings.CONE_WORK_SHARE * months * float(limit @ (np.diff(plan.eptr) + 1))
+                  * (1 if spared is None else 2))
     out = Cones(np.zeros((months, k)), np.zeros(k), np.zeros(k + 1, dtype=np.int64))
     if not _run_cones(c, p, plan, u_node, u_col, c_dep, c_ind, k, months, stock, cap, out,
-                      fill_dead=False):
+                      fill_dead=False, spared=spared or Spared.none(k)):
         return None
     if not last:
         return Cones(out.loss)
@@ -94,13 +156,14 @@ def cone_losses(c: Compiled, p: Params, node: np.ndarray, col: np.ndarray,
                     out.dead_ptr[sel].copy(), out.dead_nodes)
         _run_cones(c, p, plan, u_node[keep], np.searchsorted(sel, u_col[keep]),
                    c_dep[:, keep], c_ind[:, keep], len(sel), months, stock,
-                   np.iinfo(np.int64).max // 2, sub, fill_dead=True)
+                   np.iinfo(np.int64).max // 2, sub, fill_dead=True,
+                   spared=Spared.none(len(sel)))
     return out
 
 
 def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.ndarray,
                c_dep: np.ndarray, c_ind: np.ndarray, k: int, months: int, stock: bool,
-               cap: int, out: Cones, *, fill_dead: bool) -> bool:
+               cap: int, out: Cones, *, fill_dead: bool, spared: Spared) -> bool:
     """One call of the cone kernel on (col, node)-sorted cut entries; False if it
     exceeded ``cap``."""
     import numba
@@ -124,7 +187,9 @@ def _run_cones(c: Compiled, p: Params, plan: Plan, node: np.ndarray, col: np.nda
         end_pos, out.loss, out.reach, out.dead_ptr, out.dead_nodes
         if out.dead_nodes is not None else np.zeros(0, dtype=np.int64), fill_dead, settings.TINY,
         settings.TOL, settings.MAX_ITER, cap, numba.get_num_threads(), settings.CYCLE_SWEEPS,
-        settings.POLICY_ROUNDS, settings.DENSE_MAX)
+        settings.POLICY_ROUNDS, settings.DENSE_MAX, spared.node.astype(np.int64),
+        np.ascontiguousarray(spared.keep, dtype=float), spared.ptr.astype(np.int64),
+        spared.succ.astype(np.int64), np.ascontiguousarray(spared.share, dtype=float))
     if status == -2:
         return False
     if status >= 0:

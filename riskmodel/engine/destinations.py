@@ -151,13 +151,23 @@ class Expansion:
     def _with_producers(self, prepared: tuple[np.ndarray, ...], x: np.ndarray
                         ) -> tuple[Withheld, np.ndarray]:
         """What the spread cuts withhold (node-sorted) and each entry's producers' class
-        column."""
+        column (the same in every month of a run: computed once per ``prepared``)."""
         w = withheld(self.params, prepared, x)
         rows = prepared[0]
-        rn = self.params.row_node[rows]
-        o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
-            np.any(rn[1:] < rn[:-1])) else slice(None)
-        return w, self.producer_columns(rows[o], prepared[1][o], self.params.row_country)
+        memo = self._producers
+        if memo.get("rows") is not rows or memo.get("cols") is not prepared[1]:
+            rn = self.params.row_node[rows]
+            o = np.argsort(rn, kind="stable") if len(rn) > 1 and bool(
+                np.any(rn[1:] < rn[:-1])) else slice(None)
+            memo.update(rows=rows, cols=prepared[1], pcol=self.producer_columns(
+                rows[o], prepared[1][o], self.params.row_country))
+        return w, memo["pcol"]
+
+    @functools.cached_property
+    def _producers(self) -> dict:
+        """The last :meth:`_with_producers` pairs (by identity) and their producers'
+        class columns."""
+        return {}
 
     @property
     def width(self) -> int:

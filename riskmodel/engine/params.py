@@ -59,9 +59,10 @@ class Params:
     def columns(self, cols: np.ndarray) -> Params:
         """These numbers for the columns ``cols`` (an array of one column serves all),
         in C order: the kernels read a row's columns in sequence, and would otherwise copy
-        the (Fortran-ordered) result of the gather on every call."""
+        the (Fortran-ordered) result of a gather on every call. ``np.take`` gathers
+        straight into C order (``a[:, cols]`` then a C copy was 10× slower)."""
         def take(a: np.ndarray | None) -> np.ndarray | None:
-            return np.ascontiguousarray(a[:, cols]) if a is not None and a.ndim == 2 and \
+            return np.take(a, cols, axis=1) if a is not None and a.ndim == 2 and \
                 a.shape[1] > 1 else a
         return Params(**{f.name: take(getattr(self, f.name))
                          for f in fields(self) if f.name != "coef_cache"})

@@ -81,6 +81,7 @@ from scipy import sparse
 
 from riskmodel import engine
 from riskmodel.engine import Params
+from riskmodel.engine.cones import spared_losses
 from riskmodel.model import Chain, Compiled, require_chain
 from riskmodel.scoring.cuts import (
     ChokeLosses,
@@ -90,7 +91,6 @@ from riskmodel.scoring.cuts import (
     expansion,
     keys_of,
     single_cuts,
-    spared_nowhere,
 )
 from riskmodel.scoring.held import Held, knockouts_on_top, marginal_losses, restrictions
 from riskmodel.scoring.horizon import (
@@ -102,6 +102,7 @@ from riskmodel.scoring.horizon import (
     left_on_average,
 )
 from riskmodel.scoring.indicators import classic_indicators, node_betweenness
+from riskmodel.scoring.spared import spared_nowhere, spared_producers
 from riskmodel.targets import resolve, target_attrs, with_target
 
 __all__ = ["HORIZON", "PRUNE_BATCH", "SCORE_WORK", "ordinal", "score"]
@@ -506,25 +507,33 @@ def _immediate_within(c: Compiled, p: Params, nodes: np.ndarray,
         # it, and targeted restrictions cannot take it; prune
         return False
     ordered = [countries[i] for i in perm]
-    plain = (spared_nowhere(c, nodes[perm], ordered, expand) if to == "all"
-             else np.zeros(len(nodes), dtype=bool))
+    plain = np.full(len(nodes), to == "world")
+    near = np.zeros(len(nodes), dtype=bool)
+    if to == "all":
+        plain = spared_nowhere(c, nodes[perm], ordered, expand)
+        near = ~plain & spared_producers(c, p, nodes[perm], ordered, expand)[0]
     out = np.empty(len(nodes))
-    if not plain.all():
+    rest = np.flatnonzero(~plain & ~near)
+    if len(rest):
         # stops over destination classes: the column-block kernel's work, two classes
-        rest = np.flatnonzero(~plain)
         if 2 * float(_limits(plan, nodes[perm][rest], -1) @ (np.diff(plan.eptr) + 1)) > cap:
             return False
         spec = single_cuts(c, p, nodes[perm][rest], [ordered[i] for i in rest],
                            expand=expand, controls=True, to=to)
         out[perm[rest]] = engine.static_loss(c, p, spec)
-    if plain.any():
-        keep = np.flatnonzero(plain)
-        spec = single_cuts(c, p, nodes[perm][keep], [ordered[i] for i in keep],
-                           expand=expand, controls=True)
-        res = engine.static_loss(c, p, spec, cap=cap)
+    for part, spare in ((np.flatnonzero(plain), False), (np.flatnonzero(near), True)):
+        if not len(part):
+            continue
+        # on the cone kernel, with ``cap`` its work limit; stops to all that spare the
+        # key's producers of a successor as lost supplies with those producers spared
+        these, names = nodes[perm][part], [ordered[i] for i in part]
+        spec = single_cuts(c, p, these, names, expand=expand, controls=True)
+        res = (spared_losses(c, p, spec, spared_producers(c, p, these, names, expand)[1],
+                             mode="immediate", cap=cap) if spare
+               else engine.static_loss(c, p, spec, cap=cap))
         if res is None:
             return False
-        out[perm[keep]] = res
+        out[perm[part]] = res
     return out
 
 

@@ -35,12 +35,14 @@ from scipy import sparse
 from riskmodel import engine
 from riskmodel.engine import CutSpec, Params, Withheld
 from riskmodel.engine.baseline import in_every_column
+from riskmodel.engine.cones import spared_losses
 from riskmodel.model import Chain, Compiled
 from riskmodel.realised import marginal
+from riskmodel.scoring.spared import members, spared_nowhere, spared_producers
 
 __all__ = ["IMPACT", "ChokeLosses", "choke_losses", "columns_per_batch", "control_shares",
            "cut_shares", "dominant_keys", "expansion", "horizon_reading", "keys_of",
-           "knockouts", "single_cuts", "spared_nowhere"]
+           "knockouts", "single_cuts", "spared_nowhere", "spared_producers"]
 
 #: The end-use loss above which a cut counts as felt: a choke score's time to impact is
 #: the first month its loss exceeds this (docs/model.md §2.3).
@@ -140,21 +142,12 @@ def keys_of(c: Compiled) -> list[str]:
     return list(c.countries) + sorted(x for x in c.controls if x not in c.countries)
 
 
-def _members(c: Compiled, expand: sparse.csr_matrix, key: str) -> list[int]:
-    """The supplier-key indices a cut by ``key`` withholds the rows of (itself and, for a
-    group, its members; none for a key that only controls)."""
-    if key not in c.countries:
-        return []
-    i = c.countries.index(key)
-    return expand.indices[expand.indptr[i]:expand.indptr[i + 1]].tolist()
-
-
 def _controlled_rows(c: Compiled, expand: sparse.csr_matrix, key: str) -> np.ndarray:
     """The supplier rows (entries of ``c.supply``) of other keys that ``key`` or a member
     controls (``controlled_by``, docs/model.md §1.3)."""
     if not c.controls:
         return np.zeros(0, dtype=np.int64)
-    codes = _members(c, expand, key)
+    codes = members(c, expand, key)
     names = {key, *(c.countries[i] for i in codes)}
     parts = [c.controls[x] for x in sorted(names) if x in c.controls]
     if not parts:
@@ -244,62 +237,6 @@ def dominant_keys(c: Compiled, shares: sparse.csr_matrix, keys: Sequence[str] | 
     return out, exposure
 
 
-def spared_nowhere(c: Compiled, nodes: np.ndarray, countries: Sequence[str | None],
-                   expand: sparse.csr_matrix, *, strict: bool = False) -> np.ndarray:
-    """Per column, whether a stop of ``nodes[i]`` by ``countries[i]`` to all destinations
-    costs exactly what a lost supply (``to: world``) costs.
-
-    Without a cut elsewhere that spares some destination, only the node itself differs
-    between destination classes (every other node's supply to a class is the same sum
-    over its producers), so the key's class matters only through its own producers of
-    the node's direct successors (they see the node uncut) and, in a global view,
-    through the node itself where it is an end use the key makes. So the stop equals a
-    lost supply where the key (with a group's members) makes no direct successor of the
-    node, the world draws on the focal market's shares, and, in a global view, the node
-    is not an end use the key makes. With ``strict`` (restrictions in force that spare
-    some destination, whose classes differ below the node too), the key must make
-    nothing at all strictly below the node, with no cycle at or below it (which the
-    reach bound cannot see through).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import riskmodel as rm
-    >>> from riskmodel.scoring.cuts import expansion, spared_nowhere
-    >>> bike = rm.load("bicycle")
-    >>> c = bike.compiled
-    >>> j = np.array([c.index.get_loc("drivetrain")])
-    >>> spared_nowhere(c, j, ["JP"], expansion(bike)).tolist()
-    [True]
-    """
-    from riskmodel import engine
-
-    nodes = np.asarray(nodes, dtype=np.int64)
-    out = np.zeros(len(nodes), dtype=bool)
-    if c.world is not None and c.home is not None:
-        return out  # the home is a class of its own anyway
-    row_node = np.repeat(np.arange(c.n), np.diff(c.supply.indptr))
-    made = np.asarray(c.supply.data, dtype=float) > 0
-    src, dst = c.in_src, c.in_dst
-    for x in sorted({x for x in countries if x is not None}):
-        cols = np.flatnonzero(np.array([y == x for y in countries], dtype=bool))
-        by_x = np.zeros(c.n)
-        by_x[row_node[made & np.isin(c.supply.indices, _members(c, expand, x))]] = 1e-9
-        below = np.zeros(c.n, dtype=bool)
-        j = nodes[cols]
-        if strict:
-            R, amp = engine.reach_bound(c, by_x)
-            below[src[R[dst] > 0]] = True
-            ok = ~below[j] & ~amp[j] & ~c.cyclic[j]
-        else:
-            below[src[by_x[dst] > 0]] = True
-            ok = ~below[j]
-        if c.home is None:
-            ok &= ~(c.end_use[j] & (by_x[j] > 0))
-        out[cols] = ok
-    return out
-
-
 def single_cuts(c: Compiled, p: Params, nodes: np.ndarray, countries: Sequence[str | None],
                 fraction: float = 1.0, *, expand: sparse.csr_matrix | None = None,
                 to: str = "world", controls: bool = False) -> CutSpec:
@@ -386,7 +323,7 @@ def _choke_destinations(c: Compiled, expand: sparse.csr_matrix,
     if to == "world":
         return None, None
     if to == "all":
-        keys = [np.asarray(_members(c, expand, x) if x is not None else [], dtype=np.int64)
+        keys = [np.asarray(members(c, expand, x) if x is not None else [], dtype=np.int64)
                 for x in countries]
         return np.full(len(countries), engine.TO_ALL_BUT, dtype=np.int8), keys
     if to == "home":
@@ -522,18 +459,20 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
     k = len(nodes)
     names = ("immediate", "long_run", "dynamic", "no_stock", "month", "impact")
     out = {w: np.full(k, np.nan) for w in names}
+    ex = expand if expand is not None else sparse.identity(len(c.countries), format="csr")
+    plain = np.full(k, to == "world")
+    near = np.zeros(k, dtype=bool)
     if to == "all" and k:
-        plain = spared_nowhere(c, nodes, countries,
-                               expand if expand is not None else sparse.identity(
-                                   len(c.countries), format="csr"),
+        plain = spared_nowhere(c, nodes, countries, ex,
                                strict=held is not None and held.targeted)
-    else:
-        plain = np.full(k, to == "world")
-    for part, dest in ((np.flatnonzero(plain), "world"), (np.flatnonzero(~plain), to)):
+        if held is None:  # the cone kernel starts from full buffers
+            near = ~plain & spared_producers(c, p, nodes, countries, ex)[0]
+    for part, dest in ((np.flatnonzero(plain), "world"), (np.flatnonzero(near), "near"),
+                       (np.flatnonzero(~plain & ~near), to)):
         if not len(part):
             continue
         res = _choke_part(c, p, nodes[part], [countries[i] for i in part], horizon,
-                          what=what, expand=expand, held=held, month=month, to=dest,
+                          what=what, expand=ex, held=held, month=month, to=dest,
                           controls=controls, realised=realised)
         for w in names:
             out[w][part] = res[w]
@@ -543,10 +482,12 @@ def choke_losses(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str 
 
 
 def _choke_part(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str | None],
-                horizon: int, *, what: tuple[str, ...], expand: sparse.csr_matrix | None,
+                horizon: int, *, what: tuple[str, ...], expand: sparse.csr_matrix,
                 held: CutSpec | None, month: int | None, to: str, controls: bool,
                 realised: float | None) -> dict[str, np.ndarray]:
-    """:func:`choke_losses` of columns that all withhold from ``to``."""
+    """:func:`choke_losses` of columns that all withhold from ``to``; ``"near"``: stops to
+    all that the cone kernel runs as lost supplies with the key's producers spared
+    (:func:`spared_producers`), over destination classes where it would not pay."""
     k = len(nodes)
     out = {w: np.full(k, np.nan) for w in ("immediate", "long_run", "dynamic", "no_stock",
                                            "month", "impact")}
@@ -558,19 +499,32 @@ def _choke_part(c: Compiled, p: Params, nodes: np.ndarray, countries: list[str |
     size = columns_per_batch(c.n, k)
     p_no_stock = Params(**{**p.__dict__, "inventory": np.zeros_like(p.inventory),
                            "life": np.zeros_like(p.life)})  # no installed base either
-    spec = single_cuts(c, p, nodes, countries, expand=expand, to=to, controls=controls)
+    spared = spared_producers(c, p, nodes, countries, expand)[1] if to == "near" else None
+    spec = single_cuts(c, p, nodes, countries, expand=expand,
+                       to="world" if to == "near" else to, controls=controls)
     if held is not None:
         spec = in_every_column(spec, held)
+    classes = None  # the same stops over destination classes, made when needed
 
     def net(x: np.ndarray) -> np.ndarray:
         return x if realised is None else np.maximum(0.0, marginal(x, realised))
 
     for w in what:
-        if w in ("immediate", "long_run"):
-            out[w][:] = net(engine.static_loss(c, p, spec, mode=w, chunk=size))
+        q = p if w != "no_stock" else p_no_stock
+        static = w in ("immediate", "long_run")
+        res = None if spared is None else spared_losses(
+            c, q, spec, spared, mode=w if static else None,
+            months=None if static else months_read(horizon, month))
+        if res is None and spared is not None:
+            classes = classes or single_cuts(c, p, nodes, countries, expand=expand,
+                                             to="all", controls=controls)
+        run = spec if spared is None else classes
+        if static:
+            out[w][:] = net(res if res is not None else engine.static_loss(
+                c, p, run, mode=w, chunk=size))
             continue
-        loss = net(engine.dynamic(c, p if w == "dynamic" else p_no_stock, spec,
-                                  months_read(horizon, month), chunk=size).loss)
+        loss = net(res if res is not None else engine.dynamic(
+            c, q, run, months_read(horizon, month), chunk=size).loss)
         avg, at, impact = horizon_reading(loss, horizon, month)
         out[w][:] = avg
         if w == "dynamic":
