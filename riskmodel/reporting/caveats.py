@@ -61,7 +61,7 @@ def rho_caveat(measure: str, rho: float, support: Any, choke: Any) -> str:
     n, ts, tc = len(support), tied(support), tied(choke)
     text = (f"Caveat: the Spearman ρ of {measure} with the choke score ({rho:+.2f}) rests "
             f"on {n} node{'s' if n != 1 else ''}; {ts} of them share "
-            f"{'an' if measure[:1] in 'AEIOUaeiou' else 'a'} {measure} figure "
+            f"{'an' if measure.startswith(('R&D', *'aeiou')) else 'a'} {measure} figure "
             f"with another node, and {tc} a choke score.")
     few, most = n < FEW_POINTS, max(ts, tc) > n / 2
     if few or most:

@@ -144,7 +144,8 @@ def build(r: Computed, explain: Callable[[pd.DataFrame, str], str]) -> ReportDat
     _summary(sections["summary"], r, explain)
     ch = r.chain
     return ReportData(ch.name, ch.title, ch.description, [sections[s] for s, _ in SECTIONS],
-                      r.settings, graph=explorer_data(ch, r.scores, r.provenance))
+                      r.settings,
+                      graph=explorer_data(ch, choke_points_only(ch, r.scores), r.provenance))
 
 
 def _diagram(d: Section, r: Computed) -> None:

@@ -127,7 +127,7 @@ def test_no_baseline_gives_the_unrestricted_report(chain_file, tmp_path, capsys)
     assert main(["report", str(chain_file), "--out", str(out), "--format", "json", "--mc", "5",
                  "--no-baseline", "-q"]) == 0
     doc = json.loads((out / "shared.json").read_text(encoding="utf-8"))
-    assert len(doc["sections"]) == 10 and "restrictions" not in [s["id"] for s in
+    assert len(doc["sections"]) == 12 and "restrictions" not in [s["id"] for s in
                                                                   doc["sections"]]
     summary = " ".join(_section(doc, "summary")["paragraphs"])
     assert "restrictions in force, but they are ignored (--no-baseline)" in summary
