@@ -110,7 +110,7 @@ def add_caveats(data: ReportData, r: Any, choke: pd.DataFrame, sens: Any = None)
     :func:`~riskmodel.reporting.enduses.choke_points_only`) and the sensitivity
     (:class:`~riskmodel.reporting.sensitivity.SensitivityInfo`)."""
     by_id = {s.id: s for s in data.sections}
-    texts = {"policy": _policy(r), "uncertainty": _uncertainty(r),
+    texts = {"policy": _policy(r), "uncertainty": _uncertainty(r, choke),
              "choke_points": [_zeros(choke)], "provenance": [_estimates(r.provenance)],
              "sensitivity": _sensitivity(sens)}
     for sid, found in texts.items():
@@ -137,13 +137,14 @@ def _policy(r: Any) -> list[str]:
     return out
 
 
-def _uncertainty(r: Any) -> list[str]:
-    unc, draws = r.uncertainty, int(r.settings["monte_carlo"]["draws"])
+def _uncertainty(r: Any, choke: pd.DataFrame) -> list[str]:
+    draws = int(r.settings["monte_carlo"]["draws"])
+    unc = r.uncertainty[r.uncertainty.index.isin(choke.index)]  # end uses left out
     out = []
     if draws < FEW_DRAWS:
         out.append(f"Caveat: {draws} draws are few: each of P5 and P95 rests on about "
                    f"{max(1, round(draws * 0.05))} draw(s), so the intervals and P(top "
-                   f"{unc.attrs.get('top', 5)}) move from one seed to another; "
+                   f"{r.uncertainty.attrs.get('top', 5)}) move from one seed to another; "
                    f"{FEW_DRAWS} or more give steadier figures.")
     if "baseline" in unc and len(unc):
         zero = int((unc["baseline"].fillna(0.0) <= 0).sum())

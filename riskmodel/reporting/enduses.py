@@ -11,7 +11,7 @@ abroad, what a stop by its dominant foreign supplier costs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from riskmodel.model import Chain
 
 __all__ = ["END_USE_FORMATS", "END_USE_HEADERS", "choke_points_only", "end_use_table",
-           "end_uses"]
+           "end_uses", "hide_end_uses"]
 
 END_USE_HEADERS = {"value": "value", "value_share": "share of end-use value",
                    "import_share": "import share", "top_supplier": "top supplier",
@@ -85,3 +85,24 @@ def end_use_table(chain: Chain, scores: pd.DataFrame) -> pd.DataFrame:
     rows["choke_score"] = rows["choke_score"].where(foreign)
     rows.index.name = "end use"
     return rows.sort_values("value", ascending=False, kind="stable")
+
+
+def hide_end_uses(data: Any, chain: Chain) -> None:
+    """Leave the end uses out of the section "Uncertainty" of the report ``data``: its
+    table of ranks over the draws and the figure of rank intervals (the draws rank every
+    node; an end use, scored 0 unless bought abroad, sits at the bottom)."""
+    ends = set(end_uses(chain))
+    for section in data.sections:
+        if section.id != "uncertainty":
+            continue
+        for t in section.tables:
+            if t.name == "uncertainty":
+                attrs = dict(t.frame.attrs)
+                t.frame = t.frame.drop(index=[x for x in t.frame.index if x in ends])
+                t.frame.attrs = attrs
+        for f in section.figures:
+            if f.name == "rank_intervals" and f.args:
+                unc = f.args[0]
+                kept = unc.drop(index=[x for x in unc.index if x in ends])
+                kept.attrs = dict(unc.attrs)
+                f.args = (kept, *f.args[1:])

@@ -30,7 +30,7 @@ def finish(data: ReportData, r: Computed, work: Chain, sensitivity: Any,
     """
     from riskmodel.reporting.caveats import add_caveats
     from riskmodel.reporting.citations import present_sources
-    from riskmodel.reporting.enduses import choke_points_only
+    from riskmodel.reporting.enduses import choke_points_only, hide_end_uses
     from riskmodel.reporting.glossary import add_glossary
     from riskmodel.reporting.sensitivity import (
         add_sensitivity,
@@ -44,6 +44,7 @@ def finish(data: ReportData, r: Computed, work: Chain, sensitivity: Any,
     tick()
     data.settings["sensitivity"] = {"nodes": sens.nodes, "skipped": sens.skipped}
     add_sensitivity(data, sens, unc, r.scores)
+    hide_end_uses(data, r.chain)
     add_caveats(data, r, choke_points_only(r.chain, r.scores), sens)
     present_sources(data)
     add_glossary(data, r.chain)  # last: it lists the terms the other sections use

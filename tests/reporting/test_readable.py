@@ -248,3 +248,5 @@ def test_markdown_and_json_carry_the_new_sections(tmp_path):
         "choke score", "tornado", "horizon sweep"}
     assert [r["end use"] for r in sections["choke_points"]["tables"]["end_uses"]] == [
         "widget"]
+    # nor in the ranks over the draws
+    assert [r["node"] for r in sections["uncertainty"]["tables"]["uncertainty"]] == ["ore"]
