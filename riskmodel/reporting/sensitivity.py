@@ -32,7 +32,7 @@ __all__ = ["REPORT_MAX_RUNS", "SENSITIVITY_NODES", "SensitivityInfo", "add_sensi
 #: Top choke points the report tests by default.
 SENSITIVITY_NODES = 3
 #: Most rescorings the report's test may take (two per ranged number, one per horizon).
-REPORT_MAX_RUNS = 1000
+REPORT_MAX_RUNS = 500
 
 
 class SensitivityInfo:

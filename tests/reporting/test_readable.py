@@ -250,3 +250,15 @@ def test_markdown_and_json_carry_the_new_sections(tmp_path):
         "widget"]
     # nor in the ranks over the draws
     assert [r["node"] for r in sections["uncertainty"]["tables"]["uncertainty"]] == ["ore"]
+
+
+def test_sensitivity_over_the_report_budget_says_how_to_run_it(monkeypatch):
+    from riskmodel.reporting import sensitivity as section
+
+    monkeypatch.setattr(section, "REPORT_MAX_RUNS", 6)  # the stocked chain needs 2 + 5
+    data = collect(_stocked_chain(), mc=5, sensitivity=1)
+    text = " ".join(_section(data, "sensitivity").paragraphs)
+    assert text.startswith("The tornado and the horizon sweep were not run: sensitivity of "
+                           "1 node(s) needs 7 rescorings, more than max_runs=6")
+    assert "(a report runs at most 6); run it with rm.sensitivity(chain, nodes=['ore']" in text
+    assert data.settings["sensitivity"]["nodes"] == ["ore"]
