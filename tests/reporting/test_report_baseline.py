@@ -68,7 +68,7 @@ def test_the_section_lists_each_restriction_with_its_realised_loss(held) -> None
     doc = _doc(held)
     assert [s["title"] for s in doc["sections"]][:3] == [
         "Summary", "Restrictions in force", "Chain diagram"]
-    assert len(doc["sections"]) == 11
+    assert len(doc["sections"]) == 13
     sec = _section(doc, "restrictions")
     rows = {r["id"]: r for r in sec["tables"]["restrictions"]}
     assert list(rows) == ["kr_a", "kr_all"]
@@ -111,11 +111,12 @@ def test_html_and_markdown_carry_it_with_hostile_text_inert(chain_file, tmp_path
     assert "p. &lt;i&gt;3&lt;/i&gt;" in part and "<svg" not in part
     assert 'href="javascript' not in html
     assert '<a href="https://example.org/rule"' in part
-    assert "see sections 10 and 11" in html  # provenance and method moved down by one
+    # provenance and method moved down by one (and by "Sensitivity" before them)
+    assert "see sections 11 and 12" in html
     assert re.search(r"<th>scenario</th><th>plausibility</th><th>in force</th>"
                      r"<th>immediate</th>", html)
     md = held["md"].read_text(encoding="utf-8")
-    assert "## 2. Restrictions in force" in md and "## 11. Method and settings" in md
+    assert "## 2. Restrictions in force" in md and "## 12. Method and settings" in md
     assert ("| scenario | plausibility | in force | immediate | worst month after the cut |"
             in md)
     assert "<script" not in md and r"\[x\](javascript:alert(2))" in md  # no link
