@@ -52,6 +52,9 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     sp.add_argument("--timestamp", action="store_true",
                     help="record the time in the method section (SOURCE_DATE_EPOCH when "
                          "set); without it, reruns give identical files")
+    sp.add_argument("--sensitivity", type=int, default=None, metavar="N",
+                    help="top choke points the sensitivity section tests with a tornado "
+                         "and a horizon sweep (default 3; 0: none, the quickest report)")
     add_no_baseline(sp, "every figure as a further cut's")
     add_target(sp, repeat=True)
     add_cluster(sp, "the Monte Carlo draws and the cut-set search")
@@ -89,7 +92,8 @@ def cli_report(args: argparse.Namespace) -> int:
             paths = report(args.chain, args.out, formats=args.format or ("all",),
                            scenarios=args.scenario, mc=args.mc, seed=args.seed,
                            force=args.force, timestamp=getattr(args, "timestamp", False),
-                           baseline=baseline_arg(args), target=_targets(args), client=client)
+                           baseline=baseline_arg(args), target=_targets(args), client=client,
+                           sensitivity=getattr(args, "sensitivity", None))
     except (OutputError, FileExistsError, NotADirectoryError, PermissionError) as e:
         print(f"riskmodel: error: {e}", file=sys.stderr)
         return 1

@@ -5,9 +5,13 @@ self-contained HTML file (figures embedded, an explorable chain diagram, no netw
 requests), Markdown with its figures beside it as PNG files, and a JSON file of every
 table (for machines and for diffing). The sections:
 
-1. summary, 2. chain diagram, 3. choke points, 4. country leverage, 5. minimum cut
-sets, 6. standard scenarios, 7. policy alignment, 8. uncertainty, 9. data
-provenance, 10. method and settings. A chain with named targets (its ``targets:``,
+1. summary, 2. chain diagram, 3. choke points (end uses in their own table), 4.
+country leverage, 5. minimum cut sets, 6. standard scenarios, 7. policy alignment, 8.
+uncertainty, 9. sensitivity (the top choke points' tornado and horizon sweep, and a
+robustness verdict), 10. data provenance, 11. method and settings, 12. glossary (every
+indicator and abbreviation used, the chain's country codes, the method's sources).
+Where a statistic rests on few points, its section says so ("Caveat: ...").
+A chain with named targets (its ``targets:``,
 or ``target=``) gets "Targets" after "Choke points": each target's own choke points
 beside their end-use scores. A chain with restrictions in force (its
 ``baseline:``) gets "Restrictions in force" as section 2, and every other figure is
@@ -35,6 +39,11 @@ Modules
 - ``held``: the restrictions in force: the chain as the report reads it, their
   realised losses and their section;
 - ``targets``: the section "Targets", each named target's choke points;
+- ``enduses``: the choke ranking without the end uses, and the end uses' own table;
+- ``sensitivity``: the section "Sensitivity" (tornado, horizon sweep, verdicts);
+- ``caveats``: the caveats where a statistic rests on few points;
+- ``citations``: sources by title, author, year and link; the method's sources;
+- ``glossary``: the section "Glossary";
 - ``render``: the JSON renderer, the figures as PNG, and every file's bytes;
 - ``html``, ``md``: the HTML and Markdown renderers;
 - ``graph``, ``explore``: the HTML report's explorable chain diagram (its data, and
@@ -46,7 +55,7 @@ Examples
 >>> import json, tempfile, pathlib
 >>> import riskmodel as rm
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "bike"
->>> paths = rm.report("bicycle", out, formats=("json",), mc=10)
+>>> paths = rm.report("bicycle", out, formats=("json",), mc=10, sensitivity=0)
 >>> sorted(paths)
 ['dir', 'json']
 >>> doc = json.loads(paths["json"].read_text(encoding="utf-8"))
@@ -99,8 +108,8 @@ __all__ = ["CUTSET_COUNTRIES", "CUTSET_TARGETS", "DEFAULT_DRAWS", "FORMATS", "RE
 def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike[str] | None
            = None, *, formats: str | Sequence[str] = ("html", "md", "json"),
            scenarios: Iterable[Any] | None = None, mc: int | None = None, seed: int = 0,
-           force: bool = False, timestamp: bool = False, baseline: Any = None,
-           target: Any = None, client: Any = None) -> dict[str, Path]:
+           force: bool = False, timestamp: bool = False, baseline: Any = None, target: Any = None,
+           client: Any = None, sensitivity: int | None = None) -> dict[str, Path]:
     """Write a choke-point report of a chain; return the paths written.
 
     Parameters
@@ -132,6 +141,8 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         (:func:`~riskmodel.reporting.targets.report_targets`); the rest is end-use value.
     client : dask.distributed.Client or concurrent.futures.Executor, optional
         Runs the draws and the cut-set search as its tasks (:mod:`riskmodel.distributed`).
+    sensitivity : int, optional
+        Top choke points the section "Sensitivity" tests (tornado, horizon sweep): 3; 0 none.
 
     Returns
     -------
@@ -144,35 +155,49 @@ def report(chain_or_name: Chain | str | os.PathLike[str], out: str | os.PathLike
         ``out`` is a file, a symbolic link (without ``force``), one of the chain's own
         files or folders, or a non-empty folder that is not a report (without ``force``):
         a :class:`riskmodel.OutputError`, as are failed writes. NodeNotFoundError: a
-        ``target`` names no node (before anything is written).
+        ``target`` names no node; ArgumentError: ``sensitivity`` < 0 (before any write).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> import riskmodel as rm
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "robots"
-    >>> paths = rm.report("industrial_robots", out, formats="md", mc=10)
+    >>> paths = rm.report("industrial_robots", out, formats="md", mc=10, sensitivity=0)
     >>> paths["md"].name, sorted(p.name for p in (out / "figures").iterdir())[:2]
     ('industrial_robots.md', ['chain_diagram.png', 'choke_factors.png'])
-    >>> rm.report("bicycle", out, formats="json", mc=10)["json"].name  # replaces a report
+    >>> rm.report("bicycle", out, formats="json", mc=10,
+    ...           sensitivity=0)["json"].name  # replaces a report
     'bicycle.json'
     """
     from riskmodel._progress import Progress
-    from riskmodel.model import Chain, load
 
-    fmts = report_formats(formats)
-    chain = chain_or_name if isinstance(chain_or_name, Chain) else load(chain_or_name)
-    stem, inputs = safe_name(chain.name), chain_inputs(chain)
-    folder = Path(os.path.abspath(Path.cwd() / f"report_{stem}" if out is None else out))
-    report_targets(chain, target)  # a target naming no node fails before any write
+    fmts, chain, stem, inputs, folder = _prepared(chain_or_name, out, formats, target,
+                                                  sensitivity)
     when = report_time() if timestamp else None
     prepare_report_folder(folder, inputs, force)
-    with Progress(8 + CUTSET_TARGETS + 1, "report") as bar:
+    with Progress(9 + CUTSET_TARGETS + 1, "report") as bar:
         data = collect(chain, scenarios=scenarios, mc=mc, seed=seed, baseline=baseline,
-                       progress=lambda: bar.update(1), target=target, client=client)
+                       progress=lambda: bar.update(1), target=target, client=client,
+                       sensitivity=sensitivity)
         if when is not None:
             stamp(data, when)
         files, written = render_files(data, fmts, stem)
         write_report(folder, files, chain=data.chain, inputs=inputs, force=force)
         bar.update(bar.total)
     return {"dir": folder, **{k: folder / v for k, v in written.items()}}
+
+
+def _prepared(chain_or_name: Any, out: Any, formats: Any, target: Any, sensitivity: Any
+              ) -> tuple[tuple[str, ...], Chain, str, list[str], Path]:
+    """The report's formats, chain, file stem, input files and folder, the arguments
+    checked before any write (a target naming no node, a ``sensitivity`` below 0)."""
+    from riskmodel.model import Chain, load
+    from riskmodel.reporting.sensitivity import check_count
+
+    fmts = report_formats(formats)
+    chain = chain_or_name if isinstance(chain_or_name, Chain) else load(chain_or_name)
+    stem, inputs = safe_name(chain.name), chain_inputs(chain)
+    folder = Path(os.path.abspath(Path.cwd() / f"report_{stem}" if out is None else out))
+    report_targets(chain, target)
+    check_count(sensitivity)
+    return fmts, chain, stem, inputs, folder

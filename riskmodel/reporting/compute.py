@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmodel._version import __version__
+from riskmodel.reporting.reader import finish
 
 if TYPE_CHECKING:  # heavy modules load on use, so that ``riskmodel --help`` stays instant
     import pandas as pd
@@ -166,8 +167,8 @@ def _settings(chain: Chain, scores: pd.DataFrame, picked: list[Any],
 
 
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
-            seed: int = 0, progress: Callable[[], None] | None = None,
-            baseline: Any = None, target: Any = None, client: Any = None) -> ReportData:
+            seed: int = 0, progress: Callable[[], None] | None = None, baseline: Any = None,
+            target: Any = None, client: Any = None, sensitivity: int | None = None) -> ReportData:
     """Compute every table, text and figure input of the report (no rendering).
 
     Parameters
@@ -181,7 +182,7 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     seed : int
         Seed of the draws (recorded in the report).
     progress : callable, optional
-        Called once per step (17 steps and one per cut-set target), for a progress bar.
+        Called once per step (8 steps and one per cut-set target), for a progress bar.
     baseline : None, False or list of Restriction
         The restrictions in force the report takes (docs/model.md §1.5): None, the
         chain's own; False, none (the unrestricted report); or a list of
@@ -192,13 +193,15 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         (:func:`riskmodel.reporting.targets.report_targets`; none at all: no section).
     client : dask.distributed.Client or concurrent.futures.Executor, optional
         Runs the draws and the cut-set search as its tasks (the same numbers).
+    sensitivity : int, optional
+        Top choke points the section "Sensitivity" tests (tornado, horizon sweep): 3; 0 none.
 
     Examples
     --------
     >>> import riskmodel as rm
-    >>> data = collect(rm.load("bicycle"), mc=10)
-    >>> [s.title for s in data.sections][-2:]
-    ['Data provenance', 'Method and settings']
+    >>> data = collect(rm.load("bicycle"), mc=10, sensitivity=1)
+    >>> [s.title for s in data.sections][-4:]
+    ['Sensitivity', 'Data provenance', 'Method and settings', 'Glossary']
     >>> data.sections[2].tables[0].frame.index[0]
     'drivetrain'
     """
@@ -237,11 +240,11 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
         "targets": {t.name: list(t.nodes) for t, _ in targeted},
         "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
                      "ignored": held.ignored}}
-    data = build(Computed(chain, scores, lev, cs, cs_settings, results, pa, unc, prov,
-                          settings, held), explain)
+    data = build(computed := Computed(chain, scores, lev, cs, cs_settings, results, pa, unc,
+                                      prov, settings, held), explain)
     add_held(data, held)
     add_targets(data, targeted, scores)
-    tick()
+    finish(data, computed, work, sensitivity, tick)  # sensitivity, caveats, glossary
     return data
 
 

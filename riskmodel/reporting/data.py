@@ -19,6 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskmodel.reporting.enduses import (
+    END_USE_FORMATS,
+    END_USE_HEADERS,
+    choke_points_only,
+    end_use_table,
+)
 from riskmodel.reporting.graph import explorer_data
 from riskmodel.reporting.plausibility import (
     by_plausibility,
@@ -166,7 +172,8 @@ def build(r: Computed, explain: Callable[[pd.DataFrame, str], str]) -> ReportDat
     _summary(sections["summary"], r, explain)
     ch = r.chain
     return ReportData(ch.name, ch.title, ch.description, [sections[s] for s, _ in SECTIONS],
-                      r.settings, graph=explorer_data(ch, r.scores, r.provenance))
+                      r.settings,
+                      graph=explorer_data(ch, choke_points_only(ch, r.scores), r.provenance))
 
 
 def _diagram(d: Section, r: Computed) -> None:
@@ -216,7 +223,7 @@ SCORE_HEADERS = {
 
 def _choke_points(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str], str]
                   ) -> None:
-    scores = r.scores
+    scores = choke_points_only(r.chain, r.scores)  # end uses go to their own table
     h = int(scores.attrs.get("horizon", 12))
     d.paragraphs.append(
         f"The choke score of a node is the share of end-use value lost over {h} months "
@@ -239,6 +246,10 @@ def _choke_points(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str]
               f"Top {TOP_ROWS} of {len(scores)} shown; the JSON has every node and "
               "indicator." if len(scores) > TOP_ROWS else "The JSON has every indicator.")))
     d.bullets += [explain(scores, node) for node in scores.index[:10]]
+    d.tables.append(Table("end_uses", "End uses (what the loss is measured on; not ranked)",
+                          end_use_table(r.chain, r.scores), list(END_USE_HEADERS),
+                          formats=END_USE_FORMATS,
+                          headers=END_USE_HEADERS, index_note="label"))
 
 
 def _leverage(d: Section, r: Computed) -> None:
@@ -511,8 +522,9 @@ def _summary(d: Section, r: Computed, explain: Callable[[pd.DataFrame, str], str
         f"{_perspective(chain.perspective)} perspective. A node's choke score is the share of "
         f"end-use value lost over {h} months when its dominant foreign controlling country "
         "stops it to all destinations. The top choke points:")
-    top = scores[scores["choke_score"].fillna(0) > 0].head(3)
-    d.bullets += [explain(scores, node) for node in top.index]
+    ranked = choke_points_only(chain, scores)
+    top = ranked[ranked["choke_score"].fillna(0) > 0].head(3)
+    d.bullets += [explain(ranked, node) for node in top.index]
     if top.empty:
         d.bullets.append(f"No single-supplier cut costs any end-use value by month {h}: the "
                          "chain has no choke point by this measure.")

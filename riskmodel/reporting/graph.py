@@ -115,7 +115,8 @@ def explorer_data(chain: Chain, scores: pd.DataFrame, prov: pd.DataFrame, *,
     ----------
     chain : Chain
     scores : DataFrame
-        :func:`riskmodel.score` of the chain.
+        :func:`riskmodel.score` of the chain (the report gives it without the end uses,
+        which then show no rank: "rank k of n" counts the nodes ranked).
     prov : DataFrame
         :func:`riskmodel.provenance.provenance` of the chain.
     max_nodes : int, optional
@@ -169,7 +170,7 @@ def explorer_data(chain: Chain, scores: pd.DataFrame, prov: pd.DataFrame, *,
             "stage_fill": stage_colour(stages[stage_of[i]], stages),
             "size": round(16 + 26 * math.sqrt(v / vtop), 1) if vtop > 0 and v > 0 else 16,
             "rank": None if _missing(rank.iloc[i]) else int(rank.iloc[i]),
-            "facts": _facts(row, c.n, horizon, v, chain.currency or ""),
+            "facts": _facts(row, int(rank.notna().sum()), horizon, v, chain.currency or ""),
             "sources": by_node.get(key, [])})
     essential = np.asarray(c.edge_essential, dtype=bool)
     edges = [{"from": int(u), "to": int(v), "essential": bool(e),

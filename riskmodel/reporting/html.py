@@ -177,10 +177,10 @@ def _table(t: Table) -> str:
 
 
 def _cell_html(v: str | tuple[str, str], column: str) -> str:
-    """A text cell; an http(s) address in a ``url`` column becomes a link."""
+    """A text cell; an http(s) address in a ``url`` or ``link`` column becomes a link."""
     if isinstance(v, tuple):
         return f'{esc(v[0])}<span class="sub">{esc(v[1])}</span>'
-    if column == "url" and v:
+    if column in ("url", "link") and v:
         parts = urlsplit(v)
         if parts.scheme in ("http", "https") and parts.netloc:
             return (f'<a href="{esc(v)}" rel="noopener noreferrer nofollow">{esc(v)}</a>')

@@ -6,7 +6,7 @@ policy alignment and uncertainty (see docs/model.md §2).
 - classic indicators (docs/model.md §2.1): ``import_share`` (1 − home share; NaN in a
   global view), ``top_supplier``/``top_share``,
   ``top_foreign_supplier``/``top_foreign_share``, ``hhi`` of the supplier shares and
-  ``hhi_flag`` (above the EC's 0.4 threshold for a strategic dependency),
+  ``hhi_flag`` (above 0.4, riskmodel's threshold for concentrated supply: ``HHI_THRESHOLD``),
   ``countries_to_75`` (countries needed to reach 75% of supply, the ETO/CSET metric;
   NaN when the named suppliers never reach it), ``betweenness`` (reference only;
   sampled on large chains, see ``.attrs``);
@@ -77,6 +77,7 @@ from riskmodel.scoring.indicators import (
     BETWEENNESS_EXACT,
     BETWEENNESS_SOURCES,
     EC_HHI_THRESHOLD,
+    HHI_THRESHOLD,
     classic_indicators,
 )
 from riskmodel.scoring.intervals import score_uncertainty
@@ -89,6 +90,7 @@ __all__ = [
     "BETWEENNESS_EXACT",
     "BETWEENNESS_SOURCES",
     "EC_HHI_THRESHOLD",
+    "HHI_THRESHOLD",
     "SCORE_WORK",
     "SUPPORT",
     "PolicyAlignment",

@@ -17,6 +17,7 @@ from riskmodel.model import Chain
 from riskmodel.scoring.absorbers import explain_absorbers
 from riskmodel.scoring.choke import ordinal, score
 from riskmodel.scoring.horizon import HORIZON
+from riskmodel.scoring.indicators import HHI_THRESHOLD
 
 __all__ = ["explain"]
 
@@ -105,7 +106,9 @@ def _explained(scores: pd.DataFrame, node: str) -> str:
              + ("the home" if scores.attrs.get("to") == "home" else "all destinations")
              + f" costs {r['choke_score']:.0%} of end-use value on average over {h} "
              f"months{_timing(r, scores.attrs.get('month', h))}"]
-    conc = f"HHI {r['hhi']:.2f}" + (", above the EC's 0.4 threshold" if r["hhi_flag"] else "")
+    conc = f"HHI {r['hhi']:.2f}" + (f": flagged as concentrated, above riskmodel's "
+                                     f"threshold of {HHI_THRESHOLD:g}" if r["hhi_flag"]
+                                     else "")
     parts.append(f"{r['exposure']:.0%} of its supply comes from {r['cut_country']} ({conc})")
     if r["choke_immediate"] > 0:
         parts.append(f"At once the cut removes {r['choke_immediate']:.0%} of end-use value "

@@ -9,11 +9,17 @@ import pandas as pd
 from riskmodel import engine
 from riskmodel.model import Chain, Compiled
 
-__all__ = ["BETWEENNESS_EXACT", "BETWEENNESS_SOURCES", "EC_HHI_THRESHOLD", "classic_indicators",
-           "node_betweenness"]
+__all__ = ["BETWEENNESS_EXACT", "BETWEENNESS_SOURCES", "EC_HHI_THRESHOLD", "HHI_THRESHOLD",
+           "classic_indicators", "node_betweenness"]
 
-#: The European Commission's HHI threshold for a strategic dependency.
-EC_HHI_THRESHOLD = 0.4
+#: The HHI above which a node's supply is flagged as concentrated (``hhi_flag``):
+#: riskmodel's threshold. CEPII's GeoDep import-dependency screen uses the same value
+#: for a concentrated product (:data:`riskmodel.sources.references.REFERENCES`,
+#: ``cepii_geodep_2024``, quoted there); no European Commission text stating it was
+#: found, so none is cited.
+HHI_THRESHOLD = 0.4
+#: The former name of :data:`HHI_THRESHOLD` (kept for code that imports it).
+EC_HHI_THRESHOLD = HHI_THRESHOLD
 
 
 def classic_indicators(c: Compiled) -> pd.DataFrame:
@@ -87,7 +93,7 @@ def classic_indicators(c: Compiled) -> pd.DataFrame:
     return pd.DataFrame({
         "import_share": import_share, "top_supplier": top_sup, "top_share": top_share,
         "top_foreign_supplier": tf_sup, "top_foreign_share": tf_share, "hhi": hhi,
-        "hhi_flag": hhi > EC_HHI_THRESHOLD, "countries_to_75": c75,
+        "hhi_flag": hhi > HHI_THRESHOLD, "countries_to_75": c75,
     }, index=pd.Index(c.ids, name="node"))
 
 

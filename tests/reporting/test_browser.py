@@ -233,7 +233,7 @@ def _click_node(browser: Browser, node_id: str) -> None:
 
 
 def _check_page(browser: Browser, html: Path, *, explorable: bool = True,
-                sections: int = 10) -> dict[str, Any]:
+                sections: int = 12) -> dict[str, Any]:
     browser.open(html)
     assert browser.errors() == []
     outside = [u for u in browser.requests() if not re.match(r"(file|data):", u)]
@@ -257,12 +257,49 @@ def _check_page(browser: Browser, html: Path, *, explorable: bool = True,
     return state
 
 
+def _check_reader_sections(browser: Browser, state: dict[str, Any]) -> None:
+    """The sections and tables that make the robot report one a reader can follow."""
+    titles = [t.split(". ", 1)[1] for t in state["sections"]]
+    assert titles[-5:] == ["Uncertainty", "Sensitivity", "Data provenance",
+                           "Method and settings", "Glossary"]
+
+    def section_text(sid: str) -> str:
+        return browser.evaluate(f"document.getElementById({json.dumps(sid)}).innerText")
+
+    sens = section_text("sensitivity")
+    assert "Robustness of the top choke points" in sens and "Choke score by horizon" in sens
+    assert "The biggest swings" in sens and "reduction_gears: robust: ranks" in sens
+    glossary = section_text("glossary")
+    for term in ("HHI", "Spearman ρ", "P(top k)", "tornado", "realised loss", "marginal"):
+        assert f"\n{term}\t" in glossary, term
+    assert "riskmodel's threshold" in glossary and "European Commission" not in state["text"]
+    assert "ROW\tRest of world" in glossary and "EU\tEurope" in glossary
+    # the caveats: ρ over 8 nodes, 7 tied; a stage point from one node
+    policy = section_text("policy")
+    assert "rests on 8 nodes; 7 of them share a subsidy intensity figure" in policy
+    assert "one node's figures" in policy
+    choke = section_text("choke_points")
+    assert "End uses (what the loss is measured on; not ranked)" in choke
+    ranking = browser.evaluate("""[...document.querySelectorAll('#choke_points table')][0]
+        .innerText""")
+    assert "automotive" not in ranking and "reduction_gears" in ranking
+    # sources by title, year and link, no internal file names; links are plain anchors
+    prov = section_text("provenance")
+    assert "003_c58473dc50c16cb9.txt" not in prov and "jst2025" not in prov
+    assert browser.evaluate("""document.querySelectorAll('#provenance a[href^="https://"]')
+        .length""") == 8
+    assert browser.evaluate("""document.querySelectorAll(
+        '#glossary a[href^="https://cepii.fr/"]').length""") == 1
+
+
 @pytest.mark.slow
 def test_robot_report_in_chromium(browser, tmp_path):
-    paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20)
+    paths = rm.report("industrial_robots", tmp_path / "robots", formats="html", mc=20,
+                      sensitivity=1)
     # the chain lists restrictions in force (Wassenaar machine-tool licensing) and declares
-    # a named target (robot_output): 12 sections
-    state = _check_page(browser, paths["html"], sections=12)
+    # a named target (robot_output): 14 sections
+    state = _check_page(browser, paths["html"], sections=14)
+    _check_reader_sections(browser, state)
     assert state["images"] == 8  # the chain diagram is the explorable one
     assert "reduction_gears" in state["text"]
     assert browser.evaluate("window.riskmodelDiagram.cy.nodes().not('.stage').length") == 23
@@ -272,7 +309,8 @@ def test_robot_report_in_chromium(browser, tmp_path):
                             ).startswith("1 node found")
     details = _details(browser)
     assert "Reduction gears" in details and "16.9%" in details  # its 24-month choke score
-    assert "rank\n1 of 23" in details and "cut by\nJP" in details
+    # ranked among the 17 nodes that are not end uses (those are not choke points)
+    assert "rank\n1 of 17" in details and "cut by\nJP" in details
     # a click on another node shows its scores and the sources of its values
     _click_node(browser, "semiconductors")
     details = _details(browser)
@@ -313,7 +351,7 @@ def test_report_with_restrictions_in_force_in_chromium(browser, hostile_chain, t
         rm.Cut("JP", nodes=("gears",)), "jp_gears", since="2023-07", source="s",
         ref="<img src=x onerror=window.__pwned=8>", title="<script>window.__pwned=9</script>")]
     paths = rm.report(hostile_chain, tmp_path / "held", formats="html", mc=10)
-    state = _check_page(browser, paths["html"], sections=11)
+    state = _check_page(browser, paths["html"], sections=13)
     assert state["sections"][1] == "2. Restrictions in force"
     assert "<script>window.__pwned=9</script>" in state["text"]  # shown as text
     assert "what each further cut adds on top of the restrictions in force" in state["text"]
@@ -325,7 +363,7 @@ def test_report_with_targets_in_chromium(browser, hostile_chain, tmp_path):
     section after "Choke points"; the hostile labels in its table stay text."""
     hostile_chain.targets = {"arm_supply": ["arms"]}
     paths = rm.report(hostile_chain, tmp_path / "targets", formats="html", mc=10)
-    state = _check_page(browser, paths["html"], sections=11)
+    state = _check_page(browser, paths["html"], sections=13)
     assert state["sections"][3] == "4. Targets"
     assert "Choke points of arm_supply" in state["text"]
     assert "arm_supply (arms): its top choke point is" in state["text"]

@@ -68,7 +68,7 @@ def test_the_section_lists_each_restriction_with_its_realised_loss(held) -> None
     doc = _doc(held)
     assert [s["title"] for s in doc["sections"]][:3] == [
         "Summary", "Restrictions in force", "Chain diagram"]
-    assert len(doc["sections"]) == 11
+    assert len(doc["sections"]) == 13
     sec = _section(doc, "restrictions")
     rows = {r["id"]: r for r in sec["tables"]["restrictions"]}
     assert list(rows) == ["kr_a", "kr_all"]
@@ -111,11 +111,12 @@ def test_html_and_markdown_carry_it_with_hostile_text_inert(chain_file, tmp_path
     assert "p. &lt;i&gt;3&lt;/i&gt;" in part and "<svg" not in part
     assert 'href="javascript' not in html
     assert '<a href="https://example.org/rule"' in part
-    assert "see sections 10 and 11" in html  # provenance and method moved down by one
+    # provenance and method moved down by one (and by "Sensitivity" before them)
+    assert "see sections 11 and 12" in html
     assert re.search(r"<th>scenario</th><th>plausibility</th><th>in force</th>"
                      r"<th>immediate</th>", html)
     md = held["md"].read_text(encoding="utf-8")
-    assert "## 2. Restrictions in force" in md and "## 11. Method and settings" in md
+    assert "## 2. Restrictions in force" in md and "## 12. Method and settings" in md
     assert ("| scenario | plausibility | in force | immediate | worst month after the cut |"
             in md)
     assert "<script" not in md and r"\[x\](javascript:alert(2))" in md  # no link
@@ -127,7 +128,7 @@ def test_no_baseline_gives_the_unrestricted_report(chain_file, tmp_path, capsys)
     assert main(["report", str(chain_file), "--out", str(out), "--format", "json", "--mc", "5",
                  "--no-baseline", "-q"]) == 0
     doc = json.loads((out / "shared.json").read_text(encoding="utf-8"))
-    assert len(doc["sections"]) == 10 and "restrictions" not in [s["id"] for s in
+    assert len(doc["sections"]) == 12 and "restrictions" not in [s["id"] for s in
                                                                   doc["sections"]]
     summary = " ".join(_section(doc, "summary")["paragraphs"])
     assert "restrictions in force, but they are ignored (--no-baseline)" in summary

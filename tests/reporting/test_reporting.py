@@ -16,10 +16,11 @@ import riskmodel as rm
 from riskmodel import reporting
 from riskmodel._errors import ScenarioError
 from riskmodel.cli.report import add_report_parser
+from riskmodel.reporting.enduses import choke_points_only, end_use_table
 
 SECTION_TITLES = ["Summary", "Chain diagram", "Choke points", "Country leverage",
                   "Minimum cut sets", "Standard scenarios", "Policy alignment", "Uncertainty",
-                  "Data provenance", "Method and settings"]
+                  "Sensitivity", "Data provenance", "Method and settings", "Glossary"]
 #: the robot chain lists restrictions in force (chains/industrial_robots.yaml `baseline:`),
 #: so its report has the section on them after the summary, and declares a named target
 #: (`targets:` robot_output), so it has the section "Targets" after the choke points
@@ -141,11 +142,16 @@ def test_json_tables_equal_the_scoring_api(robots):
     chain = rm.load("industrial_robots")
     scores = rm.score(chain)
     assert [s["title"] for s in doc["sections"]] == ROBOT_TITLES
-    _assert_frame_equal_json(_table(doc, "choke_points", "choke_points"), scores, "node")
+    _assert_frame_equal_json(_table(doc, "choke_points", "choke_points"),
+                             choke_points_only(chain, scores), "node")
+    _assert_frame_equal_json(_table(doc, "choke_points", "end_uses"),
+                             end_use_table(chain, scores), "end use")
     _assert_frame_equal_json(_table(doc, "leverage", "leverage"), rm.leverage(chain),
                              "country")
     unc = rm.score_uncertainty(chain, draws=20, seed=3, scores=scores)
-    _assert_frame_equal_json(_table(doc, "uncertainty", "uncertainty"), unc, "node")
+    ends = list(chain.compiled.ids[chain.compiled.end_use])  # not ranked as choke points
+    _assert_frame_equal_json(_table(doc, "uncertainty", "uncertainty"), unc.drop(index=ends),
+                             "node")
     pa = rm.policy_alignment(chain, scores)
     _assert_frame_equal_json(_table(doc, "policy", "support_by_stage"), pa.by_stage, "stage")
     res = rm.simulate(chain, chain.scenarios[0]["id"])
@@ -168,7 +174,8 @@ def test_summary_explains_the_top_choke_points(robots):
     chain = rm.load("industrial_robots")
     scores = rm.score(chain)
     summary = doc["sections"][0]
-    assert summary["bullets"] == [rm.explain(scores, n) for n in scores.index[:3]]
+    ranked = choke_points_only(chain, scores)  # end uses are not choke points
+    assert summary["bullets"] == [rm.explain(ranked, n) for n in ranked.index[:3]]
     assert any(p.startswith("Country leverage: if JP cut everything")
                for p in summary["paragraphs"])
 
@@ -218,7 +225,7 @@ def test_html_is_self_contained(robots):
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="application/json" id="rm-graph">', "<script>", "<script>"]
     assert "<link" not in html
-    assert html.count("<section ") == len(ROBOT_TITLES) == 12
+    assert html.count("<section ") == len(ROBOT_TITLES) == 14
 
 
 # ---------------------------------------------------------------------------
@@ -307,7 +314,7 @@ def test_hostile_chain_name_is_refused_before_anything_is_written(hostile, tmp_p
                      sources=hostile.sources)
     before = set(tmp_path.parent.iterdir())
     with pytest.raises(rm.ChainValidationError, match="the chain name is not a slug"):
-        rm.report(chain, tmp_path / "rep", mc=5)
+        rm.report(chain, tmp_path / "rep", mc=5, sensitivity=0)
     assert set(tmp_path.parent.iterdir()) == before
     assert set(tmp_path.iterdir()) == {tmp_path / "hostile.yaml"}
     assert reporting.safe_name(chain.name) == "etc_passwd_x"
@@ -329,9 +336,9 @@ def test_refuses_a_non_empty_folder_that_is_not_a_report(tmp_path):
     out.mkdir()
     (out / "thesis.tex").write_text("precious", encoding="utf-8")
     with pytest.raises(FileExistsError, match=r"not a riskmodel report.*--force"):
-        rm.report("bicycle", out, formats="json", mc=5)
+        rm.report("bicycle", out, formats="json", mc=5, sensitivity=0)
     assert [p.name for p in out.iterdir()] == ["thesis.tex"]
-    paths = rm.report("bicycle", out, formats="json", mc=5, force=True)
+    paths = rm.report("bicycle", out, formats="json", mc=5, force=True, sensitivity=0)
     # force adds the report's files; it never deletes the user's
     assert {p.name for p in out.iterdir()} == {"bicycle.json", reporting.REPORT_MARKER,
                                               "thesis.tex"}
@@ -343,21 +350,21 @@ def test_refuses_a_file(tmp_path):
     out = tmp_path / "afile"
     out.write_text("x", encoding="utf-8")
     with pytest.raises(FileExistsError, match="not a folder"):
-        rm.report("bicycle", out, formats="json", mc=5, force=True)
+        rm.report("bicycle", out, formats="json", mc=5, force=True, sensitivity=0)
 
 
 def test_an_empty_folder_is_fine(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    assert rm.report("bicycle", out, formats="json", mc=5)["json"].is_file()
+    assert rm.report("bicycle", out, formats="json", mc=5, sensitivity=0)["json"].is_file()
 
 
 @pytest.mark.slow
 def test_a_previous_report_is_replaced(tmp_path):
     out = tmp_path / "rep"
-    rm.report("bicycle", out, formats=("json", "md"), mc=5)
+    rm.report("bicycle", out, formats=("json", "md"), mc=5, sensitivity=0)
     assert (out / "figures").is_dir()
-    rm.report("bicycle", out, formats="json", mc=5)
+    rm.report("bicycle", out, formats="json", mc=5, sensitivity=0)
     assert {p.name for p in out.iterdir()} == {"bicycle.json", reporting.REPORT_MARKER}
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # no temporary folder left
 
@@ -372,7 +379,7 @@ def test_a_failure_mid_write_leaves_no_partial_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(md, "render_md", boom)
     out = tmp_path / "rep"
     with pytest.raises(RuntimeError, match="renderer failed"):
-        rm.report("bicycle", out, formats=("json", "md", "html"), mc=5)
+        rm.report("bicycle", out, formats=("json", "md", "html"), mc=5, sensitivity=0)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -380,11 +387,11 @@ def test_a_failure_keeps_the_previous_report(tmp_path, monkeypatch):
     import riskmodel.reporting.render as render
 
     out = tmp_path / "rep"
-    rm.report("bicycle", out, formats="json", mc=5)
+    rm.report("bicycle", out, formats="json", mc=5, sensitivity=0)
     before = (out / "bicycle.json").read_bytes()
     monkeypatch.setattr(render, "render_json", lambda data: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        rm.report("bicycle", out, formats="json", mc=5)
+        rm.report("bicycle", out, formats="json", mc=5, sensitivity=0)
     assert (out / "bicycle.json").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["rep"]
 
@@ -452,21 +459,26 @@ def test_cli_usage_errors_exit_2(capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["bicycle", "semiconductors", "generative_ai"])
 def test_builtin_chains(name, tmp_path):
-    paths = rm.report(name, tmp_path / name, formats=("html", "json"), mc=5)
+    paths = rm.report(name, tmp_path / name, formats=("html", "json"), mc=5, sensitivity=0)
     assert paths["html"].stat().st_size < FIVE_MB
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     chain = rm.load(name)
     # a chain with restrictions in force has the section "Restrictions in force" too, and
     # a chain with named targets (`targets:`) the section "Targets"
-    assert len(doc["sections"]) == 10 + bool(chain.baseline) + bool(chain.targets)
+    assert len(doc["sections"]) == 12 + bool(chain.baseline) + bool(chain.targets)
     assert ("targets" in [s["id"] for s in doc["sections"]]) == bool(chain.targets)
     assert ("restrictions" in [s["id"] for s in doc["sections"]]) == bool(chain.baseline)
-    assert len(_table(doc, "choke_points", "choke_points")) == len(chain)
+    # end uses in their own table, not in the ranking
+    end = set(chain.compiled.ids[chain.compiled.end_use])
+    assert {r["node"] for r in _table(doc, "choke_points", "choke_points")} == set(
+        chain.compiled.ids) - end
+    assert {r["end use"] for r in _table(doc, "choke_points", "end_uses")} == end
 
 
 @pytest.mark.slow
 def test_combined_view_hashes_every_member_file(tmp_path):
-    paths = rm.report("combined", tmp_path / "c", formats=("html", "json"), mc=5)
+    paths = rm.report("combined", tmp_path / "c", formats=("html", "json"), mc=5,
+                      sensitivity=0)
     assert paths["html"].stat().st_size < FIVE_MB
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     files = [f["file"] for f in doc["settings"]["chain_files"]]
@@ -480,13 +492,15 @@ def test_combined_view_hashes_every_member_file(tmp_path):
 def test_user_file_and_edited_chain(tmp_path, valid_yaml):
     path = tmp_path / "tiny.yaml"
     path.write_text(valid_yaml, encoding="utf-8")
-    paths = rm.report(str(path), tmp_path / "r", formats=("html", "json"), mc=5)
+    paths = rm.report(str(path), tmp_path / "r", formats=("html", "json"), mc=5,
+                      sensitivity=0)
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert doc["settings"]["chain_files"][0]["sha256"] == hashlib.sha256(
         path.read_bytes()).hexdigest()
     chain = rm.load(path)
     chain.graph.nodes["gears"]["substitutability"] = 0.9  # an edited assumption
-    doc2 = json.loads(rm.report(chain, tmp_path / "r2", formats="json", mc=5)["json"]
+    doc2 = json.loads(rm.report(chain, tmp_path / "r2", formats="json", mc=5,
+                                sensitivity=0)["json"]
                       .read_text(encoding="utf-8"))
     assert doc2["settings"]["chain_data_sha256"] != doc["settings"]["chain_data_sha256"]
 
@@ -502,7 +516,7 @@ def test_chain_without_scenarios_or_support(tmp_path):
     paths = rm.report(chain, tmp_path / "s", mc=5)
     md = paths["md"].read_text(encoding="utf-8")
     assert "defines no standard scenarios" in md
-    assert len(re.findall(r"^## \d+\. ", md, flags=re.M)) == 10
+    assert len(re.findall(r"^## \d+\. ", md, flags=re.M)) == 12
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert doc["chain"] == "steel" and doc["settings"]["scenarios"] == []
     # the JSON report has the markdown's sections and says the same things

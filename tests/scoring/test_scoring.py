@@ -96,7 +96,8 @@ def test_decomposition_adds_up_and_explains() -> None:
     assert text.startswith("drivetrain ranks 1st of 13: a full stop by JP to all "
                            "destinations costs 49% of end-use value on average over 24 "
                            "months (felt from month 4; 56% in month 24).")
-    assert "70% of its supply comes from JP (HHI 0.53, above the EC's 0.4 threshold)" in text
+    assert ("70% of its supply comes from JP (HHI 0.53: flagged as concentrated, above "
+            "riskmodel's threshold of 0.4)") in text
     assert "substitution (up to 20% of the lost supply, ramping over 18 months) gives back 8%"\
         in text
     assert "2 end-use products cannot be made at all without it (bicycles, e_bikes)" in text
