@@ -68,6 +68,19 @@ class Plan:
     def levels(self) -> tuple[LevelPlan, ...]:
         return _level_plans(self.compiled, self)
 
+    @functools.cached_property
+    def in_order(self) -> np.ndarray:
+        """``0 … m − 1``: the kernels' input numbers when the coefficients they read are
+        already in input order (:meth:`~riskmodel.engine.params.Params.edge_coef`)."""
+        return np.arange(self.m, dtype=np.int64)
+
+    @functools.cached_property
+    def level_inputs(self) -> np.ndarray:
+        """The number of inputs of each level's nodes."""
+        per_node = np.diff(self.eptr)[self.order]
+        return np.add.reduceat(per_node, self.level_ptr[:-1]) if self.n else \
+            np.zeros(0, dtype=np.int64)
+
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
 

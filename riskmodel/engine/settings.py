@@ -13,6 +13,10 @@ MAX_ITER = 100_000
 #: Sweeps of a cycle before it is solved exactly by policy iteration
 #: (:mod:`riskmodel.engine.cycles`; sweeping goes on if that fails).
 CYCLE_SWEEPS = 40
+#: Sweeps of a cycle across destination classes by the column-block kernel (in place, in
+#: the level's order) before the numpy backend solves the chain exactly
+#: (:mod:`riskmodel.engine.classcycles`, which takes one scenario at a time).
+CLASS_CYCLE_SWEEPS = 200
 #: Policy-iteration rounds on a cycle before going back to sweeps.
 POLICY_ROUNDS = 100
 #: Largest part of a cycle (a strongly connected set of one policy's inputs that is not
@@ -23,6 +27,17 @@ DENSE_MAX = 2000
 BACKEND = "auto"
 #: Work (edges × columns) from which ``auto`` uses the compiled kernel.
 NUMBA_MIN_WORK = 200_000
+#: Inputs of one level (one column) from which the one-column kernel shares the level
+#: among threads; a narrower level runs on the calling thread. Threads meet at the end
+#: of every level they share, and on this project's 2-core machine one thread was faster
+#: than two at every size measured (10^5 and 10^6 nodes, levels of up to 2 million
+#: inputs; benchmarks/README.md, "Threads"), so only wider levels are shared.
+PARALLEL_LEVEL_INPUTS = 4_000_000
+#: Work (inputs and nodes × columns) a column block of the column-block kernel must have
+#: before a further block runs on another thread. Blocks do not meet until the end, so a
+#: block pays for its thread when it takes much longer than waking one (tens of
+#: microseconds on a quiet machine; at ~10 ns a unit this is ~5 ms).
+BLOCK_MIN_WORK = 500_000
 #: Cut nodes per column up to which ``auto`` tries the cone kernel (:mod:`.cone`) ...
 CONE_MAX_CUTS = 4.0
 #: ... and the share of the column-block kernel's input reads it may make before giving
