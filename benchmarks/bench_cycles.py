@@ -98,7 +98,7 @@ def reversed_chain(n: int, share: float, seed: int = 1) -> rm.Chain:
     e = data.edges.copy()
     rng = np.random.default_rng(seed)
     single = np.flatnonzero(e["group"].isna().to_numpy())
-    pick = rng.choice(single, size=min(len(single), int(round(share * len(e)))), replace=False)
+    pick = rng.choice(single, size=min(len(single), round(share * len(e))), replace=False)
     src, dst = e["from"].to_numpy().copy(), e["to"].to_numpy().copy()
     src[pick], dst[pick] = dst[pick], src[pick]
     e["from"], e["to"] = src, dst
