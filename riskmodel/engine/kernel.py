@@ -5,15 +5,17 @@ functions of :mod:`riskmodel.engine.equations`, compiled here once for every ker
 
 One call propagates availability through every level for ``k`` columns. Columns are
 independent scenarios, so they are split into blocks that run in parallel, one thread
-per block; within a block, per node, the inputs are walked once, sorted as: essential
+per block, as many blocks as the work pays for (one runs on the calling thread:
+:func:`propagate_serial`); within a block, per node, the inputs are walked once, sorted as: essential
 requirement groups (by group), then non-essential inputs; the column loop is innermost
 so that rows of ``A`` are read contiguously. Cut adjustments come as (node-sorted)
 pairs rather than dense matrices, and cuts of everything a country supplies as a small
 table over (country, column): each node looks up its own supplier rows there, so such a
 cut costs nothing per row it touches before the kernel runs.
 
-A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
-by more than ``tol``: from above this reaches the greatest fixed point, as the
+A cyclic level is swept in place (Gauss–Seidel, its nodes inputs first as far as its
+cycles allow: :func:`riskmodel.engine.cycles.sweep_order`) from availability 1 until
+nothing moves by more than ``tol``: from above this reaches the greatest fixed point, as the
 reference's Jacobi sweeps do; one that ``cycle_sweeps`` sweeps do not settle is solved
 exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). With a buffer,
 availability is :func:`~riskmodel.engine.equations.buffered` (a stock tops supply up; a
