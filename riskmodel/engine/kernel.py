@@ -6,8 +6,8 @@ functions of :mod:`riskmodel.engine.equations`, compiled here once for every ker
 One call propagates availability through every level for ``k`` columns. Columns are
 independent scenarios, so they are split into blocks that run in parallel, one thread
 per block, as many blocks as the work pays for (one runs on the calling thread:
-:func:`propagate_serial`); within a block, per node, the inputs are walked once, sorted as: essential
-requirement groups (by group), then non-essential inputs; the column loop is innermost
+:func:`propagate_serial`); within a block, per node, the inputs are walked once, sorted
+as: essential requirement groups (by group), then non-essential inputs; the column loop is innermost
 so that rows of ``A`` are read contiguously. Cut adjustments come as (node-sorted)
 pairs rather than dense matrices, and cuts of everything a country supplies as a small
 table over (country, column): each node looks up its own supplier rows there, so such a

@@ -9,6 +9,7 @@ as the kernels do.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +22,8 @@ from riskmodel.engine.params import Params
 from riskmodel.engine.plan import LevelPlan, Plan, column_limits
 from riskmodel.limits import MEMORY_BUDGET
 
-__all__ = ["batch_columns", "block_count", "not_converged", "propagate", "use_numba",
-           "uses_table", "wide_levels"]
+__all__ = ["batch_columns", "block_count", "not_converged", "propagate", "threads",
+           "use_numba", "uses_table", "wide_levels"]
 
 
 def _level_supply(lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -233,8 +234,6 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     A cyclic level across destination classes is swept in place (the exact solver takes
     one column at a time and knows no classes): None, with any stock as it was, when
     :data:`~riskmodel.engine.settings.CLASS_CYCLE_SWEEPS` sweeps do not settle one."""
-    import numba
-
     from riskmodel.engine import kernel
 
     st = stock if stock is not None else np.zeros((1, 1))
@@ -253,7 +252,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
             plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
             st, life, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
             settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX,
-            wide_levels(plan, numba.get_num_threads()))
+            wide_levels(plan, threads()))
         if bad >= 0:
             not_converged(plan, bad, ids)
         return A
@@ -264,7 +263,7 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     A = np.empty((plan.n, k)) if fresh else out
     cols = np.arange(k, dtype=np.int64)
     base = cols if base is None else np.asarray(base, dtype=np.int64)
-    bounds = block_bounds(base, block_count(plan, k, numba.get_num_threads()))
+    bounds = block_bounds(base, block_count(plan, k, threads()))
     class_cycles = spread and bool(plan.level_cyclic.any())
     saved = stock.copy() if class_cycles and drawn else None
     run = kernel.propagate if len(bounds) > 2 else kernel.propagate_serial
@@ -292,6 +291,27 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     if bad >= 0:
         not_converged(plan, bad, ids)
     return A
+
+
+def threads() -> int:
+    """How many threads the kernels may use now (:data:`~riskmodel.engine.settings.THREADS`):
+    with ``"auto"``, numba's thread count less the cores that other work keeps busy by
+    the 1-minute load average (this process's own running thread is one of them), at
+    least one: on a machine already busy, threads that meet wait for each other.
+
+    >>> 1 <= threads()
+    True
+    """
+    import numba
+
+    most = numba.get_num_threads()
+    if settings.THREADS != "auto":
+        return max(1, min(most, int(settings.THREADS)))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average here
+        return most
+    return int(max(1, min(most, (os.cpu_count() or 1) - load + 1)))
 
 
 def wide_levels(plan: Plan, threads: int) -> np.ndarray:

@@ -27,11 +27,17 @@ DENSE_MAX = 2000
 BACKEND = "auto"
 #: Work (edges × columns) from which ``auto`` uses the compiled kernel.
 NUMBA_MIN_WORK = 200_000
+#: Threads the kernels may use: ``"auto"`` takes numba's thread count
+#: (``numba.set_num_threads``, ``NUMBA_NUM_THREADS``) less the cores other work keeps busy
+#: (the 1-minute load average, this process's own thread not counted), at least one; a
+#: number takes that many (at most numba's). The answers are the same whatever the count.
+THREADS: int | str = "auto"
 #: Inputs of one level (one column) from which the one-column kernel shares the level
 #: among threads; a narrower level runs on the calling thread. Threads meet at the end
-#: of every level they share, and on this project's 2-core machine one thread was faster
-#: than two at every size measured (10^5 and 10^6 nodes, levels of up to 2 million
-#: inputs; benchmarks/README.md, "Threads"), so only wider levels are shared.
+#: of every level they share: on this project's 2-core machine, quiet, one thread was
+#: 2.9× faster than two at 10^5 nodes and 1.6× at 10^6 (levels of up to about a million
+#: inputs; issue 16), so only levels wider than any measured are shared
+#: (benchmarks/bench_engine.py reports one thread, this choice and every level shared).
 PARALLEL_LEVEL_INPUTS = 4_000_000
 #: Work (inputs and nodes × columns) a column block of the column-block kernel must have
 #: before a further block runs on another thread. Blocks do not meet until the end, so a

@@ -4,6 +4,7 @@ kernel's answer on a cyclic chain is the numpy backend's and the reference's."""
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numba
@@ -27,6 +28,20 @@ def test_block_count_follows_the_work() -> None:
     assert propagation.block_count(plan, 200, 1) == 1   # one thread
     assert propagation.block_count(plan, 200, 8) == 8
     assert propagation.block_count(SimpleNamespace(m=10**7, n=10**6), 3, 8) == 3  # a column each
+
+
+def test_threads_follow_the_setting_and_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    most = numba.get_num_threads()
+    monkeypatch.setattr(engine_settings, "THREADS", 1)
+    assert propagation.threads() == 1
+    monkeypatch.setattr(engine_settings, "THREADS", 64)
+    assert propagation.threads() == most
+    monkeypatch.setattr(engine_settings, "THREADS", "auto")
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 3.0, 0.0, 0.0))
+    assert propagation.threads() == 1                 # a busy machine: one thread
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 0.0, 0.0))
+    assert propagation.threads() == min(most, cores)  # a quiet one: every thread
 
 
 def test_only_wide_acyclic_levels_are_shared(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,6 +72,7 @@ def test_every_thread_choice_gives_the_one_thread_answer(
     try:
         for n_threads, share in ((1, False), (max(2, threads), True), (max(2, threads), False)):
             numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+            monkeypatch.setattr(engine_settings, "THREADS", n_threads)  # whatever the load
             monkeypatch.setattr(engine_settings, "PARALLEL_LEVEL_INPUTS", 1 if share else 10**12)
             monkeypatch.setattr(engine_settings, "BLOCK_MIN_WORK", 1 if share else 10**12)
             runs.append((engine.static(c, p, spec, backend="numba"),
