@@ -160,7 +160,7 @@ def main() -> None:
         sizes = []
     big = args.reversed or ([1000] if args.smallest else [1_000_000])
     load_before = os.getloadavg()
-    rows = []
+    rows, turned = [], []
     for n in sizes:
         chain = ring(n)
         for x in fractions:
@@ -175,13 +175,13 @@ def main() -> None:
                 print(json.dumps(rows[-1]), flush=True)
     for n in big:
         share = args.share or (0.01 if args.smallest else 0.001)
-        rows += reversed_rows(n, share, 2 if args.smallest else args.repeats)
+        turned += reversed_rows(n, share, 2 if args.smallest else args.repeats)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=HERE).stdout.strip()
     out = {"machine": platform.platform(), "cpus": os.cpu_count(), "commit": commit,
            "load_before": load_before, "load_after": os.getloadavg(),
            "max_iter": settings.MAX_ITER, "cycle_sweeps": settings.CYCLE_SWEEPS,
-           "repeats": args.repeats, "rows": rows}
+           "repeats": args.repeats, "rows": rows, "reversed": turned}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
     print(f"wrote {args.out}")
