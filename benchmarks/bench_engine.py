@@ -5,7 +5,11 @@ Measures, in one run on this machine:
 - compile time of a chain from its tables;
 - one static propagation (median of repeats) with the fast engine, and per scenario
   with the networkx reference (where it finishes in reasonable time);
-- 1,000 scenarios as one batch (chunked), with the peak memory of the process;
+- the same static propagation on one thread, with the threads as the engine chooses
+  them (*auto*) and with every level and column block shared among all threads
+  (*shared*: what the engine did before it chose by the work);
+- 1,000 scenarios as one batch (chunked), with the peak memory of the process, auto
+  and on one thread;
 - the achieved memory bandwidth of one propagation pass against a numpy copy of 1 GB;
 - a 24-month dynamic simulation of a built-in chain from the CLI, process start to output.
 
@@ -31,10 +35,11 @@ import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from riskmodel import engine
-from riskmodel.engine import reference
+from riskmodel.engine import reference, settings
 from riskmodel.scenario import Cut, Scenario
 from riskmodel.simulation import chunk_size, cut_spec
 from riskmodel.synthetic import synthetic_chain
@@ -71,8 +76,31 @@ def batch_scenarios(chain, k: int, rng) -> list[Scenario]:
                      name=f"s{i}") for i in range(k)]
 
 
-def run_batch(n: int, k: int, seed: int) -> dict:
-    """1000 static scenarios on an n-node chain; run in a child process for peak memory."""
+def thread_times(fn, repeats: int) -> dict:
+    """Median seconds of ``fn`` on one thread, as the engine chooses (auto), and with
+    every level and column block shared among all threads."""
+    threads = numba.get_num_threads()
+    saved = settings.PARALLEL_LEVEL_INPUTS, settings.BLOCK_MIN_WORK
+    out = {}
+    try:
+        for label, n_threads, share in (("one_thread", 1, False), ("auto", threads, False),
+                                        ("shared", threads, True)):
+            numba.set_num_threads(n_threads)
+            if share:
+                settings.PARALLEL_LEVEL_INPUTS = settings.BLOCK_MIN_WORK = 1
+            fn()  # warm
+            out[label] = timed(fn, repeats)[0]
+    finally:
+        numba.set_num_threads(threads)
+        settings.PARALLEL_LEVEL_INPUTS, settings.BLOCK_MIN_WORK = saved
+    return out
+
+
+def run_batch(n: int, k: int, seed: int, threads: int = 0) -> dict:
+    """1000 static scenarios on an n-node chain; run in a child process for peak memory,
+    on ``threads`` threads (0: as many as numba has)."""
+    if threads:
+        numba.set_num_threads(threads)
     chain = synthetic_chain(n, seed=seed)
     c = chain.compiled
     p = engine.params_from_compiled(c)
@@ -88,7 +116,8 @@ def run_batch(n: int, k: int, seed: int) -> dict:
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"n": n, "edges": int(c.m), "scenarios": k, "chunk": size, "seconds": elapsed,
-            "peak_rss_bytes": peak, "mean_loss": float(np.concatenate(losses).mean())}
+            "threads": numba.get_num_threads(), "peak_rss_bytes": peak,
+            "mean_loss": float(np.concatenate(losses).mean())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,16 +129,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="largest size to run the networkx reference on")
     ap.add_argument("--batch", default="100000,1000000", help="sizes for the 1000-scenario batch")
     ap.add_argument("--out", default=str(HERE / "results" / "engine.json"))
-    ap.add_argument("--child-batch", nargs=2, type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-batch", nargs=3, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_batch:
-        print(json.dumps(run_batch(args.child_batch[0], args.child_batch[1], 0)))
+        n, k, threads = args.child_batch
+        print(json.dumps(run_batch(n, k, 0, threads)))
         return 0
     sizes = [1000] if args.smallest else [int(x) for x in args.sizes.split(",")]
     batch_sizes = [1000] if args.smallest else [int(x) for x in args.batch.split(",")]
     repeats = 2 if args.smallest else args.repeats
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                             "numpy": np.__version__}, "sizes": []}
+                             "numpy": np.__version__, "numba": numba.__version__,
+                             "threads": numba.get_num_threads()},
+                 "load_before": os.getloadavg(), "sizes": []}
     copy_size = (64 if args.smallest else 1024) * 1024**2
     bw = copy_bandwidth(repeats, copy_size)
     out["copy_bandwidth_gb_s"] = bw
@@ -136,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         row["fast_static_all_s"] = times
         row["achieved_bandwidth_gb_s"] = pass_bytes(c) / med / 1e9
         row["bandwidth_fraction_of_copy"] = row["achieved_bandwidth_gb_s"] / bw
+        row["static_threads_s"] = thread_times(
+            lambda c=c, p=p, spec=spec: engine.static(c, p, spec), repeats)
         if n <= args.reference_max:
             t0 = time.perf_counter()
             _ = chain.graph
@@ -156,16 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     out["batch"] = []
     for n in batch_sizes:
         k = 1000
-        r = subprocess.run([sys.executable, __file__, "--child-batch", str(n), str(k)],
-                           capture_output=True, text=True, check=True)
-        res = json.loads(r.stdout)
-        out["batch"].append(res)
-        print(json.dumps(res), flush=True)
+        for threads in (0, 1):  # auto, then one thread
+            r = subprocess.run([sys.executable, __file__, "--child-batch", str(n), str(k),
+                                str(threads)], capture_output=True, text=True, check=True)
+            res = json.loads(r.stdout)
+            out["batch"].append(res)
+            print(json.dumps(res), flush=True)
     cli = [sys.executable, "-m", "riskmodel", "simulate", "industrial_robots", "--scenario",
            "japan_core_component_cut", "--months", "24"]
     med, times = timed(lambda: subprocess.run(cli, capture_output=True, check=True), repeats)
     out["cli_simulate_builtin_s"] = med
-    print(json.dumps({"cli_simulate_builtin_s": med}), flush=True)
+    out["load_after"] = os.getloadavg()
+    print(json.dumps({"cli_simulate_builtin_s": med, "load": out["load_after"]}), flush=True)
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2))

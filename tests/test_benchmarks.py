@@ -31,6 +31,8 @@ def test_engine_benchmark_smallest(tmp_path: Path) -> None:
     assert row["fast_static_s"] > 0 and row["reference_static_s"] > 0
     assert data["copy_bandwidth_gb_s"] > 0 and data["batch"][0]["scenarios"] == 1000
     assert data["cli_simulate_builtin_s"] > 0
+    assert set(row["static_threads_s"]) == {"one_thread", "auto", "shared"}
+    assert {b["threads"] for b in data["batch"]} >= {1}  # the batch on one thread too
 
 
 def test_score_benchmark_smallest(tmp_path: Path) -> None:
@@ -58,6 +60,9 @@ def test_cycles_benchmark_smallest(tmp_path: Path) -> None:
         assert r["after"]["error"] is None and r["after"]["seconds"] > 0
     # sweeps alone give up on a cut of 1e-6
     assert "did not converge" in rows[(1e-6, "numba")]["before"]["error"]
+    turned, drawn = data["reversed"]   # the chain with edges turned round, and without
+    assert turned["cyclic_levels"] >= 1 and drawn["cyclic_levels"] == 0
+    assert turned["max_abs_diff"] <= 1e-9 and turned["auto"]["cpu_s"] > 0
 
 
 def test_destinations_benchmark_smallest(tmp_path: Path) -> None:

@@ -67,8 +67,10 @@ The equations, for node ``j`` in month ``t``:
 The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests:
 
 - the numpy backend, level by level (small work; :func:`propagate`);
-- one column (one scenario): nodes of a level in parallel (``kernel.propagate1``);
-- many columns: column blocks in parallel (``kernel.propagate``); a cut of everything a
+- one column (one scenario): level by level, the nodes of a wide level in parallel
+  (``kernel.propagate1``);
+- many columns: column blocks in parallel (``kernel.propagate``), as many as the work
+  pays for (:func:`~riskmodel.engine.propagation.block_count`); a cut of everything a
   country supplies reaches it as a :class:`CountryTable`, the others as (node, column)
   pairs;
 - many columns that each cut a few nodes, end-use loss only (the choke score,
@@ -79,9 +81,11 @@ The implementations, all held to :mod:`~riskmodel.engine.reference` by the tests
   (:mod:`~riskmodel.engine.destinations`) by the column-block kernel, which reads a cut
   of everything a country supplies from the country table over class columns and the
   class terms from each supplier key's class per scenario (no entry per supplier row),
-  or by the numpy backend on a chain with cycles, where a cyclic level is solved
-  exactly across the classes (:mod:`~riskmodel.engine.classcycles`); the cone and
-  one-column kernels take one class only, but for the cone kernel's spared columns
+  or, on a chain with cycles, by the same kernel reading the cuts and class terms as
+  entries and sweeping each cyclic level in place, inputs first; a level those sweeps
+  do not settle sends the chain to the numpy backend, which solves it exactly across
+  the classes (:mod:`~riskmodel.engine.classcycles`); the cone and one-column kernels
+  take one class only, but for the cone kernel's spared columns
   (:class:`~riskmodel.engine.cones.Spared`: a cut node some producers see uncut, the
   one difference a single stop to all makes where it lies on no cycle);
 - the reference, node by node on the networkx graph (the specification in code).
@@ -92,7 +96,8 @@ Modules:
 - ``destinations`` — destination classes: a scenario's columns per class, read back for
   the focal market (:class:`~riskmodel.engine.destinations.Expansion`)
 - ``classcycles`` — a cyclic level solved exactly across a scenario's destination classes
-- ``settings`` — tunables: tolerance, iteration cap, backend choice, cone work limits
+- ``settings`` — tunables: tolerance, iteration cap, backend choice, threads, cone work
+  limits
 - ``compiled`` — a chain compiled to arrays (:class:`~riskmodel.engine.compiled.Compiled`)
 - ``plan`` — topological levels and each node's sorted inputs (:class:`Plan`)
 - ``params`` — the numbers, one column or one per Monte Carlo draw (:class:`Params`)

@@ -38,7 +38,7 @@ import numba as nb
 import numpy as np
 
 __all__ = ["FIXED_TOL", "KIND_NEW_GROUP", "KIND_NON_ESSENTIAL", "KIND_SAME_GROUP",
-           "solve_level"]
+           "solve_level", "sweep_order"]
 
 #: Input kinds of the kernels' input layout (``Plan.e_kind``): the first input of a
 #: requirement group, a further input of it, a non-essential input.
@@ -334,3 +334,46 @@ def solve_level(nodes, pos, eptr, e_src, e_kind, coef, a, b, st, A, rounds, dens
     for i in range(s):
         pos[nodes[i]] = -1
     return done
+
+
+@nb.njit(cache=True, nogil=True)
+def sweep_order(order, level_ptr, level_cyclic, eptr, e_src, node_level):
+    """``order`` with each cyclic level's nodes in the order a sweep in place should take
+    them: inputs first, as far as the cycles allow (a depth-first search over each
+    node's inputs in the level, each node placed after the inputs it reaches; an input
+    still being searched is a back edge, the only kind a sweep reads before it is
+    updated). One sweep then carries a change along every path that no back edge
+    interrupts, so a level settles in about as many sweeps as its cycles need, not as
+    many as its depth. Acyclic levels keep their order."""
+    out = order.copy()
+    state = np.zeros(len(node_level), dtype=np.int8)   # 0 new, 1 searched, 2 placed
+    stack = np.empty(len(node_level), dtype=np.int64)
+    nxt = np.empty(len(node_level), dtype=np.int64)
+    for L in range(len(level_ptr) - 1):
+        if not level_cyclic[L]:
+            continue
+        w = level_ptr[L]
+        for i in range(level_ptr[L], level_ptr[L + 1]):
+            root = order[i]
+            if state[root] != 0:
+                continue
+            state[root] = 1
+            nxt[root] = eptr[root]
+            stack[0] = root
+            sp = 1
+            while sp > 0:
+                v = stack[sp - 1]
+                if nxt[v] < eptr[v + 1]:
+                    u = e_src[nxt[v]]
+                    nxt[v] += 1
+                    if node_level[u] == L and state[u] == 0:
+                        state[u] = 1
+                        nxt[u] = eptr[u]
+                        stack[sp] = u
+                        sp += 1
+                else:
+                    sp -= 1
+                    state[v] = 2
+                    out[w] = v
+                    w += 1
+    return out

@@ -5,15 +5,17 @@ functions of :mod:`riskmodel.engine.equations`, compiled here once for every ker
 
 One call propagates availability through every level for ``k`` columns. Columns are
 independent scenarios, so they are split into blocks that run in parallel, one thread
-per block; within a block, per node, the inputs are walked once, sorted as: essential
-requirement groups (by group), then non-essential inputs; the column loop is innermost
+per block, as many blocks as the work pays for (one runs on the calling thread:
+:func:`propagate_serial`); within a block, per node, the inputs are walked once, sorted
+as: essential requirement groups (by group), then non-essential inputs; the column loop is innermost
 so that rows of ``A`` are read contiguously. Cut adjustments come as (node-sorted)
 pairs rather than dense matrices, and cuts of everything a country supplies as a small
 table over (country, column): each node looks up its own supplier rows there, so such a
 cut costs nothing per row it touches before the kernel runs.
 
-A cyclic level is swept in place (Gauss–Seidel) from availability 1 until nothing moves
-by more than ``tol``: from above this reaches the greatest fixed point, as the
+A cyclic level is swept in place (Gauss–Seidel, its nodes inputs first as far as its
+cycles allow: :func:`riskmodel.engine.cycles.sweep_order`) from availability 1 until
+nothing moves by more than ``tol``: from above this reaches the greatest fixed point, as the
 reference's Jacobi sweeps do; one that ``cycle_sweeps`` sweeps do not settle is solved
 exactly, column by column (:func:`riskmodel.engine.cycles.solve_level`). With a buffer,
 availability is :func:`~riskmodel.engine.equations.buffered` (a stock tops supply up; a
@@ -197,8 +199,9 @@ def _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, 
     Node ``j`` computes only columns below ``limit[j]``: the others cannot reach it
     and keep availability 1 (written when ``fill``, for an array not yet set). ``life``
     (n × 1|k) is each node's service life as capital, 0 if it is not. A cycle across
-    destination classes never comes here (the exact solver takes one column at a time;
-    :func:`riskmodel.engine.propagation.propagate` sends it to numpy)."""
+    destination classes comes with ``cycle_sweeps`` -1: the exact solver takes one column
+    at a time and knows no classes, so it is swept only, and what ``max_iter`` sweeps
+    do not settle goes back to numpy (:func:`riskmodel.engine.propagation.propagate`)."""
     kl = life.shape[1] > 1
     buf = np.empty((6, c1 - c0))  # per column: P, groups, non-essential, a, b, S
     P, g, ne, a, b, S = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
@@ -333,7 +336,8 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
               rounds, dense_max):
     """Fill ``A`` (n × k) for every column, the column blocks ``bounds[i]:bounds[i+1]``
     in parallel (a scenario's class columns in one block); draw the stocks when
-    ``update_stock``. Returns -1, or a level that did not converge."""
+    ``update_stock``. Returns -1, or a level that did not converge. One block runs on
+    the calling thread (:func:`propagate_serial`)."""
     nb_ = len(bounds) - 1
     status = np.full(nb_, -1, dtype=np.int64)
     for blk in nb.prange(nb_):
@@ -349,6 +353,26 @@ def propagate(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, cover
     for blk in range(nb_):
         if status[blk] >= 0:
             return status[blk]
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def propagate_serial(order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind, covers,
+                     ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base, table,
+                     classes, t, fixed_ramp, stock, life, has_stock, update_stock, A, tol,
+                     max_iter, bounds, limit, fill, cycle_sweeps, rounds, dense_max):
+    """:func:`propagate` on the calling thread, block after block: no thread is woken,
+    for work too small to share (:func:`riskmodel.engine.propagation.block_count`)."""
+    for blk in range(len(bounds) - 1):
+        c0 = bounds[blk]
+        c1 = bounds[blk + 1]
+        if c0 < c1:
+            bad = _block(c0, c1, order, level_ptr, level_cyclic, eptr, e_src, e_edge, e_kind,
+                         covers, ne_share, dep0, ind0, pptr, p_col, p_dep, p_ind, p_pcol, base,
+                         table, classes, t, fixed_ramp, stock, life, has_stock, update_stock, A,
+                         tol, max_iter, limit, fill, cycle_sweeps, rounds, dense_max)
+            if bad >= 0:
+                return bad
     return -1
 
 
@@ -383,23 +407,47 @@ def _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A):
 
 
 @nb.njit(cache=True, nogil=True, parallel=True)
+def _level1_parallel(lo, hi, order, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind,
+                     stock, life, has_stock, update_stock, A):
+    """The acyclic level ``order[lo:hi]`` of :func:`propagate1`, its nodes shared among
+    the threads (each writes only its own entry)."""
+    for i in nb.prange(lo, hi):
+        _acyclic1(order[i], eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock,
+                  life, has_stock, update_stock, A)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _acyclic1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, stock, life,
+              has_stock, update_stock, A):
+    """Availability of node ``j`` of an acyclic level (and its stock drawn)."""
+    s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
+    v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else s
+    A[j, 0] = v
+    if update_stock:
+        stock[j, 0] = drawn(s, v, stock[j, 0], life[j, 0])
+
+
+@nb.njit(cache=True, nogil=True)
 def propagate1(order, level_ptr, level_cyclic, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
                p_dep, p_ind, stock, life, has_stock, update_stock, A, tol, max_iter, cycle_sweeps,
-               rounds, dense_max):
-    """One column (a single scenario with one set of numbers): the nodes of an acyclic
-    level run in parallel, each writing only its own entry; cyclic levels are swept
-    serially, and solved exactly when ``cycle_sweeps`` sweeps do not settle them.
-    Returns -1, or the level that did not converge."""
+               rounds, dense_max, wide):
+    """One column (a single scenario with one set of numbers), level by level on the
+    calling thread; an acyclic level marked ``wide`` is shared among the threads
+    (:func:`_level1_parallel`), so that only levels with work enough pay for waking
+    them and meeting at the level's end (:func:`riskmodel.engine.propagation.wide_levels`).
+    Cyclic levels are swept serially, and
+    solved exactly when ``cycle_sweeps`` sweeps do not settle them. Returns -1, or the
+    level that did not converge."""
     for L in range(len(level_ptr) - 1):
         lo, hi = level_ptr[L], level_ptr[L + 1]
         if not level_cyclic[L]:
-            for i in nb.prange(lo, hi):
-                j = order[i]
-                s = _node1(j, eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep, p_ind, A)
-                v = buffered(s, stock[j, 0], life[j, 0]) if has_stock else s
-                A[j, 0] = v
-                if update_stock:
-                    stock[j, 0] = drawn(s, v, stock[j, 0], life[j, 0])
+            if wide[L]:
+                _level1_parallel(lo, hi, order, eptr, e_src, e_kind, coef, dep0, ind0, pptr,
+                                 p_dep, p_ind, stock, life, has_stock, update_stock, A)
+            else:
+                for i in range(lo, hi):
+                    _acyclic1(order[i], eptr, e_src, e_kind, coef, dep0, ind0, pptr, p_dep,
+                              p_ind, stock, life, has_stock, update_stock, A)
             continue
         for i in range(lo, hi):
             A[order[i], 0] = 1.0

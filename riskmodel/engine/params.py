@@ -69,16 +69,24 @@ class Params:
 
     def edge_coef(self, plan: Plan) -> np.ndarray:
         """Each input's covers (essential) or cost share (non-essential), first column,
-        in the kernel's input order (``plan.e_edge``): read in sequence, not gathered."""
+        in the kernel's input order (``plan.e_edge``): read in sequence, not gathered.
+        Kept with these numbers, and the last one made also for other numbers sharing
+        these arrays (the class columns' numbers of each static pass do)."""
         key = (id(plan), id(self.covers), id(self.ne_share))
-        hit = self.coef_cache
-        if hit is not None and hit[0] == key:
-            return hit[1]
+        for hit in (self.coef_cache, *_LAST_COEF):
+            if hit is not None and hit[0] == key:
+                self.coef_cache = hit
+                return hit[1]
         coef = np.where(plan.e_kind == 2, self.ne_share[plan.e_edge, 0],
                         self.covers[plan.e_edge, 0]).astype(float)
         # the arrays are kept with the key so that their ids stay theirs
         self.coef_cache = (key, coef, plan, self.covers, self.ne_share)
+        _LAST_COEF[:] = [self.coef_cache]
         return coef
+
+
+#: The last :meth:`Params.edge_coef` made: (key, coefficients, and the arrays keyed).
+_LAST_COEF: list[tuple] = []
 
 
 def _col(x: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@ inputs sorted for the kernels, and which columns can reach which nodes.
 
 Nodes are processed level by level in topological order of the strongly connected
 components (docs/model.md §1.4); a level holding a cycle is iterated to the greatest
-fixed point. The plan is built once per compiled chain (:func:`plan_for`).
+fixed point, its nodes ordered inputs first as far as its cycles allow
+(:func:`riskmodel.engine.cycles.sweep_order`), so that a sweep in place carries a change
+along the level in one pass. The plan is built once per compiled chain (:func:`plan_for`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,19 @@ class Plan:
     @functools.cached_property
     def levels(self) -> tuple[LevelPlan, ...]:
         return _level_plans(self.compiled, self)
+
+    @functools.cached_property
+    def in_order(self) -> np.ndarray:
+        """``0 … m − 1``: the kernels' input numbers when the coefficients they read are
+        already in input order (:meth:`~riskmodel.engine.params.Params.edge_coef`)."""
+        return np.arange(self.m, dtype=np.int64)
+
+    @functools.cached_property
+    def level_inputs(self) -> np.ndarray:
+        """The number of inputs of each level's nodes."""
+        per_node = np.diff(self.eptr)[self.order]
+        return np.add.reduceat(per_node, self.level_ptr[:-1]) if self.n else \
+            np.zeros(0, dtype=np.int64)
 
 
 _PLANS: dict[int, tuple[Compiled, Plan]] = {}
@@ -156,8 +171,13 @@ def _build_plan(c: Compiled) -> Plan:
     np.minimum.at(country_level, c.supply.indices, node_level[row_node])
     by_src = np.argsort(c.in_src, kind="stable")
     optr = np.searchsorted(c.in_src[by_src], np.arange(n + 1)).astype(np.int64)
+    e_src = c.in_src[o].astype(np.int64)
+    if level_cyclic.any():  # cyclic levels in the order sweeps in place take them
+        from riskmodel.engine.cycles import sweep_order
+
+        order = sweep_order(order, level_ptr, level_cyclic, eptr, e_src, node_level)
     return Plan(n=n, m=m, order=order, level_ptr=level_ptr, level_cyclic=level_cyclic,
-                eptr=eptr, e_src=c.in_src[o].astype(np.int64), e_edge=o.astype(np.int64),
+                eptr=eptr, e_src=e_src, e_edge=o.astype(np.int64),
                 e_kind=kind, node_level=node_level, country_level=country_level, optr=optr,
                 o_dst=dst[by_src].astype(np.int64), compiled=c)
 

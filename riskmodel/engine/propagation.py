@@ -9,6 +9,7 @@ as the kernels do.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,8 @@ from riskmodel.engine.params import Params
 from riskmodel.engine.plan import LevelPlan, Plan, column_limits
 from riskmodel.limits import MEMORY_BUDGET
 
-__all__ = ["batch_columns", "not_converged", "propagate", "use_numba", "uses_table"]
+__all__ = ["batch_columns", "block_count", "not_converged", "propagate", "threads",
+           "use_numba", "uses_table", "wide_levels"]
 
 
 def _level_supply(lv: LevelPlan, A: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -198,12 +200,14 @@ def propagate(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray | None, k:
     into ``cut`` (the numpy backend), or read by the column-block kernel from
     ``classes`` with ``table`` (:meth:`~riskmodel.engine.destinations.Expansion.split`).
     """
-    if cut.pcol is not None and plan.level_cyclic.any():
-        backend = "numpy"  # a cycle across destination classes: solved exactly there
     if use_numba(plan, k, backend):
-        return _propagate_compiled(plan, p, cut, stock, k, ids=ids, update_stock=update_stock,
-                                   out=out, limit=limit, table=table, t=t, ramp=ramp,
-                                   base=base, classes=classes)
+        A = _propagate_compiled(plan, p, cut, stock, k, ids=ids, update_stock=update_stock,
+                                out=out, limit=limit, table=table, t=t, ramp=ramp, base=base,
+                                classes=classes)
+        if A is not None:
+            return A
+        # a cycle across destination classes that sweeps did not settle: solved exactly
+        # by the numpy backend (riskmodel.engine.classcycles)
     if table is not None or classes is not None:
         raise ValueError("a country table needs the column-block kernel")
     if cut.pcol is not None:  # destination classes (riskmodel.engine.destinations)
@@ -224,10 +228,12 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
                         k: int, *, ids: Sequence[Any] | None, update_stock: bool,
                         out: np.ndarray | None, limit: np.ndarray | None,
                         table: tuple | None, t: float, ramp: float,
-                        base: np.ndarray | None, classes: tuple | None) -> np.ndarray:
-    """:func:`propagate` by the numba kernels: one column, or column blocks."""
-    import numba
+                        base: np.ndarray | None, classes: tuple | None) -> np.ndarray | None:
+    """:func:`propagate` by the numba kernels: one column, or column blocks.
 
+    A cyclic level across destination classes is swept in place (the exact solver takes
+    one column at a time and knows no classes): None, with any stock as it was, when
+    :data:`~riskmodel.engine.settings.CLASS_CYCLE_SWEEPS` sweeps do not settle one."""
     from riskmodel.engine import kernel
 
     st = stock if stock is not None else np.zeros((1, 1))
@@ -245,7 +251,8 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
             plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src,
             plan.e_kind, p.edge_coef(plan), d0, i0, cut.ptr(plan.n), cut.dep, cut.ind,
             st, life, stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
-            settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
+            settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX,
+            wide_levels(plan, threads()))
         if bad >= 0:
             not_converged(plan, bad, ids)
         return A
@@ -256,19 +263,79 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
     A = np.empty((plan.n, k)) if fresh else out
     cols = np.arange(k, dtype=np.int64)
     base = cols if base is None else np.asarray(base, dtype=np.int64)
-    bad = kernel.propagate(
-        plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, plan.e_edge,
-        plan.e_kind, np.ascontiguousarray(p.covers), np.ascontiguousarray(p.ne_share), d0, i0,
+    bounds = block_bounds(base, block_count(plan, k, threads()))
+    class_cycles = spread and bool(plan.level_cyclic.any())
+    saved = stock.copy() if class_cycles and drawn else None
+    run = kernel.propagate if len(bounds) > 2 else kernel.propagate_serial
+    if p.covers.shape[1] == 1 and p.ne_share.shape[1] == 1:  # read in order, not gathered
+        e_edge, covers = plan.in_order, p.edge_coef(plan)[:, None]
+        ne_share = covers
+    else:
+        e_edge, covers = plan.e_edge, np.ascontiguousarray(p.covers)
+        ne_share = np.ascontiguousarray(p.ne_share)
+    bad = run(
+        plan.order, plan.level_ptr, plan.level_cyclic, plan.eptr, plan.e_src, e_edge,
+        plan.e_kind, covers, ne_share, d0, i0,
         cut.ptr(plan.n), cut.col, cut.dep, cut.ind,
         cut.col if cut.pcol is None else cut.pcol, base,
         table if table is not None else no_table(),
         classes if classes is not None else no_classes(), float(t), float(ramp), st, life,
-        stock is not None, drawn, A, settings.TOL, settings.MAX_ITER,
-        block_bounds(base, numba.get_num_threads() if k > 1 else 1), limit, fresh,
-        settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS, settings.DENSE_MAX)
+        stock is not None, drawn, A, settings.TOL,
+        settings.CLASS_CYCLE_SWEEPS if class_cycles else settings.MAX_ITER, bounds, limit, fresh,
+        -1 if class_cycles else settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS,
+        settings.DENSE_MAX)
+    if bad >= 0 and class_cycles:
+        if saved is not None:
+            stock[:] = saved
+        return None
     if bad >= 0:
         not_converged(plan, bad, ids)
     return A
+
+
+def threads() -> int:
+    """How many threads the kernels may use now (:data:`~riskmodel.engine.settings.THREADS`):
+    with ``"auto"``, numba's thread count less the cores that other work keeps busy by
+    the 1-minute load average (this process's own running thread is one of them), at
+    least one: on a machine already busy, threads that meet wait for each other.
+
+    >>> 1 <= threads()
+    True
+    """
+    import numba
+
+    most = numba.get_num_threads()
+    if settings.THREADS != "auto":
+        return max(1, min(most, int(settings.THREADS)))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average here
+        return most
+    return int(max(1, min(most, (os.cpu_count() or 1) - load + 1)))
+
+
+def wide_levels(plan: Plan, threads: int) -> np.ndarray:
+    """Per level, whether the one-column kernel shares it among ``threads``: an acyclic
+    level of at least :data:`~riskmodel.engine.settings.PARALLEL_LEVEL_INPUTS` inputs,
+    when there is more than one thread."""
+    if threads <= 1:
+        return np.zeros(len(plan.level_cyclic), dtype=np.bool_)
+    return (plan.level_inputs >= settings.PARALLEL_LEVEL_INPUTS) & ~plan.level_cyclic
+
+
+def block_count(plan: Plan, k: int, threads: int) -> int:
+    """How many column blocks (threads) the column-block kernel runs for ``k`` columns:
+    one per :data:`~riskmodel.engine.settings.BLOCK_MIN_WORK` of work (inputs and nodes
+    × columns), at most one per thread and per column; one runs on the calling thread.
+
+    >>> from types import SimpleNamespace
+    >>> block_count(SimpleNamespace(m=4_000, n=1_000), 192, 2)   # 960,000 units
+    1
+    >>> block_count(SimpleNamespace(m=4_500_000, n=10**6), 2, 2)
+    2
+    """
+    work = (plan.m + plan.n) * k
+    return int(max(1, min(threads, k, work // max(1, settings.BLOCK_MIN_WORK))))
 
 
 def block_bounds(base: np.ndarray, blocks: int) -> np.ndarray:
