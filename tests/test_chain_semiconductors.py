@@ -135,6 +135,25 @@ def test_photoresist_leads_memory_capacity_robustly() -> None:
         "robust: rank 1 in all 405 runs, always above 0"
 
 
+
+@pytest.mark.slow
+def test_duv_leads_advanced_logic_not_robustly() -> None:
+    """chains/README.md (Targets, Advanced logic on top of the restrictions, "Sensitivity:"):
+    DUV's first place is not robust: 2nd at 6, 12 and 18 months and at 8 ends of ranged
+    numbers (its service life high, 0.011; the Dutch share low, 0.7)."""
+    sens = rm.sensitivity(rm.load("semiconductors"), nodes=["duv_lithography"], top=1,
+                          target="advanced_logic_capacity")
+    runs = sens[sens["kind"] != "base"]
+    second = runs[runs["rank"] > 1]
+    assert len(runs) == 405 and (second["rank"] == 2).all()
+    assert second.loc[second["kind"] == "horizon", "setting"].tolist() == ["6", "12", "18"]
+    tornado = second[second["kind"] == "tornado"].set_index(["field", "where", "setting"])
+    assert len(tornado) == 8
+    assert tornado.loc[("service_life_months", "duv_lithography", "high"),
+                       "choke_score"] == \
+        pytest.approx(0.011, abs=0.001)
+    assert ("supplier share", "duv_lithography/NL", "low") in tornado.index
+
 # -- the fix these chains needed ---------------------------------------------------
 
 def test_score_uncertainty_widens_world_shares(tmp_path: Path) -> None:

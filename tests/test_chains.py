@@ -417,7 +417,7 @@ def test_semiconductors_top_choke_points_sensitivity(semis_sensitivity) -> None:
 def test_robots_mounting_robots_lead_robot_output_not_robustly(robots) -> None:
     """README (Targets, Robots, "Sensitivity:"): for `robot_output` the mounting robots'
     first place is not robust: 2nd at 6 and 12 months, 2nd or 3rd at an end of 10 ranged
-    numbers, lowest (3rd, 10.3%) at the low end of Japan's share of them."""
+    numbers, lowest (3rd, 0.103) at the low end of Japan's share of them."""
     chain, _ = robots
     sens = rm.sensitivity(chain, nodes=["mounting_robots"], top=1, target="robot_output")
     assert not sens.attrs["robust"]["mounting_robots"]
