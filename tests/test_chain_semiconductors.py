@@ -154,6 +154,20 @@ def test_duv_leads_advanced_logic_not_robustly() -> None:
         pytest.approx(0.011, abs=0.001)
     assert ("supplier share", "duv_lithography/NL", "low") in tornado.index
 
+
+@pytest.mark.slow
+def test_advanced_processors_lead_chinese_designed_chips_not_robustly() -> None:
+    """chains/README.md (Targets, Chinese-designed chips, "Sensitivity:"): the advanced
+    processors stay first at every horizon but are 2nd with EDA's stock or the US share of
+    advanced processors at its low end."""
+    sens = rm.sensitivity(rm.load("semiconductors"), nodes=["advanced_processors"], top=1,
+                          target="chinese_designed_chips")
+    runs = sens[sens["kind"] != "base"]
+    assert len(runs) == 385 and not sens.attrs["robust"]["advanced_processors"]
+    second = runs[runs["rank"] > 1]
+    assert sorted(zip(second["where"], second["setting"], second["rank"])) == [
+        ("advanced_processors/US", "low", 2), ("eda_software", "low", 2)]
+
 # -- the fix these chains needed ---------------------------------------------------
 
 def test_score_uncertainty_widens_world_shares(tmp_path: Path) -> None:
