@@ -165,8 +165,8 @@ def test_advanced_processors_lead_chinese_designed_chips_not_robustly() -> None:
     runs = sens[sens["kind"] != "base"]
     assert len(runs) == 385 and not sens.attrs["robust"]["advanced_processors"]
     second = runs[runs["rank"] > 1]
-    assert sorted(zip(second["where"], second["setting"], second["rank"])) == [
-        ("advanced_processors/US", "low", 2), ("eda_software", "low", 2)]
+    assert sorted(second[["where", "setting", "rank"]].to_numpy().tolist()) == [
+        ["advanced_processors/US", "low", 2], ["eda_software", "low", 2]]
 
 # -- the fix these chains needed ---------------------------------------------------
 
