@@ -123,6 +123,51 @@ def test_realised_losses_and_the_readme_figures() -> None:
         assert f"`{rid}`" in text, rid
 
 
+
+@pytest.mark.slow
+def test_photoresist_leads_memory_capacity_robustly() -> None:
+    """chains/README.md (Targets, Memory, "Sensitivity:"): on top of the restrictions in
+    force photoresist is the first choke point of `memory_capacity` in every tornado and
+    sweep run."""
+    sens = rm.sensitivity(rm.load("semiconductors"), nodes=["photoresist"], top=1,
+                          target="memory_capacity")
+    assert sens.attrs["verdicts"]["photoresist"] == \
+        "robust: rank 1 in all 405 runs, always above 0"
+
+
+
+@pytest.mark.slow
+def test_duv_leads_advanced_logic_not_robustly() -> None:
+    """chains/README.md (Targets, Advanced logic on top of the restrictions, "Sensitivity:"):
+    DUV's first place is not robust: 2nd at 6, 12 and 18 months and at 8 ends of ranged
+    numbers (its service life high, 0.011; the Dutch share low, 0.7)."""
+    sens = rm.sensitivity(rm.load("semiconductors"), nodes=["duv_lithography"], top=1,
+                          target="advanced_logic_capacity")
+    runs = sens[sens["kind"] != "base"]
+    second = runs[runs["rank"] > 1]
+    assert len(runs) == 405 and (second["rank"] == 2).all()
+    assert second.loc[second["kind"] == "horizon", "setting"].tolist() == ["6", "12", "18"]
+    tornado = second[second["kind"] == "tornado"].set_index(["field", "where", "setting"])
+    assert len(tornado) == 8
+    assert tornado.loc[("service_life_months", "duv_lithography", "high"),
+                       "choke_score"] == \
+        pytest.approx(0.011, abs=0.001)
+    assert ("supplier share", "duv_lithography/NL", "low") in tornado.index
+
+
+@pytest.mark.slow
+def test_advanced_processors_lead_chinese_designed_chips_not_robustly() -> None:
+    """chains/README.md (Targets, Chinese-designed chips, "Sensitivity:"): the advanced
+    processors stay first at every horizon but are 2nd with EDA's stock or the US share of
+    advanced processors at its low end."""
+    sens = rm.sensitivity(rm.load("semiconductors"), nodes=["advanced_processors"], top=1,
+                          target="chinese_designed_chips")
+    runs = sens[sens["kind"] != "base"]
+    assert len(runs) == 385 and not sens.attrs["robust"]["advanced_processors"]
+    second = runs[runs["rank"] > 1]
+    assert sorted(second[["where", "setting", "rank"]].to_numpy().tolist()) == [
+        ["advanced_processors/US", "low", 2], ["eda_software", "low", 2]]
+
 # -- the fix these chains needed ---------------------------------------------------
 
 def test_score_uncertainty_widens_world_shares(tmp_path: Path) -> None:

@@ -293,3 +293,138 @@ def test_the_old_figures_were_a_cut_to_world_at_month_12(chain_name: str, countr
         sc = rm.Scenario([rm.Cut(country, nodes=(node,), to=to)], name=to, months=24)
         got[to] = float(rm.simulate(chain, sc).end_use_loss[12])
     assert (round(got["world"], 3), round(got["all"], 3)) == (world, everyone)
+
+
+# -- sensitivity of the findings (tornado, horizon sweep, Monte Carlo ranks) -------------
+# rm.sensitivity runs every ranged number that can move a named node's score at its low
+# and high end, one at a time, and the horizons 6-36; rm.score_uncertainty draws them all.
+# A finding is called robust in chains/README.md only if it survives both.
+
+ROBOT_NODES = ["reduction_gears", "precision_mechanical_parts", "robot_bodies",
+               "robot_controllers", "servo_mechanisms"]
+
+
+def _by_run(sens, node: str):
+    """A node's choke score per run of a sensitivity table, keyed by the run."""
+    rows = sens[sens["node"] == node].fillna({"field": "", "where": "", "setting": ""})
+    return rows.set_index(["kind", "field", "where", "setting"])["choke_score"]
+
+
+@pytest.fixture(scope="module")
+def robots_sensitivity(robots):
+    chain, s = robots
+    return (rm.sensitivity(chain, nodes=ROBOT_NODES, top=3),
+            rm.score_uncertainty(chain, draws=100, seed=0, top=3, scores=s))
+
+
+@pytest.mark.slow
+def test_robots_core_components_sensitivity(robots_sensitivity) -> None:
+    """README (Robots: core components outrank robot bodies, "Sensitivity:"): reducers are
+    robust (top 3 and above robot bodies in every run; in the top 3 in every draw);
+    precision parts fall just below robot bodies at their own Japanese share's low end;
+    controllers and servo score 0 at a 6-month horizon and rise above robot bodies with a
+    month of stock (controllers also at their Japanese share's high end)."""
+    sens, u = robots_sensitivity
+    assert sens.attrs["robust"] == {"reduction_gears": True, "precision_mechanical_parts": False,
+                                    "robot_bodies": False, "robot_controllers": False,
+                                    "servo_mechanisms": False}
+    v = sens.attrs["verdicts"]
+    assert v["precision_mechanical_parts"] == ("not robust: leaves the top 3 (rank 4) at "
+                                               "supplier share of precision_mechanical_parts/JP"
+                                               " low (0.25)")
+    bodies = _by_run(sens, "robot_bodies")
+    above = {n: _by_run(sens, n).reindex(bodies.index) > bodies for n in ROBOT_NODES[:2]}
+    assert above["reduction_gears"].all()
+    second = sens[(sens["node"] == "reduction_gears") & (sens["rank"] > 1)]
+    assert len(second) == 14
+    assert sorted(second.loc[second["rank"] == 3, "where"].fillna("horizon")) == \
+        ["horizon", "reduction_gears/CN", "reduction_gears/JP"]
+    assert list(above["precision_mechanical_parts"][~above["precision_mechanical_parts"]]
+                .index) == [("tornado", "supplier share", "precision_mechanical_parts/JP",
+                             "low")]
+    for node, runs in (("robot_controllers", {"robot_controllers/JP", "robot_controllers"}),
+                       ("servo_mechanisms", {"servo_mechanisms"})):
+        x = _by_run(sens, node).reindex(bodies.index)
+        assert {w for _, _, w, _ in x[x > bodies].index} == runs, node
+        assert x[("horizon", "horizon", "", "6")] == 0
+    assert u.loc[ROBOT_NODES, "p_top"].tolist() == [1.0, 0.94, 0.07, 0.02, 0.0]
+    assert u.loc[ROBOT_NODES, ["rank_p5", "rank_p95"]].to_numpy().tolist() == \
+        [[1, 3], [1, 4], [3, 6], [4, 10], [4, 7]]
+
+
+@pytest.fixture(scope="module")
+def genai_sensitivity():
+    chain = rm.load("generative_ai")
+    nodes = ["ai_accelerators", "cloud_compute"]
+    return {b: (rm.sensitivity(chain, nodes=nodes, top=1, baseline=b),
+                rm.score_uncertainty(chain, draws=100, seed=0, top=1, baseline=b))
+            for b in (None, False)}
+
+
+@pytest.mark.slow
+def test_generative_ai_accelerators_sensitivity(genai_sensitivity) -> None:
+    """README (Generative AI, "Sensitivity:"): unrestricted, accelerators are robustly first
+    (every run, 99 of 100 draws); on top of the restrictions in force cloud compute's lead
+    is not robust: accelerators pass it when China's own cloud supplies all of it."""
+    free, free_u = genai_sensitivity[False]
+    assert free.attrs["verdicts"]["ai_accelerators"] == "robust: rank 1 in all 65 runs, " \
+        "always above 0"
+    assert free_u.loc["ai_accelerators", "p_top"] == 0.99
+    held, held_u = genai_sensitivity[None]
+    assert held.attrs["robust"] == {"ai_accelerators": False, "cloud_compute": False}
+    cloud = _by_run(held, "cloud_compute")
+    acc = _by_run(held, "ai_accelerators").reindex(cloud.index)
+    assert sorted(w for _, _, w, s in cloud[acc > cloud].index) == \
+        ["cloud_compute/CN", "cloud_compute/US"]
+    assert held_u.loc[["cloud_compute", "ai_accelerators"], "p_top"].tolist() == [0.87, 0.13]
+
+
+SEMI_NODES = ["photoresist", "memory_ics", "mature_foundry", "foreign_leading_edge_foundry",
+              "euv_lithography"]
+
+
+@pytest.fixture(scope="module")
+def semis_sensitivity():
+    chain = rm.load("semiconductors")
+    return (rm.sensitivity(chain, nodes=SEMI_NODES, top=3),
+            rm.score_uncertainty(chain, draws=100, seed=0, top=3))
+
+
+@pytest.mark.slow
+def test_semiconductors_top_choke_points_sensitivity(semis_sensitivity) -> None:
+    """README (Semiconductors: EUV and leading-edge foundry access, "Sensitivity:"):
+    photoresist and memory stay in the top 3 in every run; mature foundry service does not
+    (4th with EDA's stock at its low end, the wafers' substitutability at its low end, or
+    over 36 months); foreign leading-edge foundry access stays out of the top 3 and EUV
+    scores 0 in every run, so the finding's "not supported" is robust."""
+    sens, u = semis_sensitivity
+    assert sens.attrs["robust"] == {"photoresist": True, "memory_ics": True,
+                                    "mature_foundry": False,
+                                    "foreign_leading_edge_foundry": True,
+                                    "euv_lithography": True}
+    mature = sens[(sens["node"] == "mature_foundry") & (sens["rank"] > 3)]
+    assert sorted(mature["where"].fillna("horizon " + mature["setting"])) == \
+        ["eda_software", "horizon 36", "silicon_wafers"]
+    assert sens.loc[sens["node"] == "foreign_leading_edge_foundry", "rank"].min() == 8
+    assert (sens.loc[sens["node"] == "euv_lithography", "choke_score"] == 0).all()
+    assert u.loc[SEMI_NODES[:3], "p_top"].tolist() == [1.0, 1.0, 0.86]
+    assert u.loc["mature_foundry", ["rank_p5", "rank_p95"]].tolist() == [3, 4]
+    assert u.loc["foreign_leading_edge_foundry", ["p_top", "rank_p5", "rank_p95"]].tolist() == \
+        [0.0, 8, 16]
+
+
+@pytest.mark.slow
+def test_robots_mounting_robots_lead_robot_output_not_robustly(robots) -> None:
+    """README (Targets, Robots, "Sensitivity:"): for `robot_output` the mounting robots'
+    first place is not robust: 2nd at 6 and 12 months, 2nd or 3rd at an end of 10 ranged
+    numbers, lowest (3rd, 0.103) at the low end of Japan's share of them."""
+    chain, _ = robots
+    sens = rm.sensitivity(chain, nodes=["mounting_robots"], top=1, target="robot_output")
+    assert not sens.attrs["robust"]["mounting_robots"]
+    runs = sens[sens["kind"] != "base"]
+    out = runs[runs["rank"] > 1]
+    assert len(runs) == 167 and len(out) == 12
+    assert out.loc[out["kind"] == "horizon", "setting"].tolist() == ["6", "12"]
+    low = out.loc[out["choke_score"].idxmin()]
+    assert (low["where"], low["setting"], low["rank"]) == ("mounting_robots/JP", "low", 3)
+    assert low["choke_score"] == pytest.approx(0.103, abs=0.001)
