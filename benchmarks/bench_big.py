@@ -165,15 +165,21 @@ def _top_foreign(chain) -> str:
 
 
 def _child(args: list[str]) -> dict:
-    """Run this script on ``args`` in a fresh interpreter; its last line, parsed."""
+    """Run this script on ``args`` in a fresh interpreter, showing each step as it
+    ends; its last line, parsed."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(HERE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    out = subprocess.run([sys.executable, __file__, *args], check=True, env=env,
-                         stdout=subprocess.PIPE, text=True)
-    lines = out.stdout.strip().splitlines()
-    for line in lines[:-1]:
-        print("  " + line, flush=True)
-    return json.loads(lines[-1])
+    with subprocess.Popen([sys.executable, __file__, *args], env=env,
+                          stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        last = ""
+        for line in proc.stdout:
+            if last:
+                print("  " + last, flush=True)
+            last = line.strip()
+    if proc.returncode:
+        raise SystemExit(f"the {args[1]} step failed (exit status {proc.returncode})")
+    return json.loads(last)
 
 
 def measure(n: int, inputs: float, keep: Path | None, trace: bool) -> dict:
