@@ -103,3 +103,18 @@ def test_io_benchmark_smallest(tmp_path: Path) -> None:
     for fig in row["formats"].values():  # every format reads back what was saved
         assert fig["same"] and fig["load_s"] > 0 and fig["save_s"] > 0 and fig["bytes"] > 0
     assert data["startup"]["chains_s"] > 0 and data["startup"]["help_s"] > 0
+
+
+def test_big_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_big.py", tmp_path)
+    run = data["run"]
+    assert run["n"] == 3000 and 4 < run["generate"]["edges"] / 3000 < 6
+    steps = {**run["generate"]["steps"], **run["pipeline"]["steps"]}
+    assert set(steps) == {"generate", "save", "load", "compile", "validate", "score",
+                          "simulate"}
+    for fig in steps.values():  # every step timed, with the process's peak memory
+        assert fig["wall_s"] > 0 and fig["peak_rss_gb"] > 0.01
+    piped = run["pipeline"]
+    assert piped["peak_rss_gb"] == max(f["peak_rss_gb"] for f in piped["steps"].values())
+    assert 0 <= piped["long_run_loss"] <= 1 and 0 < piped["immediate_loss"] <= 1
+    assert data["copy_bandwidth_gb_s"] > 0 and run["bundle_mb"] > 0
