@@ -10,10 +10,12 @@ then runs what a user would, one step after the other:
 - ``compile``: ``chain.compiled``, the arrays the engine reads (timed apart, since the
   first of the next steps would otherwise pay it);
 - ``validate``: :func:`riskmodel.validate` of the loaded chain;
-- ``score``: :func:`riskmodel.score` with its defaults (on a chain this size the
-  pruning bounds pick which nodes get an exact dynamic choke score);
 - ``simulate``: :func:`riskmodel.simulate` of a 12-month scenario, the chain's most
-  common foreign supplier country cutting 60% of what it supplies.
+  common foreign supplier country cutting 60% of what it supplies;
+- ``score``: :func:`riskmodel.score` with its defaults (on a chain this size the
+  pruning bounds pick which nodes get an exact dynamic choke score). It runs last, as
+  the longest step: a run stopped during it keeps the other figures (printed as they
+  end).
 
 Each step records its wall and CPU seconds and the peak resident memory of the process
 *during that step* (Linux: ``VmHWM`` of ``/proc/self/status``, reset before each step by
@@ -142,19 +144,17 @@ def pipeline(folder: Path, trace: bool) -> dict:
     chain = _step(steps, "load", lambda: rm.load(folder), trace)
     _step(steps, "compile", lambda: chain.compiled, trace)
     report = _step(steps, "validate", lambda: rm.validate(chain), trace)
-    scores = _step(steps, "score", lambda: rm.score(chain), trace)
     country = _top_foreign(chain)
     scenario = rm.Scenario([rm.Cut(country, fraction=0.6)], months=12, name="big_cut")
-    res = _step(steps, "simulate", lambda: rm.simulate(chain, scenario), trace)
-    summary = res.summary
-    return {"steps": steps, "peak_rss_gb": _process_peak(steps),
-            "warnings": len(report.warnings), "exact_scores": int(scores["exact"].sum())
-            if "exact" in scores else None,
-            "top_node": str(scores.index[0]),
+    summary = _step(steps, "simulate", lambda: rm.simulate(chain, scenario), trace).summary
+    out = {"steps": steps, "warnings": len(report.warnings), "cut_country": country,
+           "immediate_loss": float(summary["immediate_loss"]),
+           "long_run_loss": float(summary["long_run_loss"])}
+    print(json.dumps(out), flush=True)  # what a run stopped during the score keeps
+    scores = _step(steps, "score", lambda: rm.score(chain), trace)
+    return {**out, "peak_rss_gb": _process_peak(steps), "top_node": str(scores.index[0]),
             "top_choke_score": float(scores["choke_score"].iloc[0]),
-            "cut_country": country,
-            "immediate_loss": float(summary["immediate_loss"]),
-            "long_run_loss": float(summary["long_run_loss"])}
+            "exact": scores.attrs.get("exact")}
 
 
 def _process_peak(steps: dict) -> float:
