@@ -182,9 +182,8 @@ def _child(args: list[str]) -> dict:
         assert proc.stdout is not None
         last = ""
         for line in proc.stdout:
-            if last:
-                print("  " + last, flush=True)
             last = line.strip()
+            print("  " + last, flush=True)
     if proc.returncode:
         raise SystemExit(f"the {args[1]} step failed (exit status {proc.returncode})")
     return json.loads(last)
