@@ -70,3 +70,16 @@ def test_a_chain_that_differs_from_its_file_is_refused(pool, bundle: Path) -> No
     rm.save(synthetic_chain(3000, seed=3), bundle, force=True)
     with pytest.raises(ArgumentError, match="not the one the client holds"):
         run(_seen, changed, [0], client=pool)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Couldn't detect a suitable IP address:RuntimeWarning")
+def test_a_dask_worker_process_loads_the_shared_chain(bundle: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from riskmodel.cli.cluster import QUIET_HTTP
+
+    chain = load_shared(bundle)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  **QUIET_HTTP) as cluster, \
+            distributed.Client(cluster) as client:
+        assert run(_seen, chain, [0, 1], client=client) == [(3000, "Chain"), (3001, "Chain")]
