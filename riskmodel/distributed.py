@@ -12,6 +12,10 @@ applies ``func(shared, unit)`` to every unit, where ``shared`` is what every uni
 - any ``concurrent.futures.Executor`` (a thread or process pool): ``shared`` travels
   with each task, so the units are grouped into a few tasks per worker.
 
+A chain loaded with :func:`riskmodel.sharedchain.load_shared` (a very large one) does
+not travel: it goes as its path, and each worker process loads it from there once and
+checks it is the client's chain (its compiled arrays likewise).
+
 Each task sets the numba threads of the thread it runs in to the machine's cores ÷
 the tasks that run at once on that machine, so that workers do not oversubscribe the
 cores. The units a task runs, and their order, never change a number: the results
@@ -34,8 +38,11 @@ Examples
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
+import pickle
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
@@ -152,7 +159,8 @@ def _on_executor(pool: Executor, func: Callable[[Any, Any], Any], shared: Any,
     from concurrent.futures import as_completed
 
     slots = {"": workers(pool)}  # every task runs on this machine
-    futures = {pool.submit(_task, func, shared, g, slots): i for i, g in enumerate(groups)}
+    box = _Box(shared)  # a chain loaded with load_shared travels as its path
+    futures = {pool.submit(_task, func, box, g, slots): i for i, g in enumerate(groups)}
     out: list[Any] = [None] * len(groups)
     try:
         for f in as_completed(futures):
@@ -191,10 +199,72 @@ def _on_dask(client: Any, func: Callable[[Any, Any], Any], shared: Any,
 
 
 class _Box:
-    """``shared`` as one object to scatter."""
+    """``shared`` as one object to send. Objects in it that offer ``__shared_refs__``
+    (a chain from :func:`riskmodel.sharedchain.load_shared`) travel as references:
+    that method lists ``(object, loader, args)``, and the task that first reads the
+    box in a process calls ``loader(*args)`` to get the object back (loading it from a
+    shared path), so that a failure there is the task's error."""
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, value: Any, packed: bytes | None = None) -> None:
+        self.contents = value
+        self.packed = packed  # pickled with references, once for all tasks
+        self.unpacked = packed is None
+
+    def get(self) -> Any:
+        """What the box holds, its references loaded on first use."""
+        if not self.unpacked:
+            with _UNPACKING:
+                if not self.unpacked:
+                    assert self.packed is not None
+                    self.contents = _RefUnpickler(io.BytesIO(self.packed)).load()
+                    self.unpacked = True
+        return self.contents
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self.packed is None:
+            refs = _refs_in(self.contents)
+            if not refs:
+                return _Box, (self.contents,)
+            buf = io.BytesIO()
+            _RefPickler(buf, refs).dump(self.contents)
+            self.packed = buf.getvalue()
+        return _Box, (None, self.packed)
+
+
+#: one task of a process unpacks a box at a time (the others wait and share it)
+_UNPACKING = threading.Lock()
+
+
+def _refs_in(value: Any) -> dict[int, tuple[Any, tuple[Any, ...]]]:
+    """The objects of ``value`` (itself, its fields or items) that travel by reference,
+    by ``id``: their ``(loader, args)``."""
+    found = [value, *(vars(value).values() if hasattr(value, "__dict__") else ()),
+             *(value if isinstance(value, (tuple, list)) else ())]
+    refs = {}
+    for obj in found:
+        offer = getattr(obj, "__shared_refs__", None)
+        if callable(offer) and not isinstance(obj, type):
+            refs.update({id(o): (loader, args) for o, loader, args in offer()})
+    return refs
+
+
+class _RefPickler(pickle.Pickler):
+    """Pickles the objects of ``refs`` as their ``(loader, args)``."""
+
+    def __init__(self, file: io.BytesIO, refs: dict[int, tuple[Any, tuple[Any, ...]]]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.refs = refs
+
+    def persistent_id(self, obj: Any) -> Any:
+        return self.refs.get(id(obj))
+
+
+class _RefUnpickler(pickle.Unpickler):
+    """Calls ``loader(*args)`` for each object pickled by reference."""
+
+    def persistent_load(self, pid: Any) -> Any:
+        loader, args = pid
+        return loader(*args)
 
 
 def _slots_by_host(client: Any) -> dict[str, int]:
@@ -232,7 +302,7 @@ def _task(func: Callable[[Any, Any], Any], shared: Any, group: Sequence[Any],
     import numba
 
     if isinstance(shared, _Box):
-        shared = shared.value
+        shared = shared.get()
     at_once = slots.get("") or slots.get(_worker_host(), 0) or max(slots.values(), default=1)
     numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, _cores() // at_once)))
     return [func(shared, u) for u in group]

@@ -319,10 +319,13 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
     level = as_file.pop("plausibility", None)  # its source is checked where a file is read
     if level is not None:  # a Scenario made in Python: the value alone
         check_level(c, level, (), "scenario 'scenario'")
-    controllers = {(n, k): codes for n, held in chain.graph.nodes(data="controlled_by")
-                   if isinstance(held, Mapping) for k, codes in held.items()}
-    world = [codes for _, held in chain.graph.nodes(data="world_controlled_by")
-             if isinstance(held, Mapping) and chain.home is not None for codes in held.values()]
+    # read from the tables, not chain.graph: building the graph of a chain of 10^7
+    # edges holds several GB (a compiled chain has no stray controlled_by entries, so
+    # the tables hold every one the graph would)
+    data = chain.to_data()
+    controllers = _controllers(data.suppliers)
+    world = list(_controllers(data.world_suppliers).values()) if chain.home is not None \
+        else []
     countries = (set(compiled.countries) | set(chain.groups)
                  | controller_codes(controllers.values()) | controller_codes(world))
     check_scenarios(c, [as_file], list(compiled.ids), sorted(countries), base_path=(),
@@ -335,6 +338,18 @@ def _check_against(chain: Chain, scenario: Scenario) -> list[Problem]:
                     field=p.field, expected=p.expected, found=p.found, fix=p.fix,
                     code=p.code)
             for p in c.finish()]
+
+
+def _controllers(table: Any) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The ``controlled_by`` codes of a supplier table, by ``(node, country)``, where a
+    share names any."""
+    if "controlled_by" not in table or not len(table):
+        return {}
+    held = table["controlled_by"]
+    rows = table[held.notna().to_numpy()]
+    return {(n, k): tuple(codes) for n, k, codes in
+            zip(rows["node"], rows["country"], rows["controlled_by"], strict=True)
+            if isinstance(codes, (tuple, list)) and len(codes)}
 
 
 def expand_country(chain_groups: Mapping[str, Any], country: str,

@@ -121,8 +121,19 @@ def _inputs(rng: np.random.Generator, layer: np.ndarray, layers: int, inputs: fl
     src = np.minimum((u * hi).astype(np.int64), np.maximum(hi - 1, 0))
     keep = hi > 0
     src, dst = src[keep], dst[keep]
-    pair = np.unique(dst * n + src)  # sorted by the node that uses the input
+    pair = _sorted_unique(dst * n + src)  # sorted by the node that uses the input
     return pair % n, pair // n
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """The distinct values of ``x``, sorted: what ``np.unique`` gives, by a sort (numpy 2.3+
+    finds them by hashing first, 20 times slower on the 10^7 integers of a big chain).
+
+    >>> _sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 
 def _edge_table(rng: np.random.Generator, ids: np.ndarray, src: np.ndarray, dst: np.ndarray
@@ -173,7 +184,7 @@ def _supplier_table(rng: np.random.Generator, ids: np.ndarray, names: list[str]
     pop /= pop.sum()
     sn = np.repeat(np.arange(n), ns)
     sc = rng.choice(len(names), size=len(sn), p=pop)
-    sp = np.unique(sn * len(names) + sc)
+    sp = _sorted_unique(sn * len(names) + sc)
     sn, sc = sp // len(names), sp % len(names)
     w = rng.random(len(sn))
     totals = np.bincount(sn, weights=w, minlength=n)

@@ -120,3 +120,18 @@ def test_end_to_end_benchmark_smallest(tmp_path: Path) -> None:
     # the report's long tables (a row per node) are CSV files beside it
     assert "tables/choke_points.csv.gz" in dict(row["report_largest"])
     assert row["report_bytes"] > 0 and len(data["load_before"]) == 3
+
+
+def test_big_benchmark_smallest(tmp_path: Path) -> None:
+    data = _smallest("bench_big.py", tmp_path)
+    run = data["run"]
+    assert run["n"] == 3000 and 4 < run["generate"]["edges"] / 3000 < 6
+    steps = {**run["generate"]["steps"], **run["pipeline"]["steps"]}
+    assert set(steps) == {"generate", "save", "load", "compile", "validate", "score",
+                          "simulate"}
+    for fig in steps.values():  # every step timed, with the process's peak memory
+        assert fig["wall_s"] > 0 and fig["peak_rss_gb"] > 0.01
+    piped = run["pipeline"]
+    assert piped["peak_rss_gb"] == max(f["peak_rss_gb"] for f in piped["steps"].values())
+    assert 0 <= piped["long_run_loss"] <= 1 and 0 < piped["immediate_loss"] <= 1
+    assert data["copy_bandwidth_gb_s"] > 0 and run["bundle_mb"] > 0

@@ -34,6 +34,7 @@ RANKS: dict[str, float] = {
     "model": 5,         # Chain, load, save
     "uncertainty": 6, "provenance": 6, "synthetic": 6, "sources": 6, "realised": 6,
     "targets": 6,       # what a loss measures: end-use value or named target nodes
+    "sharedchain": 6,   # a chain that workers load from a shared path
     "simulation": 7, "eto": 7,
     "montecarlo": 7.5,  # one scenario over draws of the ranged numbers
     "coalitions": 8,
