@@ -18,7 +18,7 @@ from riskmodel.engine import Params
 from riskmodel.engine.baseline import in_every_column
 from riskmodel.model import Chain, require_chain
 from riskmodel.realised import marginal
-from riskmodel.scoring.choke import score
+from riskmodel.scoring.choke import SCORE_WORK, score
 from riskmodel.scoring.cuts import (
     columns_per_batch,
     expansion,
@@ -28,7 +28,7 @@ from riskmodel.scoring.cuts import (
     spared_nowhere,
 )
 from riskmodel.scoring.held import Held, restrictions
-from riskmodel.scoring.horizon import HORIZON, competition_ranks
+from riskmodel.scoring.horizon import HORIZON, competition_ranks, left_on_average
 
 __all__ = ["score_uncertainty"]
 
@@ -80,17 +80,32 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     held = restrictions(chain, engine.params_from_compiled(c), baseline)
     countries = [x if isinstance(x, str) else None
                  for x in scores["cut_country"].reindex(c.ids)]
-    results = _drawn_scores(chain, countries, draws=draws, horizon=horizon, seed=seed,
-                            held=held, to=to, client=client)
-    out = _intervals(results, scores, c.ids, top)
+    cut = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
+    ranged = ranged_count(chain)
+    chosen = _candidates(c, scores, cut, (draws if ranged else 1) * (horizon + 2), top)
+    drawn, pess = _drawn_scores(chain, countries, cut if chosen is None else chosen,
+                                draws=draws, horizon=horizon, seed=seed, held=held, to=to,
+                                client=client)
+    if chosen is None:
+        results = np.zeros((draws, c.n))
+        results[:, cut] = drawn
+        out = _intervals(results, scores, c.ids, top)
+    else:
+        out_of = _left_out(c, pess, drawn, top, horizon, held)
+        out_of[np.setdiff1d(np.arange(c.n), cut)] = True  # not cut: 0 in every draw
+        out = _intervals_of(drawn, chosen, out_of, scores, c.ids, top)
     base_top = out[(out["baseline_rank"] <= top) & (out["baseline"] > 0)]
     robust = bool((base_top["p_top"] >= 0.8).all())
     out.attrs = {"draws": draws, "seed": seed, "top": top, "horizon": horizon, "to": to,
-                 "robust": robust, **held.attrs, "note": _note(base_top, top, robust)}
-    out.attrs["ranged_values"] = ranged = ranged_count(chain)
+                 "robust": robust, **held.attrs, "note": _note(base_top, top, robust),
+                 "drawn": "all nodes"}
+    out.attrs["ranged_values"] = ranged
     if not ranged:
         out.attrs["note"] = ("nothing in the chain is ranged: every draw is the same, so "
                              "the scores were computed once")
+    if chosen is not None:
+        out.attrs["drawn"] = _drawn_note(out, len(cut), top)
+        out.attrs["note"] += "; " + out.attrs["drawn"]
     return out
 
 
@@ -105,23 +120,23 @@ def _note(base_top: pd.DataFrame, top: int, robust: bool) -> str:
         + " stay in it in fewer than 80% of draws")
 
 
-def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, horizon: int,
-                  seed: int | None, held: Held, to: str = "all",
-                  client: Any = None) -> np.ndarray:
-    """The choke score of every node in each draw, ``(draws, n)``: each node cut by
-    ``countries`` (None: not cut, 0), on top of the restrictions in force ``held``
-    (marginal against each draw's realised loss), in blocks of draws (as
+def _drawn_scores(chain: Chain, countries: list[str | None], nodes: np.ndarray, *,
+                  draws: int, horizon: int, seed: int | None, held: Held, to: str = "all",
+                  client: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The choke score of the cut ``nodes`` in each draw, ``(draws, len(nodes))``: each
+    node cut by ``countries`` (indexed by node), on top of the restrictions in force
+    ``held`` (marginal against each draw's realised loss), in blocks of draws (as
     :func:`~riskmodel.monte_carlo`'s: the same numbers however they run, on ``client``
-    or not); with nothing ranged, every draw is the first."""
+    or not); with nothing ranged, every draw is the first. Beside them, the
+    pessimistic numbers over every draw (:func:`_pessimistic`; None without nodes)."""
     from riskmodel._progress import Progress
     from riskmodel.distributed import run
     from riskmodel.uncertainty import BLOCK, Sampler, draw_blocks
 
     c = chain.compiled
-    nodes = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
-    results = np.zeros((draws, c.n))
+    results = np.zeros((draws, len(nodes)))
     if not len(nodes):  # no node to cut: every choke score is 0 in every draw
-        return results
+        return results, None
     sampler = Sampler(chain)
     m = len(nodes)
     cc = [countries[j] for j in nodes]
@@ -131,20 +146,23 @@ def _drawn_scores(chain: Chain, countries: list[str | None], *, draws: int, hori
     strict = held.spec is not None and held.spec.targeted
     dest = "world" if to == "all" and spared_nowhere(c, nodes, cc, expand,
                                                      strict=strict).all() else to
-    # every column holds its draw's numbers where they are ranged
-    step = columns_per_batch(c.n, m * BLOCK, extra=sampler.numbers_per_draw()) // m
-    work = _Draws(chain, sampler, nodes, cc, expand, held, horizon,
-                  min(BLOCK, max(1, step)), dest)
+    # every column holds its draw's numbers where they are ranged: the memory budget's
+    # columns, all of a draw's nodes at once where they fit, else in chunks of one draw
+    cols = columns_per_batch(c.n, m * BLOCK, extra=sampler.numbers_per_draw())
+    step, width = (min(BLOCK, cols // m), m) if cols >= m else (1, cols)
+    work = _Draws(chain, sampler, nodes, cc, expand, held, horizon, step, width, dest)
     once = sampler.count == 0
     blocks = draw_blocks(1 if once else draws, seed)
     with Progress(draws, "score uncertainty") as bar:
         parts = run(_score_block, work, blocks, client=client, progress=bar,
                     size=lambda b: draws if once else b.size)
-    for block, loss in zip(blocks, parts, strict=True):
-        results[block.start:block.start + block.size, nodes] = loss
+    for block, (loss, _) in zip(blocks, parts, strict=True):
+        results[block.start:block.start + block.size] = loss
     if once:
         results[1:] = results[0]
-    return results
+    pess = np.stack([x for _, x in parts])
+    return results, np.vstack([pess[:, 0].max(axis=0), pess[:, 1].min(axis=0),
+                               pess[:, 2].max(axis=0)])
 
 
 @dataclass
@@ -159,37 +177,63 @@ class _Draws:
     held: Held
     horizon: int
     step: int  # draws evaluated at once: the chain's memory budget, at most a block
+    width: int  # cut nodes evaluated at once within a draw (all of them where step > 1)
     to: str  # whom each stop withholds from ("world" where that costs the same as "all")
 
 
-def _score_block(w: _Draws, block: Any) -> np.ndarray:
+def _score_block(w: _Draws, block: Any) -> tuple[np.ndarray, np.ndarray]:
     """The choke scores ``(draws, cut nodes)`` of one block of draws, drawn from its
-    own seed and evaluated alone (``w.step`` draws at a time, set by the chain)."""
-    c, held, m = w.chain.compiled, w.held, len(w.nodes)
+    own seed and evaluated alone (``w.step`` draws at a time, and ``w.width`` nodes of
+    a draw at a time, set by the chain's memory budget), and the block's pessimistic
+    numbers (:func:`_pessimistic`)."""
+    held, m = w.held, len(w.nodes)
     drawn = w.sampler.draw(block.size, np.random.default_rng(block.seed))
     out = np.zeros((block.size, m))
     for lo in range(0, block.size, w.step):
         d = min(w.step, block.size - lo)
         p_d = drawn if d == block.size else drawn.columns(np.arange(lo, lo + d))
-        # columns: draw-major, one column per (draw, node)
-        rep = np.repeat(np.arange(d), m)
+        realised = None
+        if held.spec is not None:
+            realised = engine.static_loss(w.chain.compiled, p_d, in_every_column(
+                engine.CutSpec.none(d), held.spec), mode="long_run")
+        for a in range(0, m, w.width):
+            b = min(m, a + w.width)
+            out[lo:lo + d, a:b] = _score_columns(w, p_d, d, np.arange(a, b), realised)
+    return out, _pessimistic(drawn)
 
-        def widen(x: np.ndarray | None, rep: np.ndarray = rep) -> np.ndarray | None:
-            return x[:, rep] if x is not None and x.shape[1] > 1 else x
-        p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
-            "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
-            "weight", "life", "world_share")}})
-        spec = single_cuts(c, p, np.tile(w.nodes, d), w.countries * d, expand=w.expand,
-                           to=w.to, controls=True)
-        if held.spec is not None:
-            spec = in_every_column(spec, held.spec)
-        loss = engine.dynamic(c, p, spec, months_read(w.horizon, None)).loss
-        if held.spec is not None:
-            realised = engine.static_loss(c, p_d, in_every_column(engine.CutSpec.none(d),
-                                                                  held.spec), mode="long_run")
-            loss = np.maximum(0.0, marginal(loss, np.repeat(realised, m)[None, :]))
-        out[lo:lo + d] = horizon_reading(loss, w.horizon)[0].reshape(d, m)
-    return out
+
+def _score_columns(w: _Draws, p_d: Params, d: int, part: np.ndarray,
+                   realised: np.ndarray | None) -> np.ndarray:
+    """The choke scores ``(d, len(part))`` of the cut nodes ``w.nodes[part]`` in the
+    ``d`` draws of ``p_d``: one column per (draw, node), draw-major; marginal against
+    each draw's ``realised`` loss where restrictions are in force."""
+    c, held, k = w.chain.compiled, w.held, len(part)
+    rep = np.repeat(np.arange(d), k)
+
+    def widen(x: np.ndarray | None) -> np.ndarray | None:
+        return x[:, rep] if x is not None and x.shape[1] > 1 else x
+    p = Params(**{**p_d.__dict__, **{f: widen(getattr(p_d, f)) for f in (
+        "row_share", "dep0", "ind0", "covers", "ne_share", "subst", "lead", "inventory",
+        "weight", "life", "world_share")}})
+    countries = [w.countries[i] for i in part]
+    spec = single_cuts(c, p, np.tile(w.nodes[part], d), countries * d, expand=w.expand,
+                       to=w.to, controls=True)
+    if held.spec is not None:
+        spec = in_every_column(spec, held.spec)
+    loss = engine.dynamic(c, p, spec, months_read(w.horizon, None)).loss
+    if realised is not None:
+        loss = np.maximum(0.0, marginal(loss, np.repeat(realised, k)[None, :]))
+    return horizon_reading(loss, w.horizon)[0].reshape(d, k)
+
+
+def _pessimistic(p: Params) -> np.ndarray:
+    """Per node, over the draws of ``p``: the largest end-use weight, the smallest
+    substitutability and the longest lead time, ``(3, n)`` (bound (3)'s worst case)."""
+    def rows(x: np.ndarray, f: Any) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return f(x, axis=1) if x.ndim == 2 else x
+    return np.vstack([rows(np.abs(p.weight), np.max), rows(p.subst, np.min),
+                      rows(p.lead, np.max)])
 
 
 def _intervals(results: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,
@@ -207,3 +251,85 @@ def _intervals(results: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,
         "p_top": ((ranks <= top) & (np.round(results, 12) > 0)).mean(axis=0),
         "baseline_rank": scores["rank"].reindex(ids).to_numpy(),
     }, index=pd.Index(ids, name="node")).sort_values("baseline_rank")
+
+
+def _candidates(c: Any, scores: pd.DataFrame, cut: np.ndarray, per_column: int,
+                top: int) -> np.ndarray | None:
+    """The cut nodes to draw: None (all of them) where the baseline scored every node
+    exactly and drawing them all costs at most ``SCORE_WORK`` steps (the column-block
+    kernel's reads, ``per_column`` times for every column: the draws and months); else
+    the highest baseline scores (then immediate bounds; unscored last) that fit in it,
+    at least ``4 × top`` of them."""
+    plan = engine.plan_for(c)
+    reads = np.diff(plan.eptr) + 1
+
+    def cost(nodes: np.ndarray) -> float:
+        nodes = nodes[np.argsort(plan.node_level[nodes], kind="stable")]
+        k = len(nodes)
+        return per_column * float(engine.column_limits(plan, nodes, np.arange(k), k) @ reads)
+
+    exact = scores["choke_exact"].reindex(c.ids).fillna(True).to_numpy(dtype=bool)
+    if exact[cut].all() and cost(cut) <= SCORE_WORK:
+        return None
+
+    def column(name: str) -> np.ndarray:
+        return np.nan_to_num(scores[name].reindex(c.ids).to_numpy(dtype=float), nan=-1.0)
+    order = cut[np.lexsort((-column("choke_immediate")[cut], -column("choke_score")[cut]))]
+    least = min(len(order), 4 * top)
+    k = len(order)
+    while k > least and cost(order[:k]) > SCORE_WORK:
+        k = max(least, k // 2)
+    return np.sort(order[:k])
+
+
+def _left_out(c: Any, pess: np.ndarray | None, drawn: np.ndarray, top: int, horizon: int,
+              held: Held) -> np.ndarray:
+    """Per node: proven unable to rank in the top ``top`` of any draw. Its bound over
+    every draw (:mod:`riskmodel.scoring.choke`: the reach bound (2) with each end use's
+    largest drawn weight and exposure 1, and where no cycle lies downstream bound (3)
+    with the smallest drawn substitutability and longest lead time; with restrictions
+    in force the reach bound alone) is below the lowest, over the draws, of the
+    ``top``-th best drawn score; or it is 0 (a node at 0 is never in the top)."""
+    if pess is None:
+        return np.ones(c.n, dtype=bool)
+    w, subst, lead = pess
+    R, amp = engine.reach_bound(c, np.ascontiguousarray(w, dtype=float))
+    bound = R if held.spec is not None else np.where(
+        amp, R, np.minimum(R, R * left_on_average(subst, lead, horizon)))
+    kth = (np.sort(drawn, axis=1)[:, -top] if drawn.shape[1] >= top
+           else np.zeros(len(drawn)))
+    floor = max(0.0, float(np.round(kth.min(), 12)))
+    return (bound < floor) | (bound <= 0)
+
+
+def _intervals_of(drawn: np.ndarray, chosen: np.ndarray, out_of: np.ndarray,
+                  scores: pd.DataFrame, ids: np.ndarray, top: int) -> pd.DataFrame:
+    """:func:`_intervals` where only the nodes ``chosen`` were drawn (``drawn``, one
+    column each; ranks among them): the others get NaN, ``p_top`` 0 where ``out_of``
+    proves they never rank in the top (else NaN), and ``drawn`` False."""
+    part = _intervals(drawn, scores.reindex(ids[chosen]), ids[chosen], top)
+    out = part.reindex(ids)
+    out["baseline"] = scores["choke_score"].reindex(ids).to_numpy()
+    out["baseline_rank"] = scores["rank"].reindex(ids).to_numpy()
+    out["drawn"] = False
+    out.loc[ids[chosen], "drawn"] = True
+    rest = ~out["drawn"].to_numpy()
+    out.loc[rest & out_of, "p_top"] = 0.0
+    out["proven_out"] = np.where(rest, out_of, False)
+    return out.sort_values("baseline_rank", kind="stable")
+
+
+def _drawn_note(out: pd.DataFrame, cut: int, top: int) -> str:
+    """``.attrs["drawn"]``: which nodes were drawn, and whether the rest are proven
+    unable to enter the top."""
+    k = int(out["drawn"].sum())
+    unproven = int((~out["drawn"] & ~out["proven_out"]).sum())
+    head = (f"only {k:,} of {cut:,} cut nodes were drawn (drawn=True: the highest "
+            f"baseline scores, within {SCORE_WORK:.0e} steps); ranks count the drawn "
+            "nodes only")
+    if not unproven:
+        return head + (f", and no other node can rank in the top {top} of any draw "
+                       "(its bound over every draw is below the drawn top)")
+    return head + (f", and {unproven:,} nodes not drawn are NOT proven unable to rank "
+                   f"in the top {top} of some draw (proven_out=False; their P(top) is "
+                   "unknown)")
