@@ -7,6 +7,7 @@ numbers; this module scores each draw.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,12 @@ from riskmodel.scoring.cuts import (
 from riskmodel.scoring.held import Held, restrictions
 from riskmodel.scoring.horizon import HORIZON, competition_ranks, left_on_average
 
-__all__ = ["score_uncertainty"]
+__all__ = ["ROUNDS", "score_uncertainty"]
+
+#: Rounds of drawing more nodes, on chains where not every node is drawn: each round
+#: draws the nodes not yet proven unable to enter the top (highest bound first) that
+#: fit in what is left of ``SCORE_WORK``.
+ROUNDS = 3
 
 
 def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
@@ -51,14 +57,32 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     rank of their tie), in every draw as in the baseline, so a node whose score never
     moves keeps its baseline rank in every draw; a node at 0 is never in the top.
     ``.attrs["robust"]`` says whether every baseline top-``top`` node that scores above
-    0 stays in the top ``top`` in at least 80% of draws. ``baseline`` (restrictions in force, as for
-    :func:`~riskmodel.scoring.score`) puts every cut of every draw on top of them: each
-    draw's scores are then marginal, against that draw's realised loss
+    0 stays in the top ``top`` in at least 80% of draws. ``baseline`` (restrictions in
+    force, as for :func:`~riskmodel.scoring.score`) puts every cut of every draw on top
+    of them: each draw's scores are then marginal, against that draw's realised loss
     (``.attrs["realised_loss"]``: the central one). Give ``scores`` scored with the same
     ``baseline``. The draws come in blocks as :func:`~riskmodel.monte_carlo`'s: the same
     ``seed`` gives the same numbers on any ``client`` (a ``dask.distributed.Client`` or a
     ``concurrent.futures.Executor``) or none; with nothing ranged the scores are
     computed once (``.attrs["ranged_values"]`` is 0, and the note says so).
+
+    **At scale** (the baseline did not score every node exactly, or drawing every cut
+    node would cost more than :data:`~riskmodel.scoring.choke.SCORE_WORK` steps of the
+    column-block kernel, every draw and month counted), only some nodes are drawn: the
+    highest baseline scores that fit (at least ``4 × top``), then for up to
+    :data:`ROUNDS` rounds the nodes whose bound can still reach the drawn top: an upper
+    bound of a node's choke score in every draw (:mod:`riskmodel.scoring.choke`'s reach
+    bound with each end use's largest drawn weight, and its substitution bound at the
+    smallest drawn substitutability and longest lead time, exposure taken as 1; with
+    restrictions in force the reach bound alone), against the lowest over the draws of
+    the ``top``-th best drawn score. The table then gains ``drawn`` (scored in every
+    draw) and ``proven_out`` (not drawn, and proven unable to rank in the top ``top``
+    of any draw: ``p_top`` 0); a node neither has NaN intervals, ranks and ``p_top``.
+    Ranks count the drawn nodes only. ``.attrs["drawn"]`` ("all nodes" otherwise) and
+    the note say how many were drawn and whether any node left out may still enter the
+    top. Within any call, node columns are evaluated in chunks within the memory
+    budget (:func:`~riskmodel.scoring.cuts.columns_per_batch`), the same numbers
+    however chunked.
 
     Examples
     --------
@@ -82,18 +106,28 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
                  for x in scores["cut_country"].reindex(c.ids)]
     cut = np.array([j for j, x in enumerate(countries) if x is not None], dtype=np.int64)
     ranged = ranged_count(chain)
-    chosen = _candidates(c, scores, cut, (draws if ranged else 1) * (horizon + 2), top)
-    drawn, pess = _drawn_scores(chain, countries, cut if chosen is None else chosen,
-                                draws=draws, horizon=horizon, seed=seed, held=held, to=to,
-                                client=client)
+    per_column = (draws if ranged else 1) * (horizon + 2)
+    chosen = _candidates(c, scores, cut, per_column, top)
+    draw = functools.partial(_drawn_scores, chain, countries, draws=draws, horizon=horizon,
+                             seed=seed, held=held, to=to, client=client)
+    drawn, pess = draw(cut if chosen is None else chosen)
     if chosen is None:
         results = np.zeros((draws, c.n))
         results[:, cut] = drawn
         out = _intervals(results, scores, c.ids, top)
     else:
-        out_of = _left_out(c, pess, drawn, top, horizon, held)
-        out_of[np.setdiff1d(np.arange(c.n), cut)] = True  # not cut: 0 in every draw
-        out = _intervals_of(drawn, chosen, out_of, scores, c.ids, top)
+        uncut = np.setdiff1d(np.arange(c.n), cut)
+        for _ in range(ROUNDS):  # draw the nodes whose bound still reaches the top
+            out_of, bound = _left_out(c, pess, drawn, top, horizon, held)
+            out_of[uncut] = True  # not cut: 0 in every draw, never in the top
+            more = _within(c, chosen, np.flatnonzero(~out_of), bound, per_column)
+            if not len(more):
+                break
+            extra, _ = draw(more)
+            chosen, drawn = np.r_[chosen, more], np.hstack([drawn, extra])
+        out_of = _left_out(c, pess, drawn, top, horizon, held)[0]
+        out_of[uncut] = True
+        out = _intervals_of(drawn, chosen, out_of, uncut, scores, c.ids, top)
     base_top = out[(out["baseline_rank"] <= top) & (out["baseline"] > 0)]
     robust = bool((base_top["p_top"] >= 0.8).all())
     out.attrs = {"draws": draws, "seed": seed, "top": top, "horizon": horizon, "to": to,
@@ -260,13 +294,8 @@ def _candidates(c: Any, scores: pd.DataFrame, cut: np.ndarray, per_column: int,
     kernel's reads, ``per_column`` times for every column: the draws and months); else
     the highest baseline scores (then immediate bounds; unscored last) that fit in it,
     at least ``4 × top`` of them."""
-    plan = engine.plan_for(c)
-    reads = np.diff(plan.eptr) + 1
-
     def cost(nodes: np.ndarray) -> float:
-        nodes = nodes[np.argsort(plan.node_level[nodes], kind="stable")]
-        k = len(nodes)
-        return per_column * float(engine.column_limits(plan, nodes, np.arange(k), k) @ reads)
+        return _cost(c, nodes, per_column)
 
     exact = scores["choke_exact"].reindex(c.ids).fillna(True).to_numpy(dtype=bool)
     if exact[cut].all() and cost(cut) <= SCORE_WORK:
@@ -282,16 +311,39 @@ def _candidates(c: Any, scores: pd.DataFrame, cut: np.ndarray, per_column: int,
     return np.sort(order[:k])
 
 
+def _cost(c: Any, nodes: np.ndarray, per_column: int) -> float:
+    """The column-block kernel's reads for one column per node of ``nodes`` (sorted
+    by level), ``per_column`` times."""
+    plan = engine.plan_for(c)
+    nodes = nodes[np.argsort(plan.node_level[nodes], kind="stable")]
+    k = len(nodes)
+    limits = engine.column_limits(plan, nodes, np.arange(k), k)
+    return per_column * float(limits @ (np.diff(plan.eptr) + 1))
+
+
+def _within(c: Any, chosen: np.ndarray, missing: np.ndarray, bound: np.ndarray,
+            per_column: int) -> np.ndarray:
+    """The nodes of ``missing`` not yet drawn, highest ``bound`` first, as many as
+    fit with ``chosen`` within ``SCORE_WORK`` steps (none if none fits)."""
+    missing = np.setdiff1d(missing, chosen)
+    order = missing[np.argsort(-bound[missing], kind="stable")]
+    k = len(order)
+    while k and _cost(c, np.r_[chosen, order[:k]], per_column) > SCORE_WORK:
+        k //= 2
+    return order[:k]
+
+
 def _left_out(c: Any, pess: np.ndarray | None, drawn: np.ndarray, top: int, horizon: int,
-              held: Held) -> np.ndarray:
+              held: Held) -> tuple[np.ndarray, np.ndarray]:
     """Per node: proven unable to rank in the top ``top`` of any draw. Its bound over
     every draw (:mod:`riskmodel.scoring.choke`: the reach bound (2) with each end use's
     largest drawn weight and exposure 1, and where no cycle lies downstream bound (3)
     with the smallest drawn substitutability and longest lead time; with restrictions
     in force the reach bound alone) is below the lowest, over the draws, of the
-    ``top``-th best drawn score; or it is 0 (a node at 0 is never in the top)."""
+    ``top``-th best drawn score; or it is 0 (a node at 0 is never in the top). Beside
+    it, that bound."""
     if pess is None:
-        return np.ones(c.n, dtype=bool)
+        return np.ones(c.n, dtype=bool), np.zeros(c.n)
     w, subst, lead = pess
     R, amp = engine.reach_bound(c, np.ascontiguousarray(w, dtype=float))
     bound = R if held.spec is not None else np.where(
@@ -299,14 +351,16 @@ def _left_out(c: Any, pess: np.ndarray | None, drawn: np.ndarray, top: int, hori
     kth = (np.sort(drawn, axis=1)[:, -top] if drawn.shape[1] >= top
            else np.zeros(len(drawn)))
     floor = max(0.0, float(np.round(kth.min(), 12)))
-    return (bound < floor) | (bound <= 0)
+    return (bound < floor) | (bound <= 0), bound
 
 
 def _intervals_of(drawn: np.ndarray, chosen: np.ndarray, out_of: np.ndarray,
-                  scores: pd.DataFrame, ids: np.ndarray, top: int) -> pd.DataFrame:
+                  uncut: np.ndarray, scores: pd.DataFrame, ids: np.ndarray,
+                  top: int) -> pd.DataFrame:
     """:func:`_intervals` where only the nodes ``chosen`` were drawn (``drawn``, one
     column each; ranks among them): the others get NaN, ``p_top`` 0 where ``out_of``
-    proves they never rank in the top (else NaN), and ``drawn`` False."""
+    proves they never rank in the top (else NaN), and ``drawn`` False; the ``uncut``
+    nodes score 0 in every draw."""
     part = _intervals(drawn, scores.reindex(ids[chosen]), ids[chosen], top)
     out = part.reindex(ids)
     out["baseline"] = scores["choke_score"].reindex(ids).to_numpy()
@@ -315,6 +369,8 @@ def _intervals_of(drawn: np.ndarray, chosen: np.ndarray, out_of: np.ndarray,
     out.loc[ids[chosen], "drawn"] = True
     rest = ~out["drawn"].to_numpy()
     out.loc[rest & out_of, "p_top"] = 0.0
+    zero = rest & np.isin(np.arange(len(ids)), uncut)  # not cut: 0 in every draw
+    out.loc[zero, ["p5", "p50", "p95"]] = 0.0
     out["proven_out"] = np.where(rest, out_of, False)
     return out.sort_values("baseline_rank", kind="stable")
 
@@ -325,8 +381,8 @@ def _drawn_note(out: pd.DataFrame, cut: int, top: int) -> str:
     k = int(out["drawn"].sum())
     unproven = int((~out["drawn"] & ~out["proven_out"]).sum())
     head = (f"only {k:,} of {cut:,} cut nodes were drawn (drawn=True: the highest "
-            f"baseline scores, within {SCORE_WORK:.0e} steps); ranks count the drawn "
-            "nodes only")
+            "baseline scores, then the highest bounds over the draws, within "
+            f"{SCORE_WORK:.0e} steps); ranks count the drawn nodes only")
     if not unproven:
         return head + (f", and no other node can rank in the top {top} of any draw "
                        "(its bound over every draw is below the drawn top)")
