@@ -3,6 +3,24 @@
 
 Not to be confused with :mod:`riskmodel.uncertainty`, which draws the chain's ranged
 numbers; this module scores each draw.
+
+**At scale** (the baseline did not score every node exactly, or drawing every cut node
+would cost more than :data:`~riskmodel.scoring.choke.SCORE_WORK` steps of the
+column-block kernel, every draw and month counted), :func:`score_uncertainty` draws
+only some nodes: the highest baseline scores that fit (at least ``4 × top``), then for
+up to :data:`ROUNDS` rounds the nodes whose bound can still reach the drawn top. The
+bound is an upper bound of a node's choke score in every draw
+(:mod:`riskmodel.scoring.choke`'s reach bound with each end use's largest drawn weight,
+and its substitution bound at the smallest drawn substitutability and longest lead
+time, exposure taken as 1; with restrictions in force the reach bound alone), held
+against the lowest over the draws of the ``top``-th best drawn score. The table then
+gains ``drawn`` (scored in every draw) and ``proven_out`` (not drawn, and proven unable
+to rank in the top ``top`` of any draw: ``p_top`` 0); a node with neither has NaN
+intervals, ranks and ``p_top``. Ranks count the drawn nodes only.
+``.attrs["drawn"]`` ("all nodes" otherwise) and the note say how many were drawn and
+whether any node left out may still enter the top. In any call, node columns are
+evaluated in chunks within the memory budget
+(:func:`~riskmodel.scoring.cuts.columns_per_batch`), the same numbers however chunked.
 """
 
 from __future__ import annotations
@@ -66,23 +84,8 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
     ``concurrent.futures.Executor``) or none; with nothing ranged the scores are
     computed once (``.attrs["ranged_values"]`` is 0, and the note says so).
 
-    **At scale** (the baseline did not score every node exactly, or drawing every cut
-    node would cost more than :data:`~riskmodel.scoring.choke.SCORE_WORK` steps of the
-    column-block kernel, every draw and month counted), only some nodes are drawn: the
-    highest baseline scores that fit (at least ``4 × top``), then for up to
-    :data:`ROUNDS` rounds the nodes whose bound can still reach the drawn top: an upper
-    bound of a node's choke score in every draw (:mod:`riskmodel.scoring.choke`'s reach
-    bound with each end use's largest drawn weight, and its substitution bound at the
-    smallest drawn substitutability and longest lead time, exposure taken as 1; with
-    restrictions in force the reach bound alone), against the lowest over the draws of
-    the ``top``-th best drawn score. The table then gains ``drawn`` (scored in every
-    draw) and ``proven_out`` (not drawn, and proven unable to rank in the top ``top``
-    of any draw: ``p_top`` 0); a node neither has NaN intervals, ranks and ``p_top``.
-    Ranks count the drawn nodes only. ``.attrs["drawn"]`` ("all nodes" otherwise) and
-    the note say how many were drawn and whether any node left out may still enter the
-    top. Within any call, node columns are evaluated in chunks within the memory
-    budget (:func:`~riskmodel.scoring.cuts.columns_per_batch`), the same numbers
-    however chunked.
+    At scale only the nodes that can reach the top are drawn, and the table says which
+    (module docstring); node columns are chunked within the memory budget.
 
     Examples
     --------
@@ -116,18 +119,8 @@ def score_uncertainty(chain: Chain, *, draws: int = 200, seed: int | None = 0,
         results[:, cut] = drawn
         out = _intervals(results, scores, c.ids, top)
     else:
-        uncut = np.setdiff1d(np.arange(c.n), cut)
-        for _ in range(ROUNDS):  # draw the nodes whose bound still reaches the top
-            out_of, bound = _left_out(c, pess, drawn, top, horizon, held)
-            out_of[uncut] = True  # not cut: 0 in every draw, never in the top
-            more = _within(c, chosen, np.flatnonzero(~out_of), bound, per_column)
-            if not len(more):
-                break
-            extra, _ = draw(more)
-            chosen, drawn = np.r_[chosen, more], np.hstack([drawn, extra])
-        out_of = _left_out(c, pess, drawn, top, horizon, held)[0]
-        out_of[uncut] = True
-        out = _intervals_of(drawn, chosen, out_of, uncut, scores, c.ids, top)
+        out = _at_scale(c, draw, chosen, drawn, pess, cut, scores, top=top,
+                        horizon=horizon, held=held, per_column=per_column)
     base_top = out[(out["baseline_rank"] <= top) & (out["baseline"] > 0)]
     robust = bool((base_top["p_top"] >= 0.8).all())
     out.attrs = {"draws": draws, "seed": seed, "top": top, "horizon": horizon, "to": to,
@@ -309,6 +302,26 @@ def _candidates(c: Any, scores: pd.DataFrame, cut: np.ndarray, per_column: int,
     while k > least and cost(order[:k]) > SCORE_WORK:
         k = max(least, k // 2)
     return np.sort(order[:k])
+
+
+def _at_scale(c: Any, draw: Any, chosen: np.ndarray, drawn: np.ndarray,
+              pess: np.ndarray | None, cut: np.ndarray, scores: pd.DataFrame, *, top: int,
+              horizon: int, held: Held, per_column: int) -> pd.DataFrame:
+    """The table where only ``chosen`` were drawn (``drawn``, by ``draw``): up to
+    :data:`ROUNDS` rounds draw the nodes whose bound still reaches the drawn top and fit
+    in ``SCORE_WORK``; then every node not drawn is marked, proven out or not."""
+    uncut = np.setdiff1d(np.arange(c.n), cut)
+    for _ in range(ROUNDS):
+        out_of, bound = _left_out(c, pess, drawn, top, horizon, held)
+        out_of[uncut] = True  # not cut: 0 in every draw, never in the top
+        more = _within(c, chosen, np.flatnonzero(~out_of), bound, per_column)
+        if not len(more):
+            break
+        extra, _ = draw(more)
+        chosen, drawn = np.r_[chosen, more], np.hstack([drawn, extra])
+    out_of = _left_out(c, pess, drawn, top, horizon, held)[0]
+    out_of[uncut] = True
+    return _intervals_of(drawn, chosen, out_of, uncut, scores, c.ids, top)
 
 
 def _cost(c: Any, nodes: np.ndarray, per_column: int) -> float:
