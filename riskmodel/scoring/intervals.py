@@ -290,11 +290,14 @@ def _candidates(c: Any, scores: pd.DataFrame, cut: np.ndarray, per_column: int,
     def cost(nodes: np.ndarray) -> float:
         return _cost(c, nodes, per_column)
 
-    exact = scores["choke_exact"].reindex(c.ids).fillna(True).to_numpy(dtype=bool)
+    exact = (scores["choke_exact"].reindex(c.ids).fillna(True).to_numpy(dtype=bool)
+             if "choke_exact" in scores.columns else np.ones(c.n, dtype=bool))
     if exact[cut].all() and cost(cut) <= SCORE_WORK:
         return None
 
     def column(name: str) -> np.ndarray:
+        if name not in scores.columns:
+            return np.zeros(c.n)
         return np.nan_to_num(scores[name].reindex(c.ids).to_numpy(dtype=float), nan=-1.0)
     order = cut[np.lexsort((-column("choke_immediate")[cut], -column("choke_score")[cut]))]
     least = min(len(order), 4 * top)
