@@ -236,7 +236,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     ranged = int(prov["low"].notna().sum()) if len(prov) else 0
     settings = _settings(chain, scores, picked, cs_settings) | {
         "monte_carlo": {"draws": draws, "seed": seed, "ranged_values": ranged,
-                        "top": unc.attrs.get("top", 5)},
+                        "top": unc.attrs.get("top", 5)}
+        | ({"drawn": unc.attrs["drawn"]} if "drawn" in unc.columns else {}),
         "targets": {t.name: list(t.nodes) for t, _ in targeted},
         "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
                      "ignored": held.ignored}}

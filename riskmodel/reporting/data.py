@@ -414,9 +414,12 @@ def _policy(d: Section, r: Computed) -> None:
 def _uncertainty(d: Section, r: Computed) -> None:
     unc, mc = r.uncertainty, r.settings["monte_carlo"]
     k = unc.attrs.get("top", 5)
+    # at scale only some nodes are drawn (score_uncertainty); the verdict says which
+    who = ("every node" if "drawn" not in unc.columns else
+           f"each of the {int(unc['drawn'].sum()):,} drawn nodes")
     d.paragraphs.append(
         f"{mc['draws']} Monte Carlo draws (seed {mc['seed']}) over the chain's "
-        f"{mc['ranged_values']} ranged values: in each draw every node is cut by its dominant "
+        f"{mc['ranged_values']} ranged values: in each draw {who} is cut by its dominant "
         "foreign supplier and scored again. Rank intervals are the 5th to 95th percentiles "
         f"of each node's rank; P(top {k}) is the share of draws in which it ranks in the top "
         f"{k}. Verdict: {unc.attrs.get('note', '')}.")
