@@ -151,7 +151,7 @@ def uses_table(plan: Plan, p: Params, k: int, backend: str | None) -> bool:
 def not_converged(plan: Plan, level: int, ids: Sequence[Any] | None) -> None:
     """Raise :class:`~riskmodel.ConvergenceError` naming the cycle of ``level``."""
     lv = plan.levels[level]
-    names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
+    names = [str(ids[i]) for i in np.sort(lv.nodes)[:5]] if ids is not None else []
     raise ConvergenceError(f"availability on the cycle through {', '.join(names) or 'a cycle'} "
                            f"did not converge within {settings.MAX_ITER} iterations")
 
@@ -281,7 +281,8 @@ def _propagate_compiled(plan: Plan, p: Params, cut: Withheld, stock: np.ndarray 
         table if table is not None else no_table(),
         classes if classes is not None else no_classes(), float(t), float(ramp), st, life,
         stock is not None, drawn, A, settings.TOL,
-        settings.CLASS_CYCLE_SWEEPS if class_cycles else settings.MAX_ITER, bounds, limit, fresh,
+        min(settings.CLASS_CYCLE_SWEEPS, settings.MAX_ITER) if class_cycles
+        else settings.MAX_ITER, bounds, limit, fresh,
         -1 if class_cycles else settings.CYCLE_SWEEPS, settings.POLICY_ROUNDS,
         settings.DENSE_MAX)
     if bad >= 0 and class_cycles:
@@ -392,7 +393,7 @@ def _propagate_numpy(plan: Plan, a: np.ndarray, b: np.ndarray, covers: np.ndarra
                 S[lv.nodes] = _level_supply(lv, A, a, b, covers, ne_share, classes)
                 break
         else:
-            names = [str(ids[i]) for i in lv.nodes[:5]] if ids is not None else []
+            names = [str(ids[i]) for i in np.sort(lv.nodes)[:5]] if ids is not None else []
             raise ConvergenceError(
                 f"availability on the cycle through {', '.join(names) or 'a cycle'} did not "
                 f"converge within {settings.MAX_ITER} iterations (last change {change:.3g})")

@@ -166,6 +166,15 @@ def _settings(chain: Chain, scores: pd.DataFrame, picked: list[Any],
         "scenarios": [s.name for s in picked], "cutsets": cs_settings}
 
 
+def _mc_settings(draws: int, seed: int, prov: Any, unc: Any) -> dict[str, Any]:
+    """What the report records of its Monte Carlo: draws, seed, ranged values, the top
+    tested, and which nodes were drawn when not all were."""
+    ranged = int(prov["low"].notna().sum()) if len(prov) else 0
+    return ({"draws": draws, "seed": seed, "ranged_values": ranged,
+             "top": unc.attrs.get("top", 5)}
+            | ({"drawn": unc.attrs["drawn"]} if "drawn" in unc.columns else {}))
+
+
 def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | None = None,
             seed: int = 0, progress: Callable[[], None] | None = None, baseline: Any = None,
             target: Any = None, client: Any = None, sensitivity: int | None = None) -> ReportData:
@@ -233,11 +242,8 @@ def collect(chain: Chain, *, scenarios: Iterable[Any] | None = None, mc: int | N
     tick()
     prov = provenance(chain)
     tick()
-    ranged = int(prov["low"].notna().sum()) if len(prov) else 0
     settings = _settings(chain, scores, picked, cs_settings) | {
-        "monte_carlo": {"draws": draws, "seed": seed, "ranged_values": ranged,
-                        "top": unc.attrs.get("top", 5)}
-        | ({"drawn": unc.attrs["drawn"]} if "drawn" in unc.columns else {}),
+        "monte_carlo": _mc_settings(draws, seed, prov, unc),
         "targets": {t.name: list(t.nodes) for t, _ in targeted},
         "baseline": {"restrictions": describe(held.given), "realised_loss": held.together,
                      "ignored": held.ignored}}
