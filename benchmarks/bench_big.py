@@ -43,14 +43,13 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from measure import copy_bandwidth, max_rss, peak_bytes, reset_peak
 
 HERE = Path(__file__).resolve().parent
 GB = 1024 ** 3
@@ -59,59 +58,17 @@ GB = 1024 ** 3
 INPUTS = 5.6
 
 
-def copy_bandwidth(size_bytes: int = 1 << 30, repeats: int = 5) -> float:
-    """GB/s of ``np.copyto`` over ``size_bytes`` (read and write counted), the median of
-    ``repeats``."""
-    a = np.ones(size_bytes // 8)
-    b = np.empty_like(a)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        np.copyto(b, a)
-        times.append(time.perf_counter() - t0)
-    return 2 * a.nbytes / float(np.median(times)) / 1e9
-
-
-def _reset_peak() -> bool:
-    """Reset the peak resident memory of this process (Linux); whether it could."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_bytes() -> int:
-    """The peak resident memory of this process since the last reset (Linux ``VmHWM``),
-    else since it started."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return _max_rss()
-
-
-def _max_rss() -> int:
-    """The peak resident memory of this process since it started, in bytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
-
-
 def _step(record: dict, name: str, fn, trace: bool):
     """Run ``fn()`` as step ``name``; record its times and peak memory; return its result."""
     import tracemalloc
 
-    per_step = _reset_peak()
+    per_step = reset_peak()
     if trace:
         tracemalloc.start(1)
     w, c = time.perf_counter(), time.process_time()
     out = fn()
     row = {"wall_s": time.perf_counter() - w, "cpu_s": time.process_time() - c,
-           "peak_rss_gb": _peak_bytes() / GB, "peak_is_per_step": per_step}
+           "peak_rss_gb": peak_bytes() / GB, "peak_is_per_step": per_step}
     if trace:
         snap = tracemalloc.take_snapshot()
         row["traced_peak_gb"] = tracemalloc.get_traced_memory()[1] / GB
@@ -161,7 +118,7 @@ def _process_peak(steps: dict) -> float:
     """The peak resident memory of this process over its steps, in GB: the largest
     step's (the peak of each step is reset before it, which resets ``ru_maxrss`` too on
     Linux), or ``ru_maxrss`` where the peak could not be reset."""
-    return max([_max_rss() / GB] * (not all(s["peak_is_per_step"] for s in steps.values()))
+    return max([max_rss() / GB] * (not all(s["peak_is_per_step"] for s in steps.values()))
                + [s["peak_rss_gb"] for s in steps.values()])
 
 

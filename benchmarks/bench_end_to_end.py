@@ -35,51 +35,16 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from measure import copy_bandwidth, peak_bytes, reset_peak
+
 HERE = Path(__file__).resolve().parent
 STEPS = ("load", "validate", "score", "report")
-
-
-def copy_bandwidth(size_bytes: int, repeats: int = 5) -> float:
-    """GB/s of ``np.copyto`` over ``size_bytes`` (read and write counted), the median."""
-    import numpy as np
-
-    a = np.ones(size_bytes // 8)
-    b = np.empty_like(a)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        np.copyto(b, a)
-        times.append(time.perf_counter() - t)
-    return 2 * a.nbytes / statistics.median(times) / 1e9
-
-
-def _reset_peak() -> bool:
-    """Reset the process's peak resident memory (Linux); whether that worked."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_bytes() -> int:
-    """The peak resident memory since the last reset (``VmHWM``), else the process peak."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _folder_bytes(folder: Path) -> tuple[int, list[tuple[str, int]]]:
@@ -97,7 +62,7 @@ def run_steps(bundle: Path, out: Path, mc: int) -> dict:
     chain = None
 
     def do(name: str, fn) -> bool:
-        reset = _reset_peak()
+        reset = reset_peak()
         w, c = time.perf_counter(), time.process_time()
         try:
             fn()
@@ -105,7 +70,7 @@ def run_steps(bundle: Path, out: Path, mc: int) -> dict:
         except Exception as e:  # a step that fails (out of memory too) is a figure too
             error = f"{type(e).__name__}: {str(e)[:300]}"
         steps[name] = {"wall_s": time.perf_counter() - w, "cpu_s": time.process_time() - c,
-                       "peak_rss_bytes": _peak_bytes(), "peak_is_step": reset,
+                       "peak_rss_bytes": peak_bytes(), "peak_is_step": reset,
                        "error": error}
         print(json.dumps({name: steps[name]}), flush=True)
         return error is None
