@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from riskmodel.reporting.sensitivity import and_list
+
 if TYPE_CHECKING:
     from riskmodel.reporting.data import ReportData
 
@@ -92,16 +94,13 @@ def smile_caveat(by_stage: pd.DataFrame) -> str:
     none = [str(s).replace("_", " ") for s, n in counts.items() if n == 0]
     parts = []
     if one:
-        parts.append(f"the smile curve's {_and(one)} point{'s are each' if len(one) > 1 else ' is'}"
-                     " one node's figures, not an average over the stage's firms")
+        are = "s are each" if len(one) > 1 else " is"
+        parts.append(f"the smile curve's {and_list(one)} point{are} one node's figures, "
+                     "not an average over the stage's firms")
     if none:
-        parts.append(f"{_and(none)} {'has' if len(none) == 1 else 'have'} no figure and "
+        parts.append(f"{and_list(none)} {'has' if len(none) == 1 else 'have'} no figure and "
                      "no point")
     return ("Caveat: " + "; ".join(parts) + ".") if parts else ""
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def add_caveats(data: ReportData, r: Any, choke: pd.DataFrame, sens: Any = None) -> None:
@@ -182,6 +181,6 @@ def _sensitivity(sens: Any) -> list[str]:
     bare = [x for x in sens.nodes if int(tornado.get(x, 0)) == 0]
     if not bare:
         return []
-    return [f"Caveat: no ranged number can move the score of {_and(bare)}: "
+    return [f"Caveat: no ranged number can move the score of {and_list(bare)}: "
             f"{'its' if len(bare) == 1 else 'their'} verdict rests on the horizon sweep and "
             "the Monte Carlo draws alone."]

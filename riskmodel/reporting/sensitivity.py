@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from riskmodel.model import Chain
     from riskmodel.reporting.data import ReportData
 
-__all__ = ["REPORT_MAX_RUNS", "SENSITIVITY_NODES", "SensitivityInfo", "add_sensitivity",
+__all__ = ["REPORT_MAX_RUNS", "SENSITIVITY_NODES", "SensitivityInfo", "add_sensitivity", "and_list",
            "check_count", "report_sensitivity"]
 
 #: Top choke points the report tests by default.
@@ -137,10 +137,10 @@ def _summary_text(sens: pd.DataFrame, unc: pd.DataFrame) -> str:
     bad = [r["node"] for r in rows if r["node"] not in good]
     parts = []
     if good:
-        parts.append(f"{_and(good)} {'is' if len(good) == 1 else 'are'} robust "
+        parts.append(f"{and_list(good)} {'is' if len(good) == 1 else 'are'} robust "
                      "(the tornado, the horizon sweep and the Monte Carlo draws agree)")
     if bad:
-        parts.append(f"{_and(bad)} {'is' if len(bad) == 1 else 'are'} not: "
+        parts.append(f"{and_list(bad)} {'is' if len(bad) == 1 else 'are'} not: "
                      "see section Sensitivity for what moves "
                      + ("it" if len(bad) == 1 else "them"))
     return f"of the top {len(rows)} choke points, " + "; ".join(parts)
@@ -200,7 +200,8 @@ def _fill(sec: Any, sens: pd.DataFrame, unc: pd.DataFrame, scores: pd.DataFrame,
         " — not robust overall.") for r in rows]
 
 
-def _and(items: list[str]) -> str:
+def and_list(items: list[str]) -> str:
+    """``items`` as an English list: ``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
