@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from measure import copy_bandwidth
 
 from riskmodel import engine
 from riskmodel.engine import reference, settings
@@ -54,14 +55,6 @@ def timed(fn, repeats: int) -> tuple[float, list[float]]:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), times
-
-
-def copy_bandwidth(repeats: int, size_bytes: int) -> float:
-    """GB/s of ``np.copyto`` over ``size_bytes`` (read + write counted)."""
-    a = np.ones(size_bytes // 8)
-    b = np.empty_like(a)
-    med, _ = timed(lambda: np.copyto(b, a), repeats)
-    return 2 * a.nbytes / med / 1e9
 
 
 def pass_bytes(c) -> int:
@@ -143,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                              "threads": numba.get_num_threads()},
                  "load_before": os.getloadavg(), "sizes": []}
     copy_size = (64 if args.smallest else 1024) * 1024**2
-    bw = copy_bandwidth(repeats, copy_size)
+    bw = copy_bandwidth(copy_size, repeats)
     out["copy_bandwidth_gb_s"] = bw
     out["copy_bytes"] = copy_size
     for n in sizes:
